@@ -1,0 +1,126 @@
+package emulator
+
+import (
+	"fmt"
+	"time"
+)
+
+// scenarioEpoch is when scenario resources were "created"; fixed so State()
+// snapshots of two emulators in the same scenario compare equal.
+var scenarioEpoch = time.Date(2024, 3, 1, 12, 0, 0, 0, time.UTC)
+
+func (l *lightsail) loadScenario(name string) error {
+	switch name {
+	case "empty":
+		return nil
+	case "wordpress-fresh":
+		l.instances = []*instanceState{l.wordpressInstance(openRules())}
+		l.domains = []*Domain{l.exampleDomain()}
+		return nil
+	case "wordpress-hardened":
+		l.loadHardened()
+		return nil
+	default:
+		return fmt.Errorf("unknown scenario %q (want wordpress-fresh, wordpress-hardened or empty)", name)
+	}
+}
+
+// openRules is the WordPress blueprint's default firewall: 22/80/443 from anywhere.
+func openRules() []InstancePortInfo {
+	var rules []InstancePortInfo
+	for _, p := range []int32{22, 80, 443} {
+		r, _ := normalizeRule(PortInfo{FromPort: p, ToPort: p, Protocol: "tcp", Cidrs: []string{"0.0.0.0/0"}, Ipv6Cidrs: []string{"::/0"}})
+		rules = append(rules, r)
+	}
+	return rules
+}
+
+func (l *lightsail) wordpressInstance(rules []InstancePortInfo) *instanceState {
+	region := l.opts.Region
+	return &instanceState{Instance: Instance{
+		Name:             "WordPress-1",
+		Arn:              fmt.Sprintf("arn:aws:lightsail:%s:%s:Instance/0f2b6c1e-5a7d-4c7e-9d1a-3b8e2f4a6c01", region, AccountID),
+		SupportCode:      "123456789012/i-0abc1234def567890",
+		CreatedAt:        ts(scenarioEpoch),
+		Location:         l.location(region),
+		ResourceType:     "Instance",
+		BlueprintID:      "wordpress",
+		BlueprintName:    "WordPress",
+		BundleID:         "small_3_0",
+		AddOns:           []AddOn{},
+		PrivateIPAddress: "172.26.5.10",
+		PublicIPAddress:  "192.0.2.10",
+		Ipv6Addresses:    []string{"2001:db8:1000::10"},
+		IPAddressType:    "dualstack",
+		Hardware:         &InstanceHardware{CPUCount: 2, RAMSizeInGb: 2},
+		Networking:       InstanceNetworking{MonthlyTransfer: &MonthlyTransfer{GbPerMonthAllocated: 3072}, Ports: rules},
+		State:            InstanceState{Code: 16, Name: "running"},
+		Username:         "bitnami",
+		SSHKeyName:       "LightsailDefaultKeyPair",
+	}}
+}
+
+func (l *lightsail) exampleDomain() *Domain {
+	return &Domain{
+		Name:         "example.com",
+		Arn:          "arn:aws:lightsail:global:" + AccountID + ":Domain/7e1f2a3b-4c5d-4e6f-8a9b-0c1d2e3f4a5b",
+		CreatedAt:    ts(scenarioEpoch),
+		Location:     ResourceLocation{AvailabilityZone: "all", RegionName: "global"},
+		ResourceType: "Domain",
+		DomainEntries: []DomainEntry{
+			{ID: "-1001", Name: "example.com", Target: "192.0.2.10", Type: "A"},
+			{ID: "-1002", Name: "www.example.com", Target: "192.0.2.10", Type: "A"},
+			{ID: "-1003", Name: "example.com", Target: "ns-1.awsdns-01.org", Type: "NS"},
+		},
+	}
+}
+
+// loadHardened is the state hardsail should leave behind: SSH only from the
+// admin's address and the browser client, automatic snapshots, and HTTPS via
+// a load balancer with a validated certificate, redirect and a TLS1.2 policy.
+func (l *lightsail) loadHardened() {
+	rules := openRules()
+	ssh, _ := normalizeRule(PortInfo{FromPort: 22, ToPort: 22, Protocol: "tcp",
+		Cidrs: []string{"198.51.100.4/32"}, CidrListAliases: []string{"lightsail-connect"}})
+	rules[0] = ssh
+	inst := l.wordpressInstance(rules)
+	inst.AddOns = []AddOn{{Name: "AutoSnapshot", Status: "Enabled", SnapshotTimeOfDay: "06:00", NextSnapshotTimeOfDay: "06:00"}}
+	l.instances = []*instanceState{inst}
+	dom := l.exampleDomain()
+	l.domains = []*Domain{dom}
+
+	region := l.opts.Region
+	lb := &lbState{
+		LoadBalancer: LoadBalancer{
+			Name: "WordPress-LB", Arn: fmt.Sprintf("arn:aws:lightsail:%s:%s:LoadBalancer/5d8c0e1f-2a3b-4c4d-9e5f-6a7b8c9d0e1f", region, AccountID),
+			CreatedAt: ts(scenarioEpoch), Location: ResourceLocation{RegionName: region, AvailabilityZone: "all"},
+			ResourceType: "LoadBalancer", DNSName: "0123456789abcdef0123456789abcdef-123456789." + region + ".elb.amazonaws.com",
+			State: "active", HealthCheckPath: "/", InstancePort: 80,
+			ConfigurationOptions: map[string]string{
+				"SessionStickinessEnabled":                  "false",
+				"SessionStickiness_LB_CookieDurationSeconds": "86400",
+			},
+			IPAddressType: "dualstack", HTTPSRedirectionEnabled: true, TLSPolicyName: "TLS-FS-Res-1-2-2019-08",
+		},
+		attached: []string{inst.Name},
+	}
+	cert := &certState{LoadBalancerTLSCertificate: LoadBalancerTLSCertificate{
+		Name: "example-com", Arn: fmt.Sprintf("arn:aws:lightsail:%s:%s:LoadBalancerTlsCertificate/9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d", region, AccountID),
+		CreatedAt: ts(scenarioEpoch), Location: ResourceLocation{RegionName: region, AvailabilityZone: "all"},
+		ResourceType: "LoadBalancerTlsCertificate", LoadBalancerName: lb.Name, IsAttached: true,
+		Status: "PENDING_VALIDATION", DomainName: "example.com", SubjectAlternativeNames: []string{"example.com", "www.example.com"},
+	}}
+	for i, d := range cert.SubjectAlternativeNames {
+		rec := DomainValidationRecord{
+			Name: fmt.Sprintf("_%032x.%s.", i+1, d), Type: "CNAME",
+			Value: fmt.Sprintf("_%032x.validation.acm-validations.aws.", i+101), ValidationStatus: "PENDING_VALIDATION", DomainName: d,
+		}
+		cert.DomainValidationRecords = append(cert.DomainValidationRecords, rec)
+		dom.DomainEntries = append(dom.DomainEntries, DomainEntry{ID: fmt.Sprintf("-%d", 2001+i), Name: dnsName(rec.Name), Target: rec.Value, Type: "CNAME"})
+	}
+	l.issue(cert, scenarioEpoch)
+	cert.Serial = "0a:1b:2c:3d"
+	l.certs = []*certState{cert}
+	l.lbs = []*lbState{lb}
+	l.refreshLB(lb)
+}
