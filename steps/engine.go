@@ -1,0 +1,279 @@
+package steps
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+)
+
+// Result is one step's checked state and the plan made from it.
+type Result struct {
+	Step   string `json:"step"`
+	Title  string `json:"title"`
+	Status Status `json:"status"`
+	State  State  `json:"-"`
+	Plan   Plan   `json:"plan"`
+	Detail string `json:"detail,omitempty"`
+	Fix    string `json:"fix,omitempty"`
+	Err    error  `json:"-"`
+}
+
+// StalePlanError refuses a plan whose state changed since it was previewed.
+type StalePlanError struct{ Step string }
+
+func (e *StalePlanError) Error() string {
+	return fmt.Sprintf("%s: the live state changed since the preview; nothing was applied", e.Step)
+}
+
+func (e *StalePlanError) HintText() string {
+	return "Run `hardsail plan " + e.Step + "` again and review the new preview."
+}
+
+// InconsistentError is a non-empty plan right after a successful apply: a bug in the step.
+type InconsistentError struct {
+	Step    string
+	Remains []Change
+}
+
+func (e *InconsistentError) Error() string {
+	addrs := make([]string, len(e.Remains))
+	for i, c := range e.Remains {
+		addrs[i] = c.Address
+	}
+	return fmt.Sprintf("%s: inconsistent result after apply: %d change(s) remain (%s)", e.Step, len(e.Remains), strings.Join(addrs, ", "))
+}
+
+func (e *InconsistentError) HintText() string {
+	return "This is a bug in hardsail: run `hardsail verify` and report the output; `hardsail undo " + e.Step + "` reverses what was done."
+}
+
+// Engine runs preview, apply, verify and undo over a list of steps.
+type Engine struct {
+	Steps []Step
+	Env   *Env
+	// Journal is needed by Apply and Undo only.
+	Journal *Journal
+	// SettingsPath, when set, is where Apply saves the settings it applied.
+	SettingsPath string
+}
+
+// Select returns the steps named by ids in registry order (all when ids is empty).
+func Select(all []Step, ids []string) ([]Step, error) {
+	if len(ids) == 0 {
+		return all, nil
+	}
+	known := make([]string, len(all))
+	for i, s := range all {
+		known[i] = s.ID()
+	}
+	for _, id := range ids {
+		if !slices.Contains(known, id) {
+			return nil, &UsageError{
+				Msg:  fmt.Sprintf("unknown step %q", id),
+				Hint: "Name one of: " + strings.Join(known, ", ") + ".",
+			}
+		}
+	}
+	var out []Step
+	for _, s := range all {
+		if slices.Contains(ids, s.ID()) {
+			out = append(out, s)
+		}
+	}
+	return out, nil
+}
+
+// Verify checks every step (in parallel) and plans from what it found. It changes nothing.
+func (e *Engine) Verify(ctx context.Context) []Result {
+	results := make([]Result, len(e.Steps))
+	var wg sync.WaitGroup
+	for i, s := range e.Steps {
+		wg.Go(func() { results[i] = e.check(ctx, s) })
+	}
+	wg.Wait()
+	return results
+}
+
+func (e *Engine) check(ctx context.Context, s Step) Result {
+	r := Result{Step: s.ID(), Title: s.Title()}
+	e.Env.Emit(Event{Kind: EventCheckStart, Step: r.Step, At: e.Env.Clock()})
+	defer func() {
+		e.Env.Emit(Event{Kind: EventCheckDone, Step: r.Step, Status: r.Status, Message: r.Detail, At: e.Env.Clock()})
+	}()
+	state, err := s.Check(ctx, e.Env)
+	if err != nil {
+		r.Status, r.Err = StatusUnknown, err
+		r.Detail = "could not check: " + err.Error()
+		r.Fix = HintOf(err)
+		return r
+	}
+	r.State = state
+	plan, err := s.Plan(state, e.Env.Settings)
+	if err != nil {
+		r.Status, r.Err = StatusFailed, err
+		r.Detail = err.Error()
+		r.Fix = HintOf(err)
+		return r
+	}
+	plan.Step = r.Step
+	plan.Fingerprint = state.Fingerprint()
+	plan.Findings = append(plan.Findings, state.Findings...)
+	plan.Skip, plan.Pending = state.Skip, state.Pending
+	r.Plan = plan
+	switch {
+	case state.Skip != "":
+		r.Status, r.Detail = StatusSkipped, state.Skip
+	case !plan.Empty():
+		add, change, destroy := plan.Counts()
+		r.Status = StatusDrift
+		r.Detail = fmt.Sprintf("%d to add, %d to change, %d to destroy", add, change, destroy)
+		r.Fix = "hardsail apply " + r.Step
+	case state.Pending != "":
+		r.Status, r.Detail = StatusPending, state.Pending
+		r.Fix = "hardsail apply " + r.Step
+	default:
+		r.Status, r.Detail = StatusOK, "compliant"
+	}
+	return r
+}
+
+// Apply carries out the plans of results (from Verify), in order. A plan is refused when the live
+// state moved since it was made. After each apply the step is checked again: a non-empty plan is a
+// bug and is reported as failed. The first failure stops the run; later steps are skipped.
+func (e *Engine) Apply(ctx context.Context, results []Result) []Outcome {
+	if e.Journal == nil {
+		panic("steps: Engine.Apply needs a journal")
+	}
+	var out []Outcome
+	saved := false
+	failed := ""
+	for _, r := range results {
+		if r.Status != StatusDrift && r.Status != StatusPending {
+			continue
+		}
+		if failed != "" {
+			out = append(out, Outcome{Step: r.Step, Status: StatusSkipped, Detail: "not applied: " + failed + " failed first"})
+			continue
+		}
+		o := e.applyOne(ctx, r, &saved)
+		out = append(out, o)
+		if o.Status.Bad() {
+			failed = r.Step
+		}
+	}
+	return out
+}
+
+func (e *Engine) applyOne(ctx context.Context, r Result, saved *bool) Outcome {
+	s := e.step(r.Step)
+	o := Outcome{Step: r.Step}
+	fail := func(err error) Outcome {
+		o.Status, o.Detail = StatusFailed, err.Error()
+		e.Env.Emit(Event{Kind: EventApplyDone, Step: r.Step, Status: o.Status, Message: o.Detail, At: e.Env.Clock()})
+		return o
+	}
+	if s == nil {
+		return fail(fmt.Errorf("%s: no such step", r.Step))
+	}
+	live, err := s.Check(ctx, e.Env)
+	if err != nil {
+		return fail(fmt.Errorf("%s: check before apply: %w", r.Step, err))
+	}
+	if live.Fingerprint() != r.Plan.Fingerprint {
+		return fail(&StalePlanError{Step: r.Step})
+	}
+	if !*saved && e.SettingsPath != "" {
+		if err := SaveSettings(e.SettingsPath, e.Env.Settings); err != nil {
+			return fail(err)
+		}
+		*saved = true
+	}
+	e.Env.Emit(Event{Kind: EventApplyStart, Step: r.Step, At: e.Env.Clock()})
+	applied, err := s.Apply(ctx, e.Env, r.Plan, e.Journal)
+	if err != nil {
+		o = applied
+		o.Step = r.Step
+		return fail(err)
+	}
+	after := e.check(ctx, s)
+	if after.Err != nil {
+		return fail(fmt.Errorf("%s: check after apply: %w", r.Step, after.Err))
+	}
+	if !after.Plan.Empty() {
+		return fail(&InconsistentError{Step: r.Step, Remains: after.Plan.Changes})
+	}
+	o.Status, o.Detail, o.Secrets = StatusChanged, applied.Detail, applied.Secrets
+	if after.Status == StatusPending {
+		o.Status, o.Detail = StatusPending, after.Detail
+	}
+	e.Env.Emit(Event{Kind: EventApplyDone, Step: r.Step, Status: o.Status, Message: o.Detail, At: e.Env.Clock()})
+	return o
+}
+
+func (e *Engine) step(id string) Step {
+	for _, s := range e.Steps {
+		if s.ID() == id {
+			return s
+		}
+	}
+	return nil
+}
+
+// UndoPlan returns, per step and newest first, the journal entries undo would reverse.
+func (e *Engine) UndoPlan() ([]Entry, error) {
+	if e.Journal == nil {
+		panic("steps: Engine.UndoPlan needs a journal")
+	}
+	entries, err := e.Journal.Entries()
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]string, len(e.Steps))
+	for i, s := range e.Steps {
+		ids[i] = s.ID()
+	}
+	return Undoable(entries, ids...), nil
+}
+
+// Undo reverses the given entries (from UndoPlan), one step at a time, newest step first.
+func (e *Engine) Undo(ctx context.Context, entries []Entry) []Outcome {
+	var order []string
+	groups := map[string][]Entry{}
+	for _, en := range entries {
+		if _, ok := groups[en.Step]; !ok {
+			order = append(order, en.Step)
+		}
+		groups[en.Step] = append(groups[en.Step], en)
+	}
+	var out []Outcome
+	for _, id := range order {
+		s := e.step(id)
+		if s == nil {
+			out = append(out, Outcome{Step: id, Status: StatusFailed, Detail: "no such step in this hardsail"})
+			continue
+		}
+		e.Env.Emit(Event{Kind: EventUndoStart, Step: id, At: e.Env.Clock()})
+		o, err := s.Undo(ctx, e.Env, groups[id], e.Journal)
+		o.Step = id
+		if err != nil {
+			o.Status, o.Detail = StatusFailed, err.Error()
+		} else if o.Status == "" {
+			o.Status = StatusChanged
+		}
+		e.Env.Emit(Event{Kind: EventUndoDone, Step: id, Status: o.Status, Message: o.Detail, At: e.Env.Clock()})
+		out = append(out, o)
+	}
+	return out
+}
+
+// HintOf returns the one action that fixes err, if it names one.
+func HintOf(err error) string {
+	var h interface{ HintText() string }
+	if errors.As(err, &h) {
+		return h.HintText()
+	}
+	return ""
+}

@@ -1,0 +1,338 @@
+package steps_test
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/hardsail/hardsail/steps"
+	"github.com/hardsail/hardsail/steps/steptest"
+)
+
+func newMap() *steptest.MapStep {
+	return &steptest.MapStep{
+		Name:   "demo",
+		Want:   map[string]string{"port-22": "198.51.100.4/32", "motd": "hardened\n"},
+		Files:  []string{"motd"},
+		Secret: []string{"password"},
+		Live:   map[string]string{"port-22": "0.0.0.0/0", "motd": "welcome\n"},
+	}
+}
+
+type fixture struct {
+	t     *testing.T
+	paths steps.Paths
+	step  *steptest.MapStep
+	env   *steps.Env
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	k := steps.Key{Account: "123456789012", Region: "us-east-1", Instance: "WordPress-1"}
+	return &fixture{t: t, paths: steps.PathsFor(t.TempDir(), k), step: newMap(),
+		env: &steps.Env{Instance: "WordPress-1", Settings: steps.Effective(steps.Settings{}, steps.Settings{})}}
+}
+
+func (f *fixture) engine() (*steps.Engine, func()) {
+	f.t.Helper()
+	j, err := steps.OpenJournal(f.paths)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return &steps.Engine{Steps: []steps.Step{f.step}, Env: f.env, Journal: j, SettingsPath: f.paths.Settings}, func() { j.Close() }
+}
+
+func journalLines(t *testing.T, path string) []map[string]any {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var out []map[string]any
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		var m map[string]any
+		if err := json.Unmarshal(sc.Bytes(), &m); err != nil {
+			t.Fatalf("journal line %q: %v", sc.Text(), err)
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+func TestVerifyStatuses(t *testing.T) {
+	cases := []struct {
+		name   string
+		live   map[string]string
+		want   steps.Status
+		detail string
+	}{
+		{"stock instance drifts", map[string]string{"port-22": "0.0.0.0/0"}, steps.StatusDrift, "2 to add, 1 to change, 0 to destroy"},
+		{"hardened instance is ok", map[string]string{"port-22": "198.51.100.4/32", "motd": "hardened\n", "reboot-time": "02:00"}, steps.StatusOK, "compliant"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t)
+			f.step.Live = tc.live
+			e := &steps.Engine{Steps: []steps.Step{f.step}, Env: f.env}
+			r := e.Verify(context.Background())
+			if r[0].Status != tc.want || r[0].Detail != tc.detail {
+				t.Fatalf("got %s %q, want %s %q", r[0].Status, r[0].Detail, tc.want, tc.detail)
+			}
+			if f.step.Mutations != 0 {
+				t.Fatalf("verify mutated %d times", f.step.Mutations)
+			}
+		})
+	}
+}
+
+func TestApplyJournalsBeforeMutating(t *testing.T) {
+	f := newFixture(t)
+	f.step.BeforeMutate = func(key string) {
+		lines := journalLines(t, f.paths.Journal)
+		last := lines[len(lines)-1]
+		if last["type"] != "begin" || !strings.HasSuffix(last["address"].(string), "/"+key) {
+			t.Errorf("mutation of %s not preceded by its begin line; last line %v", key, last)
+		}
+	}
+	e, done := f.engine()
+	defer done()
+	out := e.Apply(context.Background(), e.Verify(context.Background()))
+	if len(out) != 1 || out[0].Status != steps.StatusChanged {
+		t.Fatalf("apply outcome %+v", out)
+	}
+	if got, _ := f.step.Get("port-22"); got != "198.51.100.4/32" {
+		t.Fatalf("port-22 = %q after apply", got)
+	}
+	entries, err := steps.ReadJournal(f.paths.Journal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 3 {
+		t.Fatalf("journal has %d entries, want 3", len(entries))
+	}
+	for _, en := range entries {
+		if en.State != steps.EntryDone {
+			t.Errorf("%s is %s, want done", en.Change.Address, en.State)
+		}
+	}
+	st, err := os.Stat(f.paths.Journal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Mode().Perm() != 0o600 {
+		t.Fatalf("journal mode %v, want 0600", st.Mode().Perm())
+	}
+	if r := e.Verify(context.Background()); r[0].Status != steps.StatusOK {
+		t.Fatalf("after apply verify says %s", r[0].Status)
+	}
+}
+
+func TestApplyRefusesStalePlan(t *testing.T) {
+	f := newFixture(t)
+	e, done := f.engine()
+	defer done()
+	results := e.Verify(context.Background())
+	f.step.Set("port-22", "203.0.113.9/32") // someone changed the firewall after the preview
+	out := e.Apply(context.Background(), results)
+	if out[0].Status != steps.StatusFailed || !strings.Contains(out[0].Detail, "changed since the preview") {
+		t.Fatalf("outcome %+v, want failed stale plan", out[0])
+	}
+	if got, _ := f.step.Get("port-22"); got != "203.0.113.9/32" {
+		t.Fatalf("stale apply changed port-22 to %q", got)
+	}
+	if f.step.Mutations != 0 {
+		t.Fatalf("stale apply mutated %d times", f.step.Mutations)
+	}
+	if entries, _ := steps.ReadJournal(f.paths.Journal); len(entries) != 0 {
+		t.Fatalf("stale apply journaled %d entries", len(entries))
+	}
+}
+
+func TestInconsistentApplyFails(t *testing.T) {
+	f := newFixture(t)
+	f.step.Forget = "motd"
+	e, done := f.engine()
+	defer done()
+	out := e.Apply(context.Background(), e.Verify(context.Background()))
+	if out[0].Status != steps.StatusFailed || !strings.Contains(out[0].Detail, "inconsistent result after apply") {
+		t.Fatalf("outcome %+v, want inconsistent result", out[0])
+	}
+}
+
+func TestUndoRestoresAndIsJournaled(t *testing.T) {
+	f := newFixture(t)
+	before := map[string]string{"port-22": "0.0.0.0/0", "motd": "welcome\n"}
+	e, done := f.engine()
+	defer done()
+	e.Apply(context.Background(), e.Verify(context.Background()))
+	plan, err := e.UndoPlan()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(plan) != 3 || plan[0].Change.Address != "map:demo/reboot-time" {
+		t.Fatalf("undo plan %d entries, first %q; want 3, newest (reboot-time) first", len(plan), plan[0].Change.Address)
+	}
+	out := e.Undo(context.Background(), plan)
+	if out[0].Status != steps.StatusChanged {
+		t.Fatalf("undo outcome %+v", out[0])
+	}
+	for k, v := range before {
+		if got, _ := f.step.Get(k); got != v {
+			t.Errorf("%s = %q after undo, want %q", k, got, v)
+		}
+	}
+	if _, ok := f.step.Get("reboot-time"); ok {
+		t.Error("reboot-time still exists after undo; it did not exist before")
+	}
+	entries, _ := steps.ReadJournal(f.paths.Journal)
+	undone, undos := 0, 0
+	for _, en := range entries {
+		if en.State == steps.EntryUndone {
+			undone++
+		}
+		if en.Undoes != "" && en.State == steps.EntryDone {
+			undos++
+		}
+	}
+	if undone != 3 || undos != 3 {
+		t.Fatalf("journal: %d undone, %d undo entries; want 3 and 3", undone, undos)
+	}
+	if again, _ := e.UndoPlan(); len(again) != 0 {
+		t.Fatalf("after undo, %d entries are still undoable", len(again))
+	}
+}
+
+func TestUndoRefusesOverForeignChange(t *testing.T) {
+	f := newFixture(t)
+	e, done := f.engine()
+	defer done()
+	e.Apply(context.Background(), e.Verify(context.Background()))
+	f.step.Set("port-22", "192.0.2.1/32")
+	plan, _ := e.UndoPlan()
+	out := e.Undo(context.Background(), plan)
+	if out[0].Status != steps.StatusFailed || !strings.Contains(out[0].Detail, "changed since hardsail wrote it") {
+		t.Fatalf("undo over a foreign change: %+v", out[0])
+	}
+	f.env.Force = true
+	plan, _ = e.UndoPlan()
+	if out := e.Undo(context.Background(), plan); out[0].Status != steps.StatusChanged {
+		t.Fatalf("forced undo: %+v", out[0])
+	}
+	if got, _ := f.step.Get("port-22"); got != "0.0.0.0/0" {
+		t.Fatalf("forced undo left port-22 = %q", got)
+	}
+}
+
+func TestCrashAfterBeginIsInterruptedAndUndoable(t *testing.T) {
+	f := newFixture(t)
+	f.step.CrashAfterBegin = "port-22"
+	e, done := f.engine()
+	e.Apply(context.Background(), e.Verify(context.Background()))
+	done() // the process "died": the lock goes with it
+
+	entries, err := steps.ReadJournal(f.paths.Journal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var states []string
+	for _, en := range entries {
+		states = append(states, en.Change.Address+"="+string(en.State))
+	}
+	want := "map:demo/motd=done map:demo/port-22=interrupted"
+	if strings.Join(states, " ") != want {
+		t.Fatalf("journal states %v, want %s", states, want)
+	}
+
+	f.step.CrashAfterBegin = ""
+	e2, done2 := f.engine()
+	defer done2()
+	plan, _ := e2.UndoPlan()
+	if len(plan) != 2 {
+		t.Fatalf("undo plan has %d entries, want 2 (done and interrupted)", len(plan))
+	}
+	if out := e2.Undo(context.Background(), plan); out[0].Status != steps.StatusChanged {
+		t.Fatalf("undo after crash: %+v", out[0])
+	}
+	if got, _ := f.step.Get("motd"); got != "welcome\n" {
+		t.Fatalf("motd = %q after undo", got)
+	}
+	if got, _ := f.step.Get("port-22"); got != "0.0.0.0/0" {
+		t.Fatalf("port-22 = %q after undo", got)
+	}
+}
+
+func TestSecondEngineGetsLockError(t *testing.T) {
+	f := newFixture(t)
+	_, done := f.engine()
+	defer done()
+	_, err := steps.OpenJournal(f.paths)
+	var locked *steps.LockedError
+	if !errors.As(err, &locked) {
+		t.Fatalf("second open: %v, want LockedError", err)
+	}
+	if locked.PID != os.Getpid() || !strings.Contains(err.Error(), "another hardsail run holds the lock (pid ") {
+		t.Fatalf("lock error %q names pid %d", err, locked.PID)
+	}
+	if steps.HintOf(err) == "" {
+		t.Fatal("lock error has no hint")
+	}
+}
+
+func TestSecretsNeverReachTheJournal(t *testing.T) {
+	const secret = "Zq8#secret-Pa55word!"
+	f := newFixture(t)
+	f.step.Want["password"] = secret
+	e, done := f.engine()
+	defer done()
+	results := e.Verify(context.Background())
+	e.Apply(context.Background(), results)
+	plan, _ := e.UndoPlan()
+	e.Undo(context.Background(), plan)
+	b, err := os.ReadFile(f.paths.Journal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(b), secret) {
+		t.Fatal("the secret reached the journal file")
+	}
+	if !strings.Contains(string(b), steps.SensitiveValue) {
+		t.Fatal("the sensitive change was not journaled as (sensitive value)")
+	}
+}
+
+func TestSettingsSavedOnApplyAreWhatVerifyUses(t *testing.T) {
+	f := newFixture(t)
+	flags := steps.Settings{RebootTime: "04:30"}
+	f.env.Settings = steps.Effective(steps.Settings{}, flags)
+	e, done := f.engine()
+	e.Apply(context.Background(), e.Verify(context.Background()))
+	done()
+
+	saved, err := steps.LoadSettings(f.paths.Settings)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A later run with no flags reads the saved settings, so it reports ok rather than drift from 02:00.
+	later := &steps.Engine{Steps: []steps.Step{f.step}, Env: &steps.Env{Settings: steps.Effective(saved, steps.Settings{})}}
+	if r := later.Verify(context.Background()); r[0].Status != steps.StatusOK {
+		t.Fatalf("verify without flags after apply with --reboot-time 04:30: %s %s", r[0].Status, r[0].Detail)
+	}
+	defaults := &steps.Engine{Steps: []steps.Step{f.step}, Env: &steps.Env{Settings: steps.Effective(steps.Settings{}, steps.Settings{})}}
+	if r := defaults.Verify(context.Background()); r[0].Status != steps.StatusDrift {
+		t.Fatalf("verify against built-in defaults should drift, got %s", r[0].Status)
+	}
+}
+
+func TestSelectUnknownStepIsUsageError(t *testing.T) {
+	_, err := steps.Select([]steps.Step{newMap()}, []string{"firewal"})
+	var ue *steps.UsageError
+	if !errors.As(err, &ue) || !strings.Contains(steps.HintOf(err), "demo") {
+		t.Fatalf("select unknown: %v (hint %q)", err, steps.HintOf(err))
+	}
+}

@@ -1,0 +1,270 @@
+package steps
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// Settings are what the user chose for an instance. Zero fields are unset; Defaults fills them.
+// They are saved beside the journal on apply and are what verify compares against later.
+type Settings struct {
+	// SSHCIDRs are the sources allowed to reach 22/tcp (IPv4 and IPv6). ["none"] closes 22 except
+	// lightsail-connect; empty means "the address the instance sees for this SSH session".
+	SSHCIDRs   []string `json:"ssh_cidrs,omitempty"`
+	Domain     string   `json:"domain,omitempty"`
+	AltDomains []string `json:"alt_domains,omitempty"`
+	HTTPSMode  string   `json:"https_mode,omitempty"` // "lb" | "instance"
+	Mail       string   `json:"mail,omitempty"`
+	RebootTime string   `json:"reboot_time,omitempty"` // HH:MM
+	KeepLogs   int      `json:"keep_logs,omitempty"`
+	Cron       string   `json:"cron,omitempty"`
+	AdminUser  string   `json:"admin_user,omitempty"`
+}
+
+// DefaultSettings are the built-in choices (design.md §2).
+func DefaultSettings() Settings {
+	return Settings{
+		RebootTime: "02:00",
+		KeepLogs:   3,
+		Cron:       "0 3 * * 0",
+		AdminUser:  "administrator",
+	}
+}
+
+// Merge returns s with every field that is set in over replacing its own.
+func (s Settings) Merge(over Settings) Settings {
+	if len(over.SSHCIDRs) > 0 {
+		s.SSHCIDRs = append([]string(nil), over.SSHCIDRs...)
+	}
+	if over.Domain != "" {
+		s.Domain = over.Domain
+	}
+	if len(over.AltDomains) > 0 {
+		s.AltDomains = append([]string(nil), over.AltDomains...)
+	}
+	if over.HTTPSMode != "" {
+		s.HTTPSMode = over.HTTPSMode
+	}
+	if over.Mail != "" {
+		s.Mail = over.Mail
+	}
+	if over.RebootTime != "" {
+		s.RebootTime = over.RebootTime
+	}
+	if over.KeepLogs != 0 {
+		s.KeepLogs = over.KeepLogs
+	}
+	if over.Cron != "" {
+		s.Cron = over.Cron
+	}
+	if over.AdminUser != "" {
+		s.AdminUser = over.AdminUser
+	}
+	return s
+}
+
+// Effective is what a run uses: defaults, then what was saved for the instance, then this run's flags.
+func Effective(saved, flags Settings) Settings {
+	s := DefaultSettings().Merge(saved).Merge(flags)
+	if s.HTTPSMode == "" && s.Domain != "" {
+		s.HTTPSMode = "lb"
+	}
+	return s
+}
+
+// UsageError is bad input from the user: exit 3, nothing changed.
+type UsageError struct {
+	Msg  string
+	Hint string
+}
+
+func (e *UsageError) Error() string { return e.Msg }
+
+// HintText returns the one action that fixes the error.
+func (e *UsageError) HintText() string { return e.Hint }
+
+var (
+	clockRE   = regexp.MustCompile(`^([01][0-9]|2[0-3]):[0-5][0-9]$`)
+	iamNameRE = regexp.MustCompile(`^[\w+=,.@-]{1,64}$`)
+	mailRE    = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[^@\s]+$`)
+)
+
+// Validate checks every set field and names the flag that fixes a bad one.
+func (s Settings) Validate() error {
+	for _, c := range s.SSHCIDRs {
+		if c == "none" {
+			if len(s.SSHCIDRs) > 1 {
+				return &UsageError{Msg: `--ssh-cidr "none" cannot be combined with addresses`, Hint: "Give either --ssh-cidr none or one or more CIDRs."}
+			}
+			continue
+		}
+		if _, err := ParseCIDR(c); err != nil {
+			return &UsageError{Msg: fmt.Sprintf("--ssh-cidr %q: %v", c, err), Hint: "Use an address range like 198.51.100.4/32 or 2001:db8::1/128, or none."}
+		}
+	}
+	if s.HTTPSMode != "" && s.HTTPSMode != "lb" && s.HTTPSMode != "instance" {
+		return &UsageError{Msg: fmt.Sprintf("--https-mode %q is not a mode", s.HTTPSMode), Hint: "Use --https-mode lb (load balancer, $18/month) or --https-mode instance (Let's Encrypt, free)."}
+	}
+	if s.Mail != "" && !mailRE.MatchString(s.Mail) {
+		return &UsageError{Msg: fmt.Sprintf("--mail %q is not an email address", s.Mail), Hint: "Use --mail you@example.com."}
+	}
+	if s.RebootTime != "" && !clockRE.MatchString(s.RebootTime) {
+		return &UsageError{Msg: fmt.Sprintf("--reboot-time %q is not a time of day", s.RebootTime), Hint: "Use 24-hour HH:MM, e.g. --reboot-time 02:00."}
+	}
+	if s.KeepLogs < 0 || s.KeepLogs > 1000 {
+		return &UsageError{Msg: fmt.Sprintf("--keep-logs %d is out of range", s.KeepLogs), Hint: "Keep between 1 and 1000 rotated logs per family, e.g. --keep-logs 3."}
+	}
+	if s.Cron != "" {
+		if err := ValidateCron(s.Cron); err != nil {
+			return &UsageError{Msg: fmt.Sprintf("--cron %q: %v", s.Cron, err), Hint: `Use five cron fields, e.g. --cron "0 3 * * 0" (Sundays at 03:00).`}
+		}
+	}
+	if s.AdminUser != "" && !iamNameRE.MatchString(s.AdminUser) {
+		return &UsageError{Msg: fmt.Sprintf("--admin-user %q is not a valid IAM user name", s.AdminUser), Hint: "Use up to 64 letters, digits and +=,.@_- e.g. --admin-user administrator."}
+	}
+	return nil
+}
+
+// ParseCIDR accepts a prefix or a bare address (taken as /32 or /128) and returns it normalised.
+func ParseCIDR(s string) (netip.Prefix, error) {
+	if p, err := netip.ParsePrefix(s); err == nil {
+		if p.Masked() != p {
+			return p, fmt.Errorf("host bits are set (did you mean %s?)", p.Masked())
+		}
+		return p, nil
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return netip.Prefix{}, errors.New("not an IPv4 or IPv6 address range")
+	}
+	return netip.PrefixFrom(a, a.BitLen()), nil
+}
+
+// cron field ranges: minute, hour, day of month, month, day of week.
+var cronFields = []struct {
+	name     string
+	min, max int
+	names    []string
+}{
+	{"minute", 0, 59, nil},
+	{"hour", 0, 23, nil},
+	{"day of month", 1, 31, nil},
+	{"month", 1, 12, []string{"jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"}},
+	{"day of week", 0, 7, []string{"sun", "mon", "tue", "wed", "thu", "fri", "sat"}},
+}
+
+// ValidateCron checks a five-field schedule as cron(8) reads it (numbers, names, ranges, lists, steps).
+func ValidateCron(expr string) error {
+	fields := strings.Fields(expr)
+	if len(fields) != 5 {
+		return fmt.Errorf("want 5 fields, got %d", len(fields))
+	}
+	for i, f := range fields {
+		spec := cronFields[i]
+		for _, part := range strings.Split(f, ",") {
+			rng, step, hasStep := strings.Cut(part, "/")
+			if hasStep {
+				n, err := strconv.Atoi(step)
+				if err != nil || n < 1 {
+					return fmt.Errorf("%s: bad step %q", spec.name, step)
+				}
+			}
+			if rng == "*" {
+				continue
+			}
+			lo, hi, isRange := strings.Cut(rng, "-")
+			a, err := cronValue(lo, spec.min, spec.max, spec.names)
+			if err != nil {
+				return fmt.Errorf("%s: %w", spec.name, err)
+			}
+			if isRange {
+				b, err := cronValue(hi, spec.min, spec.max, spec.names)
+				if err != nil {
+					return fmt.Errorf("%s: %w", spec.name, err)
+				}
+				if b < a {
+					return fmt.Errorf("%s: range %q runs backwards", spec.name, rng)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+func cronValue(s string, lo, hi int, names []string) (int, error) {
+	for i, n := range names {
+		if strings.EqualFold(s, n) {
+			return i + lo, nil
+		}
+	}
+	v, err := strconv.Atoi(s)
+	if err != nil || v < lo || v > hi {
+		return 0, fmt.Errorf("%q is not in %d-%d", s, lo, hi)
+	}
+	return v, nil
+}
+
+// LoadSettings reads the saved settings; a missing file is no settings.
+func LoadSettings(path string) (Settings, error) {
+	var s Settings
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return s, nil
+	}
+	if err != nil {
+		return s, fmt.Errorf("read settings %s: %w", path, err)
+	}
+	if err := json.Unmarshal(b, &s); err != nil {
+		return s, fmt.Errorf("read settings %s: %w", path, err)
+	}
+	return s, nil
+}
+
+// SaveSettings writes the settings atomically with mode 0600.
+func SaveSettings(path string, s Settings) error {
+	b, err := json.MarshalIndent(s, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode settings: %w", err)
+	}
+	return writeFileAtomic(path, append(b, '\n'), 0o600)
+}
+
+func writeFileAtomic(path string, data []byte, mode fs.FileMode) error {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("create %s: %w", dir, err)
+	}
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	tmp := f.Name()
+	defer os.Remove(tmp)
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := f.Chmod(mode); err != nil {
+		f.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}

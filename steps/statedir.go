@@ -1,0 +1,51 @@
+package steps
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+
+	"github.com/adrg/xdg"
+)
+
+// StateDir is where journals, settings and the log live: $HARDSAIL_STATE_DIR, else the XDG state dir.
+func StateDir() string {
+	if d := os.Getenv("HARDSAIL_STATE_DIR"); d != "" {
+		return d
+	}
+	return filepath.Join(xdg.StateHome, "hardsail")
+}
+
+// Key names one instance of one account in one region: the unit a journal and settings belong to.
+type Key struct {
+	Account  string `json:"account"`
+	Region   string `json:"region"`
+	Instance string `json:"instance"`
+}
+
+var unsafeName = regexp.MustCompile(`[^A-Za-z0-9._-]`)
+
+func (k Key) base() string {
+	return unsafeName.ReplaceAllString(k.Account+"_"+k.Region+"_"+k.Instance, "-")
+}
+
+// Paths are the files of one instance under a state dir.
+type Paths struct {
+	Dir      string
+	Journal  string
+	Lock     string
+	Settings string
+	Log      string
+}
+
+// PathsFor returns the files of key under dir.
+func PathsFor(dir string, k Key) Paths {
+	b := k.base()
+	return Paths{
+		Dir:      dir,
+		Journal:  filepath.Join(dir, b+".journal.jsonl"),
+		Lock:     filepath.Join(dir, b+".lock"),
+		Settings: filepath.Join(dir, b+".settings.json"),
+		Log:      filepath.Join(dir, "hardsail.log"),
+	}
+}

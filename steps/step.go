@@ -1,0 +1,257 @@
+// Package steps holds the Step contract every hardening step implements, the engine that runs
+// preview / apply / verify / undo over a list of steps, the journal, and the desired settings.
+package steps
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"time"
+)
+
+// Action is a change's kind; its value is the symbol printed in a preview.
+type Action string
+
+const (
+	Create Action = "+"
+	Update Action = "~"
+	Delete Action = "-"
+)
+
+// Word is the action as a verb, for legends and summaries.
+func (a Action) Word() string {
+	switch a {
+	case Create:
+		return "create"
+	case Update:
+		return "update in-place"
+	case Delete:
+		return "destroy"
+	}
+	return string(a)
+}
+
+// SensitiveValue stands in for a secret wherever a value is shown or stored.
+const SensitiveValue = "(sensitive value)"
+
+// Change is one entry of a plan.
+type Change struct {
+	Action  Action `json:"action"`
+	Address string `json:"address"` // lightsail:WordPress-1/firewall/22-tcp, host:/etc/cron.d/hardsail-logcleanup
+	Before  string `json:"before,omitempty"`
+	After   string `json:"after,omitempty"`
+	// File marks Before/After as file bodies, rendered as a unified diff.
+	File      bool   `json:"file,omitempty"`
+	Why       string `json:"why"`
+	Sensitive bool   `json:"sensitive,omitempty"`
+}
+
+// Redacted returns the change as it may be shown, journaled or printed.
+func (c Change) Redacted() Change {
+	if c.Sensitive {
+		if c.Before != "" {
+			c.Before = SensitiveValue
+		}
+		if c.After != "" {
+			c.After = SensitiveValue
+		}
+	}
+	return c
+}
+
+// Status is what verify reports for a step.
+type Status string
+
+const (
+	StatusOK      Status = "ok"
+	StatusChanged Status = "changed"
+	StatusDrift   Status = "drift"
+	StatusPending Status = "pending"
+	StatusSkipped Status = "skipped"
+	StatusFailed  Status = "failed"
+	StatusUnknown Status = "unknown"
+)
+
+// Symbol is the status's mark; meaning is never carried by colour alone.
+func (s Status) Symbol() string {
+	switch s {
+	case StatusOK:
+		return "✓"
+	case StatusChanged:
+		return "~"
+	case StatusDrift:
+		return "!"
+	case StatusPending:
+		return "…"
+	case StatusSkipped:
+		return "–"
+	case StatusFailed, StatusUnknown:
+		return "✗"
+	}
+	return "?"
+}
+
+// Bad reports whether the status counts as a failure (exit 1).
+func (s Status) Bad() bool { return s == StatusFailed || s == StatusUnknown }
+
+// Finding is something Check saw that the step reports but does not change (root MFA off, port 3306 open).
+type Finding struct {
+	Severity string `json:"severity"` // "warning" | "info"
+	Message  string `json:"message"`
+	Fix      string `json:"fix,omitempty"`
+}
+
+// State is what Check read. Facts is step-specific and must be JSON-serialisable: its encoding is
+// the fingerprint that detects a stale plan.
+type State struct {
+	Step     string    `json:"step"`
+	Facts    any       `json:"facts,omitempty"`
+	Findings []Finding `json:"findings,omitempty"`
+	// Skip, when set, is why the step does not apply here (not a WordPress blueprint, unknown OS).
+	Skip string `json:"skip,omitempty"`
+	// Pending, when set, is what the step waits for outside hardsail (a certificate awaiting DNS).
+	Pending string `json:"pending,omitempty"`
+}
+
+// Fingerprint identifies the facts a plan was made from.
+func (s State) Fingerprint() string {
+	b, err := json.Marshal(struct {
+		Facts   any    `json:"facts"`
+		Skip    string `json:"skip"`
+		Pending string `json:"pending"`
+	}{s.Facts, s.Skip, s.Pending})
+	if err != nil {
+		// Facts are plain data; failing to encode them is a programming error worth seeing loudly.
+		panic(fmt.Sprintf("fingerprint %s state: %v", s.Step, err))
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:8])
+}
+
+// Plan is the ordered list of changes that would bring a step to its target. Empty = compliant.
+type Plan struct {
+	Step        string    `json:"step"`
+	Changes     []Change  `json:"changes"`
+	Fingerprint string    `json:"fingerprint"`
+	Findings    []Finding `json:"findings,omitempty"`
+	Skip        string    `json:"skip,omitempty"`
+	Pending     string    `json:"pending,omitempty"`
+	// Notes are lines the preview shows under the step (costs, what cannot be undone).
+	Notes []string `json:"notes,omitempty"`
+}
+
+// Empty reports whether the plan changes nothing.
+func (p Plan) Empty() bool { return len(p.Changes) == 0 }
+
+// Counts returns how many changes add, change and destroy.
+func (p Plan) Counts() (add, change, destroy int) {
+	for _, c := range p.Changes {
+		switch c.Action {
+		case Create:
+			add++
+		case Update:
+			change++
+		case Delete:
+			destroy++
+		}
+	}
+	return
+}
+
+// Outcome is what Apply or Undo did.
+type Outcome struct {
+	Step   string `json:"step"`
+	Status Status `json:"status"`
+	Detail string `json:"detail,omitempty"`
+	// Shown once to the user and never stored: a generated password, an MFA seed.
+	Secrets map[string]string `json:"-"`
+}
+
+// Step is the contract every hardening step implements (design.md §4).
+type Step interface {
+	ID() string
+	Title() string
+	// Check reads the live state. It must not change anything.
+	Check(ctx context.Context, env *Env) (State, error)
+	// Plan is pure: the same state and settings give the same plan.
+	Plan(state State, s Settings) (Plan, error)
+	// Apply carries out a plan the engine has found fresh, journaling each mutation before it happens.
+	Apply(ctx context.Context, env *Env, plan Plan, j *Journal) (Outcome, error)
+	// Undo restores the prior values in entries (newest first), journaling what it does.
+	Undo(ctx context.Context, env *Env, entries []Entry, j *Journal) (Outcome, error)
+}
+
+// Env is what a step may use: the instance, the desired settings, the outside world, and where to report.
+type Env struct {
+	Instance string
+	Region   string
+	Account  string
+	Settings Settings
+	// Force lets Undo restore over a value that changed since hardsail wrote it.
+	Force    bool
+	Log      *slog.Logger
+	Observer Observer
+	Now      func() time.Time
+}
+
+// Emit reports a progress event to the observer, if any.
+func (e *Env) Emit(ev Event) {
+	if e != nil && e.Observer != nil {
+		e.Observer.Event(ev)
+	}
+}
+
+// Logger returns the env's logger or a discarding one.
+func (e *Env) Logger() *slog.Logger {
+	if e == nil || e.Log == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return e.Log
+}
+
+// Clock returns the env's time source.
+func (e *Env) Clock() time.Time {
+	if e == nil || e.Now == nil {
+		return time.Now()
+	}
+	return e.Now()
+}
+
+// EventKind names a progress event.
+type EventKind string
+
+const (
+	EventCheckStart  EventKind = "check-start"
+	EventCheckDone   EventKind = "check-done"
+	EventApplyStart  EventKind = "apply-start"
+	EventChangeStart EventKind = "change-start"
+	EventChangeDone  EventKind = "change-done"
+	EventApplyDone   EventKind = "apply-done"
+	EventUndoStart   EventKind = "undo-start"
+	EventUndoDone    EventKind = "undo-done"
+	// EventCommand is one AWS operation or remote command, for the command log.
+	EventCommand EventKind = "command"
+	// EventWait is a long wait (load balancer provisioning, certificate validation).
+	EventWait EventKind = "wait"
+)
+
+// Event is one progress report. The TUI and the plain printer both read these.
+type Event struct {
+	Kind    EventKind
+	Step    string
+	Address string
+	Message string
+	Status  Status
+	At      time.Time
+}
+
+// Observer receives progress events; it must not block for long.
+type Observer interface{ Event(Event) }
+
+// ObserverFunc adapts a function to Observer.
+type ObserverFunc func(Event)
+
+func (f ObserverFunc) Event(e Event) { f(e) }

@@ -1,0 +1,285 @@
+// Package render turns plans, verify results, outcomes and the journal into text. Pure functions:
+// the plain-text commands and the wizard print the same words. The JSON form reads the same data.
+package render
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	udiff "github.com/aymanbagabas/go-udiff"
+
+	"github.com/hardsail/hardsail/steps"
+	"github.com/hardsail/hardsail/tui/theme"
+)
+
+// Summary is Terraform's one summary line: "Plan: 1 to add, 2 to change, 0 to destroy." or "No changes.".
+func Summary(results []steps.Result) string {
+	add, change, destroy := 0, 0, 0
+	for _, r := range results {
+		a, c, d := r.Plan.Counts()
+		add, change, destroy = add+a, change+c, destroy+d
+	}
+	if add+change+destroy == 0 {
+		return "No changes."
+	}
+	return fmt.Sprintf("Plan: %d to add, %d to change, %d to destroy.", add, change, destroy)
+}
+
+func actionStyle(t theme.Theme, a steps.Action) func(...string) string {
+	switch a {
+	case steps.Create:
+		return t.Create.Render
+	case steps.Delete:
+		return t.Delete.Render
+	}
+	return t.Update.Render
+}
+
+// Plan renders the preview of results in Terraform's shape: a legend of the symbols used, one
+// block per step with its changes (unified diffs for files), findings and notes, then the summary.
+func Plan(t theme.Theme, results []steps.Result) string {
+	var b strings.Builder
+	var used []steps.Action
+	for _, r := range results {
+		for _, c := range r.Plan.Changes {
+			if !slices.Contains(used, c.Action) {
+				used = append(used, c.Action)
+			}
+		}
+	}
+	if len(used) > 0 {
+		b.WriteString("hardsail will make these changes. Actions are shown with these symbols:\n")
+		for _, a := range []steps.Action{steps.Create, steps.Update, steps.Delete} {
+			if slices.Contains(used, a) {
+				fmt.Fprintf(&b, "  %s %s\n", actionStyle(t, a)(string(a)), a.Word())
+			}
+		}
+		b.WriteString("\n")
+	}
+	for _, r := range results {
+		writeStepPlan(&b, t, r)
+	}
+	b.WriteString(t.Bold.Render(Summary(results)))
+	b.WriteString("\n")
+	return b.String()
+}
+
+func writeStepPlan(b *strings.Builder, t theme.Theme, r steps.Result) {
+	fmt.Fprintf(b, "%s\n", t.Title.Render("# "+r.Step+": "+r.Title))
+	switch {
+	case r.Status == steps.StatusUnknown || r.Status == steps.StatusFailed:
+		fmt.Fprintf(b, "  %s %s\n", t.Failed.Render(r.Status.Symbol()), r.Detail)
+		if r.Fix != "" {
+			fmt.Fprintf(b, "    %s\n", t.Hint.Render("Hint: "+r.Fix))
+		}
+	case r.Plan.Skip != "":
+		fmt.Fprintf(b, "  %s skipped: %s\n", t.Skipped.Render(steps.StatusSkipped.Symbol()), r.Plan.Skip)
+	case r.Plan.Empty() && r.Plan.Pending != "":
+		fmt.Fprintf(b, "  %s pending: %s\n", t.Pending.Render(steps.StatusPending.Symbol()), r.Plan.Pending)
+	case r.Plan.Empty():
+		fmt.Fprintf(b, "  %s no changes: compliant\n", t.OK.Render(steps.StatusOK.Symbol()))
+	}
+	for _, c := range r.Plan.Changes {
+		writeChange(b, t, c.Redacted())
+	}
+	for _, f := range r.Plan.Findings {
+		fmt.Fprintf(b, "  %s %s\n", t.Warning.Render("!"), f.Message)
+		if f.Fix != "" {
+			fmt.Fprintf(b, "    %s\n", t.Hint.Render("Fix: "+f.Fix))
+		}
+	}
+	for _, n := range r.Plan.Notes {
+		fmt.Fprintf(b, "  %s\n", t.Subtle.Render("note: "+n))
+	}
+	b.WriteString("\n")
+}
+
+func writeChange(b *strings.Builder, t theme.Theme, c steps.Change) {
+	st := actionStyle(t, c.Action)
+	fmt.Fprintf(b, "  %s %s\n", st(string(c.Action)), t.Bold.Render(c.Address))
+	if c.Why != "" {
+		fmt.Fprintf(b, "      %s\n", t.Subtle.Render("# "+c.Why))
+	}
+	switch {
+	case c.File && !c.Sensitive:
+		writeDiff(b, t, strings.TrimPrefix(c.Address, "host:"), c.Before, c.After)
+	case c.Action == steps.Create:
+		writeValue(b, c.After)
+	case c.Action == steps.Delete:
+		writeValue(b, c.Before)
+	default:
+		if !strings.Contains(c.Before, "\n") && !strings.Contains(c.After, "\n") {
+			fmt.Fprintf(b, "      %s %s %s\n", c.Before, st("→"), c.After)
+		} else {
+			writeDiff(b, t, c.Address, c.Before, c.After)
+		}
+	}
+}
+
+func writeValue(b *strings.Builder, v string) {
+	for _, line := range strings.Split(strings.TrimRight(v, "\n"), "\n") {
+		if line == "" && v == "" {
+			return
+		}
+		fmt.Fprintf(b, "      %s\n", line)
+	}
+}
+
+// writeDiff renders a unified diff of two file bodies, indented, with before/after headers.
+func writeDiff(b *strings.Builder, t theme.Theme, name, before, after string) {
+	d := udiff.Unified(name+" (before)", name+" (after)", before, after)
+	for _, line := range strings.Split(strings.TrimRight(d, "\n"), "\n") {
+		switch {
+		case strings.HasPrefix(line, "---"), strings.HasPrefix(line, "+++"):
+			line = t.Bold.Render(line)
+		case strings.HasPrefix(line, "@@"):
+			line = t.Subtle.Render(line)
+		case strings.HasPrefix(line, "+"):
+			line = t.Create.Render(line)
+		case strings.HasPrefix(line, "-"):
+			line = t.Delete.Render(line)
+		}
+		fmt.Fprintf(b, "      %s\n", line)
+	}
+}
+
+func statusStyle(t theme.Theme, s steps.Status) func(...string) string {
+	switch s {
+	case steps.StatusOK, steps.StatusChanged:
+		return t.OK.Render
+	case steps.StatusDrift:
+		return t.Drift.Render
+	case steps.StatusPending:
+		return t.Pending.Render
+	case steps.StatusSkipped:
+		return t.Skipped.Render
+	}
+	return t.Failed.Render
+}
+
+// StatusLine is one recap line: symbol, status word, step, detail, and the fix.
+func StatusLine(t theme.Theme, s steps.Status, step, detail, fix string) string {
+	word := fmt.Sprintf("%-8s", s)
+	line := fmt.Sprintf("%s %s %-14s %s", statusStyle(t, s)(s.Symbol()), statusStyle(t, s)(word), step, detail)
+	if fix != "" {
+		line += "  " + t.Hint.Render("→ "+fix)
+	}
+	return line
+}
+
+// counted is the order statuses appear in a count line.
+var counted = []steps.Status{steps.StatusOK, steps.StatusChanged, steps.StatusDrift, steps.StatusPending,
+	steps.StatusSkipped, steps.StatusFailed, steps.StatusUnknown}
+
+// CountLine is the recap's last line, e.g. "5 steps: 3 ok, 1 drift, 1 pending, 0 failed.".
+func CountLine(statuses []steps.Status) string {
+	n := map[steps.Status]int{}
+	for _, s := range statuses {
+		n[s]++
+	}
+	var parts []string
+	for _, s := range counted {
+		// ok, drift and failed are always shown so a reader never wonders whether they were counted.
+		if n[s] > 0 || s == steps.StatusOK || s == steps.StatusDrift || s == steps.StatusFailed {
+			parts = append(parts, fmt.Sprintf("%d %s", n[s], s))
+		}
+	}
+	noun := "steps"
+	if len(statuses) == 1 {
+		noun = "step"
+	}
+	return fmt.Sprintf("%d %s: %s.", len(statuses), noun, strings.Join(parts, ", "))
+}
+
+// Recap renders verify results: one line per step, findings under it, then the count line.
+func Recap(t theme.Theme, results []steps.Result) string {
+	var b strings.Builder
+	statuses := make([]steps.Status, len(results))
+	for i, r := range results {
+		statuses[i] = r.Status
+		b.WriteString(StatusLine(t, r.Status, r.Step, r.Detail, r.Fix))
+		b.WriteString("\n")
+		for _, f := range r.Plan.Findings {
+			fmt.Fprintf(&b, "    %s %s\n", t.Warning.Render("!"), f.Message)
+		}
+	}
+	b.WriteString("\n")
+	b.WriteString(t.Bold.Render(CountLine(statuses)))
+	b.WriteString("\n")
+	return b.String()
+}
+
+// Outcomes renders what apply or undo did, in the same shape as the recap.
+func Outcomes(t theme.Theme, outs []steps.Outcome) string {
+	var b strings.Builder
+	statuses := make([]steps.Status, len(outs))
+	for i, o := range outs {
+		statuses[i] = o.Status
+		b.WriteString(StatusLine(t, o.Status, o.Step, o.Detail, ""))
+		b.WriteString("\n")
+	}
+	if len(outs) == 0 {
+		b.WriteString("Nothing to do.\n")
+		return b.String()
+	}
+	b.WriteString("\n")
+	b.WriteString(t.Bold.Render(CountLine(statuses)))
+	b.WriteString("\n")
+	return b.String()
+}
+
+// UndoList names exactly what undo will restore, newest first, before it asks.
+func UndoList(t theme.Theme, entries []steps.Entry) string {
+	if len(entries) == 0 {
+		return "Nothing to undo: the journal has no changes that are not already undone.\n"
+	}
+	var b strings.Builder
+	b.WriteString("Undo will reverse these changes, newest first:\n")
+	for _, e := range entries {
+		c := e.Change.Redacted()
+		what := "restore the prior value"
+		switch c.Action {
+		case steps.Create:
+			what = "remove what hardsail created"
+		case steps.Delete:
+			what = "put back what hardsail removed"
+		}
+		note := ""
+		if e.State == steps.EntryInterrupted {
+			note = " " + t.Warning.Render("(interrupted: may be partly applied)")
+		}
+		fmt.Fprintf(&b, "  %s %-13s %s — %s%s\n", actionStyle(t, c.Action)(string(c.Action)), e.Step, c.Address, what, note)
+	}
+	return b.String()
+}
+
+// History renders the journal, oldest first, one line per change.
+func History(t theme.Theme, entries []steps.Entry) string {
+	if len(entries) == 0 {
+		return "The journal is empty: hardsail has not changed this instance.\n"
+	}
+	var b strings.Builder
+	for _, e := range entries {
+		c := e.Change.Redacted()
+		state := string(e.State)
+		style := t.OK.Render
+		switch e.State {
+		case steps.EntryInterrupted, steps.EntryFailed:
+			style = t.Failed.Render
+		case steps.EntryUndone:
+			style = t.Skipped.Render
+		}
+		verb := ""
+		if e.Undoes != "" {
+			verb = "undo "
+		}
+		fmt.Fprintf(&b, "%s  %s %s %s%-13s %s", e.Began.UTC().Format("2006-01-02 15:04:05Z"), style(fmt.Sprintf("%-11s", state)),
+			actionStyle(t, c.Action)(string(c.Action)), verb, e.Step, c.Address)
+		if e.Error != "" {
+			fmt.Fprintf(&b, "  (%s)", e.Error)
+		}
+		b.WriteString("\n")
+	}
+	return b.String()
+}
