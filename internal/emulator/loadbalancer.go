@@ -151,7 +151,7 @@ func createLoadBalancer(l *lightsail, c *reqCtx, body []byte) (any, *apiError) {
 			State:           "provisioning",
 			HealthCheckPath: in.HealthCheckPath, InstancePort: *in.InstancePort,
 			ConfigurationOptions: map[string]string{
-				"SessionStickinessEnabled":                  "false",
+				"SessionStickinessEnabled":                   "false",
 				"SessionStickiness_LB_CookieDurationSeconds": "86400",
 			},
 			IPAddressType: in.IPAddressType, TLSPolicyName: in.TLSPolicyName,

@@ -97,7 +97,7 @@ func (l *lightsail) loadHardened() {
 			ResourceType: "LoadBalancer", DNSName: "0123456789abcdef0123456789abcdef-123456789." + region + ".elb.amazonaws.com",
 			State: "active", HealthCheckPath: "/", InstancePort: 80,
 			ConfigurationOptions: map[string]string{
-				"SessionStickinessEnabled":                  "false",
+				"SessionStickinessEnabled":                   "false",
 				"SessionStickiness_LB_CookieDurationSeconds": "86400",
 			},
 			IPAddressType: "dualstack", HTTPSRedirectionEnabled: true, TLSPolicyName: "TLS-FS-Res-1-2-2019-08",

@@ -302,12 +302,12 @@ type DNSRecord struct {
 // holds, with lazy transitions (operations, LB provisioning, certificate
 // validation) already applied as of the moment it was taken.
 type State struct {
-	Instances         []Instance
-	Snapshots         []InstanceSnapshot
-	LoadBalancers     []LoadBalancer
-	Certificates      []LoadBalancerTLSCertificate
-	Domains           []Domain
-	Operations        []Operation
-	SetupHistory      []SetupHistory
-	ExternalDNS       []DNSRecord
+	Instances     []Instance
+	Snapshots     []InstanceSnapshot
+	LoadBalancers []LoadBalancer
+	Certificates  []LoadBalancerTLSCertificate
+	Domains       []Domain
+	Operations    []Operation
+	SetupHistory  []SetupHistory
+	ExternalDNS   []DNSRecord
 }
