@@ -1,0 +1,63 @@
+package iamsts
+
+import "fmt"
+
+// Scenario names accepted by LoadScenario.
+const (
+	ScenarioEmpty             = "empty"
+	ScenarioWordPressFresh    = "wordpress-fresh"
+	ScenarioWordPressHardened = "wordpress-hardened"
+)
+
+// LoadScenario replaces all state with a named starting point:
+//   - "empty": root caller, nothing else.
+//   - "wordpress-fresh": a new account as a Lightsail user has it: root caller
+//     with access keys and no MFA, no users or groups.
+//   - "wordpress-hardened": what iam-admin leaves behind: group Administrators
+//     with AdministratorAccess, user administrator in it with a console password
+//     and an enabled virtual MFA device, root with MFA and no keys; the caller is
+//     administrator.
+func (s *Service) LoadScenario(name string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch name {
+	case ScenarioEmpty:
+		s.loadEmpty()
+	case ScenarioWordPressFresh:
+		s.loadEmpty()
+		s.st.root.AccessKeys = []AccessKey{{ID: s.newAccessKeyID(), Status: "Active", Created: scenarioEpoch}}
+	case ScenarioWordPressHardened:
+		s.loadEmpty()
+		s.loadHardened()
+	default:
+		return fmt.Errorf("load IAM scenario %q: unknown (want %q, %q or %q)",
+			name, ScenarioEmpty, ScenarioWordPressFresh, ScenarioWordPressHardened)
+	}
+	return nil
+}
+
+func (s *Service) loadEmpty() {
+	s.seq = 0
+	s.st = newStore()
+	s.caller = s.rootARN()
+}
+
+func (s *Service) loadHardened() {
+	const admin, group = "administrator", "Administrators"
+	s.st.users[admin] = &User{
+		Name: admin, ID: s.newID("AIDA"), ARN: s.userARN("/", admin), Path: "/", Created: scenarioEpoch,
+		LoginProfile: &LoginProfile{Created: scenarioEpoch},
+	}
+	s.st.groups[group] = &Group{
+		Name: group, ID: s.newID("AGPA"), ARN: s.groupARN("/", group), Path: "/", Created: scenarioEpoch,
+		Members:            []string{admin},
+		AttachedPolicyARNs: []string{"arn:aws:iam::aws:policy/AdministratorAccess"},
+	}
+	userMFA := s.mfaSerial("/", admin)
+	s.st.mfa[userMFA] = &VirtualMFADevice{SerialNumber: userMFA, Base32Seed: s.newSeed(), UserName: admin, EnableDate: scenarioEpoch}
+	// AWS names the root user's virtual device root-account-mfa-device.
+	rootMFA := s.mfaSerial("/", "root-account-mfa-device")
+	s.st.mfa[rootMFA] = &VirtualMFADevice{SerialNumber: rootMFA, Base32Seed: s.newSeed(), ForRoot: true, EnableDate: scenarioEpoch}
+	s.st.root.MFASerial = rootMFA
+	s.caller = s.st.users[admin].ARN
+}
