@@ -1,0 +1,332 @@
+package testhost
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// recipeVersion changes the cache key by hand when something outside the hashed text changes.
+const recipeVersion = "hardsail-testhost-1"
+
+const suite = "bookworm"
+
+// mmdebstrapArgs is the measured recipe (design.md §7); target, mirrors and hooks are appended.
+var mmdebstrapArgs = []string{
+	"--mode=root",
+	"--variant=minbase",
+	"--include=openssh-server,sudo,cron,unattended-upgrades,apt-utils,ca-certificates",
+	"--skip=cleanup/apt/lists",
+}
+
+// customizeHook runs on the host with the rootfs in $1 and the staged Bitnami tree in $STAGE.
+const customizeHook = `set -eu
+R="$1"
+chroot "$R" useradd --create-home --uid 1000 --user-group --shell /bin/bash --groups sudo bitnami
+chroot "$R" groupadd --system --gid 1001 mysql
+chroot "$R" useradd --system --uid 1001 --gid 1001 --home-dir /opt/bitnami/mysql --shell /usr/sbin/nologin mysql
+printf 'bitnami ALL=(ALL) NOPASSWD:ALL\n' > "$R/etc/sudoers.d/90-bitnami"
+chmod 0440 "$R/etc/sudoers.d/90-bitnami"
+printf '%s\n' "$HOSTNAME_" > "$R/etc/hostname"
+printf '127.0.0.1 localhost\n127.0.1.1 %s\n::1 localhost ip6-localhost ip6-loopback\nff02::1 ip6-allnodes\nff02::2 ip6-allrouters\n' "$HOSTNAME_" > "$R/etc/hosts"
+# Lightsail's browser SSH trusts this CA file; instances fill it from Options.TrustedUserCAKeys.
+printf '\nTrustedUserCAKeys /etc/ssh/lightsail_instance_ca.pub\n' >> "$R/etc/ssh/sshd_config"
+: > "$R/etc/ssh/lightsail_instance_ca.pub"
+cp -a "$STAGE/opt/bitnami" "$R/opt/"
+`
+
+// mirrors returns the Debian sources the machine's own apt uses, as one-line "deb" entries for suite.
+func mirrors() ([]string, error) {
+	out, err := exec.Command("apt-get", "indextargets", "--format", "$(REPO_URI) $(RELEASE) $(COMPONENT)", "Created-By: Packages").Output()
+	if err != nil {
+		return nil, fmt.Errorf("apt-get indextargets: %w", err)
+	}
+	seen := map[string]bool{}
+	var deb []string
+	for line := range strings.Lines(string(out)) {
+		f := strings.Fields(line)
+		if len(f) != 3 || (f[1] != suite && !strings.HasPrefix(f[1], suite+"-")) {
+			continue
+		}
+		e := fmt.Sprintf("deb %s %s %s", strings.TrimSuffix(f[0], "/"), f[1], f[2])
+		if !seen[e] {
+			seen[e] = true
+			deb = append(deb, e)
+		}
+	}
+	if len(deb) == 0 {
+		// Not a bookworm machine: Debian's own mirror is the one this project may reach.
+		deb = []string{
+			"deb http://deb.debian.org/debian bookworm main",
+			"deb http://deb.debian.org/debian bookworm-updates main",
+			"deb http://deb.debian.org/debian-security bookworm-security main",
+		}
+	}
+	sort.Strings(deb)
+	return deb, nil
+}
+
+// stagedFile is one file or directory of the Bitnami tree as the build writes it.
+type stagedFile struct {
+	path    string
+	dir     bool
+	data    []byte
+	mode    fs.FileMode
+	uid     int
+	gid     int
+	modTime time.Time
+}
+
+// bitnamiTree lists every staged directory and file, parents before children.
+func bitnamiTree() ([]stagedFile, error) {
+	var files []stagedFile
+	dirs := map[string]stagedFile{}
+	addDir := func(p string, uid, gid int) {
+		for d := p; d != "/opt" && d != "/"; d = path.Dir(d) {
+			if _, ok := dirs[d]; !ok {
+				dirs[d] = stagedFile{path: d, dir: true, mode: 0o755, uid: uid, gid: gid, modTime: dirMTime}
+			}
+		}
+	}
+	for _, l := range Logs {
+		data, err := logContent(l)
+		if err != nil {
+			return nil, err
+		}
+		addDir(path.Dir(l.Path), l.UID, l.GID)
+		files = append(files, stagedFile{path: l.Path, data: data, mode: l.Mode, uid: l.UID, gid: l.GID, modTime: l.ModTime})
+	}
+	addDir(path.Dir(WPConfig.Path), BitnamiUID, DaemonGID)
+	files = append(files, stagedFile{path: WPConfig.Path, data: []byte(wpConfigPHP), mode: WPConfig.Mode, uid: WPConfig.UID, gid: WPConfig.GID, modTime: WPConfig.ModTime})
+	// /opt and /opt/bitnami belong to root whatever their first child says.
+	dirs["/opt/bitnami"] = stagedFile{path: "/opt/bitnami", dir: true, mode: 0o755, modTime: dirMTime}
+	var ds []stagedFile
+	for _, d := range dirs {
+		ds = append(ds, d)
+	}
+	sort.Slice(ds, func(i, j int) bool { return ds[i].path < ds[j].path })
+	return append(ds, files...), nil
+}
+
+// stage writes the tree under dir with its owners, modes and mtimes (directories last, so their mtimes stick).
+func stage(dir string, tree []stagedFile) error {
+	for _, f := range tree {
+		p := filepath.Join(dir, f.path)
+		var err error
+		if f.dir {
+			err = os.MkdirAll(p, 0o755)
+		} else {
+			err = os.WriteFile(p, f.data, 0o600)
+		}
+		if err == nil {
+			err = os.Lchown(p, f.uid, f.gid)
+		}
+		if err == nil {
+			err = os.Chmod(p, f.mode)
+		}
+		if err != nil {
+			return fmt.Errorf("staging %s: %w", f.path, err)
+		}
+	}
+	for i := len(tree) - 1; i >= 0; i-- {
+		f := tree[i]
+		if err := os.Chtimes(filepath.Join(dir, f.path), f.modTime, f.modTime); err != nil {
+			return fmt.Errorf("staging %s: %w", f.path, err)
+		}
+	}
+	return nil
+}
+
+// recipeKey hashes everything that decides the rootfs content.
+func recipeKey(deb []string, tree []stagedFile) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\n%s\n%s\n%q\n%q\n%s\n", recipeVersion, suite, Hostname, mmdebstrapArgs, deb, customizeHook)
+	for _, f := range tree {
+		fmt.Fprintf(h, "%s %t %o %d:%d %d %d\n", f.path, f.dir, f.mode, f.uid, f.gid, f.modTime.Unix(), len(f.data))
+		h.Write(f.data)
+	}
+	return hex.EncodeToString(h.Sum(nil))[:16]
+}
+
+// CacheDir is where built rootfs tarballs and unpacked bases live:
+// $HARDSAIL_TESTHOST_CACHE, else $XDG_CACHE_HOME/hardsail/testhost, else ~/.cache/hardsail/testhost.
+func CacheDir() (string, error) {
+	if d := os.Getenv("HARDSAIL_TESTHOST_CACHE"); d != "" {
+		return d, nil
+	}
+	if d := os.Getenv("XDG_CACHE_HOME"); d != "" {
+		return filepath.Join(d, "hardsail", "testhost"), nil
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return "", fmt.Errorf("testhost cache dir: %w", err)
+	}
+	return filepath.Join(home, ".cache", "hardsail", "testhost"), nil
+}
+
+// Base is a built and unpacked rootfs that instances overlay.
+type Base struct {
+	Key     string // recipe hash
+	Tarball string // .tar.zst as mmdebstrap wrote it
+	Dir     string // unpacked tree, shared read-only by all instances
+	Built   bool   // this call ran mmdebstrap (the cache held no tarball)
+}
+
+// completeMarker, next to a base dir, says the dir is fully unpacked.
+const completeMarker = ".complete"
+
+var (
+	baseMu     sync.Mutex
+	baseCached *Base
+)
+
+// EnsureBase builds the rootfs tarball and unpacks it unless the cache already holds both.
+// Safe across processes: work happens under an flock on the cache dir, outputs appear by rename.
+// Build progress goes to log (nil discards it).
+func EnsureBase(ctx context.Context, log io.Writer) (*Base, error) {
+	baseMu.Lock()
+	defer baseMu.Unlock()
+	if baseCached != nil {
+		return baseCached, nil
+	}
+	if log == nil {
+		log = io.Discard
+	}
+	cache, err := CacheDir()
+	if err != nil {
+		return nil, err
+	}
+	deb, err := mirrors()
+	if err != nil {
+		return nil, err
+	}
+	tree, err := bitnamiTree()
+	if err != nil {
+		return nil, err
+	}
+	key := recipeKey(deb, tree)
+	b := &Base{
+		Key:     key,
+		Tarball: filepath.Join(cache, "rootfs-"+key+".tar.zst"),
+		Dir:     filepath.Join(cache, "base-"+key),
+	}
+	if _, err := os.Stat(b.Dir + completeMarker); err == nil {
+		baseCached = b
+		return b, nil
+	}
+	if err := os.MkdirAll(cache, 0o755); err != nil {
+		return nil, fmt.Errorf("testhost cache dir %s: %w", cache, err)
+	}
+	unlock, err := lockFile(filepath.Join(cache, "lock"))
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	// Another process may have finished while this one waited for the lock.
+	if _, err := os.Stat(b.Dir + completeMarker); err == nil {
+		baseCached = b
+		return b, nil
+	}
+	if _, err := os.Stat(b.Tarball); errors.Is(err, fs.ErrNotExist) {
+		if err := build(ctx, log, cache, b.Tarball, deb, tree); err != nil {
+			return nil, err
+		}
+		b.Built = true
+	} else if err != nil {
+		return nil, fmt.Errorf("rootfs tarball %s: %w", b.Tarball, err)
+	}
+	if err := unpack(ctx, cache, b.Tarball, b.Dir); err != nil {
+		return nil, err
+	}
+	baseCached = b
+	return b, nil
+}
+
+func lockFile(p string) (func(), error) {
+	f, err := os.OpenFile(p, os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("testhost lock %s: %w", p, err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("testhost lock %s: %w", p, err)
+	}
+	return func() { f.Close() }, nil
+}
+
+// build runs mmdebstrap into a temp file next to tarball and renames it into place.
+func build(ctx context.Context, log io.Writer, cache, tarball string, deb []string, tree []stagedFile) error {
+	stageDir, err := os.MkdirTemp(cache, "stage-")
+	if err != nil {
+		return fmt.Errorf("rootfs stage dir: %w", err)
+	}
+	defer os.RemoveAll(stageDir)
+	if err := stage(stageDir, tree); err != nil {
+		return err
+	}
+	tmp := filepath.Join(cache, fmt.Sprintf("rootfs-%d.tmp.tar.zst", os.Getpid()))
+	defer os.Remove(tmp)
+	args := append([]string{}, mmdebstrapArgs...)
+	args = append(args, "--customize-hook="+customizeHook, suite, tmp)
+	args = append(args, deb...)
+	cmd := exec.CommandContext(ctx, "mmdebstrap", args...)
+	cmd.Env = append(os.Environ(), "STAGE="+stageDir, "HOSTNAME_="+Hostname)
+	var out bytes.Buffer
+	cmd.Stdout = io.MultiWriter(&out, log)
+	cmd.Stderr = io.MultiWriter(&out, log)
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("mmdebstrap rootfs %s: %w\n%s", tarball, err, tail(out.String(), 40))
+	}
+	if err := os.Rename(tmp, tarball); err != nil {
+		return fmt.Errorf("rootfs tarball %s: %w", tarball, err)
+	}
+	return nil
+}
+
+// unpack extracts tarball into a temp dir, renames it to dir and marks dir complete.
+func unpack(ctx context.Context, cache, tarball, dir string) error {
+	tmp, err := os.MkdirTemp(cache, "unpack-")
+	if err != nil {
+		return fmt.Errorf("rootfs unpack dir: %w", err)
+	}
+	defer os.RemoveAll(tmp)
+	// The temp dir's own mode becomes the rootfs's / mode.
+	if err := os.Chmod(tmp, 0o755); err != nil {
+		return fmt.Errorf("rootfs unpack dir %s: %w", tmp, err)
+	}
+	out, err := exec.CommandContext(ctx, "tar", "--zstd", "-x", "-p", "--numeric-owner", "--xattrs", "--xattrs-include=*",
+		"-f", tarball, "-C", tmp).CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("unpacking rootfs %s: %w\n%s", tarball, err, tail(string(out), 20))
+	}
+	os.RemoveAll(dir) // left by a run that crashed before writing the marker (checked under lock)
+	if err := os.Rename(tmp, dir); err != nil {
+		return fmt.Errorf("rootfs base %s: %w", dir, err)
+	}
+	if err := os.WriteFile(dir+completeMarker, nil, 0o644); err != nil {
+		return fmt.Errorf("rootfs base marker %s: %w", dir+completeMarker, err)
+	}
+	return nil
+}
+
+func tail(s string, lines int) string {
+	l := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(l) > lines {
+		l = l[len(l)-lines:]
+	}
+	return strings.Join(l, "\n")
+}
