@@ -519,3 +519,5 @@ func TestStateIsADeepCopy(t *testing.T) {
 		t.Error("a read-only call changed the state")
 	}
 }
+
+func ctxBG() context.Context { return context.Background() }
