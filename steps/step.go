@@ -10,6 +10,8 @@ import (
 	"fmt"
 	"log/slog"
 	"time"
+
+	"github.com/hardsail/hardsail/remote/aws"
 )
 
 // Action is a change's kind; its value is the symbol printed in a preview.
@@ -195,6 +197,8 @@ type Env struct {
 	Log      *slog.Logger
 	Observer Observer
 	Now      func() time.Time
+	// AWS are the SDK clients for the account and region in use.
+	AWS *aws.Clients
 }
 
 // Emit reports a progress event to the observer, if any.

@@ -196,3 +196,22 @@ func IsKind(err error, k Kind) bool {
 	var e *Error
 	return errors.As(err, &e) && e.Kind == k
 }
+
+// InstanceNames lists the Lightsail instances in the region, following pagination.
+func (c *Clients) InstanceNames(ctx context.Context) ([]string, error) {
+	var names []string
+	var token *string
+	for {
+		out, err := c.Lightsail.GetInstances(ctx, &lightsail.GetInstancesInput{PageToken: token})
+		if err != nil {
+			return nil, Classify("list Lightsail instances in "+c.Config.Region, err)
+		}
+		for _, in := range out.Instances {
+			names = append(names, sdkaws.ToString(in.Name))
+		}
+		if sdkaws.ToString(out.NextPageToken) == "" {
+			return names, nil
+		}
+		token = out.NextPageToken
+	}
+}

@@ -1,0 +1,32 @@
+# The one test command: `make test`. It installs what the tests need, checks formatting and
+# lint, builds the real-host rootfs if it is not cached, and runs every test with the race detector.
+SHELL := /bin/bash
+GOBIN := $(shell go env GOPATH)/bin
+GO_TEST_FLAGS ?= -race -count=1 -timeout 30m
+
+.PHONY: test deps lint testhost unit demo build
+
+test: deps lint testhost
+	$(GOBIN)/gotestsum --format pkgname --format-hide-empty-pkg -- $(GO_TEST_FLAGS) ./...
+
+deps:
+	@scripts/install-test-deps
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	go vet ./...
+	$(GOBIN)/staticcheck ./...
+
+# Build (or find in the cache) the Debian rootfs the real-host tests boot; only root can.
+testhost:
+	@if [ "$$(id -u)" = 0 ]; then go run ./internal/testhost/cmd/testhost-build; fi
+
+# A quick loop over the packages that need neither root nor the emulator's slow paths.
+unit:
+	go test -count=1 ./steps/... ./tui/... ./remote/... ./cmd/...
+
+build:
+	go build -o bin/hardsail ./cmd/hardsail
+
+demo:
+	go run ./cmd/hardsail --demo

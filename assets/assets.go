@@ -1,0 +1,10 @@
+// Package assets holds the files hardsail ships inside its binary: the IAM policy it needs, and
+// the templates and scripts the host steps install.
+package assets
+
+import _ "embed"
+
+// IAMPolicy is the least-privilege IAM policy hardsail itself needs (`hardsail policy`).
+//
+//go:embed iam-policy.json
+var IAMPolicy []byte

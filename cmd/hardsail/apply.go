@@ -1,0 +1,102 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hardsail/hardsail/steps"
+	"github.com/hardsail/hardsail/tui/render"
+)
+
+func newApplyCmd(o *options) *cobra.Command {
+	var yes bool
+	cmd := &cobra.Command{
+		Use:   "apply [STEP...]",
+		Short: "Preview, confirm, and apply the changes",
+		Long: `Show the preview, ask for confirmation, then apply each step in order. Every change is
+journaled before it is made, so ` + "`hardsail undo`" + ` can reverse it, even after a crash.
+A step whose live state changed since the preview is refused.
+
+Off a terminal, --yes is required; changes that cost money also need --accept-cost.`,
+		Example: `  hardsail apply
+  hardsail apply firewall --ssh-cidr 198.51.100.4/32 --yes`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := requireYes(o, yes); err != nil {
+				return err
+			}
+			return runApply(cmd.Context(), o, args, yes)
+		},
+	}
+	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "apply without asking (required when not running interactively)")
+	return cmd
+}
+
+func runApply(ctx context.Context, o *options, ids []string, yes bool) error {
+	s, err := openSession(ctx, o, ids, true)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	results := s.engine.Verify(ctx)
+	t := o.io.Theme()
+	if !o.json {
+		fmt.Fprint(o.io.Out, s.header(o))
+		fmt.Fprint(o.io.Out, render.Plan(t, results))
+	}
+	var todo []steps.Result
+	for _, r := range results {
+		if r.Status == steps.StatusDrift || r.Status == steps.StatusPending {
+			todo = append(todo, r)
+		}
+		if r.Status.Bad() {
+			// Applying around a step that could not be checked would leave a half-hardened instance.
+			return &statusError{code: exitError}
+		}
+	}
+	if len(todo) == 0 {
+		if o.json {
+			o.io.Out.Write(s.report("apply", results).JSON())
+		}
+		return nil
+	}
+	if !yes {
+		ok, err := o.io.Confirm("\nDo you want to apply these changes to " + s.key.Instance + "?")
+		if err != nil {
+			return err
+		}
+		if !ok {
+			fmt.Fprintln(o.io.ErrOut, "Apply cancelled; nothing was changed.")
+			return &statusError{code: exitCancelled}
+		}
+	}
+	outs := s.engine.Apply(ctx, todo)
+	statuses := make([]steps.Status, len(outs))
+	for i, out := range outs {
+		statuses[i] = out.Status
+	}
+	if o.json {
+		rep := s.report("apply", results)
+		rep.AddOutcomes(outs)
+		o.io.Out.Write(rep.JSON())
+	} else {
+		fmt.Fprint(o.io.Out, "\n"+render.Outcomes(t, outs))
+		printSecrets(o, outs)
+	}
+	if code := exitCodeOfStatuses(statuses); code != exitOK {
+		return &statusError{code: code}
+	}
+	return nil
+}
+
+// printSecrets shows generated secrets once, on the terminal only: never in --json, a log or the journal.
+func printSecrets(o *options, outs []steps.Outcome) {
+	for _, out := range outs {
+		for _, k := range slices.Sorted(maps.Keys(out.Secrets)) {
+			fmt.Fprintf(o.io.Out, "\n%s %s: %s\n", o.io.Theme().Warning.Render("Shown once, save it now —"), k, out.Secrets[k])
+		}
+	}
+}

@@ -1,0 +1,73 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	remoteaws "github.com/hardsail/hardsail/remote/aws"
+	"github.com/hardsail/hardsail/steps"
+	"github.com/hardsail/hardsail/tui/iostreams"
+)
+
+// Exit codes: the documented table (README "Exit codes"), mapped here and nowhere else.
+const (
+	exitOK        = 0   // ok / compliant / done
+	exitError     = 1   // an error, or a step failed or could not be checked
+	exitDrift     = 2   // verify found drift or pending; plan has changes
+	exitUsage     = 3   // bad flags or arguments; nothing was changed
+	exitAuth      = 4   // AWS credentials missing/expired, or a permission is missing
+	exitCancelled = 130 // the user said no, or pressed Ctrl-C
+)
+
+// exitCodeOf maps an error to its exit code.
+func exitCodeOf(err error) int {
+	var usage *steps.UsageError
+	var aws *remoteaws.Error
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.Is(err, iostreams.ErrCancelled), errors.Is(err, context.Canceled):
+		return exitCancelled
+	case errors.As(err, &usage):
+		return exitUsage
+	case errors.As(err, &aws):
+		switch aws.Kind {
+		case remoteaws.KindCredentials, remoteaws.KindAccessDenied:
+			return exitAuth
+		case remoteaws.KindUsage:
+			return exitUsage
+		}
+	}
+	return exitError
+}
+
+// exitCodeOfStatuses is the exit code of a report: failures first, then drift and pending.
+func exitCodeOfStatuses(statuses []steps.Status) int {
+	code := exitOK
+	for _, s := range statuses {
+		switch {
+		case s.Bad():
+			return exitError
+		case s == steps.StatusDrift || s == steps.StatusPending:
+			code = exitDrift
+		}
+	}
+	return code
+}
+
+// statusError carries a report's exit code out of a command whose output is already printed.
+type statusError struct{ code int }
+
+func (e *statusError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
+
+// printError writes what failed and why, then the Hint, to stderr only.
+func printError(io *iostreams.IOStreams, err error) {
+	t := io.Theme()
+	msg := err.Error()
+	fmt.Fprintf(io.ErrOut, "%s %s\n", t.Failed.Render("Error:"), strings.TrimSpace(msg))
+	if h := steps.HintOf(err); h != "" {
+		fmt.Fprintf(io.ErrOut, "%s %s\n", t.Hint.Render("Hint:"), h)
+	}
+}

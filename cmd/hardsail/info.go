@@ -1,0 +1,54 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"runtime"
+
+	"github.com/spf13/cobra"
+
+	remoteaws "github.com/hardsail/hardsail/remote/aws"
+	"github.com/hardsail/hardsail/steps"
+)
+
+func newInfoCmd(o *options) *cobra.Command {
+	return &cobra.Command{
+		Use:   "info",
+		Short: "Show the version, paths, and the AWS identity and region in use",
+		Long: `Show what hardsail would use: its version, the state dir (journal, settings, log), and the
+AWS identity and region the SDK configuration resolves to. It changes nothing; without AWS
+credentials it still prints the rest and says why the identity is missing.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			v, c, _ := buildVersion()
+			info := map[string]string{"version": v, "commit": c, "go": runtime.Version(), "state_dir": steps.StateDir()}
+			info["log"] = steps.PathsFor(steps.StateDir(), steps.Key{}).Log
+			clients, err := remoteaws.Load(cmd.Context(), remoteaws.Options{Profile: o.profile, Region: o.region})
+			if err == nil {
+				info["region"] = clients.Config.Region
+				var id remoteaws.Identity
+				if id, err = clients.Identity(cmd.Context()); err == nil {
+					info["account"], info["arn"] = id.Account, id.ARN
+				}
+			}
+			if err != nil {
+				info["aws_error"] = err.Error()
+			}
+			if o.json {
+				doc := map[string]any{"schema_version": 1}
+				for k, v := range info {
+					doc[k] = v
+				}
+				b, _ := json.MarshalIndent(doc, "", "  ")
+				fmt.Fprintln(o.io.Out, string(b))
+				return nil
+			}
+			for _, k := range []string{"version", "commit", "go", "state_dir", "log", "region", "account", "arn", "aws_error"} {
+				if info[k] != "" {
+					fmt.Fprintf(o.io.Out, "%-10s %s\n", k+":", info[k])
+				}
+			}
+			return nil
+		},
+	}
+}

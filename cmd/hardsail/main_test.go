@@ -1,0 +1,192 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/hardsail/hardsail/internal/emulator"
+	"github.com/hardsail/hardsail/tui/iostreams"
+)
+
+// isolate gives the test an environment with no AWS configuration and its own state dir.
+func isolate(t *testing.T) (stateDir string) {
+	t.Helper()
+	home := t.TempDir()
+	stateDir = filepath.Join(home, "state")
+	for _, k := range []string{"AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
+		"AWS_SESSION_TOKEN", "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_ENDPOINT_URL", "NO_COLOR", "CLICOLOR_FORCE"} {
+		t.Setenv(k, "")
+		os.Unsetenv(k)
+	}
+	t.Setenv("HOME", home)
+	t.Setenv("AWS_CONFIG_FILE", filepath.Join(home, "no-config"))
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(home, "no-credentials"))
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	t.Setenv("HARDSAIL_STATE_DIR", stateDir)
+	return stateDir
+}
+
+// withEmulator points the SDK at a fresh emulator through its own environment variables.
+func withEmulator(t *testing.T, scenario string) *emulator.Emulator {
+	t.Helper()
+	em := emulator.Start(t, emulator.Options{Scenario: scenario})
+	for _, kv := range em.Env() {
+		k, v, _ := strings.Cut(kv, "=")
+		t.Setenv(k, v)
+	}
+	return em
+}
+
+type result struct {
+	stdout, stderr string
+	code           int
+}
+
+func runCLI(t *testing.T, tty bool, args ...string) result {
+	t.Helper()
+	io, out, errOut := iostreams.Test("")
+	io.InTTY, io.OutTTY = tty, tty
+	code := run(args, io)
+	return result{out.String(), errOut.String(), code}
+}
+
+func TestExitCodesAndErrors(t *testing.T) {
+	cases := []struct {
+		name     string
+		emulated bool
+		args     []string
+		code     int
+		stderr   []string
+	}{
+		{"no credentials", false, []string{"verify"}, exitAuth, []string{"Error: find AWS credentials", "Hint:", "aws configure", "--profile"}},
+		{"unknown flag", false, []string{"verify", "--frobnicate"}, exitUsage, []string{"unknown flag: --frobnicate", "hardsail verify --help"}},
+		{"bad reboot time", true, []string{"verify", "--reboot-time", "25:00"}, exitUsage, []string{"--reboot-time \"25:00\"", "HH:MM"}},
+		{"bad cron", true, []string{"plan", "--cron", "0 3 * *"}, exitUsage, []string{"want 5 fields"}},
+		{"bad ssh cidr", true, []string{"plan", "--ssh-cidr", "198.51.100.4/33"}, exitUsage, []string{"--ssh-cidr", "198.51.100.4/32"}},
+		{"apply off a terminal needs --yes", true, []string{"apply"}, exitUsage, []string{"--yes required when not running interactively"}},
+		{"undo off a terminal needs --yes", true, []string{"undo", "--all"}, exitUsage, []string{"--yes required when not running interactively"}},
+		{"undo needs steps or --all", true, []string{"undo", "--yes"}, exitUsage, []string{"name the steps to undo, or --all"}},
+		{"unknown step", true, []string{"verify", "firewal"}, exitUsage, []string{`unknown step "firewal"`}},
+		{"unknown instance", true, []string{"verify", "--instance", "nope"}, exitUsage, []string{`no Lightsail instance "nope"`, "WordPress-1"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			state := isolate(t)
+			if tc.emulated {
+				withEmulator(t, "wordpress-fresh")
+			}
+			r := runCLI(t, false, tc.args...)
+			if r.code != tc.code {
+				t.Fatalf("exit %d, want %d; stderr:\n%s", r.code, tc.code, r.stderr)
+			}
+			for _, w := range tc.stderr {
+				if !strings.Contains(r.stderr, w) {
+					t.Errorf("stderr lacks %q:\n%s", w, r.stderr)
+				}
+			}
+			if r.stdout != "" {
+				t.Errorf("an error printed to stdout: %q", r.stdout)
+			}
+			if _, err := os.Stat(state); !os.IsNotExist(err) {
+				t.Errorf("a failed command wrote to the state dir (%v)", err)
+			}
+		})
+	}
+}
+
+func TestVerifyAgainstEmulator(t *testing.T) {
+	isolate(t)
+	withEmulator(t, "wordpress-fresh")
+	r := runCLI(t, false, "verify", "--json")
+	if r.code != exitOK {
+		t.Fatalf("exit %d; stderr %s", r.code, r.stderr)
+	}
+	var rep struct {
+		SchemaVersion int    `json:"schema_version"`
+		Command       string `json:"command"`
+		Instance      string `json:"instance"`
+		Account       string `json:"account"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
+		t.Fatalf("--json output is not JSON: %v\n%s", err, r.stdout)
+	}
+	if rep.SchemaVersion != 1 || rep.Command != "verify" || rep.Instance != "WordPress-1" || rep.Account != emulator.AccountID {
+		t.Fatalf("report %+v", rep)
+	}
+	plain := runCLI(t, false, "verify")
+	if !strings.Contains(plain.stdout, "you are using the root user") {
+		t.Errorf("verify as root does not warn:\n%s", plain.stdout)
+	}
+	if strings.Contains(plain.stdout, "\x1b[") {
+		t.Error("output off a terminal carries colour")
+	}
+}
+
+func TestVersion(t *testing.T) {
+	r := runCLI(t, false, "version")
+	if r.code != 0 || !strings.HasPrefix(r.stdout, "hardsail ") || !strings.Contains(r.stdout, runtime.Version()) || !strings.Contains(r.stdout, "commit ") {
+		t.Fatalf("version printed %q (exit %d)", r.stdout, r.code)
+	}
+	old := version
+	version, commit = "1.2.3", "abc1234"
+	defer func() { version, commit = old, "" }()
+	if r := runCLI(t, false, "version"); !strings.HasPrefix(r.stdout, "hardsail 1.2.3 (commit abc1234") {
+		t.Fatalf("ldflags version not shown: %q", r.stdout)
+	}
+}
+
+func TestHelpReadsWell(t *testing.T) {
+	cases := []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"--help"}, []string{"hardsail --demo", "Hardening:", "verify", "plan", "apply", "undo", "history", "policy", "info"}},
+		{[]string{"verify", "--help"}, []string{"Exit status: 0 all ok, 2 drift or pending", "--json", "--instance"}},
+		{[]string{"apply", "--help"}, []string{"--yes", "journaled", "--accept-cost"}},
+		{[]string{"undo", "--help"}, []string{"--all", "--force", "newest first"}},
+	}
+	for _, tc := range cases {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			r := runCLI(t, false, tc.args...)
+			if r.code != 0 {
+				t.Fatalf("exit %d", r.code)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(r.stdout, w) {
+					t.Errorf("help lacks %q", w)
+				}
+			}
+		})
+	}
+}
+
+func TestNoArgsOffTerminalPrintsHelp(t *testing.T) {
+	isolate(t)
+	r := runCLI(t, false)
+	if r.code != 0 || !strings.Contains(r.stdout, "Usage:") {
+		t.Fatalf("exit %d, stdout %q", r.code, r.stdout)
+	}
+}
+
+func TestPolicyIsJSONWithActions(t *testing.T) {
+	r := runCLI(t, false, "policy")
+	var doc struct {
+		Version   string
+		Statement []struct{ Action []string }
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &doc); err != nil || doc.Version != "2012-10-17" || len(doc.Statement) == 0 {
+		t.Fatalf("policy output: %v\n%s", err, r.stdout)
+	}
+}
+
+func TestHistoryWithoutJournal(t *testing.T) {
+	isolate(t)
+	r := runCLI(t, false, "history")
+	if r.code != 0 || !strings.Contains(r.stdout, "No journal") {
+		t.Fatalf("exit %d: %q", r.code, r.stdout)
+	}
+}

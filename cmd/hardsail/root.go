@@ -1,0 +1,162 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hardsail/hardsail/steps"
+	"github.com/hardsail/hardsail/tui/iostreams"
+)
+
+// options are the global and step flags, shared by every command.
+type options struct {
+	io *iostreams.IOStreams
+
+	instance   string
+	region     string
+	profile    string
+	json       bool
+	noColor    bool
+	accessible bool
+	demo       bool
+
+	settings   steps.Settings // only what this run's flags set
+	acceptCost bool
+
+	sshUser       string
+	sshKey        string
+	sshHost       string
+	sshPort       int
+	acceptHostKey string
+
+	// cleanups run when the command ends, whatever happened (the demo's emulator and temp dir).
+	cleanups []func()
+}
+
+func run(args []string, io *iostreams.IOStreams) int {
+	root, o := newRootCmd(io)
+	root.SetArgs(args)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	err := root.ExecuteContext(ctx)
+	for i := len(o.cleanups) - 1; i >= 0; i-- {
+		o.cleanups[i]()
+	}
+	var se *statusError
+	if errors.As(err, &se) {
+		return se.code
+	}
+	if err != nil {
+		printError(io, err)
+	}
+	return exitCodeOf(err)
+}
+
+func newRootCmd(io *iostreams.IOStreams) (*cobra.Command, *options) {
+	o := &options{io: io}
+	root := &cobra.Command{
+		Use:   "hardsail",
+		Short: "Harden an AWS Lightsail WordPress instance, step by step",
+		Long: `hardsail walks you through the AWS guide "Securing WordPress on Lightsail":
+an IAM administrator instead of the root user, SSH closed to the world, HTTPS,
+automatic security updates, and old logs cleaned up. Every change is previewed
+first and can be undone.
+
+Run it with no arguments in a terminal for the wizard, or try it safely first:
+
+  hardsail --demo`,
+		Example: `  hardsail --demo                  try the wizard on an emulated account (no AWS needed)
+  hardsail verify                  check every step; exit 2 if anything drifted
+  hardsail plan firewall           show what would change
+  hardsail apply firewall --ssh-cidr 198.51.100.4/32
+  hardsail undo firewall`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		Args:          cobra.NoArgs,
+		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
+			if o.noColor {
+				io.NoColor = true
+			}
+			if o.accessible {
+				io.Accessible = true
+			}
+			if err := o.settings.Validate(); err != nil {
+				return err
+			}
+			if o.demo {
+				stop, err := startDemo(o)
+				if err != nil {
+					return fmt.Errorf("start the demo: %w", err)
+				}
+				o.cleanups = append(o.cleanups, stop)
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if !o.demo && !io.Interactive() {
+				return cmd.Help()
+			}
+			return runDashboard(cmd.Context(), o)
+		},
+	}
+	root.SetOut(io.Out)
+	root.SetErr(io.ErrOut)
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return &steps.UsageError{Msg: err.Error(), Hint: "Run `" + c.CommandPath() + " --help` for the flags it takes."}
+	})
+
+	f := root.PersistentFlags()
+	f.StringVar(&o.instance, "instance", "", "Lightsail instance `NAME` (chosen for you if the account has one)")
+	f.StringVar(&o.region, "region", "", "AWS `REGION` (default: from the AWS profile or AWS_REGION)")
+	f.StringVar(&o.profile, "profile", "", "AWS shared config `PROFILE` (default: AWS_PROFILE or default)")
+	f.BoolVar(&o.json, "json", false, "print machine-readable JSON on stdout (schema_version 1)")
+	f.BoolVar(&o.noColor, "no-color", false, "no colour in the output (also NO_COLOR)")
+	f.BoolVar(&o.accessible, "accessible", false, "plain line-by-line prompts, no full-screen UI (also TERM=dumb)")
+	f.BoolVar(&o.demo, "demo", false, "run against a built-in emulated account and host; nothing real is changed")
+
+	f.StringSliceVar(&o.settings.SSHCIDRs, "ssh-cidr", nil, "sources allowed to reach SSH (22/tcp), IPv4 and/or IPv6 `CIDR`s, or none (default: your address as the instance sees it, /32)")
+	f.StringVar(&o.settings.Domain, "domain", "", "the site's `DOMAIN` for the HTTPS certificate, e.g. example.com")
+	f.StringSliceVar(&o.settings.AltDomains, "alt-domain", nil, "alternative `NAME`s on the certificate, e.g. www.example.com (up to 9)")
+	f.StringVar(&o.settings.HTTPSMode, "https-mode", "", "HTTPS `MODE`: lb (Lightsail load balancer, $18/month) or instance (Let's Encrypt, free)")
+	f.StringVar(&o.settings.Mail, "mail", "", "`ADDRESS` that unattended-upgrades mails its reports to")
+	f.StringVar(&o.settings.RebootTime, "reboot-time", "", "`HH:MM` when an update that needs it may reboot the instance (default 02:00)")
+	f.IntVar(&o.settings.KeepLogs, "keep-logs", 0, "`N` rotated logs to keep per log family (default 3)")
+	f.StringVar(&o.settings.Cron, "cron", "", "log clean-up `SCHEDULE` in cron syntax (default \"0 3 * * 0\", Sundays 03:00)")
+	f.StringVar(&o.settings.AdminUser, "admin-user", "", "IAM `NAME` of the administrator user (default administrator)")
+	f.BoolVar(&o.acceptCost, "accept-cost", false, "agree to changes that cost money (a load balancer) when not asked at a terminal")
+
+	f.StringVar(&o.sshUser, "ssh-user", "", "SSH `USER` (default: the instance's user, e.g. bitnami)")
+	f.StringVar(&o.sshKey, "ssh-key", "", "private key `FILE` (default: ssh-agent, else a temporary key from Lightsail)")
+	f.StringVar(&o.sshHost, "ssh-host", "", "connect to this `HOST` instead of the instance's public address")
+	f.IntVar(&o.sshPort, "ssh-port", 22, "SSH `PORT`")
+	f.StringVar(&o.acceptHostKey, "accept-host-key", "", "trust the host key with this `FINGERPRINT` (SHA256:…) when it is not in known_hosts")
+
+	root.AddGroup(&cobra.Group{ID: "steps", Title: "Hardening:"}, &cobra.Group{ID: "other", Title: "More:"})
+	for _, c := range []*cobra.Command{newVerifyCmd(o), newPlanCmd(o), newApplyCmd(o), newUndoCmd(o)} {
+		c.GroupID = "steps"
+		root.AddCommand(c)
+	}
+	for _, c := range []*cobra.Command{newHistoryCmd(o), newPolicyCmd(o), newInfoCmd(o), newVersionCmd(o)} {
+		c.GroupID = "other"
+		root.AddCommand(c)
+	}
+	root.SetHelpCommandGroupID("other")
+	root.SetCompletionCommandGroupID("other")
+	return root, o
+}
+
+// requireYes refuses a command that would prompt when nobody can answer.
+func requireYes(o *options, yes bool) error {
+	if yes || o.io.Interactive() {
+		return nil
+	}
+	return &steps.UsageError{
+		Msg:  "--yes required when not running interactively",
+		Hint: "Review the changes with `hardsail plan`, then run this again with --yes.",
+	}
+}

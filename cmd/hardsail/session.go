@@ -1,0 +1,124 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	remoteaws "github.com/hardsail/hardsail/remote/aws"
+	"github.com/hardsail/hardsail/steps"
+	"github.com/hardsail/hardsail/steps/registry"
+)
+
+// session is one command's view of the world: the AWS identity, the instance, its files, the
+// settings in force, and the engine over the selected steps.
+type session struct {
+	identity remoteaws.Identity
+	key      steps.Key
+	paths    steps.Paths
+	engine   *steps.Engine
+	close    []func()
+}
+
+func (s *session) Close() {
+	for i := len(s.close) - 1; i >= 0; i-- {
+		s.close[i]()
+	}
+}
+
+// openSession resolves everything a step command needs. Usage errors come first, then AWS
+// credentials: until both pass nothing is written (no state dir, no log).
+func openSession(ctx context.Context, o *options, ids []string, withJournal bool) (*session, error) {
+	selected, err := steps.Select(registry.All(), ids)
+	if err != nil {
+		return nil, err
+	}
+	clients, err := remoteaws.Load(ctx, remoteaws.Options{Profile: o.profile, Region: o.region})
+	if err != nil {
+		return nil, err
+	}
+	id, err := clients.Identity(ctx)
+	if err != nil {
+		return nil, err
+	}
+	instance, err := chooseInstance(ctx, clients, o.instance)
+	if err != nil {
+		return nil, err
+	}
+	s := &session{identity: id, key: steps.Key{Account: id.Account, Region: clients.Config.Region, Instance: instance}}
+	s.paths = steps.PathsFor(steps.StateDir(), s.key)
+	saved, err := steps.LoadSettings(s.paths.Settings)
+	if err != nil {
+		return nil, err
+	}
+	logger, closeLog, err := openLog(s.paths.Log)
+	if err != nil {
+		return nil, err
+	}
+	s.close = append(s.close, closeLog)
+	logger = logger.With("instance", instance, "region", s.key.Region)
+	env := &steps.Env{
+		Instance: instance, Region: s.key.Region, Account: id.Account,
+		Settings: steps.Effective(saved, o.settings),
+		Log:      logger, AWS: clients,
+		Observer: steps.ObserverFunc(func(e steps.Event) {
+			logger.Info(string(e.Kind), "step", e.Step, "address", e.Address, "message", e.Message, "status", string(e.Status))
+		}),
+	}
+	s.engine = &steps.Engine{Steps: selected, Env: env}
+	if withJournal {
+		j, err := steps.OpenJournal(s.paths)
+		if err != nil {
+			s.Close()
+			return nil, err
+		}
+		s.close = append(s.close, func() { j.Close() })
+		s.engine.Journal, s.engine.SettingsPath = j, s.paths.Settings
+	}
+	return s, nil
+}
+
+func openLog(path string) (*slog.Logger, func(), error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, nil, fmt.Errorf("create state dir: %w", err)
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, nil, fmt.Errorf("open log %s: %w", path, err)
+	}
+	return slog.New(slog.NewJSONHandler(f, nil)), func() { f.Close() }, nil
+}
+
+// chooseInstance takes --instance, or the account's only instance in the region.
+func chooseInstance(ctx context.Context, c *remoteaws.Clients, want string) (string, error) {
+	names, err := c.InstanceNames(ctx)
+	if err != nil {
+		return "", err
+	}
+	region := c.Config.Region
+	switch {
+	case want != "" && slices.Contains(names, want):
+		return want, nil
+	case want != "":
+		return "", &steps.UsageError{Msg: fmt.Sprintf("no Lightsail instance %q in %s", want, region),
+			Hint: instancesHint(names, region)}
+	case len(names) == 1:
+		return names[0], nil
+	case len(names) == 0:
+		return "", &steps.UsageError{Msg: "no Lightsail instances in " + region,
+			Hint: "Pass the instance's region with --region (e.g. --region eu-west-2)."}
+	}
+	return "", &steps.UsageError{Msg: fmt.Sprintf("%d Lightsail instances in %s; which one?", len(names), region),
+		Hint: instancesHint(names, region)}
+}
+
+func instancesHint(names []string, region string) string {
+	if len(names) == 0 {
+		return "There are no instances in " + region + "; pass the right --region."
+	}
+	return "Pass --instance with one of: " + strings.Join(names, ", ") + "."
+}

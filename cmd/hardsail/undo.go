@@ -1,0 +1,87 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hardsail/hardsail/steps"
+	"github.com/hardsail/hardsail/tui/render"
+)
+
+func newUndoCmd(o *options) *cobra.Command {
+	var yes, all, force bool
+	cmd := &cobra.Command{
+		Use:   "undo [STEP...|--all]",
+		Short: "Reverse journaled changes, newest first",
+		Long: `Reverse what hardsail changed, from the journal, newest first. It lists exactly what it
+will restore before it asks. A value that changed since hardsail wrote it is not overwritten
+unless --force is given. Undo is itself journaled.`,
+		Example: `  hardsail undo firewall
+  hardsail undo --all --yes`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 && !all {
+				return &steps.UsageError{Msg: "name the steps to undo, or --all",
+					Hint: "Run `hardsail history` to see what was changed, then e.g. `hardsail undo firewall`."}
+			}
+			if len(args) > 0 && all {
+				return &steps.UsageError{Msg: "--all cannot be combined with step names", Hint: "Give either step names or --all."}
+			}
+			if err := requireYes(o, yes); err != nil {
+				return err
+			}
+			return runUndo(cmd.Context(), o, args, yes, force)
+		},
+	}
+	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "undo without asking (required when not running interactively)")
+	cmd.Flags().BoolVar(&all, "all", false, "undo every step hardsail changed")
+	cmd.Flags().BoolVar(&force, "force", false, "restore even values that changed since hardsail wrote them")
+	return cmd
+}
+
+func runUndo(ctx context.Context, o *options, ids []string, yes, force bool) error {
+	s, err := openSession(ctx, o, ids, true)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	s.engine.Env.Force = force
+	entries, err := s.engine.UndoPlan()
+	if err != nil {
+		return err
+	}
+	t := o.io.Theme()
+	if !o.json {
+		fmt.Fprint(o.io.Out, render.UndoList(t, entries))
+	}
+	if len(entries) == 0 {
+		return nil
+	}
+	if !yes {
+		ok, err := o.io.Confirm("\nUndo these changes on " + s.key.Instance + "?")
+		if err != nil {
+			return err
+		}
+		if !ok {
+			fmt.Fprintln(o.io.ErrOut, "Undo cancelled; nothing was changed.")
+			return &statusError{code: exitCancelled}
+		}
+	}
+	outs := s.engine.Undo(ctx, entries)
+	statuses := make([]steps.Status, len(outs))
+	for i, out := range outs {
+		statuses[i] = out.Status
+	}
+	if o.json {
+		rep := s.report("undo", nil)
+		rep.AddOutcomes(outs)
+		o.io.Out.Write(rep.JSON())
+	} else {
+		fmt.Fprint(o.io.Out, "\n"+render.Outcomes(t, outs))
+	}
+	if code := exitCodeOfStatuses(statuses); code != exitOK {
+		return &statusError{code: code}
+	}
+	return nil
+}

@@ -1,0 +1,82 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hardsail/hardsail/steps"
+	"github.com/hardsail/hardsail/tui/render"
+)
+
+func newVerifyCmd(o *options) *cobra.Command {
+	return &cobra.Command{
+		Use:   "verify [STEP...]",
+		Short: "Check every step (or the named ones); never changes anything",
+		Long: `Check the instance and the account against what was applied (or, the first time, the
+built-in targets) and report each step as ok, drift, pending, skipped or failed.
+
+Exit status: 0 all ok, 2 drift or pending, 1 a step failed or could not be checked,
+3 usage error, 4 AWS credentials or permissions. Safe to run from cron or CI.`,
+		Example: `  hardsail verify
+  hardsail verify firewall auto-upgrades --json`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runVerify(cmd.Context(), o, "verify", args)
+		},
+	}
+}
+
+// runVerify checks the steps and prints the recap (verify) or the preview (plan).
+func runVerify(ctx context.Context, o *options, command string, ids []string) error {
+	s, err := openSession(ctx, o, ids, false)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	results := s.engine.Verify(ctx)
+	statuses := make([]steps.Status, len(results))
+	for i, r := range results {
+		statuses[i] = r.Status
+	}
+	code := exitCodeOfStatuses(statuses)
+	if o.json {
+		rep := s.report(command, results)
+		o.io.Out.Write(rep.JSON())
+	} else if command == "plan" {
+		fmt.Fprint(o.io.Out, render.Plan(o.io.Theme(), results))
+	} else {
+		fmt.Fprint(o.io.Out, s.header(o))
+		fmt.Fprint(o.io.Out, render.Recap(o.io.Theme(), results))
+	}
+	if command == "plan" && code == exitDrift {
+		// A plan "has changes" only when something would change; pending alone is not a change.
+		code = exitOK
+		for _, r := range results {
+			if !r.Plan.Empty() {
+				code = exitDrift
+			}
+		}
+	}
+	if code != exitOK {
+		return &statusError{code: code}
+	}
+	return nil
+}
+
+// report is the JSON report with the session's identity filled in.
+func (s *session) report(command string, results []steps.Result) render.Report {
+	rep := render.NewReport(command, results)
+	rep.Account, rep.Region, rep.Instance = s.key.Account, s.key.Region, s.key.Instance
+	return rep
+}
+
+// header names what is being checked, and warns about the root user.
+func (s *session) header(o *options) string {
+	t := o.io.Theme()
+	h := fmt.Sprintf("%s %s in %s (account %s)\n", t.Title.Render("hardsail:"), s.key.Instance, s.key.Region, s.key.Account)
+	if s.identity.Root() {
+		h += t.Warning.Render("! you are using the root user; after the iam-admin step, sign in as the administrator user") + "\n"
+	}
+	return h + "\n"
+}

@@ -1,0 +1,65 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"runtime"
+	"runtime/debug"
+
+	"github.com/spf13/cobra"
+)
+
+// buildVersion is the version, commit and date: GoReleaser's ldflags, else the module's build info.
+func buildVersion() (v, c, d string) {
+	v, c, d = version, commit, date
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return orDefault(v, "dev"), orDefault(c, "unknown"), d
+	}
+	if v == "" && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		v = bi.Main.Version
+	}
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			if c == "" && len(s.Value) >= 12 {
+				c = s.Value[:12]
+			}
+		case "vcs.time":
+			if d == "" {
+				d = s.Value
+			}
+		}
+	}
+	return orDefault(v, "dev"), orDefault(c, "unknown"), d
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+func newVersionCmd(o *options) *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print the version, commit and Go version",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			v, c, d := buildVersion()
+			if o.json {
+				b, _ := json.MarshalIndent(map[string]any{"schema_version": 1, "version": v, "commit": c, "date": d,
+					"go": runtime.Version(), "platform": runtime.GOOS + "/" + runtime.GOARCH}, "", "  ")
+				fmt.Fprintln(o.io.Out, string(b))
+				return nil
+			}
+			built := ""
+			if d != "" {
+				built = ", built " + d
+			}
+			fmt.Fprintf(o.io.Out, "hardsail %s (commit %s%s, %s %s/%s)\n", v, c, built, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+			return nil
+		},
+	}
+}

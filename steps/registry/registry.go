@@ -1,0 +1,10 @@
+// Package registry lists the steps hardsail runs, in the order the wizard walks them. A new step
+// is one folder under steps/ and one line here.
+package registry
+
+import "github.com/hardsail/hardsail/steps"
+
+// All returns every step, in order.
+func All() []steps.Step {
+	return []steps.Step{}
+}
