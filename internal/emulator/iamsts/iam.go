@@ -486,7 +486,7 @@ func (s *Service) addUserToGroup(form url.Values) (any, *apiError) {
 		return nil, e
 	}
 	if slices.Contains(g.Members, u.Name) {
-		return nil, nil // adding a member again is a no-op in AWS
+		return nil, nil // adding a member again is a no-op in AWS, not an error
 	}
 	if len(s.groupsOf(u.Name)) >= groupsPerUserQuota {
 		return nil, limitExceeded("Cannot exceed quota for GroupsPerUser: %d", groupsPerUserQuota)

@@ -30,7 +30,7 @@ func (s *Service) LoadScenario(name string) error {
 		s.loadEmpty()
 		s.loadHardened()
 	default:
-		return fmt.Errorf("load IAM scenario %q: unknown (want %q, %q or %q)",
+		return fmt.Errorf("IAM scenario %q is not %q, %q or %q",
 			name, ScenarioEmpty, ScenarioWordPressFresh, ScenarioWordPressHardened)
 	}
 	return nil
