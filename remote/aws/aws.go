@@ -44,7 +44,9 @@ func (i Identity) Root() bool { return strings.HasSuffix(i.ARN, ":root") }
 
 // Load reads the SDK configuration and checks that credentials can be had, without calling AWS.
 func Load(ctx context.Context, o Options) (*Clients, error) {
-	var opts []func(*config.LoadOptions) error
+	// Lightsail throttles bursts; the SDK's default of 3 attempts gives up on a short burst that a
+	// person would simply wait out. Eight attempts with the standard backoff cover about 20 s.
+	opts := []func(*config.LoadOptions) error{config.WithRetryMaxAttempts(8)}
 	if o.Profile != "" {
 		opts = append(opts, config.WithSharedConfigProfile(o.Profile))
 	}
