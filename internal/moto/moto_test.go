@@ -1,6 +1,7 @@
 package moto
 
 import (
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -49,5 +50,52 @@ func TestStartKillsServerAtCleanup(t *testing.T) {
 	if resp, err := http.Get(url + "/moto-api/data.json"); err == nil {
 		resp.Body.Close()
 		t.Fatalf("moto_server at %s still answers after its test ended", url)
+	}
+}
+
+// recordingTB captures how Start gives up; stopping is simulated with a panic
+// because the real Skip and Fatal end the goroutine.
+type recordingTB struct {
+	testing.TB
+	outcome, msg string
+}
+
+type stopped struct{}
+
+func (r *recordingTB) Skip(args ...any)  { r.stop("skip", args) }
+func (r *recordingTB) Fatal(args ...any) { r.stop("fatal", args) }
+func (r *recordingTB) stop(outcome string, args []any) {
+	r.outcome, r.msg = outcome, fmt.Sprint(args...)
+	panic(stopped{})
+}
+
+func TestStartWithoutMotoServer(t *testing.T) {
+	tests := []struct {
+		name        string
+		require     string
+		wantOutcome string
+	}{
+		{"skips on a developer machine", "", "skip"},
+		{"fails when the test host is required", "1", "fatal"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Setenv("PATH", t.TempDir())
+			t.Setenv("HARDSAIL_REQUIRE_TESTHOST", tc.require)
+			rec := &recordingTB{TB: t}
+			func() {
+				defer func() {
+					if r := recover(); r != nil {
+						if _, ok := r.(stopped); !ok {
+							panic(r)
+						}
+					}
+				}()
+				Start(rec)
+			}()
+			if rec.outcome != tc.wantOutcome || !strings.Contains(rec.msg, "moto_server not found") {
+				t.Fatalf("Start without moto_server: %s %q, want %s naming moto_server", rec.outcome, rec.msg, tc.wantOutcome)
+			}
+		})
 	}
 }
