@@ -7,7 +7,7 @@ GO_TEST_FLAGS ?= -race -count=1 -timeout 30m
 .PHONY: test deps lint testhost unit demo build
 
 test: deps lint testhost
-	$(GOBIN)/gotestsum --format pkgname --format-hide-empty-pkg -- $(GO_TEST_FLAGS) ./...
+	$(GOBIN)/gotestsum --format standard-quiet -- $(GO_TEST_FLAGS) ./...
 
 deps:
 	@scripts/install-test-deps

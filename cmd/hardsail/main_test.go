@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -188,5 +189,39 @@ func TestHistoryWithoutJournal(t *testing.T) {
 	r := runCLI(t, false, "history")
 	if r.code != 0 || !strings.Contains(r.stdout, "No journal") {
 		t.Fatalf("exit %d: %q", r.code, r.stdout)
+	}
+}
+
+// TestDemoBinary runs the README's first command the way a newcomer does: the built binary with
+// --demo, no AWS configuration at all, and no network beyond loopback.
+func TestDemoBinary(t *testing.T) {
+	// The build keeps the real Go caches: isolate moves HOME, and a cold cache costs a minute.
+	goenv, err := exec.Command("go", "env", "GOCACHE", "GOMODCACHE", "GOPATH").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dirs := strings.Fields(string(goenv))
+	isolate(t)
+	bin := filepath.Join(t.TempDir(), "hardsail")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	build.Env = append(os.Environ(), "GOCACHE="+dirs[0], "GOMODCACHE="+dirs[1], "GOPATH="+dirs[2])
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	cmd := exec.Command(bin, "--demo", "verify")
+	var out, errOut strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("hardsail --demo verify: %v\nstderr:\n%s", err, errOut.String())
+	}
+	if !strings.Contains(errOut.String(), "DEMO — nothing real is changed") {
+		t.Errorf("no demo banner on stderr:\n%s", errOut.String())
+	}
+	if !strings.Contains(out.String(), "WordPress-1 in us-east-1 (account 123456789012)") {
+		t.Errorf("demo did not reach the emulated instance:\n%s", out.String())
+	}
+	// The demo's state dir is temporary: nothing is left behind in the real one.
+	if _, err := os.Stat(os.Getenv("HARDSAIL_STATE_DIR")); !os.IsNotExist(err) {
+		t.Errorf("demo wrote to the user's state dir (%v)", err)
 	}
 }
