@@ -67,6 +67,9 @@ type Host struct {
 	exited chan struct{} // closed once unshare is reaped
 	mu     sync.Mutex
 	client *ssh.Client
+
+	closeOnce sync.Once
+	closeErr  error
 }
 
 // requireEnv makes a missing prerequisite fatal instead of a skip; CI sets it.
@@ -89,9 +92,9 @@ func missingPrereq() string {
 	return strings.Join(missing, ", ")
 }
 
-// Start boots an instance and stops it (verifying nothing is left) when t ends.
-// Without root or the tools it skips, unless HARDSAIL_REQUIRE_TESTHOST=1, where it fails.
-func Start(t testing.TB, opts Options) *Host {
+// Require skips t when this machine cannot run instances (not root, tools missing),
+// or fails it when HARDSAIL_REQUIRE_TESTHOST=1, as CI sets: real-host tests must not vanish there.
+func Require(t testing.TB) {
 	t.Helper()
 	if m := missingPrereq(); m != "" {
 		msg := "testhost: needs root and mmdebstrap (run scripts/testhost-deps): " + m
@@ -100,35 +103,63 @@ func Start(t testing.TB, opts Options) *Host {
 		}
 		t.Skip(msg)
 	}
+}
+
+// Start boots an instance (see Require for when it skips) and closes it when t ends,
+// failing t if the teardown leaves a process or mount behind.
+func Start(t testing.TB, opts Options) *Host {
+	t.Helper()
+	Require(t)
+	h, err := New(opts)
+	if err != nil {
+		t.Fatalf("testhost: %v", err)
+	}
+	t.Cleanup(func() {
+		log := h.log.String() // before teardown adds unshare's own complaints
+		if err := h.Close(); err != nil {
+			t.Errorf("testhost: %v", err)
+		}
+		if t.Failed() {
+			t.Logf("testhost: sshd log of %s:\n%s", h.Addr, tail(log, 60))
+		}
+	})
+	return h
+}
+
+// New boots an instance without a testing.TB (benchmarks, TestMain); the caller must Close it.
+// It builds the rootfs first if the cache lacks it.
+func New(opts Options) (*Host, error) {
 	switch opts.DB {
 	case "":
 		opts.DB = DBMySQL
 	case DBMySQL, DBMariaDB:
 	default:
-		t.Fatalf("testhost: unknown DB %q (want %q or %q)", opts.DB, DBMySQL, DBMariaDB)
+		return nil, fmt.Errorf("testhost options: unknown DB %q (want %q or %q)", opts.DB, DBMySQL, DBMariaDB)
 	}
 	base, err := EnsureBase(context.Background(), nil)
 	if err != nil {
-		t.Fatalf("testhost: %v", err)
+		return nil, err
 	}
 	// A port picked free can be taken before sshd binds it; that is the only failure worth retrying.
 	for attempt := 1; ; attempt++ {
 		h, retry, err := start(base.Dir, opts)
 		if err == nil {
-			t.Cleanup(func() {
-				if err := h.stop(); err != nil {
-					t.Errorf("testhost: stopping %s: %v", h.Addr, err)
-				}
-				if t.Failed() {
-					t.Logf("testhost: sshd log of %s:\n%s", h.Addr, tail(h.log.String(), 60))
-				}
-			})
-			return h
+			return h, nil
 		}
 		if !retry || attempt == 3 {
-			t.Fatalf("testhost: %v", err)
+			return nil, err
 		}
 	}
+}
+
+// Close stops the instance and verifies no process or mount of it is left; later calls return the first result.
+func (h *Host) Close() error {
+	h.closeOnce.Do(func() {
+		if err := h.stop(); err != nil {
+			h.closeErr = fmt.Errorf("stopping instance %s: %w", h.Addr, err)
+		}
+	})
+	return h.closeErr
 }
 
 // setupScript runs as PID 1's parent inside the new namespaces: it builds the instance's
@@ -337,9 +368,22 @@ func bannerAt(addr string) bool {
 	return err == nil && string(buf) == "SSH-"
 }
 
-// kill SIGKILLs the unshare process group (unshare ignores SIGTERM) and reaps unshare;
-// --kill-child and PID 1's death take the rest of the namespace down.
+// kill takes the namespace down. PID 1 goes first so unshare reaps it at once; killing
+// unshare first orphans PID 1 to the machine's init, which may take seconds to reap the zombie.
+// Then the whole unshare process group (unshare ignores SIGTERM, hence KILL).
 func (h *Host) kill() {
+	select {
+	case <-h.exited:
+	default:
+		// While unshare lives it has not reaped pid1, so the pid cannot have been reused.
+		if h.pid1 != 0 {
+			syscall.Kill(h.pid1, syscall.SIGKILL)
+			select {
+			case <-h.exited:
+			case <-time.After(5 * time.Second):
+			}
+		}
+	}
 	syscall.Kill(-h.cmd.Process.Pid, syscall.SIGKILL)
 	<-h.exited
 }
