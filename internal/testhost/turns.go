@@ -12,7 +12,9 @@ import (
 // CountingConn counts round trips on a connection: a Read that returns data after
 // a Write is one turn, however the bytes were split into reads and writes.
 // It stands in for latency, which this kernel cannot emulate (no tc netem): cost of
-// a protocol ≈ Turns × RTT. Safe for concurrent use.
+// a protocol ≈ Turns × RTT. Where a peer reads and writes concurrently (x/crypto/ssh does)
+// a count can vary by one with scheduling, when data the client did not wait for arrives
+// before or after one of its writes. Safe for concurrent use.
 type CountingConn struct {
 	net.Conn
 

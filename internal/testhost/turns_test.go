@@ -77,14 +77,16 @@ func TestCountingConnConcurrent(t *testing.T) {
 	}
 }
 
-// TestSSHTurns measures a real handshake and exec against sshd (measured here: 7 and 2, or 3
-// when the client's stdin EOF races the reply, design.md's "≈3"); the counts must be
-// identical run after run, or they are useless as a latency proxy.
+// TestSSHTurns measures a real handshake and exec against sshd. Measured here: handshake+auth 7
+// (6 when the client's reader goroutine takes the server's KEXINIT before its own KEXINIT is
+// written, seen under -race), exec 2 with stdin held open, 3 with nil stdin (the stdin EOF
+// can race the reply, design.md's "≈3"). Exec must be identical run after run and the
+// handshake within one turn, or the counter is useless as a latency proxy.
 func TestSSHTurns(t *testing.T) {
 	t.Parallel()
 	h := testhost.Start(t, testhost.Options{})
-	const runs = 5
-	var first [2]int
+	const runs = 8
+	minHS, maxHS := 1<<30, 0
 	for i := range runs {
 		client, cc, err := testhost.DialSSH(context.Background(), h.Addr, h.ClientConfig())
 		if err != nil {
@@ -92,8 +94,6 @@ func TestSSHTurns(t *testing.T) {
 		}
 		handshake := cc.Stats()
 		exec := countExec(t, client, cc, false)
-		// With stdin left nil the client sends EOF while the reply is in flight, so whether
-		// that EOF splits the reply into two turns is timing; only a range can be asserted.
 		execNilStdin := countExec(t, client, cc, true)
 		client.Close()
 		t.Logf("run %d: handshake+auth %+v, exec %+v, exec with nil stdin %+v", i, handshake, exec, execNilStdin)
@@ -101,12 +101,10 @@ func TestSSHTurns(t *testing.T) {
 			t.Errorf("run %d: turns: handshake %d (want 6..8), exec %d (want 2), exec with nil stdin %d (want 2..3)",
 				i, handshake.Turns, exec.Turns, execNilStdin.Turns)
 		}
-		got := [2]int{handshake.Turns, exec.Turns}
-		if i == 0 {
-			first = got
-		} else if got != first {
-			t.Errorf("run %d: turns %v, run 0 had %v", i, got, first)
-		}
+		minHS, maxHS = min(minHS, handshake.Turns), max(maxHS, handshake.Turns)
+	}
+	if maxHS-minHS > 1 {
+		t.Errorf("handshake turns ranged %d..%d over %d runs; want a spread of at most 1", minHS, maxHS, runs)
 	}
 }
 
