@@ -151,10 +151,11 @@ func stage(dir string, tree []stagedFile) error {
 	return nil
 }
 
-// recipeKey hashes everything that decides the rootfs content.
-func recipeKey(deb []string, tree []stagedFile) string {
+// recipeKey hashes the recipe. The mirror is left out: any Debian mirror serves the same
+// suite, and asking apt for it (apt-get indextargets, ~0.5 s) would slow every cached start.
+func recipeKey(tree []stagedFile) string {
 	h := sha256.New()
-	fmt.Fprintf(h, "%s\n%s\n%s\n%q\n%q\n%s\n", recipeVersion, suite, Hostname, mmdebstrapArgs, deb, customizeHook)
+	fmt.Fprintf(h, "%s\n%s\n%s\n%q\n%s\n", recipeVersion, suite, Hostname, mmdebstrapArgs, customizeHook)
 	for _, f := range tree {
 		fmt.Fprintf(h, "%s %t %o %d:%d %d %d\n", f.path, f.dir, f.mode, f.uid, f.gid, f.modTime.Unix(), len(f.data))
 		h.Write(f.data)
@@ -210,21 +211,19 @@ func EnsureBase(ctx context.Context, log io.Writer) (*Base, error) {
 	if err != nil {
 		return nil, err
 	}
-	deb, err := mirrors()
-	if err != nil {
-		return nil, err
-	}
 	tree, err := bitnamiTree()
 	if err != nil {
 		return nil, err
 	}
-	key := recipeKey(deb, tree)
+	key := recipeKey(tree)
 	b := &Base{
 		Key:     key,
 		Tarball: filepath.Join(cache, "rootfs-"+key+".tar.zst"),
 		Dir:     filepath.Join(cache, "base-"+key),
 	}
 	if _, err := os.Stat(b.Dir + completeMarker); err == nil {
+		now := time.Now()
+		os.Chtimes(b.Dir+completeMarker, now, now) // last use, for pruneStale in other checkouts
 		baseCached = b
 		return b, nil
 	}
@@ -241,7 +240,12 @@ func EnsureBase(ctx context.Context, log io.Writer) (*Base, error) {
 		baseCached = b
 		return b, nil
 	}
+	pruneStale(cache, key)
 	if _, err := os.Stat(b.Tarball); errors.Is(err, fs.ErrNotExist) {
+		deb, err := mirrors()
+		if err != nil {
+			return nil, err
+		}
 		if err := build(ctx, log, cache, b.Tarball, deb, tree); err != nil {
 			return nil, err
 		}
@@ -254,6 +258,30 @@ func EnsureBase(ctx context.Context, log io.Writer) (*Base, error) {
 	}
 	baseCached = b
 	return b, nil
+}
+
+// staleAfter is how long a base of another recipe (an older commit, another branch) stays unused before pruning.
+const staleAfter = 7 * 24 * time.Hour
+
+// pruneStale removes, under the lock, leftovers of crashed builds and other recipes' unused rootfs.
+func pruneStale(cache, key string) {
+	entries, _ := os.ReadDir(cache)
+	for _, e := range entries {
+		n := e.Name()
+		switch {
+		case strings.HasPrefix(n, "stage-"), strings.HasPrefix(n, "unpack-"), strings.HasSuffix(n, ".tmp.tar.zst"):
+			os.RemoveAll(filepath.Join(cache, n))
+		case strings.HasPrefix(n, "base-") && strings.HasSuffix(n, completeMarker) && !strings.Contains(n, key):
+			st, err := os.Stat(filepath.Join(cache, n))
+			if err != nil || time.Since(st.ModTime()) < staleAfter {
+				continue
+			}
+			other := strings.TrimSuffix(strings.TrimPrefix(n, "base-"), completeMarker)
+			os.Remove(filepath.Join(cache, n)) // marker first: a half-removed base must not look complete
+			os.RemoveAll(filepath.Join(cache, "base-"+other))
+			os.Remove(filepath.Join(cache, "rootfs-"+other+".tar.zst"))
+		}
+	}
 }
 
 func lockFile(p string) (func(), error) {
