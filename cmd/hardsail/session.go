@@ -12,6 +12,7 @@ import (
 	remoteaws "github.com/hardsail/hardsail/remote/aws"
 	"github.com/hardsail/hardsail/steps"
 	"github.com/hardsail/hardsail/steps/registry"
+	"github.com/hardsail/hardsail/tui/render"
 )
 
 // session is one command's view of the world: the AWS identity, the instance, its files, the
@@ -67,6 +68,10 @@ func openSession(ctx context.Context, o *options, ids []string, withJournal bool
 		Log:      logger, AWS: clients,
 		Observer: steps.ObserverFunc(func(e steps.Event) {
 			logger.Info(string(e.Kind), "step", e.Step, "address", e.Address, "message", e.Message, "status", string(e.Status))
+			// Progress goes to stderr so stdout stays the report (and --json stays parseable).
+			if line := render.Progress(o.io.Theme(), e); line != "" {
+				fmt.Fprintln(o.io.ErrOut, line)
+			}
 		}),
 	}
 	s.engine = &steps.Engine{Steps: selected, Env: env}

@@ -283,3 +283,18 @@ func History(t theme.Theme, entries []steps.Entry) string {
 	}
 	return b.String()
 }
+
+// Progress renders a progress event as one line for the plain printer; "" for events it does not show.
+func Progress(t theme.Theme, ev steps.Event) string {
+	switch ev.Kind {
+	case steps.EventApplyStart:
+		return t.Bold.Render(ev.Step+": applying…")
+	case steps.EventUndoStart:
+		return t.Bold.Render(ev.Step+": undoing…")
+	case steps.EventCommand, steps.EventWait:
+		return t.Subtle.Render("  " + ev.Step + ": " + ev.Message)
+	case steps.EventChangeDone:
+		return "  " + ev.Step + ": " + ev.Address + " " + string(ev.Status)
+	}
+	return ""
+}

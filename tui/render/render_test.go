@@ -134,3 +134,19 @@ func TestHistoryShowsInterrupted(t *testing.T) {
 		t.Fatal("undo list does not warn about the interrupted entry")
 	}
 }
+
+func TestProgressLines(t *testing.T) {
+	cases := []struct {
+		ev   steps.Event
+		want string
+	}{
+		{steps.Event{Kind: steps.EventApplyStart, Step: "firewall"}, "firewall: applying…"},
+		{steps.Event{Kind: steps.EventCommand, Step: "firewall", Message: "lightsail:PutInstancePublicPorts WordPress-1"}, "  firewall: lightsail:PutInstancePublicPorts WordPress-1"},
+		{steps.Event{Kind: steps.EventCheckStart, Step: "firewall"}, ""},
+	}
+	for _, tc := range cases {
+		if got := render.Progress(theme.Plain(), tc.ev); got != tc.want {
+			t.Errorf("%s: got %q, want %q", tc.ev.Kind, got, tc.want)
+		}
+	}
+}
