@@ -48,10 +48,11 @@ type Options struct {
 	TrustedUserCAKeys []byte // authorized_keys-format CA line(s) sshd trusts for certificate login
 }
 
-// Host is one running instance.
+// Host is one running instance. There is no systemd: sshd runs in the foreground under a
+// chrooted sh (PID 1), so systemctl does not work; if sshd dies, Root stays readable until Close.
 type Host struct {
 	Addr    string        // 127.0.0.1:PORT
-	Port    int           //
+	Port    int           // sshd's port on 127.0.0.1
 	User    string        // "bitnami"
 	HostKey ssh.PublicKey // ed25519, generated for this instance
 	Signer  ssh.Signer    // a key in bitnami's authorized_keys
@@ -162,8 +163,8 @@ func (h *Host) Close() error {
 	return h.closeErr
 }
 
-// setupScript runs as PID 1's parent inside the new namespaces: it builds the instance's
-// root and leaves a chrooted shell as PID 1 that keeps sshd in the foreground.
+// setupScript runs as PID 1 of the new namespaces: it builds the instance's root, then
+// execs into a chrooted shell that keeps sshd in the foreground and outlives it.
 const setupScript = `set -eu
 mount -t tmpfs -o mode=0755 testhost-rw "$I/rw"
 mkdir "$I/rw/upper" "$I/rw/work"

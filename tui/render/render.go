@@ -288,9 +288,9 @@ func History(t theme.Theme, entries []steps.Entry) string {
 func Progress(t theme.Theme, ev steps.Event) string {
 	switch ev.Kind {
 	case steps.EventApplyStart:
-		return t.Bold.Render(ev.Step+": applying…")
+		return t.Bold.Render(ev.Step + ": applying…")
 	case steps.EventUndoStart:
-		return t.Bold.Render(ev.Step+": undoing…")
+		return t.Bold.Render(ev.Step + ": undoing…")
 	case steps.EventCommand, steps.EventWait:
 		return t.Subtle.Render("  " + ev.Step + ": " + ev.Message)
 	case steps.EventChangeDone:
