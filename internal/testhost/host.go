@@ -73,11 +73,11 @@ type Host struct {
 	closeErr  error
 }
 
-// requireEnv makes a missing prerequisite fatal instead of a skip; CI sets it.
-const requireEnv = "HARDSAIL_REQUIRE_TESTHOST"
+// RequireEnv, set to "1", makes a missing prerequisite fatal instead of a skip; CI sets it.
+const RequireEnv = "HARDSAIL_REQUIRE_TESTHOST"
 
-// missingPrereq names what this machine lacks to run instances, or "" when nothing.
-func missingPrereq() string {
+// Unavailable names what this machine lacks to build and run instances, or "" when nothing.
+func Unavailable() string {
 	var missing []string
 	if os.Geteuid() != 0 {
 		missing = append(missing, "not running as root")
@@ -97,9 +97,9 @@ func missingPrereq() string {
 // or fails it when HARDSAIL_REQUIRE_TESTHOST=1, as CI sets: real-host tests must not vanish there.
 func Require(t testing.TB) {
 	t.Helper()
-	if m := missingPrereq(); m != "" {
+	if m := Unavailable(); m != "" {
 		msg := "testhost: needs root and mmdebstrap (run scripts/testhost-deps): " + m
-		if os.Getenv(requireEnv) == "1" {
+		if os.Getenv(RequireEnv) == "1" {
 			t.Fatal(msg)
 		}
 		t.Skip(msg)

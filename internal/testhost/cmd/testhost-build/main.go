@@ -23,6 +23,16 @@ func main() {
 	if *verbose {
 		log = os.Stderr
 	}
+	if m := testhost.Unavailable(); m != "" {
+		msg := "testhost-build: needs root and mmdebstrap (run scripts/testhost-deps): " + m
+		if os.Getenv(testhost.RequireEnv) == "1" {
+			fmt.Fprintln(os.Stderr, msg)
+			os.Exit(1)
+		}
+		// Tests needing the host will skip with the same message; a build failure here would only hide the rest of make test.
+		fmt.Fprintln(os.Stderr, msg+"; real-host tests will skip")
+		return
+	}
 	start := time.Now()
 	b, err := testhost.EnsureBase(ctx, log)
 	if err != nil {
