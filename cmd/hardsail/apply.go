@@ -63,28 +63,44 @@ func runApply(ctx context.Context, o *options, ids []string, yes bool) error {
 		}
 		return nil
 	}
-	if !yes {
-		ok, err := o.io.Confirm("\nDo you want to apply these changes to " + s.key.Instance + "?")
-		if err != nil {
-			return err
-		}
-		if !ok {
-			fmt.Fprintln(o.io.ErrOut, "Apply cancelled; nothing was changed.")
-			return &statusError{code: exitCancelled}
-		}
+	if err := confirm(o, yes, "\nDo you want to apply these changes to "+s.key.Instance+"?", "Apply"); err != nil {
+		return err
 	}
 	outs := s.engine.Apply(ctx, todo)
+	if !o.json {
+		defer printSecrets(o, outs)
+	}
+	return s.finish(o, "apply", results, outs)
+}
+
+// confirm asks before anything changes, unless --yes; "no" is exit 130 with nothing changed.
+func confirm(o *options, yes bool, question, what string) error {
+	if yes {
+		return nil
+	}
+	ok, err := o.io.Confirm(question)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		fmt.Fprintln(o.io.ErrOut, what+" cancelled; nothing was changed.")
+		return &statusError{code: exitCancelled}
+	}
+	return nil
+}
+
+// finish prints what apply or undo did (or the JSON report) and returns its exit status.
+func (s *session) finish(o *options, command string, results []steps.Result, outs []steps.Outcome) error {
 	statuses := make([]steps.Status, len(outs))
 	for i, out := range outs {
 		statuses[i] = out.Status
 	}
 	if o.json {
-		rep := s.report("apply", results)
+		rep := s.report(command, results)
 		rep.AddOutcomes(outs)
 		o.io.Out.Write(rep.JSON())
 	} else {
-		fmt.Fprint(o.io.Out, "\n"+render.Outcomes(t, outs))
-		printSecrets(o, outs)
+		fmt.Fprint(o.io.Out, "\n"+render.Outcomes(o.io.Theme(), outs))
 	}
 	if code := exitCodeOfStatuses(statuses); code != exitOK {
 		return &statusError{code: code}

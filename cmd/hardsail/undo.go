@@ -51,37 +51,14 @@ func runUndo(ctx context.Context, o *options, ids []string, yes, force bool) err
 	if err != nil {
 		return err
 	}
-	t := o.io.Theme()
 	if !o.json {
-		fmt.Fprint(o.io.Out, render.UndoList(t, entries))
+		fmt.Fprint(o.io.Out, render.UndoList(o.io.Theme(), entries))
 	}
 	if len(entries) == 0 {
 		return nil
 	}
-	if !yes {
-		ok, err := o.io.Confirm("\nUndo these changes on " + s.key.Instance + "?")
-		if err != nil {
-			return err
-		}
-		if !ok {
-			fmt.Fprintln(o.io.ErrOut, "Undo cancelled; nothing was changed.")
-			return &statusError{code: exitCancelled}
-		}
+	if err := confirm(o, yes, "\nUndo these changes on "+s.key.Instance+"?", "Undo"); err != nil {
+		return err
 	}
-	outs := s.engine.Undo(ctx, entries)
-	statuses := make([]steps.Status, len(outs))
-	for i, out := range outs {
-		statuses[i] = out.Status
-	}
-	if o.json {
-		rep := s.report("undo", nil)
-		rep.AddOutcomes(outs)
-		o.io.Out.Write(rep.JSON())
-	} else {
-		fmt.Fprint(o.io.Out, "\n"+render.Outcomes(t, outs))
-	}
-	if code := exitCodeOfStatuses(statuses); code != exitOK {
-		return &statusError{code: code}
-	}
-	return nil
+	return s.finish(o, "undo", nil, s.engine.Undo(ctx, entries))
 }
