@@ -312,6 +312,27 @@ func paginate[T any](items []T, token string, size int) ([]T, string, *apiError)
 	return items[start:end], next, nil
 }
 
+// listPage answers a paginated Get* request: it decodes the pageToken from
+// body and returns one page of items under key, with nextPageToken when more
+// remain.
+func listPage[T any](l *lightsail, body []byte, key string, items []T) (any, *apiError) {
+	var in struct {
+		PageToken string `json:"pageToken"`
+	}
+	if err := decode(body, &in); err != nil {
+		return nil, err
+	}
+	page, next, err := paginate(items, in.PageToken, l.opts.PageSize)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]any{key: page}
+	if next != "" {
+		out["nextPageToken"] = next
+	}
+	return out, nil
+}
+
 // ----- instances -----
 
 func getInstance(l *lightsail, c *reqCtx, body []byte) (any, *apiError) {
@@ -329,27 +350,13 @@ func getInstance(l *lightsail, c *reqCtx, body []byte) (any, *apiError) {
 }
 
 func getInstances(l *lightsail, c *reqCtx, body []byte) (any, *apiError) {
-	var in struct {
-		PageToken string `json:"pageToken"`
-	}
-	if err := decode(body, &in); err != nil {
-		return nil, err
-	}
 	all := []Instance{}
 	for _, inst := range l.instances {
 		if inst.Location.RegionName == c.region {
 			all = append(all, inst.Instance)
 		}
 	}
-	page, next, err := paginate(all, in.PageToken, l.opts.PageSize)
-	if err != nil {
-		return nil, err
-	}
-	out := map[string]any{"instances": page}
-	if next != "" {
-		out["nextPageToken"] = next
-	}
-	return out, nil
+	return listPage(l, body, "instances", all)
 }
 
 func getInstancePortStates(l *lightsail, c *reqCtx, body []byte) (any, *apiError) {
@@ -527,27 +534,13 @@ func getInstanceSnapshot(l *lightsail, c *reqCtx, body []byte) (any, *apiError) 
 }
 
 func getInstanceSnapshots(l *lightsail, c *reqCtx, body []byte) (any, *apiError) {
-	var in struct {
-		PageToken string `json:"pageToken"`
-	}
-	if err := decode(body, &in); err != nil {
-		return nil, err
-	}
 	all := []InstanceSnapshot{}
 	for _, s := range l.snapshots {
 		if s.Location.RegionName == c.region {
 			all = append(all, s.InstanceSnapshot)
 		}
 	}
-	page, next, err := paginate(all, in.PageToken, l.opts.PageSize)
-	if err != nil {
-		return nil, err
-	}
-	out := map[string]any{"instanceSnapshots": page}
-	if next != "" {
-		out["nextPageToken"] = next
-	}
-	return out, nil
+	return listPage(l, body, "instanceSnapshots", all)
 }
 
 func deleteInstanceSnapshot(l *lightsail, c *reqCtx, body []byte) (any, *apiError) {
@@ -645,27 +638,13 @@ func getOperation(l *lightsail, c *reqCtx, body []byte) (any, *apiError) {
 }
 
 func getOperations(l *lightsail, c *reqCtx, body []byte) (any, *apiError) {
-	var in struct {
-		PageToken string `json:"pageToken"`
-	}
-	if err := decode(body, &in); err != nil {
-		return nil, err
-	}
 	all := []Operation{}
 	for i := len(l.ops) - 1; i >= 0; i-- { // newest first, as AWS lists them
 		if l.ops[i].Location.RegionName == c.region {
 			all = append(all, l.ops[i].Operation)
 		}
 	}
-	page, next, err := paginate(all, in.PageToken, l.opts.PageSize)
-	if err != nil {
-		return nil, err
-	}
-	out := map[string]any{"operations": page}
-	if next != "" {
-		out["nextPageToken"] = next
-	}
-	return out, nil
+	return listPage(l, body, "operations", all)
 }
 
 type availabilityZone struct {

@@ -191,27 +191,13 @@ func getLoadBalancer(l *lightsail, c *reqCtx, body []byte) (any, *apiError) {
 }
 
 func getLoadBalancers(l *lightsail, c *reqCtx, body []byte) (any, *apiError) {
-	var in struct {
-		PageToken string `json:"pageToken"`
-	}
-	if err := decode(body, &in); err != nil {
-		return nil, err
-	}
 	all := []LoadBalancer{}
 	for _, lb := range l.lbs {
 		if lb.Location.RegionName == c.region {
 			all = append(all, lb.LoadBalancer)
 		}
 	}
-	page, next, err := paginate(all, in.PageToken, l.opts.PageSize)
-	if err != nil {
-		return nil, err
-	}
-	out := map[string]any{"loadBalancers": page}
-	if next != "" {
-		out["nextPageToken"] = next
-	}
-	return out, nil
+	return listPage(l, body, "loadBalancers", all)
 }
 
 func deleteLoadBalancer(l *lightsail, c *reqCtx, body []byte) (any, *apiError) {
@@ -592,25 +578,11 @@ func getDomains(l *lightsail, c *reqCtx, body []byte) (any, *apiError) {
 	if err := domainRegionCheck(c); err != nil {
 		return nil, err
 	}
-	var in struct {
-		PageToken string `json:"pageToken"`
-	}
-	if err := decode(body, &in); err != nil {
-		return nil, err
-	}
 	all := []Domain{}
 	for _, d := range l.domains {
 		all = append(all, *d)
 	}
-	page, next, err := paginate(all, in.PageToken, l.opts.PageSize)
-	if err != nil {
-		return nil, err
-	}
-	out := map[string]any{"domains": page}
-	if next != "" {
-		out["nextPageToken"] = next
-	}
-	return out, nil
+	return listPage(l, body, "domains", all)
 }
 
 func getDomain(l *lightsail, c *reqCtx, body []byte) (any, *apiError) {
