@@ -386,12 +386,38 @@ type portsInput struct {
 	PortInfos    []PortInfo `json:"portInfos"`
 }
 
-func putInstancePublicPorts(l *lightsail, c *reqCtx, body []byte) (any, *apiError) {
+// portsRequest decodes a port call and finds the instance it names.
+func (l *lightsail) portsRequest(c *reqCtx, body []byte) (portsInput, *instanceState, *apiError) {
 	var in portsInput
 	if err := decode(body, &in); err != nil {
-		return nil, err
+		return in, nil, err
 	}
 	inst, err := l.instance(c.region, in.InstanceName)
+	if err != nil {
+		return in, nil, err
+	}
+	return in, inst, nil
+}
+
+// portRuleRequest decodes a call that takes one portInfo and returns the
+// instance it names with the rule normalized.
+func (l *lightsail) portRuleRequest(c *reqCtx, body []byte) (*instanceState, InstancePortInfo, *apiError) {
+	in, inst, err := l.portsRequest(c, body)
+	if err != nil {
+		return nil, InstancePortInfo{}, err
+	}
+	if in.PortInfo == nil {
+		return nil, InstancePortInfo{}, invalid("The portInfo parameter is required.")
+	}
+	r, err := normalizeRule(*in.PortInfo)
+	if err != nil {
+		return nil, InstancePortInfo{}, err
+	}
+	return inst, r, nil
+}
+
+func putInstancePublicPorts(l *lightsail, c *reqCtx, body []byte) (any, *apiError) {
+	in, inst, err := l.portsRequest(c, body)
 	if err != nil {
 		return nil, err
 	}
@@ -414,18 +440,7 @@ func putInstancePublicPorts(l *lightsail, c *reqCtx, body []byte) (any, *apiErro
 }
 
 func openInstancePublicPorts(l *lightsail, c *reqCtx, body []byte) (any, *apiError) {
-	var in portsInput
-	if err := decode(body, &in); err != nil {
-		return nil, err
-	}
-	inst, err := l.instance(c.region, in.InstanceName)
-	if err != nil {
-		return nil, err
-	}
-	if in.PortInfo == nil {
-		return nil, invalid("The portInfo parameter is required.")
-	}
-	r, err := normalizeRule(*in.PortInfo)
+	inst, r, err := l.portRuleRequest(c, body)
 	if err != nil {
 		return nil, err
 	}
@@ -440,18 +455,7 @@ func openInstancePublicPorts(l *lightsail, c *reqCtx, body []byte) (any, *apiErr
 }
 
 func closeInstancePublicPorts(l *lightsail, c *reqCtx, body []byte) (any, *apiError) {
-	var in portsInput
-	if err := decode(body, &in); err != nil {
-		return nil, err
-	}
-	inst, err := l.instance(c.region, in.InstanceName)
-	if err != nil {
-		return nil, err
-	}
-	if in.PortInfo == nil {
-		return nil, invalid("The portInfo parameter is required.")
-	}
-	r, err := normalizeRule(*in.PortInfo)
+	inst, r, err := l.portRuleRequest(c, body)
 	if err != nil {
 		return nil, err
 	}
