@@ -252,19 +252,30 @@ func checkPassword(p string) *apiError {
 	return nil
 }
 
+// createParams reads and checks the name (form field param, at most maxLen
+// long) and path of a Create* call; exists reports whether an entity of that
+// kind and name is already there.
+func createParams(form url.Values, kind, param string, maxLen int, exists func(string) bool) (name, path string, e *apiError) {
+	name = form.Get(param)
+	if e := checkName(param, name, maxLen); e != nil {
+		return "", "", e
+	}
+	path, e = pathParam(form)
+	if e != nil {
+		return "", "", e
+	}
+	if exists(name) {
+		return "", "", alreadyExists(kind+" with name %s already exists.", name)
+	}
+	return name, path, nil
+}
+
 // --- users ---
 
 func (s *Service) createUser(form url.Values) (any, *apiError) {
-	name := form.Get("UserName")
-	if e := checkName("UserName", name, maxUserName); e != nil {
-		return nil, e
-	}
-	path, e := pathParam(form)
+	name, path, e := createParams(form, "User", "UserName", maxUserName, func(n string) bool { return s.findUser(n) != nil })
 	if e != nil {
 		return nil, e
-	}
-	if s.findUser(name) != nil {
-		return nil, alreadyExists("User with name %s already exists.", name)
 	}
 	u := &User{Name: name, ID: s.newID("AIDA"), ARN: s.userARN(path, name), Path: path, Created: s.now().UTC().Truncate(1e9)}
 	s.st.users[name] = u
@@ -364,16 +375,9 @@ func (s *Service) deleteLoginProfile(form url.Values) (any, *apiError) {
 // --- groups ---
 
 func (s *Service) createGroup(form url.Values) (any, *apiError) {
-	name := form.Get("GroupName")
-	if e := checkName("GroupName", name, maxGroupName); e != nil {
-		return nil, e
-	}
-	path, e := pathParam(form)
+	name, path, e := createParams(form, "Group", "GroupName", maxGroupName, func(n string) bool { return s.findGroup(n) != nil })
 	if e != nil {
 		return nil, e
-	}
-	if s.findGroup(name) != nil {
-		return nil, alreadyExists("Group with name %s already exists.", name)
 	}
 	g := &Group{Name: name, ID: s.newID("AGPA"), ARN: s.groupARN(path, name), Path: path, Created: s.now().UTC().Truncate(1e9)}
 	s.st.groups[name] = g
