@@ -224,17 +224,27 @@ type lbInstancesInput struct {
 	InstanceNames    []string `json:"instanceNames"`
 }
 
-func attachInstancesToLoadBalancer(l *lightsail, c *reqCtx, body []byte) (any, *apiError) {
+// lbInstancesRequest decodes an attach or detach call, finds the load
+// balancer it names and checks that it names at least one instance.
+func (l *lightsail) lbInstancesRequest(c *reqCtx, body []byte) (lbInstancesInput, *lbState, *apiError) {
 	var in lbInstancesInput
 	if err := decode(body, &in); err != nil {
-		return nil, err
+		return in, nil, err
 	}
 	lb, err := l.lb(c.region, in.LoadBalancerName)
 	if err != nil {
-		return nil, err
+		return in, nil, err
 	}
 	if len(in.InstanceNames) == 0 {
-		return nil, invalid("The instanceNames parameter must name at least one instance.")
+		return in, nil, invalid("The instanceNames parameter must name at least one instance.")
+	}
+	return in, lb, nil
+}
+
+func attachInstancesToLoadBalancer(l *lightsail, c *reqCtx, body []byte) (any, *apiError) {
+	in, lb, err := l.lbInstancesRequest(c, body)
+	if err != nil {
+		return nil, err
 	}
 	for _, name := range in.InstanceNames {
 		inst, err := l.instance(c.region, name)
@@ -256,16 +266,9 @@ func attachInstancesToLoadBalancer(l *lightsail, c *reqCtx, body []byte) (any, *
 }
 
 func detachInstancesFromLoadBalancer(l *lightsail, c *reqCtx, body []byte) (any, *apiError) {
-	var in lbInstancesInput
-	if err := decode(body, &in); err != nil {
-		return nil, err
-	}
-	lb, err := l.lb(c.region, in.LoadBalancerName)
+	in, lb, err := l.lbInstancesRequest(c, body)
 	if err != nil {
 		return nil, err
-	}
-	if len(in.InstanceNames) == 0 {
-		return nil, invalid("The instanceNames parameter must name at least one instance.")
 	}
 	for _, name := range in.InstanceNames {
 		if !slices.Contains(lb.attached, name) {
