@@ -335,14 +335,19 @@ func listPage[T any](l *lightsail, body []byte, key string, items []T) (any, *ap
 
 // ----- instances -----
 
-func getInstance(l *lightsail, c *reqCtx, body []byte) (any, *apiError) {
+// instanceRequest decodes a call that names one instance and finds it.
+func (l *lightsail) instanceRequest(c *reqCtx, body []byte) (*instanceState, *apiError) {
 	var in struct {
 		InstanceName string `json:"instanceName"`
 	}
 	if err := decode(body, &in); err != nil {
 		return nil, err
 	}
-	inst, err := l.instance(c.region, in.InstanceName)
+	return l.instance(c.region, in.InstanceName)
+}
+
+func getInstance(l *lightsail, c *reqCtx, body []byte) (any, *apiError) {
+	inst, err := l.instanceRequest(c, body)
 	if err != nil {
 		return nil, err
 	}
@@ -360,13 +365,7 @@ func getInstances(l *lightsail, c *reqCtx, body []byte) (any, *apiError) {
 }
 
 func getInstancePortStates(l *lightsail, c *reqCtx, body []byte) (any, *apiError) {
-	var in struct {
-		InstanceName string `json:"instanceName"`
-	}
-	if err := decode(body, &in); err != nil {
-		return nil, err
-	}
-	inst, err := l.instance(c.region, in.InstanceName)
+	inst, err := l.instanceRequest(c, body)
 	if err != nil {
 		return nil, err
 	}
@@ -523,14 +522,20 @@ func (l *lightsail) snapshotByName(region, name string) (int, *apiError) {
 	return -1, notFound("InstanceSnapshot", name)
 }
 
-func getInstanceSnapshot(l *lightsail, c *reqCtx, body []byte) (any, *apiError) {
+// snapshotRequest decodes a call that names one instance snapshot and returns
+// its index in l.snapshots.
+func (l *lightsail) snapshotRequest(c *reqCtx, body []byte) (int, *apiError) {
 	var in struct {
 		InstanceSnapshotName string `json:"instanceSnapshotName"`
 	}
 	if err := decode(body, &in); err != nil {
-		return nil, err
+		return -1, err
 	}
-	i, err := l.snapshotByName(c.region, in.InstanceSnapshotName)
+	return l.snapshotByName(c.region, in.InstanceSnapshotName)
+}
+
+func getInstanceSnapshot(l *lightsail, c *reqCtx, body []byte) (any, *apiError) {
+	i, err := l.snapshotRequest(c, body)
 	if err != nil {
 		return nil, err
 	}
@@ -548,22 +553,17 @@ func getInstanceSnapshots(l *lightsail, c *reqCtx, body []byte) (any, *apiError)
 }
 
 func deleteInstanceSnapshot(l *lightsail, c *reqCtx, body []byte) (any, *apiError) {
-	var in struct {
-		InstanceSnapshotName string `json:"instanceSnapshotName"`
-	}
-	if err := decode(body, &in); err != nil {
-		return nil, err
-	}
-	i, err := l.snapshotByName(c.region, in.InstanceSnapshotName)
+	i, err := l.snapshotRequest(c, body)
 	if err != nil {
 		return nil, err
 	}
+	name := l.snapshots[i].Name // the name asked for: snapshotByName matches it exactly
 	if l.snapshots[i].State == "pending" {
-		return nil, invalid("The instance snapshot %s is still being created; try again when it is available.", in.InstanceSnapshotName)
+		return nil, invalid("The instance snapshot %s is still being created; try again when it is available.", name)
 	}
 	l.snapshots = slices.Delete(l.snapshots, i, i+1)
 	return map[string]any{"operations": []Operation{
-		l.newOp(c, in.InstanceSnapshotName, "InstanceSnapshot", "DeleteInstanceSnapshot", ""),
+		l.newOp(c, name, "InstanceSnapshot", "DeleteInstanceSnapshot", ""),
 	}}, nil
 }
 
