@@ -606,32 +606,42 @@ func getDomain(l *lightsail, c *reqCtx, body []byte) (any, *apiError) {
 }
 
 type domainEntryInput struct {
-	DomainName  string `json:"domainName"`
-	DomainEntry *struct {
-		ID      string            `json:"id"`
-		Name    string            `json:"name"`
-		Target  string            `json:"target"`
-		IsAlias bool              `json:"isAlias"`
-		Type    string            `json:"type"`
-		Options map[string]string `json:"options"`
-	} `json:"domainEntry"`
+	DomainName  string          `json:"domainName"`
+	DomainEntry *domainEntryArg `json:"domainEntry"`
+}
+
+type domainEntryArg struct {
+	ID      string            `json:"id"`
+	Name    string            `json:"name"`
+	Target  string            `json:"target"`
+	IsAlias bool              `json:"isAlias"`
+	Type    string            `json:"type"`
+	Options map[string]string `json:"options"`
 }
 
 var domainEntryTypes = []string{"A", "AAAA", "CNAME", "MX", "NS", "SOA", "SRV", "TXT"}
 
-func createDomainEntry(l *lightsail, c *reqCtx, body []byte) (any, *apiError) {
+// domainEntryRequest reads a Create/DeleteDomainEntry request: us-east-1 only, and the zone must exist.
+func domainEntryRequest(l *lightsail, c *reqCtx, body []byte) (*Domain, *domainEntryArg, *apiError) {
 	if err := domainRegionCheck(c); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var in domainEntryInput
 	if err := decode(body, &in); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	d, err := l.domain(in.DomainName)
 	if err != nil {
+		return nil, nil, err
+	}
+	return d, in.DomainEntry, nil
+}
+
+func createDomainEntry(l *lightsail, c *reqCtx, body []byte) (any, *apiError) {
+	d, de, err := domainEntryRequest(l, c, body)
+	if err != nil {
 		return nil, err
 	}
-	de := in.DomainEntry
 	if de == nil || de.Name == "" || de.Target == "" || de.Type == "" {
 		return nil, invalid("The domainEntry parameter needs name, target and type.")
 	}
@@ -655,18 +665,10 @@ func createDomainEntry(l *lightsail, c *reqCtx, body []byte) (any, *apiError) {
 }
 
 func deleteDomainEntry(l *lightsail, c *reqCtx, body []byte) (any, *apiError) {
-	if err := domainRegionCheck(c); err != nil {
-		return nil, err
-	}
-	var in domainEntryInput
-	if err := decode(body, &in); err != nil {
-		return nil, err
-	}
-	d, err := l.domain(in.DomainName)
+	d, de, err := domainEntryRequest(l, c, body)
 	if err != nil {
 		return nil, err
 	}
-	de := in.DomainEntry
 	if de == nil {
 		return nil, invalid("The domainEntry parameter is required.")
 	}
