@@ -58,6 +58,8 @@ type Engine struct {
 	Journal *Journal
 	// SettingsPath, when set, is where Apply saves the settings it applied.
 	SettingsPath string
+	// Prepare runs once before the first change of an apply run (the snapshot); nil skips it.
+	Prepare Preparer
 }
 
 // Select returns the steps named by ids in registry order (all when ids is empty).
@@ -88,6 +90,7 @@ func Select(all []Step, ids []string) ([]Step, error) {
 
 // Verify checks every step (in parallel) and plans from what it found. It changes nothing.
 func (e *Engine) Verify(ctx context.Context) []Result {
+	e.freshFacts()
 	results := make([]Result, len(e.Steps))
 	var wg sync.WaitGroup
 	for i, s := range e.Steps {
@@ -95,6 +98,17 @@ func (e *Engine) Verify(ctx context.Context) []Result {
 	}
 	wg.Wait()
 	return results
+}
+
+// freshFacts drops cached host facts and announces every step's query, so the next read of the
+// host answers all steps in one remote command.
+func (e *Engine) freshFacts() {
+	e.Env.ForgetHostFacts()
+	for _, s := range e.Steps {
+		if q, ok := s.(HostQuery); ok {
+			e.Env.AnnounceHostQuery(q.HostQuery())
+		}
+	}
 }
 
 func (e *Engine) check(ctx context.Context, s Step) Result {
@@ -148,7 +162,7 @@ func (e *Engine) Apply(ctx context.Context, results []Result) []Outcome {
 		panic("steps: Engine.Apply needs a journal")
 	}
 	var out []Outcome
-	saved := false
+	saved, prepared := false, e.Prepare == nil
 	failed := ""
 	for _, r := range results {
 		if r.Status != StatusDrift && r.Status != StatusPending {
@@ -157,6 +171,19 @@ func (e *Engine) Apply(ctx context.Context, results []Result) []Outcome {
 		if failed != "" {
 			out = append(out, Outcome{Step: r.Step, Status: StatusSkipped, Detail: "not applied: " + failed + " failed first"})
 			continue
+		}
+		if !prepared && !r.Plan.Empty() {
+			prepared = true
+			o, err := e.Prepare.Prepare(ctx, e.Env, e.Journal)
+			if err != nil {
+				o.Status, o.Detail = StatusFailed, err.Error()
+			}
+			out = append(out, o)
+			if o.Status.Bad() {
+				failed = o.Step
+				out = append(out, Outcome{Step: r.Step, Status: StatusSkipped, Detail: "not applied: " + failed + " failed first"})
+				continue
+			}
 		}
 		o := e.applyOne(ctx, r, &saved)
 		out = append(out, o)
@@ -178,6 +205,7 @@ func (e *Engine) applyOne(ctx context.Context, r Result, saved *bool) Outcome {
 	if s == nil {
 		return fail(fmt.Errorf("%s: no such step", r.Step))
 	}
+	e.freshFacts()
 	live, err := s.Check(ctx, e.Env)
 	if err != nil {
 		return fail(fmt.Errorf("%s: check before apply: %w", r.Step, err))
@@ -198,6 +226,7 @@ func (e *Engine) applyOne(ctx context.Context, r Result, saved *bool) Outcome {
 		o.Step = r.Step
 		return fail(err)
 	}
+	e.freshFacts()
 	after := e.check(ctx, s)
 	if after.Err != nil {
 		return fail(fmt.Errorf("%s: check after apply: %w", r.Step, after.Err))
@@ -256,6 +285,7 @@ func (e *Engine) Undo(ctx context.Context, entries []Entry) []Outcome {
 			continue
 		}
 		e.Env.Emit(Event{Kind: EventUndoStart, Step: id, At: e.Env.Clock()})
+		e.freshFacts()
 		o, err := s.Undo(ctx, e.Env, groups[id], e.Journal)
 		o.Step = id
 		if err != nil {

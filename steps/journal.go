@@ -105,6 +105,9 @@ type Journal struct {
 	run  string
 	seq  int
 	now  func() time.Time
+	// OnRecord, when set, is called after each record reaches the disk ("begin", "done", "failed");
+	// the conformance harness uses it to prove every mutation was journaled first.
+	OnRecord func(kind, id string)
 }
 
 // OpenJournal opens (creating) the journal at p.Journal and takes its lock.
@@ -230,6 +233,9 @@ func (j *Journal) write(r record) error {
 	// Write-ahead only works if the line is on disk before the mutation starts.
 	if err := j.f.Sync(); err != nil {
 		return fmt.Errorf("sync journal %s: %w", j.path, err)
+	}
+	if j.OnRecord != nil {
+		j.OnRecord(r.Type, r.ID)
 	}
 	return nil
 }

@@ -27,6 +27,11 @@ type Settings struct {
 	KeepLogs   int      `json:"keep_logs,omitempty"`
 	Cron       string   `json:"cron,omitempty"`
 	AdminUser  string   `json:"admin_user,omitempty"`
+	// ClosePorts are open ports other than 22/80/443 the user asked to close, as "3306/tcp"
+	// ("all" closes every such port). Without it they are only reported.
+	ClosePorts []string `json:"close_ports,omitempty"`
+	// AutoSnapshot asks for Lightsail's automatic daily snapshots add-on.
+	AutoSnapshot bool `json:"auto_snapshot,omitempty"`
 }
 
 // DefaultSettings are the built-in choices (design.md §2).
@@ -67,6 +72,12 @@ func (s Settings) Merge(over Settings) Settings {
 	}
 	if over.AdminUser != "" {
 		s.AdminUser = over.AdminUser
+	}
+	if len(over.ClosePorts) > 0 {
+		s.ClosePorts = append([]string(nil), over.ClosePorts...)
+	}
+	if over.AutoSnapshot {
+		s.AutoSnapshot = true
 	}
 	return s
 }

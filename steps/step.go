@@ -9,9 +9,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"slices"
+	"sync"
 	"time"
 
 	"github.com/hardsail/hardsail/remote/aws"
+	"github.com/hardsail/hardsail/remote/ssh"
 )
 
 // Action is a change's kind; its value is the symbol printed in a preview.
@@ -199,6 +202,104 @@ type Env struct {
 	Now      func() time.Time
 	// AWS are the SDK clients for the account and region in use.
 	AWS *aws.Clients
+	// SSH returns the run's one connection to the instance, dialling it on first use. Nil when the
+	// run has no way to reach the host.
+	SSH func(ctx context.Context) (*ssh.Client, error)
+	// Ask talks to the user during Apply and Undo (the wizard's forms or plain prompts). Nil off a
+	// terminal: steps then take the safe default and say so.
+	Ask Asker
+
+	factsMu sync.Mutex
+	facts   *ssh.Facts
+	factsQ  ssh.Query
+}
+
+// Asker asks the user something in the middle of Apply or Undo.
+type Asker interface {
+	// Confirm asks a yes/no question; def is the answer Enter gives.
+	Confirm(ctx context.Context, question string, def bool) (bool, error)
+	// Input asks for one line, re-asking while check returns an error.
+	Input(ctx context.Context, prompt string, check func(string) error) (string, error)
+	// Show puts text in front of the user once (an MFA QR code, a generated password). It is never
+	// logged or journaled.
+	Show(ctx context.Context, title, body string) error
+}
+
+// Preparer is run by the engine once, before the first change of an apply run (the snapshot).
+type Preparer interface {
+	Prepare(ctx context.Context, env *Env, j *Journal) (Outcome, error)
+}
+
+// HostQuery is implemented by steps that read host facts, so one remote command can serve them all.
+type HostQuery interface {
+	HostQuery() ssh.Query
+}
+
+// HostFacts returns the host facts covering q, gathering them (once, in one remote command, with
+// every query the engine announced) unless a cached answer already covers q.
+func (e *Env) HostFacts(ctx context.Context, q ssh.Query) (*ssh.Facts, error) {
+	if e.SSH == nil {
+		return nil, &UsageError{Msg: "this step needs SSH access to the instance",
+			Hint: "Run without --no-ssh, or pass --ssh-key/--ssh-host so hardsail can reach the instance."}
+	}
+	e.factsMu.Lock()
+	defer e.factsMu.Unlock()
+	if e.facts != nil && covers(e.factsQ, q) {
+		return e.facts, nil
+	}
+	c, err := e.SSH(ctx)
+	if err != nil {
+		return nil, err
+	}
+	want := mergeQuery(e.factsQ, q)
+	f, err := c.Gather(ctx, want)
+	if err != nil {
+		return nil, err
+	}
+	e.facts, e.factsQ = f, want
+	return f, nil
+}
+
+// AnnounceHostQuery adds q to what the next gathering reads (the engine calls it for every step).
+func (e *Env) AnnounceHostQuery(q ssh.Query) {
+	e.factsMu.Lock()
+	defer e.factsMu.Unlock()
+	e.factsQ = mergeQuery(e.factsQ, q)
+}
+
+// ForgetHostFacts drops the cached facts; the next HostFacts reads the host again.
+func (e *Env) ForgetHostFacts() {
+	e.factsMu.Lock()
+	defer e.factsMu.Unlock()
+	e.facts = nil
+}
+
+func mergeQuery(a, b ssh.Query) ssh.Query {
+	u := func(x, y []string) []string {
+		out := slices.Clone(x)
+		for _, v := range y {
+			if !slices.Contains(out, v) {
+				out = append(out, v)
+			}
+		}
+		slices.Sort(out)
+		return out
+	}
+	return ssh.Query{Files: u(a.Files, b.Files), Packages: u(a.Packages, b.Packages),
+		AptConfig: u(a.AptConfig, b.AptConfig), Dirs: u(a.Dirs, b.Dirs), Commands: u(a.Commands, b.Commands)}
+}
+
+func covers(have, q ssh.Query) bool {
+	sub := func(h, w []string) bool {
+		for _, v := range w {
+			if !slices.Contains(h, v) {
+				return false
+			}
+		}
+		return true
+	}
+	return sub(have.Files, q.Files) && sub(have.Packages, q.Packages) && sub(have.AptConfig, q.AptConfig) &&
+		sub(have.Dirs, q.Dirs) && sub(have.Commands, q.Commands)
 }
 
 // Emit reports a progress event to the observer, if any.

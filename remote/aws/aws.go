@@ -25,11 +25,13 @@ type Options struct {
 // Clients are the SDK clients hardsail uses.
 type Clients struct {
 	Config    sdkaws.Config
-	Lightsail *lightsail.Client
+	Lightsail LightsailAPI
 	// Domains is Lightsail in us-east-1: the DNS zone API answers nowhere else.
-	Domains *lightsail.Client
-	IAM     *iam.Client
-	STS     *sts.Client
+	Domains LightsailAPI
+	IAM     IAMAPI
+	STS     STSAPI
+	// Poll is how Wait polls Lightsail operations (DefaultBackoff when zero).
+	Poll Backoff
 }
 
 // Identity is who the credentials belong to.

@@ -1,0 +1,126 @@
+// Package ssh talks to the instance: connect with pinned host keys (Lightsail's keyless access or the
+// user's own key and known_hosts), run commands with sudo, read and atomically write files, gather
+// every fact a check needs in one remote command, and hold a remote lock.
+//
+// This file is the package's contract; the implementation lives beside it.
+package ssh
+
+import (
+	"context"
+	"io/fs"
+	"net"
+	"time"
+
+	gossh "golang.org/x/crypto/ssh"
+)
+
+// Config says where to connect, as whom, and which host keys to trust.
+type Config struct {
+	Addr string // host:port
+	User string
+	Auth []gossh.AuthMethod
+	// HostKeys decides whether the server's key is trusted (exactly one mode applies).
+	HostKeys HostKeys
+	// Timeout bounds the TCP connect plus handshake (default 15 s).
+	Timeout time.Duration
+	// Dial replaces the TCP dialer (tests count round trips through it). Nil: net.Dialer.
+	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
+	// Observer hears every remote command (for the command log). Never given file bodies or secrets.
+	Observer func(Command)
+}
+
+// HostKeys is the host-key policy. Pinned (Lightsail keyless access) trusts only those keys;
+// otherwise KnownHosts is checked, and an unknown host is accepted only if its fingerprint equals
+// Accept or Ask says yes. A mismatch with known_hosts is always refused.
+type HostKeys struct {
+	Pinned     []gossh.PublicKey
+	KnownHosts string // path, e.g. ~/.ssh/known_hosts
+	Accept     string // "SHA256:…" from --accept-host-key
+	// Ask shows an unknown host's fingerprint and asks whether to trust it (nil off a terminal).
+	// A yes appends the key to KnownHosts.
+	Ask func(host, fingerprint string) (bool, error)
+}
+
+// Command is one remote command as the command log shows it.
+type Command struct {
+	Line     string // e.g. "sudo install -m 0644 … /etc/cron.d/hardsail-logcleanup"
+	Mutating bool
+	Exit     int
+	Duration time.Duration
+}
+
+// Result is what a command printed and how it exited.
+type Result struct {
+	Stdout []byte
+	Stderr []byte
+	Exit   int
+}
+
+// ExitError is a command that exited non-zero; Stderr is the remote program's own message.
+type ExitError struct {
+	Cmd    string
+	Exit   int
+	Stderr string
+}
+
+// HostKeyError is a host key that is not trusted: a mismatch (Want set) or an unknown host.
+type HostKeyError struct {
+	Host string
+	Got  string   // fingerprint the server presented
+	Want []string // fingerprints trusted for this host; empty when unknown
+}
+
+// File is one remote file as read with sudo.
+type File struct {
+	Path   string      `json:"path"`
+	Exists bool        `json:"exists"`
+	Body   []byte      `json:"body,omitempty"`
+	Mode   fs.FileMode `json:"mode,omitempty"` // permission bits
+	Owner  string      `json:"owner,omitempty"`
+	Group  string      `json:"group,omitempty"`
+}
+
+// Query names the facts to gather. Everything is read in one remote command.
+type Query struct {
+	Files     []string // bodies and metadata (missing → Exists false)
+	Packages  []string // dpkg status of these packages
+	AptConfig []string // `apt-config dump` lines whose key starts with one of these
+	Dirs      []string // regular files directly inside these directories, with size and mtime
+	Commands  []string // read-only probes whose presence on PATH is reported (e.g. "mailx")
+}
+
+// Package is dpkg's view of one package.
+type Package struct {
+	Installed bool   `json:"installed"`
+	Version   string `json:"version,omitempty"`
+}
+
+// AptValue is one `apt-config dump` line: Key "Unattended-Upgrade::Origins-Pattern::", Value "origin=Debian…".
+type AptValue struct {
+	Key   string `json:"key"`
+	Value string `json:"value"`
+}
+
+// DirEntry is one regular file (or symlink, not followed) in a listed directory.
+type DirEntry struct {
+	Path    string    `json:"path"`
+	Size    int64     `json:"size"`
+	ModTime time.Time `json:"mod_time"`
+	Symlink bool      `json:"symlink,omitempty"`
+}
+
+// Facts is the answer to a Query, plus what every check may want about the host.
+type Facts struct {
+	OS        map[string]string  `json:"os"` // /etc/os-release: ID, VERSION_ID, VERSION_CODENAME, ID_LIKE…
+	Files     map[string]File    `json:"files"`
+	Packages  map[string]Package `json:"packages"`
+	AptConfig []AptValue         `json:"apt_config"`
+	AptError  string             `json:"apt_error,omitempty"` // apt-config's stderr when it failed
+	Dirs      map[string]bool    `json:"dirs"`                // queried directory → exists
+	Listing   []DirEntry         `json:"listing"`             // sorted by path
+	Commands  map[string]string  `json:"commands"`            // name → path on PATH ("" = absent)
+	// SSHClient is the address this session comes from as the host sees it (SSH_CLIENT).
+	SSHClient string    `json:"ssh_client"`
+	FreeBytes int64     `json:"free_bytes"` // free space on /
+	HostTime  time.Time `json:"host_time"`
+}
