@@ -2,9 +2,17 @@
 // is one folder under steps/ and one line here.
 package registry
 
-import "github.com/hardsail/hardsail/steps"
+import (
+	"github.com/hardsail/hardsail/steps"
+)
 
 // All returns every step, in order.
 func All() []steps.Step {
-	return []steps.Step{}
+	return []steps.Step{
+		// iam-admin
+		// firewall
+		// https
+		// auto-upgrades
+		// log-cleanup
+	}
 }
