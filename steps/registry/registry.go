@@ -9,6 +9,7 @@ import (
 // All returns every step, in order.
 func All() []steps.Step {
 	return []steps.Step{
+		// snapshot
 		// iam-admin
 		// firewall
 		// https
