@@ -196,10 +196,13 @@ type Env struct {
 	Account  string
 	Settings Settings
 	// Force lets Undo restore over a value that changed since hardsail wrote it.
-	Force    bool
-	Log      *slog.Logger
-	Observer Observer
-	Now      func() time.Time
+	Force bool
+	// AcceptCost is the user's agreement (--accept-cost) to changes that cost money, for runs with no
+	// one to ask.
+	AcceptCost bool
+	Log        *slog.Logger
+	Observer   Observer
+	Now        func() time.Time
 	// AWS are the SDK clients for the account and region in use.
 	AWS *aws.Clients
 	// SSH returns the run's one connection to the instance, dialling it on first use. Nil when the
