@@ -61,6 +61,7 @@ type ExitError struct {
 	Cmd    string
 	Exit   int
 	Stderr string
+	Hint   string // set when the cause is known (e.g. sudo wants a password)
 }
 
 // HostKeyError is a host key that is not trusted: a mismatch (Want set) or an unknown host.
@@ -68,6 +69,13 @@ type HostKeyError struct {
 	Host string
 	Got  string   // fingerprint the server presented
 	Want []string // fingerprints trusted for this host; empty when unknown
+	Kind string   // HostKeyMismatch, HostKeyUnknown, HostKeyNotAsked or HostKeyPinned
+}
+
+// LockedError is the remote lock held by another hardsail run past the caller's deadline.
+type LockedError struct {
+	Host   string
+	Holder string // who holds it, as that run recorded ("" when unknown)
 }
 
 // File is one remote file as read with sudo.

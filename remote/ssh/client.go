@@ -1,55 +1,431 @@
 package ssh
 
 import (
+	"bufio"
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
+	"fmt"
+	"io"
 	"io/fs"
-)
+	"math"
+	"net"
+	"path"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
 
-// errTODO marks the parts still being built.
-var errTODO = errors.New("remote/ssh: not implemented yet")
+	gossh "golang.org/x/crypto/ssh"
+)
 
 // Client is one SSH connection to the instance.
 type Client struct {
-	cfg Config
+	cfg       Config
+	conn      *gossh.Client
+	mutations atomic.Int64
+	closeOnce sync.Once
+	closeErr  error
 }
 
+const defaultTimeout = 15 * time.Second
+
 // Dial connects and authenticates, checking the host key against cfg.HostKeys.
-func Dial(ctx context.Context, cfg Config) (*Client, error) { return nil, errTODO }
+func Dial(ctx context.Context, cfg Config) (*Client, error) {
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = defaultTimeout
+	}
+	dial := cfg.Dial
+	if dial == nil {
+		d := &net.Dialer{}
+		dial = d.DialContext
+	}
+	dctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
+	defer cancel()
+	conn, err := dial(dctx, "tcp", cfg.Addr)
+	if err != nil {
+		return nil, &ConnectError{Addr: cfg.Addr, Err: err}
+	}
+	deadline := time.Now().Add(cfg.Timeout)
+	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
+		deadline = d
+	}
+	_ = conn.SetDeadline(deadline)
+	// While the user answers a host key question the handshake deadline is lifted, then renewed.
+	relax := func() func() {
+		_ = conn.SetDeadline(time.Time{})
+		return func() { _ = conn.SetDeadline(time.Now().Add(cfg.Timeout)) }
+	}
+	cb, algos, err := hostKeyPolicy(cfg.HostKeys, cfg.Addr, conn.RemoteAddr(), relax)
+	if err != nil {
+		conn.Close()
+		return nil, err
+	}
+	stop := context.AfterFunc(ctx, func() { conn.Close() })
+	sc, chans, reqs, err := gossh.NewClientConn(conn, cfg.Addr, &gossh.ClientConfig{
+		User:              cfg.User,
+		Auth:              cfg.Auth,
+		HostKeyCallback:   cb,
+		HostKeyAlgorithms: algos,
+		Timeout:           cfg.Timeout,
+	})
+	if !stop() {
+		if err == nil {
+			sc.Close()
+		}
+		return nil, &ConnectError{Addr: cfg.Addr, Err: ctx.Err()}
+	}
+	if err != nil {
+		conn.Close()
+		var hke *HostKeyError
+		if errors.As(err, &hke) {
+			return nil, hke
+		}
+		return nil, &ConnectError{Addr: cfg.Addr, User: cfg.User, Err: err}
+	}
+	_ = conn.SetDeadline(time.Time{})
+	return &Client{cfg: cfg, conn: gossh.NewClient(sc, chans, reqs)}, nil
+}
+
+// ConnectError is a failure to reach or log in to the instance.
+type ConnectError struct {
+	Addr string
+	User string
+	Err  error
+}
+
+func (e *ConnectError) Error() string {
+	if e.User != "" {
+		return fmt.Sprintf("SSH to %s@%s: %v", e.User, e.Addr, e.Err)
+	}
+	return fmt.Sprintf("SSH to %s: %v", e.Addr, e.Err)
+}
+
+func (e *ConnectError) Unwrap() error { return e.Err }
+
+// HintText says what to check first.
+func (e *ConnectError) HintText() string {
+	if strings.Contains(e.Err.Error(), "unable to authenticate") {
+		return "The server refused the key: check --ssh-user and --ssh-key (or use keyless access, the default)."
+	}
+	return "Check that the instance is running and that the Lightsail firewall lets this address reach port 22 (the lightsail-connect browser SSH still works if not)."
+}
 
 // Close ends the connection.
-func (c *Client) Close() error { return nil }
+func (c *Client) Close() error {
+	c.closeOnce.Do(func() { c.closeErr = c.conn.Close() })
+	return c.closeErr
+}
 
 // Run runs a read-only command as the login user.
-func (c *Client) Run(ctx context.Context, cmd string) (Result, error) { return Result{}, errTODO }
+func (c *Client) Run(ctx context.Context, cmd string) (Result, error) {
+	return c.exec(ctx, cmd, cmd, nil, false, false)
+}
 
 // Sudo runs cmd with `sudo -n sh -c`, stdin (may be nil) on its standard input. It counts as mutating.
 func (c *Client) Sudo(ctx context.Context, cmd string, stdin []byte) (Result, error) {
-	return Result{}, errTODO
+	c.mutations.Add(1)
+	line := sudoLine(cmd)
+	return c.exec(ctx, line, line, stdin, false, true)
 }
 
 // ReadFile reads one file with sudo (a missing file is Exists false, not an error).
-func (c *Client) ReadFile(ctx context.Context, path string) (File, error) { return File{}, errTODO }
+func (c *Client) ReadFile(ctx context.Context, p string) (File, error) {
+	f, err := c.gather(ctx, Query{Files: []string{p}}, false, "read "+p)
+	if err != nil {
+		return File{}, err
+	}
+	return f.Files[p], nil
+}
+
+// tmpPrefix starts the name of every temp file WriteFileAtomic makes beside its target.
+const tmpPrefix = ".hardsail-tmp."
 
 // WriteFileAtomic replaces path with data: temp file in the same directory, fsync, owner and mode,
 // rename. A dropped connection leaves either the old file or the new one, never half of one.
-func (c *Client) WriteFileAtomic(ctx context.Context, path string, data []byte, mode fs.FileMode, owner, group string) error {
-	return errTODO
+// Empty owner means root; empty group, the owner's login group.
+func (c *Client) WriteFileAtomic(ctx context.Context, p string, data []byte, mode fs.FileMode, owner, group string) error {
+	if !path.IsAbs(p) || path.Clean(p) != p || p == "/" {
+		return fmt.Errorf("write %s: not a clean absolute file path", p)
+	}
+	if owner == "" {
+		owner = "root"
+	}
+	for _, n := range []string{owner, group} {
+		if strings.ContainsAny(n, ":'\"\\ \t\n") {
+			return fmt.Errorf("write %s: owner or group %q is not a user or group name", p, n)
+		}
+	}
+	c.mutations.Add(1)
+	dir, base := path.Dir(p), path.Base(p)
+	sum := sha256.Sum256(data)
+	// The body arrives on stdin; if the connection drops, stdin ends early, the size or checksum
+	// does not match, and the target is never touched. Temp files a killed run left are removed first.
+	script := fmt.Sprintf(`set -e
+d=%[1]s; t=%[2]s; b=%[3]s
+rm -f -- "$d/%[4]s$b."*
+tmp=$(mktemp "$d/%[4]s$b.XXXXXX")
+trap 'rm -f -- "$tmp"' EXIT
+trap 'exit 1' HUP INT TERM PIPE
+head -c %[5]d > "$tmp"
+got=$(sha256sum < "$tmp"); got=${got%%%% *}
+if [ "$got" != %[6]s ]; then echo "body of $t arrived incomplete; $t was left unchanged" >&2; exit 1; fi
+chown -- %[7]s "$tmp"
+chmod -- %04[8]o "$tmp"
+sync -- "$tmp"
+mv -f -- "$tmp" "$t"
+trap - EXIT
+sync -- "$d"`, shellQuote(dir), shellQuote(p), shellQuote(base), tmpPrefix, len(data), hex.EncodeToString(sum[:]),
+		shellQuote(owner+":"+group), uint32(mode.Perm()))
+	label := fmt.Sprintf("write %s (%d bytes, %04o %s:%s) via temp file, fsync, mv", p, len(data), uint32(mode.Perm()), owner, group)
+	if _, err := c.exec(ctx, sudoLine(script), label, data, false, true); err != nil {
+		return fmt.Errorf("write %s: %w", p, err)
+	}
+	return nil
 }
 
 // RemoveFile deletes path with sudo; a missing file is not an error.
-func (c *Client) RemoveFile(ctx context.Context, path string) error { return errTODO }
+func (c *Client) RemoveFile(ctx context.Context, p string) error {
+	if !path.IsAbs(p) || p == "/" {
+		return fmt.Errorf("remove %s: not an absolute file path", p)
+	}
+	c.mutations.Add(1)
+	line := "sudo -n rm -f -- " + shellQuote(p)
+	if _, err := c.exec(ctx, line, line, nil, false, true); err != nil {
+		return fmt.Errorf("remove %s: %w", p, err)
+	}
+	return nil
+}
 
 // Gather answers q in one remote command.
-func (c *Client) Gather(ctx context.Context, q Query) (*Facts, error) { return nil, errTODO }
+func (c *Client) Gather(ctx context.Context, q Query) (*Facts, error) {
+	return c.gather(ctx, q, true, gatherLabel(q))
+}
+
+// LockPath is the remote lock file; /run/lock is a tmpfs, so a reboot clears a stale holder note.
+const LockPath = "/run/lock/hardsail.lock"
+
+func (e *LockedError) Error() string {
+	if e.Holder != "" {
+		return fmt.Sprintf("another hardsail run holds the lock on %s (%s)", e.Host, e.Holder)
+	}
+	return fmt.Sprintf("another hardsail run holds the lock on %s", e.Host)
+}
+
+// HintText says what to do about the other run.
+func (e *LockedError) HintText() string {
+	return "Wait for the other run to finish and try again; if none is running, its SSH session is stale: " +
+		"reboot the instance or kill the flock process holding " + LockPath + "."
+}
 
 // Lock takes the remote lock (flock on /run/lock/hardsail.lock) for the life of the returned release.
 // A second hardsail on the same host waits up to ctx's deadline, then fails with a LockedError.
-func (c *Client) Lock(ctx context.Context) (release func() error, err error) { return nil, errTODO }
+func (c *Client) Lock(ctx context.Context) (release func() error, err error) {
+	wait := ""
+	if d, ok := ctx.Deadline(); ok {
+		// Give up remotely a little before ctx does, so the answer names the holder.
+		wait = fmt.Sprintf("-w %.1f ", math.Max(0, time.Until(d).Seconds()-0.5))
+	}
+	// The lock is held by flock's fd 9 in the shell and in cat, which lives until our stdin closes
+	// (release, or the connection dropping). The holder's note names who to wait for.
+	script := fmt.Sprintf(`exec 9>>%[1]s
+if ! flock %[2]s9; then printf 'busy\t'; base64 -w0 < %[1]s; echo; exit 75; fi
+printf 'hardsail over SSH from %%s, shell pid %%s, since %%s\n' "${1:-unknown}" $$ "$(date -u +%%Y-%%m-%%dT%%H:%%M:%%SZ)" > %[1]s
+echo locked
+cat > /dev/null
+: > %[1]s`, LockPath, wait)
+	line := "sudo -n sh -c " + shellQuote(script) + ` sh "${SSH_CLIENT%% *}"`
+	label := "lock " + LockPath + " (flock, held until release)"
+	start := time.Now()
+	observe := func(exit int) {
+		if c.cfg.Observer != nil {
+			c.cfg.Observer(Command{Line: label, Exit: exit, Duration: time.Since(start)})
+		}
+	}
+	sess, err := c.conn.NewSession()
+	if err != nil {
+		return nil, fmt.Errorf("lock %s: open session: %w", LockPath, err)
+	}
+	stdin, err := sess.StdinPipe()
+	if err != nil {
+		sess.Close()
+		return nil, fmt.Errorf("lock %s: %w", LockPath, err)
+	}
+	stdout, err := sess.StdoutPipe()
+	if err != nil {
+		sess.Close()
+		return nil, fmt.Errorf("lock %s: %w", LockPath, err)
+	}
+	var stderr bytes.Buffer
+	sess.Stderr = &stderr
+	if err := sess.Start(line); err != nil {
+		sess.Close()
+		return nil, fmt.Errorf("lock %s: %w", LockPath, err)
+	}
+	type answer struct {
+		line string
+		err  error
+	}
+	got := make(chan answer, 1)
+	r := bufio.NewReader(stdout)
+	go func() {
+		l, err := r.ReadString('\n')
+		got <- answer{l, err}
+	}()
+	var a answer
+	select {
+	case a = <-got:
+	case <-ctx.Done():
+		sess.Close()
+		observe(-1)
+		return nil, fmt.Errorf("lock %s: %w", LockPath, ctx.Err())
+	}
+	if a.line == "locked\n" {
+		go func() { _, _ = io.Copy(io.Discard, r) }()
+		var once sync.Once
+		var relErr error
+		return func() error {
+			once.Do(func() {
+				stdin.Close()
+				err := sess.Wait()
+				sess.Close()
+				observe(exitStatus(err))
+				if err != nil {
+					relErr = fmt.Errorf("release lock %s: %w", LockPath, err)
+				}
+			})
+			return relErr
+		}, nil
+	}
+	werr := sess.Wait()
+	sess.Close()
+	exit := exitStatus(werr)
+	observe(exit)
+	if after, ok := strings.CutPrefix(a.line, "busy\t"); ok {
+		return nil, &LockedError{Host: c.cfg.Addr, Holder: strings.TrimSpace(decodeB64(strings.TrimSpace(after)))}
+	}
+	return nil, &ExitError{Cmd: label, Exit: exit, Stderr: strings.TrimSpace(stderr.String()), Hint: sudoHint(stderr.String())}
+}
 
 // Probe opens a fresh connection with the same config, runs `true`, and closes it: "can the user
 // still get in?" (the firewall's lockout guard).
-func (c *Client) Probe(ctx context.Context) error { return errTODO }
+func (c *Client) Probe(ctx context.Context) error {
+	p, err := Dial(ctx, c.cfg)
+	if err != nil {
+		return err
+	}
+	defer p.Close()
+	_, err = p.Run(ctx, "true")
+	return err
+}
 
 // Mutations counts the mutating calls made so far (Sudo, WriteFileAtomic, RemoveFile).
-func (c *Client) Mutations() int { return 0 }
+func (c *Client) Mutations() int { return int(c.mutations.Load()) }
+
+// exec runs line in a new session. stdin nil and holdStdin set keeps stdin open and silent until the
+// command exits, which saves the client's EOF message racing the reply (one turn less).
+func (c *Client) exec(ctx context.Context, line, label string, stdin []byte, holdStdin, mutating bool) (Result, error) {
+	start := time.Now()
+	res, err := c.execRaw(ctx, line, stdin, holdStdin)
+	if c.cfg.Observer != nil {
+		exit := res.Exit
+		if err != nil && res.Exit == 0 {
+			exit = -1
+		}
+		c.cfg.Observer(Command{Line: label, Mutating: mutating, Exit: exit, Duration: time.Since(start)})
+	}
+	if err != nil {
+		return res, err
+	}
+	if res.Exit != 0 {
+		stderr := strings.TrimSpace(string(res.Stderr))
+		return res, &ExitError{Cmd: label, Exit: res.Exit, Stderr: stderr, Hint: sudoHint(stderr)}
+	}
+	return res, nil
+}
+
+func (c *Client) execRaw(ctx context.Context, line string, stdin []byte, holdStdin bool) (Result, error) {
+	if err := ctx.Err(); err != nil {
+		return Result{}, err
+	}
+	sess, err := c.conn.NewSession()
+	if err != nil {
+		return Result{}, &ConnectError{Addr: c.cfg.Addr, Err: fmt.Errorf("open session: %w", err)}
+	}
+	defer sess.Close()
+	// Separate buffers: the session copies stdout and stderr concurrently.
+	var so, se bytes.Buffer
+	sess.Stdout, sess.Stderr = &so, &se
+	if stdin != nil {
+		sess.Stdin = bytes.NewReader(stdin)
+	} else if holdStdin {
+		w, err := sess.StdinPipe()
+		if err != nil {
+			return Result{}, err
+		}
+		defer w.Close()
+	}
+	done := make(chan error, 1)
+	go func() { done <- sess.Run(line) }()
+	select {
+	case err = <-done:
+	case <-ctx.Done():
+		_ = sess.Signal(gossh.SIGKILL)
+		sess.Close()
+		<-done
+		return Result{Stdout: so.Bytes(), Stderr: se.Bytes()}, ctx.Err()
+	}
+	res := Result{Stdout: so.Bytes(), Stderr: se.Bytes()}
+	var ee *gossh.ExitError
+	switch {
+	case err == nil:
+	case errors.As(err, &ee):
+		res.Exit = ee.ExitStatus()
+		if res.Exit == 0 { // killed by a signal
+			res.Exit = 128
+		}
+	default:
+		return res, &ConnectError{Addr: c.cfg.Addr, Err: fmt.Errorf("connection lost while running a command: %w", err)}
+	}
+	return res, nil
+}
+
+func exitStatus(err error) int {
+	var ee *gossh.ExitError
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &ee):
+		return ee.ExitStatus()
+	}
+	return -1
+}
+
+func (e *ExitError) Error() string {
+	msg := fmt.Sprintf("%s: exit status %d", e.Cmd, e.Exit)
+	if e.Stderr != "" {
+		msg += ": " + e.Stderr
+	}
+	return msg
+}
+
+// HintText is set when the failure's cause is known.
+func (e *ExitError) HintText() string { return e.Hint }
+
+// sudoHint recognises sudo refusing to run without a password.
+func sudoHint(stderr string) string {
+	if strings.Contains(stderr, "sudo: a password is required") || strings.Contains(stderr, "sudo: a terminal is required") ||
+		strings.Contains(stderr, "may not run sudo") || strings.Contains(stderr, "is not in the sudoers file") {
+		return "The SSH user needs passwordless sudo; on Lightsail bitnami has it (use --ssh-user bitnami)."
+	}
+	return ""
+}
+
+func sudoLine(script string) string { return "sudo -n sh -c " + shellQuote(script) }
+
+// shellQuote quotes s for a POSIX shell.
+func shellQuote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}

@@ -1,0 +1,428 @@
+package ssh
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
+	"io/fs"
+	"path"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// The gather script prints one line per fact: a tag, then tab-separated fields. Every value that
+// could hold a tab, a newline or bytes the shell mangles (file bodies, names, apt output) travels in
+// base64, so no file content can forge a line; a random nonce on the last line proves the output is whole.
+
+// packageName is what dpkg accepts as a package name (with an optional :arch).
+var packageName = regexp.MustCompile(`^[a-z0-9][a-z0-9+.-]*(:[a-z0-9-]+)?$`)
+
+// commandName is a program name `command -v` may look up.
+var commandName = regexp.MustCompile(`^[A-Za-z0-9_.+-]+$`)
+
+func gatherLabel(q Query) string {
+	parts := []string{"os-release"}
+	add := func(what string, items []string) {
+		if len(items) > 0 {
+			parts = append(parts, what+" "+strings.Join(items, " "))
+		}
+	}
+	add("files", q.Files)
+	add("packages", q.Packages)
+	add("apt-config", q.AptConfig)
+	add("dirs", q.Dirs)
+	add("commands", q.Commands)
+	parts = append(parts, "SSH client, free space, time")
+	return "gather (one command, read with sudo): " + strings.Join(parts, "; ")
+}
+
+// gatherScript builds the one command that answers q. full adds the facts every check may want.
+func gatherScript(q Query, full bool, nonce string) (string, error) {
+	var b strings.Builder
+	b.WriteString("enc() { base64 -w0; }\n")
+	if full {
+		b.WriteString("os=/etc/os-release; [ -r $os ] || os=/usr/lib/os-release\n")
+		b.WriteString("printf 'os\\t'; enc < $os 2>/dev/null; echo\n")
+	}
+	for i, f := range q.Files {
+		if !path.IsAbs(f) {
+			return "", fmt.Errorf("gather: file %q is not an absolute path", f)
+		}
+		fmt.Fprintf(&b, `f=%[1]s
+if [ -f "$f" ]; then
+  if body=$(enc < "$f"); then printf 'file\t%[2]d\t%%s\t%%s\n' "$(stat -L --printf '%%a\t%%U\t%%G' -- "$f")" "$body"; else printf 'fileerr\t%[2]d\n'; fi
+elif [ -e "$f" ]; then printf 'notfile\t%[2]d\n'; else printf 'nofile\t%[2]d\n'; fi
+`, shellQuote(f), i)
+	}
+	if len(q.Packages) > 0 {
+		var names []string
+		for _, p := range q.Packages {
+			if !packageName.MatchString(p) {
+				return "", fmt.Errorf("gather: %q is not a package name", p)
+			}
+			names = append(names, shellQuote(p))
+		}
+		fmt.Fprintf(&b, "dpkg-query -W -f='pkg\\t${Package}\\t${db:Status-Abbrev}\\t${Version}\\n' %s 2>/dev/null\n", strings.Join(names, " "))
+	}
+	if len(q.AptConfig) > 0 {
+		var pats []string
+		for _, p := range q.AptConfig {
+			pats = append(pats, "-e "+shellQuote(p))
+		}
+		// grep narrows what travels; the exact prefix match is done on this side.
+		fmt.Fprintf(&b, `if a=$(apt-config dump 2>&1); then printf 'apt\t'; printf '%%s\n' "$a" | grep -F %s | enc; echo
+else printf 'apterr\t'; printf '%%s' "$a" | enc; echo; fi
+`, strings.Join(pats, " "))
+	}
+	for i, d := range q.Dirs {
+		if !path.IsAbs(d) {
+			return "", fmt.Errorf("gather: directory %q is not an absolute path", d)
+		}
+		// NUL ends each record: the only byte a file name cannot hold.
+		fmt.Fprintf(&b, `d=%[1]s
+if [ -d "$d" ]; then printf 'dir\t%[2]d\t'; find -H "$d" -mindepth 1 -maxdepth 1 \( -type f -o -type l \) -printf '%%s\t%%T@\t%%y\t%%P\0' | enc; echo; else printf 'nodir\t%[2]d\n'; fi
+`, shellQuote(d), i)
+	}
+	for i, c := range q.Commands {
+		if !commandName.MatchString(c) {
+			return "", fmt.Errorf("gather: %q is not a command name", c)
+		}
+		fmt.Fprintf(&b, "printf 'cmd\\t%d\\t'; command -v %s | enc; echo\n", i, shellQuote(c))
+	}
+	if full {
+		b.WriteString("printf 'df\\t'; stat -f --printf '%a %S' /; echo\n")
+		b.WriteString("printf 'time\\t%s\\n' \"$(date +%s.%N)\"\n")
+	}
+	fmt.Fprintf(&b, "printf 'end\\t%s\\n'\n", nonce)
+	// SSH_CLIENT is read before sudo, which drops it from the environment.
+	return `printf 'ssh\t%s\n' "${SSH_CLIENT%% *}"; exec ` + sudoLine(b.String()) + " </dev/null", nil
+}
+
+func (c *Client) gather(ctx context.Context, q Query, full bool, label string) (*Facts, error) {
+	nonceBytes := make([]byte, 12)
+	_, _ = rand.Read(nonceBytes)
+	nonce := hex.EncodeToString(nonceBytes)
+	script, err := gatherScript(q, full, nonce)
+	if err != nil {
+		return nil, err
+	}
+	res, err := c.exec(ctx, script, label, nil, true, false)
+	if err != nil {
+		return nil, fmt.Errorf("gather facts from %s: %w", c.cfg.Addr, err)
+	}
+	f, err := parseFacts(res.Stdout, q, nonce)
+	if err != nil {
+		return nil, fmt.Errorf("gather facts from %s: %w", c.cfg.Addr, err)
+	}
+	if !full {
+		f.SSHClient = ""
+	}
+	return f, nil
+}
+
+func parseFacts(out []byte, q Query, nonce string) (*Facts, error) {
+	f := &Facts{
+		OS:       map[string]string{},
+		Files:    map[string]File{},
+		Packages: map[string]Package{},
+		Dirs:     map[string]bool{},
+		Commands: map[string]string{},
+	}
+	for _, p := range q.Files {
+		f.Files[p] = File{Path: p}
+	}
+	for _, p := range q.Packages {
+		f.Packages[p] = Package{}
+	}
+	index := func(s string, n int) (int, error) {
+		i, err := strconv.Atoi(s)
+		if err != nil || i < 0 || i >= n {
+			return 0, fmt.Errorf("index %q out of range", s)
+		}
+		return i, nil
+	}
+	ended := false
+	for n, line := range strings.Split(string(out), "\n") {
+		if line == "" {
+			continue
+		}
+		if ended {
+			return nil, fmt.Errorf("output line %d follows the end marker", n+1)
+		}
+		fields := strings.Split(line, "\t")
+		bad := func(err error) error { return fmt.Errorf("output line %d (%s): %w", n+1, fields[0], err) }
+		need := func(k int) error {
+			if len(fields) != k {
+				return bad(fmt.Errorf("%d fields, want %d", len(fields), k))
+			}
+			return nil
+		}
+		switch fields[0] {
+		case "ssh":
+			if err := need(2); err != nil {
+				return nil, err
+			}
+			f.SSHClient = fields[1]
+		case "os":
+			if err := need(2); err != nil {
+				return nil, err
+			}
+			body, err := base64.StdEncoding.DecodeString(fields[1])
+			if err != nil {
+				return nil, bad(err)
+			}
+			f.OS = parseOSRelease(string(body))
+		case "file":
+			if err := need(6); err != nil {
+				return nil, err
+			}
+			i, err := index(fields[1], len(q.Files))
+			if err != nil {
+				return nil, bad(err)
+			}
+			mode, err := strconv.ParseUint(fields[2], 8, 32)
+			if err != nil {
+				return nil, bad(err)
+			}
+			body, err := base64.StdEncoding.DecodeString(fields[5])
+			if err != nil {
+				return nil, bad(err)
+			}
+			p := q.Files[i]
+			f.Files[p] = File{Path: p, Exists: true, Body: body, Mode: fs.FileMode(mode).Perm(), Owner: fields[3], Group: fields[4]}
+		case "nofile":
+			if err := need(2); err != nil {
+				return nil, err
+			}
+			if _, err := index(fields[1], len(q.Files)); err != nil {
+				return nil, bad(err)
+			}
+		case "notfile", "fileerr":
+			if err := need(2); err != nil {
+				return nil, err
+			}
+			i, err := index(fields[1], len(q.Files))
+			if err != nil {
+				return nil, bad(err)
+			}
+			if fields[0] == "notfile" {
+				return nil, fmt.Errorf("%s exists but is not a regular file", q.Files[i])
+			}
+			return nil, fmt.Errorf("read %s: root could not read it", q.Files[i])
+		case "pkg":
+			if err := need(4); err != nil {
+				return nil, err
+			}
+			name, status, version := fields[1], fields[2], fields[3]
+			for _, want := range q.Packages {
+				if want != name && strings.Split(want, ":")[0] != name {
+					continue
+				}
+				installed := len(status) >= 2 && status[1] == 'i'
+				if prev := f.Packages[want]; prev.Installed && !installed {
+					continue // another architecture's entry of an installed package
+				}
+				f.Packages[want] = Package{Installed: installed, Version: version}
+			}
+		case "apt", "apterr":
+			if err := need(2); err != nil {
+				return nil, err
+			}
+			body, err := base64.StdEncoding.DecodeString(fields[1])
+			if err != nil {
+				return nil, bad(err)
+			}
+			if fields[0] == "apterr" {
+				f.AptError = strings.TrimSpace(string(body))
+				if f.AptError == "" {
+					f.AptError = "apt-config dump failed without a message"
+				}
+				continue
+			}
+			f.AptConfig = parseAptDump(string(body), q.AptConfig)
+		case "dir", "nodir":
+			want := 2
+			if fields[0] == "dir" {
+				want = 3
+			}
+			if err := need(want); err != nil {
+				return nil, err
+			}
+			i, err := index(fields[1], len(q.Dirs))
+			if err != nil {
+				return nil, bad(err)
+			}
+			f.Dirs[q.Dirs[i]] = fields[0] == "dir"
+			if fields[0] == "nodir" {
+				continue
+			}
+			raw, err := base64.StdEncoding.DecodeString(fields[2])
+			if err != nil {
+				return nil, bad(err)
+			}
+			entries, err := parseListing(q.Dirs[i], raw)
+			if err != nil {
+				return nil, bad(err)
+			}
+			f.Listing = append(f.Listing, entries...)
+		case "cmd":
+			if err := need(3); err != nil {
+				return nil, err
+			}
+			i, err := index(fields[1], len(q.Commands))
+			if err != nil {
+				return nil, bad(err)
+			}
+			p, err := base64.StdEncoding.DecodeString(fields[2])
+			if err != nil {
+				return nil, bad(err)
+			}
+			f.Commands[q.Commands[i]] = strings.TrimSpace(string(p))
+		case "df":
+			if err := need(2); err != nil {
+				return nil, err
+			}
+			var avail, bsize int64
+			if _, err := fmt.Sscanf(fields[1], "%d %d", &avail, &bsize); err != nil {
+				return nil, bad(err)
+			}
+			f.FreeBytes = avail * bsize
+		case "time":
+			if err := need(2); err != nil {
+				return nil, err
+			}
+			t, err := parseEpoch(fields[1])
+			if err != nil {
+				return nil, bad(err)
+			}
+			f.HostTime = t
+		case "end":
+			if err := need(2); err != nil {
+				return nil, err
+			}
+			if fields[1] != nonce {
+				return nil, bad(fmt.Errorf("end marker %q, want this run's %q", fields[1], nonce))
+			}
+			ended = true
+		default:
+			return nil, fmt.Errorf("output line %d: unknown tag %q", n+1, fields[0])
+		}
+	}
+	if !ended {
+		return nil, fmt.Errorf("output ends before the end marker (%d bytes)", len(out))
+	}
+	for _, c := range q.Commands {
+		if _, ok := f.Commands[c]; !ok {
+			f.Commands[c] = ""
+		}
+	}
+	for _, d := range q.Dirs {
+		if _, ok := f.Dirs[d]; !ok {
+			return nil, fmt.Errorf("no answer for directory %s", d)
+		}
+	}
+	slices.SortFunc(f.Listing, func(a, b DirEntry) int { return strings.Compare(a.Path, b.Path) })
+	return f, nil
+}
+
+// parseListing reads find's NUL-terminated "size\tmtime\ttype\tname" records.
+func parseListing(dir string, raw []byte) ([]DirEntry, error) {
+	var out []DirEntry
+	for rec := range bytes.SplitSeq(raw, []byte{0}) {
+		if len(rec) == 0 {
+			continue
+		}
+		// The name is last and may itself hold tabs or newlines.
+		parts := strings.SplitN(string(rec), "\t", 4)
+		if len(parts) != 4 {
+			return nil, fmt.Errorf("listing record %q has %d fields, want 4", rec, len(parts))
+		}
+		size, err := strconv.ParseInt(parts[0], 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("listing record size: %w", err)
+		}
+		mtime, err := parseEpoch(parts[1])
+		if err != nil {
+			return nil, fmt.Errorf("listing record mtime: %w", err)
+		}
+		out = append(out, DirEntry{Path: path.Join(dir, parts[3]), Size: size, ModTime: mtime, Symlink: parts[2] == "l"})
+	}
+	return out, nil
+}
+
+// parseEpoch reads "1717243207.123456789" (seconds, optional fraction) as UTC.
+func parseEpoch(s string) (time.Time, error) {
+	sec, frac, _ := strings.Cut(strings.TrimSpace(s), ".")
+	secs, err := strconv.ParseInt(sec, 10, 64)
+	if err != nil {
+		return time.Time{}, err
+	}
+	var nanos int64
+	if frac != "" {
+		frac = (frac + "000000000")[:9]
+		if nanos, err = strconv.ParseInt(frac, 10, 64); err != nil {
+			return time.Time{}, err
+		}
+	}
+	return time.Unix(secs, nanos).UTC(), nil
+}
+
+// parseOSRelease reads os-release's KEY=value lines, unquoting as the format allows.
+func parseOSRelease(s string) map[string]string {
+	out := map[string]string{}
+	for line := range strings.SplitSeq(s, "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		k, v, ok := strings.Cut(line, "=")
+		if !ok {
+			continue
+		}
+		if len(v) >= 2 && (v[0] == '"' || v[0] == '\'') && v[len(v)-1] == v[0] {
+			q := v[0]
+			v = v[1 : len(v)-1]
+			if q == '"' {
+				var b strings.Builder
+				for i := 0; i < len(v); i++ {
+					if v[i] == '\\' && i+1 < len(v) && strings.IndexByte("\"\\$`", v[i+1]) >= 0 {
+						i++
+					}
+					b.WriteByte(v[i])
+				}
+				v = b.String()
+			}
+		}
+		out[k] = v
+	}
+	return out
+}
+
+// parseAptDump keeps the `apt-config dump` lines (Key "value";) whose key starts with one of prefixes.
+func parseAptDump(s string, prefixes []string) []AptValue {
+	var out []AptValue
+	for line := range strings.SplitSeq(s, "\n") {
+		k, v, ok := strings.Cut(line, " ")
+		if !ok || !slices.ContainsFunc(prefixes, func(p string) bool { return strings.HasPrefix(k, p) }) {
+			continue
+		}
+		v = strings.TrimSuffix(strings.TrimSpace(v), ";")
+		v = strings.TrimSuffix(strings.TrimPrefix(v, `"`), `"`)
+		out = append(out, AptValue{Key: k, Value: v})
+	}
+	return out
+}
+
+func decodeB64(s string) string {
+	b, err := base64.StdEncoding.DecodeString(s)
+	if err != nil {
+		return ""
+	}
+	return string(b)
+}
