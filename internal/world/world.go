@@ -1,0 +1,223 @@
+// Package world is the test fixture every step test works on: the AWS emulator and, when asked, a
+// real Debian test host bound to it, reached with keyless SSH through the emulator's firewall proxy,
+// exactly as hardsail reaches a Lightsail instance. It satisfies steptest.World.
+package world
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	gossh "golang.org/x/crypto/ssh"
+
+	"github.com/hardsail/hardsail/internal/emulator"
+	"github.com/hardsail/hardsail/internal/testhost"
+	remoteaws "github.com/hardsail/hardsail/remote/aws"
+	"github.com/hardsail/hardsail/remote/ssh"
+	"github.com/hardsail/hardsail/steps"
+)
+
+// Options choose the world.
+type Options struct {
+	Scenario string // emulator scenario; default "wordpress-fresh"
+	Host     bool   // start a real test host bound to the instance
+	DB       string // testhost.DBMySQL (default) or testhost.DBMariaDB
+	Settings steps.Settings
+	Ask      steps.Asker
+	// AcceptCost is copied into every Env (--accept-cost).
+	AcceptCost bool
+	// Watch are host paths (files or trees) whose contents, modes and owners go into Snapshot.
+	Watch []string
+}
+
+// World is the emulator plus (optionally) a host; every Env made from it talks to both.
+type World struct {
+	Em       *emulator.Emulator
+	Host     *testhost.Host
+	Instance string
+
+	opts Options
+
+	mu      sync.Mutex
+	clients []*ssh.Client // every connection an Env dialled, for Mutations
+}
+
+// DefaultInstance is the scenario's instance name when the scenario has none to offer.
+const DefaultInstance = "WordPress-1"
+
+// New starts the world; everything stops when t ends.
+func New(t *testing.T, o Options) *World {
+	t.Helper()
+	if o.Scenario == "" {
+		o.Scenario = "wordpress-fresh"
+	}
+	em := emulator.Start(t, emulator.Options{Scenario: o.Scenario, OperationDelay: 20 * time.Millisecond})
+	w := &World{Em: em, Instance: DefaultInstance, opts: o}
+	if st := em.State(); len(st.Instances) > 0 {
+		w.Instance = st.Instances[0].Name
+	}
+	if o.Host {
+		w.Host = testhost.Start(t, testhost.Options{DB: o.DB, TrustedUserCAKeys: gossh.MarshalAuthorizedKey(em.CAPublicKey())})
+		if err := em.BindSSH(w.Instance, w.Host.Addr); err != nil {
+			t.Fatalf("world: %v", err)
+		}
+	}
+	return w
+}
+
+// Env returns a fresh Env over the world. Its SSH dials one connection on first use (keyless, through
+// the emulator's firewall proxy) and closes it when t ends.
+func (w *World) Env(t *testing.T) *steps.Env {
+	t.Helper()
+	clients := remoteaws.New(w.Em.AWSConfig())
+	clients.Poll = remoteaws.Backoff{Initial: 20 * time.Millisecond, Max: 200 * time.Millisecond}
+	env := &steps.Env{
+		Instance:   w.Instance,
+		Region:     clients.Config.Region,
+		Account:    emulator.AccountID,
+		Settings:   steps.Effective(steps.Settings{}, w.opts.Settings),
+		Log:        slog.New(slog.DiscardHandler),
+		Now:        time.Now,
+		AWS:        clients,
+		Ask:        w.opts.Ask,
+		AcceptCost: w.opts.AcceptCost,
+	}
+	if w.Host == nil {
+		return env
+	}
+	var mu sync.Mutex
+	var conn *ssh.Client
+	t.Cleanup(func() {
+		mu.Lock()
+		defer mu.Unlock()
+		if conn != nil {
+			conn.Close()
+		}
+	})
+	env.SSH = func(ctx context.Context) (*ssh.Client, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if conn != nil {
+			return conn, nil
+		}
+		c, err := Dial(ctx, clients, w.Instance, func(c ssh.Command) {
+			env.Emit(steps.Event{Kind: steps.EventCommand, Message: c.Line, At: time.Now()})
+		})
+		if err != nil {
+			return nil, err
+		}
+		conn = c
+		w.mu.Lock()
+		w.clients = append(w.clients, c)
+		w.mu.Unlock()
+		return c, nil
+	}
+	return env
+}
+
+// Dial connects to instance the way hardsail does by default: keyless, with the host keys Lightsail reports.
+func Dial(ctx context.Context, clients *remoteaws.Clients, instance string, observe func(ssh.Command)) (*ssh.Client, error) {
+	a, err := clients.SSHAccess(ctx, instance)
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := ssh.KeylessConfig(a.Addr, a.User, a.PrivateKey, a.CertKey, a.HostKeys)
+	if err != nil {
+		return nil, err
+	}
+	cfg.Timeout = 10 * time.Second
+	cfg.Observer = observe
+	return ssh.Dial(ctx, cfg)
+}
+
+// volatile are State keys that change without anything a step did changing: operation logs and ids.
+var volatile = map[string]bool{"Operations": true, "SetupHistory": true, "operationId": true, "operationIds": true, "statusChangedAt": true}
+
+// Snapshot is everything a step could touch, as comparable text: the emulator's Lightsail and IAM
+// state (volatile fields dropped) and, for each watched host path, one line per file.
+func (w *World) Snapshot(t *testing.T) string {
+	t.Helper()
+	var b strings.Builder
+	for _, part := range []struct {
+		name  string
+		state any
+	}{{"lightsail", w.Em.State()}, {"iam", w.Em.IAM().Snapshot()}} {
+		raw, err := json.Marshal(part.state)
+		if err != nil {
+			t.Fatalf("world: encode %s state: %v", part.name, err)
+		}
+		var v any
+		if err := json.Unmarshal(raw, &v); err != nil {
+			t.Fatalf("world: decode %s state: %v", part.name, err)
+		}
+		out, err := json.MarshalIndent(dropVolatile(v), "", "  ")
+		if err != nil {
+			t.Fatalf("world: encode %s state: %v", part.name, err)
+		}
+		fmt.Fprintf(&b, "%s: %s\n", part.name, out)
+	}
+	if w.Host != nil && len(w.opts.Watch) > 0 {
+		tree := w.Host.TreeHash(t, w.opts.Watch...)
+		paths := make([]string, 0, len(tree))
+		for p := range tree {
+			paths = append(paths, p)
+		}
+		slices.Sort(paths)
+		b.WriteString("host:\n")
+		for _, p := range paths {
+			fmt.Fprintf(&b, "%s %s\n", p, tree[p])
+		}
+	}
+	return b.String()
+}
+
+func dropVolatile(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, e := range x {
+			if volatile[k] {
+				delete(x, k)
+				continue
+			}
+			x[k] = dropVolatile(e)
+		}
+	case []any:
+		for i, e := range x {
+			x[i] = dropVolatile(e)
+		}
+	}
+	return v
+}
+
+// Mutations is the emulator's mutating calls plus the mutating commands of every SSH connection any
+// Env of this world dialled.
+func (w *World) Mutations(t *testing.T) int {
+	t.Helper()
+	n := len(w.Em.MutatingCalls())
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for _, c := range w.clients {
+		n += c.Mutations()
+	}
+	return n
+}
+
+// Run runs cmd as root on the host (not through any Env, so it is no step's mutation) and returns
+// its standard output; a non-zero exit fails t.
+func (w *World) Run(t *testing.T, cmd string) string {
+	t.Helper()
+	if w.Host == nil {
+		t.Fatal("world: Run needs Options{Host: true}")
+	}
+	out, errOut, exit := w.Host.Run(t, "sudo -n sh -c '"+strings.ReplaceAll(cmd, "'", `'\''`)+"'")
+	if exit != 0 {
+		t.Fatalf("world: on the host as root: %s: exit %d: %s", cmd, exit, errOut)
+	}
+	return out
+}

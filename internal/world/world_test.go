@@ -1,0 +1,134 @@
+package world_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/lightsail"
+	"github.com/aws/aws-sdk-go-v2/service/lightsail/types"
+
+	"github.com/hardsail/hardsail/internal/world"
+	"github.com/hardsail/hardsail/remote/ssh"
+	"github.com/hardsail/hardsail/steps"
+)
+
+func ctxT(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+func TestEnvReachesHostThroughKeylessSSH(t *testing.T) {
+	w := world.New(t, world.Options{Host: true, DB: "mariadb", Settings: steps.Settings{KeepLogs: 5}})
+	env := w.Env(t)
+	if env.Instance != "WordPress-1" || env.Account != "123456789012" || env.Region != "us-east-1" || env.Settings.KeepLogs != 5 || env.Settings.RebootTime != "02:00" {
+		t.Fatalf("env = instance %q account %q region %q settings %+v", env.Instance, env.Account, env.Region, env.Settings)
+	}
+	c, err := env.SSH(ctxT(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := env.SSH(ctxT(t))
+	if err != nil || again != c {
+		t.Fatalf("second env.SSH gave another connection (%v): one connection per Env", err)
+	}
+	res, err := c.Run(ctxT(t), "id -un; ls -d /opt/bitnami/mariadb")
+	if err != nil || string(res.Stdout) != "bitnami\n/opt/bitnami/mariadb\n" {
+		t.Fatalf("on the host: %q, %v; want the bitnami user on a MariaDB layout", res.Stdout, err)
+	}
+	f, err := env.HostFacts(ctxT(t), ssh.Query{Packages: []string{"unattended-upgrades"}})
+	if err != nil || f.OS["VERSION_CODENAME"] != "bookworm" || !f.Packages["unattended-upgrades"].Installed {
+		t.Fatalf("host facts: %+v, %v", f, err)
+	}
+	// The firewall proxy is in the path: the host sees the client's loopback address.
+	if f.SSHClient != "127.0.0.1" {
+		t.Errorf("SSH client address as the host sees it: %q, want 127.0.0.1", f.SSHClient)
+	}
+}
+
+func TestSnapshotAndMutations(t *testing.T) {
+	w := world.New(t, world.Options{Host: true, Watch: []string{"/etc/apt/apt.conf.d", "/etc/cron.d/hardsail-logcleanup"}})
+	start, m0 := w.Snapshot(t), w.Mutations(t)
+	if !strings.Contains(start, "/etc/apt/apt.conf.d/") || !strings.Contains(start, "/etc/cron.d/hardsail-logcleanup absent") {
+		t.Fatalf("snapshot does not show the watched paths:\n%s", start)
+	}
+
+	env := w.Env(t)
+	c, err := env.SSH(ctxT(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := env.HostFacts(ctxT(t), ssh.Query{Files: []string{"/etc/apt/apt.conf.d/20auto-upgrades"}}); err != nil {
+		t.Fatal(err)
+	}
+	if got := w.Snapshot(t); got != start {
+		t.Errorf("reading changed the snapshot:\n%s\nwas\n%s", got, start)
+	}
+	if got := w.Mutations(t); got != m0 {
+		t.Errorf("reading counted %d mutations", got-m0)
+	}
+
+	actions := []struct {
+		name string
+		do   func(t *testing.T)
+	}{
+		{"sudo on a second env's connection", func(t *testing.T) {
+			c2, err := w.Env(t).SSH(ctxT(t))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := c2.Sudo(ctxT(t), "true", nil); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"write a watched file", func(t *testing.T) {
+			if err := c.WriteFileAtomic(ctxT(t), "/etc/cron.d/hardsail-logcleanup", []byte("0 3 * * 0 root true\n"), 0o644, "root", "root"); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"lightsail change", func(t *testing.T) {
+			_, err := lightsail.NewFromConfig(w.Em.AWSConfig()).PutInstancePublicPorts(ctxT(t), &lightsail.PutInstancePublicPortsInput{
+				InstanceName: aws.String(w.Instance),
+				PortInfos:    []types.PortInfo{{FromPort: 22, ToPort: 22, Protocol: types.NetworkProtocolTcp, Cidrs: []string{"0.0.0.0/0"}}},
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+		}},
+	}
+	prevSnap, prevM := start, m0
+	for i, s := range actions {
+		s.do(t)
+		snap, m := w.Snapshot(t), w.Mutations(t)
+		if m != prevM+1 {
+			t.Errorf("%s: mutations %d → %d, want one more", s.name, prevM, m)
+		}
+		if changed := snap != prevSnap; changed != (i > 0) {
+			t.Errorf("%s: snapshot changed = %v\n%s", s.name, changed, snap)
+		}
+		prevSnap, prevM = snap, m
+	}
+
+	// A change made behind hardsail's back (a perturbation) shows in the snapshot but is no mutation.
+	w.Run(t, "echo '// drift' >> /etc/apt/apt.conf.d/20auto-upgrades")
+	if snap := w.Snapshot(t); snap == prevSnap || w.Mutations(t) != prevM {
+		t.Errorf("perturbation: snapshot changed %v, mutations %d → %d", snap != prevSnap, prevM, w.Mutations(t))
+	}
+}
+
+func TestWithoutHost(t *testing.T) {
+	w := world.New(t, world.Options{})
+	env := w.Env(t)
+	if env.SSH != nil || w.Host != nil {
+		t.Fatal("a world without a host offers SSH")
+	}
+	if _, err := env.AWS.SSHAccess(ctxT(t), w.Instance); err != nil {
+		t.Fatalf("SSHAccess from the emulator: %v", err)
+	}
+	if first, second := w.Snapshot(t), w.Snapshot(t); first != second {
+		t.Fatal("snapshot differs between two calls with nothing done")
+	}
+}
