@@ -4,6 +4,7 @@ package registry
 
 import (
 	"github.com/hardsail/hardsail/steps"
+	"github.com/hardsail/hardsail/steps/upgrades"
 )
 
 // All returns every step, in order.
@@ -13,7 +14,7 @@ func All() []steps.Step {
 		// iam-admin
 		// firewall
 		// https
-		// auto-upgrades
+		upgrades.New(),
 		// log-cleanup
 	}
 }
