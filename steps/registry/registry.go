@@ -4,15 +4,17 @@ package registry
 
 import (
 	"github.com/hardsail/hardsail/steps"
+	"github.com/hardsail/hardsail/steps/firewall"
+	"github.com/hardsail/hardsail/steps/snapshot"
 	"github.com/hardsail/hardsail/steps/upgrades"
 )
 
 // All returns every step, in order.
 func All() []steps.Step {
 	return []steps.Step{
-		// snapshot
+		snapshot.New(),
 		// iam-admin
-		// firewall
+		firewall.New(),
 		// https
 		upgrades.New(),
 		// log-cleanup
