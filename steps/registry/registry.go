@@ -5,6 +5,7 @@ package registry
 import (
 	"github.com/hardsail/hardsail/steps"
 	"github.com/hardsail/hardsail/steps/firewall"
+	"github.com/hardsail/hardsail/steps/logcleanup"
 	"github.com/hardsail/hardsail/steps/snapshot"
 	"github.com/hardsail/hardsail/steps/upgrades"
 )
@@ -17,6 +18,6 @@ func All() []steps.Step {
 		firewall.New(),
 		// https
 		upgrades.New(),
-		// log-cleanup
+		logcleanup.New(),
 	}
 }
