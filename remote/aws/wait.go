@@ -71,17 +71,20 @@ func (c *Clients) Wait(ctx context.Context, what string, ops []types.Operation, 
 		o.Timeout = 10 * time.Minute
 	}
 	b := c.Poll
-	if b.Initial == 0 {
+	if b.Initial <= 0 {
 		b = DefaultBackoff
 	}
+	// A Max below Initial (or unset) would shrink the delay to nothing and poll in a hot loop.
+	b.Max = max(b.Max, b.Initial)
 	start := time.Now()
 	ctx, cancel := context.WithTimeout(ctx, o.Timeout)
 	defer cancel()
 	for _, op := range ops {
-		delay := b.Initial
+		delay, polled := b.Initial, false
 		for {
 			if done, err := finished(op, what); done {
-				if err == nil && o.Progress != nil {
+				// A polled result was reported already; report one that was over on arrival once.
+				if err == nil && !polled && o.Progress != nil {
 					o.Progress(op, time.Since(start))
 				}
 				if err != nil {
@@ -108,6 +111,7 @@ func (c *Clients) Wait(ctx context.Context, what string, ops []types.Operation, 
 			if out.Operation != nil {
 				op = *out.Operation
 			}
+			polled = true
 			if o.Progress != nil {
 				o.Progress(op, time.Since(start))
 			}
