@@ -5,6 +5,7 @@ package registry
 import (
 	"github.com/hardsail/hardsail/steps"
 	"github.com/hardsail/hardsail/steps/firewall"
+	"github.com/hardsail/hardsail/steps/https"
 	"github.com/hardsail/hardsail/steps/logcleanup"
 	"github.com/hardsail/hardsail/steps/snapshot"
 	"github.com/hardsail/hardsail/steps/upgrades"
@@ -16,7 +17,7 @@ func All() []steps.Step {
 		snapshot.New(),
 		// iam-admin
 		firewall.New(),
-		// https
+		https.New(),
 		upgrades.New(),
 		logcleanup.New(),
 	}

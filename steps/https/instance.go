@@ -1,0 +1,173 @@
+package https
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/lightsail"
+	"github.com/aws/aws-sdk-go-v2/service/lightsail/types"
+
+	"github.com/hardsail/hardsail/remote/aws"
+	"github.com/hardsail/hardsail/steps"
+)
+
+// checkInstanceMode reads the newest SetupInstanceHttps run for exactly these names.
+func (s *Step) checkInstanceMode(ctx context.Context, env *steps.Env, st steps.State, f *facts) (steps.State, error) {
+	if !isWordPress(f.Blueprint) {
+		st.Skip = fmt.Sprintf("--https-mode instance needs a WordPress blueprint; %s runs %q", env.Instance, f.Blueprint)
+		return st, nil
+	}
+	h, err := s.setupRun(ctx, env, f.Names, "")
+	if err != nil {
+		return st, err
+	}
+	f.Setup = &setupFacts{}
+	if h != nil {
+		f.Setup.Status = string(h.Status)
+		if h.Status == types.SetupStatusFailed {
+			f.Setup.Error = setupError(h)
+		}
+	}
+	st.Facts = f
+	switch f.Setup.Status {
+	case "inProgress":
+		st.Pending = "Let's Encrypt setup for " + strings.Join(f.Names, ", ") + " is still running on the instance"
+	case "failed":
+		st.Findings = append(st.Findings, steps.Finding{Severity: "warning",
+			Message: "the last Let's Encrypt setup failed: " + f.Setup.Error,
+			Fix:     "Point " + strings.Join(f.Names, ", ") + " at the instance's public IP, then run `hardsail apply https` again."})
+	}
+	return st, nil
+}
+
+// setupRun is the newest setup run for exactly names (any order), or the run of operation opID.
+func (s *Step) setupRun(ctx context.Context, env *steps.Env, names []string, opID string) (*types.SetupHistory, error) {
+	out, err := env.AWS.Lightsail.GetSetupHistory(ctx, &lightsail.GetSetupHistoryInput{ResourceName: &env.Instance})
+	if err != nil {
+		return nil, aws.Classify("read the HTTPS setup history of "+env.Instance, err)
+	}
+	want := slices.Sorted(slices.Values(names))
+	for i := range out.SetupHistory { // newest first
+		h := &out.SetupHistory[i]
+		if opID != "" {
+			if sdkaws.ToString(h.OperationId) == opID {
+				return h, nil
+			}
+			continue
+		}
+		if h.Request == nil {
+			continue
+		}
+		var got []string
+		for _, d := range h.Request.DomainNames {
+			got = append(got, dnsName(d))
+		}
+		slices.Sort(got)
+		if slices.Equal(got, want) {
+			return h, nil
+		}
+	}
+	return nil, nil
+}
+
+func setupError(h *types.SetupHistory) string {
+	for _, d := range h.ExecutionDetails {
+		if d.Status == types.SetupStatusFailed {
+			msg := strings.TrimSpace(sdkaws.ToString(d.StandardError))
+			if msg == "" {
+				msg = "exit status failed"
+			}
+			return sdkaws.ToString(d.Name) + ": " + msg
+		}
+	}
+	return "no detail given"
+}
+
+// applyInstance runs SetupInstanceHttps and follows its history for a bounded time.
+func (s *Step) applyInstance(ctx context.Context, env *steps.Env, f *facts, ops []op, j *steps.Journal) (steps.Outcome, error) {
+	o := steps.Outcome{Step: ID, Status: steps.StatusChanged}
+	for _, x := range ops {
+		if x.Kind != opSetup {
+			continue
+		}
+		var opID string
+		err := s.mutate(ctx, env, j, x.Change, undoData{Kind: opSetup, Instance: env.Instance, Names: f.Names}, func() error {
+			out, err := env.AWS.Lightsail.SetupInstanceHttps(ctx, &lightsail.SetupInstanceHttpsInput{
+				InstanceName: &env.Instance, EmailAddress: &env.Settings.Mail, DomainNames: f.Names,
+				CertificateProvider: types.CertificateProviderLetsEncrypt,
+			})
+			if err != nil {
+				return aws.Classify("set up Let's Encrypt HTTPS on "+env.Instance, err)
+			}
+			if len(out.Operations) > 0 {
+				opID = sdkaws.ToString(out.Operations[0].Id)
+			}
+			return env.AWS.Wait(ctx, "set up Let's Encrypt HTTPS on "+env.Instance, out.Operations, aws.WaitOptions{})
+		})
+		if err != nil {
+			return o, err
+		}
+		status, detail, err := s.followSetup(ctx, env, f.Names, opID)
+		if err != nil {
+			return o, err
+		}
+		switch status {
+		case types.SetupStatusSucceeded:
+			o.Detail = "Let's Encrypt serves https://" + f.Names[0] + " from the instance"
+		case types.SetupStatusFailed:
+			return o, &steps.UsageError{Msg: "Let's Encrypt setup on " + env.Instance + " failed: " + detail,
+				Hint: "Point " + strings.Join(f.Names, ", ") + " at the instance's public IP, wait for DNS, and run `hardsail apply https` again."}
+		default:
+			o.Status, o.Detail = steps.StatusPending, "Let's Encrypt setup is still running on the instance; run `hardsail verify https` later"
+		}
+	}
+	return o, nil
+}
+
+// followSetup polls the history of one setup run until it ends or SetupWait passes.
+func (s *Step) followSetup(ctx context.Context, env *steps.Env, names []string, opID string) (types.SetupStatus, string, error) {
+	var last types.SetupStatus
+	detail := ""
+	err := s.pollUntil(ctx, env, orDefault(s.SetupWait, defaultSetupWait), "Let's Encrypt setup on "+env.Instance, func() (bool, error) {
+		h, err := s.setupRun(ctx, env, names, opID)
+		if err != nil || h == nil {
+			return false, err
+		}
+		last = h.Status
+		if h.Status == types.SetupStatusFailed {
+			detail = setupError(h)
+		}
+		return h.Status != types.SetupStatusInProgress, nil
+	})
+	return last, detail, err
+}
+
+// pollUntil calls done with the step's backoff until it reports true, fails, or limit passes (no
+// error then: the caller reports pending).
+func (s *Step) pollUntil(ctx context.Context, env *steps.Env, limit time.Duration, what string, done func() (bool, error)) error {
+	b := s.poll(env)
+	deadline := time.Now().Add(limit)
+	delay := b.Initial
+	for {
+		ok, err := done()
+		if err != nil || ok {
+			return err
+		}
+		if time.Now().Add(delay).After(deadline) {
+			return nil
+		}
+		env.Emit(steps.Event{Kind: steps.EventWait, Step: ID, Message: "waiting for " + what, At: env.Clock()})
+		t := time.NewTimer(delay)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
+		}
+		delay = min(delay+delay/2, b.Max)
+	}
+}
