@@ -176,12 +176,12 @@ func (s *Step) Plan(st steps.State, set steps.Settings) (steps.Plan, error) {
 	if c, ok := change(facts.Script, script, "install the cleanup script (root:root 0755)"); ok {
 		plan.Changes = append(plan.Changes, c)
 	}
-	if c, ok := change(facts.Cron, cron, fmt.Sprintf("run it at %q keeping the newest %d rotated copies of each log; %s", schedule, keep, today)); ok {
+	if c, ok := change(facts.Cron, cron, fmt.Sprintf("run it at %q keeping the newest %s of each log; %s", schedule, copies(keep), today)); ok {
 		plan.Changes = append(plan.Changes, c)
 	}
 	plan.Findings = append(plan.Findings, steps.Finding{
 		Severity: "info",
-		Message:  fmt.Sprintf("Keeping the newest %d rotated copies of each log, a cleanup %s.", keep, today),
+		Message:  fmt.Sprintf("Keeping the newest %s of each log, a cleanup %s.", copies(keep), today),
 		Fix:      "sudo " + ScriptPath + " --dry-run (lists them); without --dry-run it deletes them now",
 	})
 	if !plan.Empty() {
@@ -240,6 +240,13 @@ func deletionSummary(doomed []Rotated) string {
 		files = "file"
 	}
 	return fmt.Sprintf("would delete %d %s today, freeing %s", len(doomed), files, humanBytes(n))
+}
+
+func copies(n int) string {
+	if n == 1 {
+		return "rotated copy"
+	}
+	return fmt.Sprintf("%d rotated copies", n)
 }
 
 // humanBytes is a size in decimal units, as df -H and most file managers show them.

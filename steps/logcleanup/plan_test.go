@@ -1,0 +1,246 @@
+package logcleanup
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hardsail/hardsail/remote/ssh"
+	"github.com/hardsail/hardsail/steps"
+)
+
+func TestMember(t *testing.T) {
+	access := Family{ID: "apache-access", Dir: "/opt/bitnami/apache/logs", Log: "access_log"}
+	db := Family{ID: "db", Dir: "/opt/bitnami/mysql/logs", Log: "mysqld.log"}
+	cases := []struct {
+		name string
+		f    Family
+		file string
+		want bool
+	}{
+		{"the live log", access, "access_log", false},
+		{"dateext", access, "access_log-20250101", true},
+		{"dateext compressed", access, "access_log-20250101.gz", true},
+		{"numbered", access, "access_log.1", true},
+		{"numbered compressed", access, "access_log.2.gz", true},
+		{"numbered xz", access, "access_log.12.xz", true},
+		{"numbered with another suffix", access, "access_log.1.tmp", false},
+		{"not a number", access, "access_log.bak", false},
+		{"dash and nothing", access, "access_log-", false},
+		{"dash and a dash", access, "access_log--rf", true},
+		{"newline in the suffix", access, "access_log-a\nb", true},
+		{"other case", access, "Access_log-20250101", false},
+		{"another log's copy", access, "error_log-20250101", false},
+		{"dotted live name", db, "mysqld.log", false},
+		{"dotted name, numbered", db, "mysqld.log.1", true},
+		{"dot is not a wildcard", db, "mysqldxlog.1", false},
+		{"dotted name, dated", db, "mysqld.log-20250401.gz", true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := tc.f.Member(tc.file); got != tc.want {
+				t.Errorf("%s.Member(%q) = %v, want %v", tc.f.Log, tc.file, got, tc.want)
+			}
+		})
+	}
+}
+
+func TestFamiliesUseTheFirstExistingDirectory(t *testing.T) {
+	cases := []struct {
+		name   string
+		exists []string
+		want   []string // dir/log
+	}{
+		{"MySQL stack", []string{"/opt/bitnami/apache/logs", "/opt/bitnami/mysql/logs", "/opt/bitnami/php/logs"},
+			[]string{"/opt/bitnami/apache/logs/access_log", "/opt/bitnami/apache/logs/error_log", "/opt/bitnami/mysql/logs/mysqld.log", "/opt/bitnami/php/logs/php-fpm.log"}},
+		{"MariaDB stack", []string{"/opt/bitnami/apache/logs", "/opt/bitnami/mariadb/logs"},
+			[]string{"/opt/bitnami/apache/logs/access_log", "/opt/bitnami/apache/logs/error_log", "/opt/bitnami/mariadb/logs/mysqld.log"}},
+		{"older apache2 name", []string{"/opt/bitnami/apache2/logs"},
+			[]string{"/opt/bitnami/apache2/logs/access_log", "/opt/bitnami/apache2/logs/error_log"}},
+		{"apache and apache2 (one is usually a link to the other)", []string{"/opt/bitnami/apache/logs", "/opt/bitnami/apache2/logs"},
+			[]string{"/opt/bitnami/apache/logs/access_log", "/opt/bitnami/apache/logs/error_log"}},
+		{"not Bitnami", nil, nil},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var got []string
+			for _, f := range Families(func(d string) bool { return slices.Contains(tc.exists, d) }) {
+				got = append(got, f.Dir+"/"+f.Log)
+			}
+			if strings.Join(got, ",") != strings.Join(tc.want, ",") {
+				t.Errorf("families = %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+var t0 = time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC)
+
+// state is a Check result over a MySQL stack with script and cron as given (nil: absent).
+func state(script, cron *ssh.File, rotated ...Rotated) steps.State {
+	f := Facts{Script: ssh.File{Path: ScriptPath}, Cron: ssh.File{Path: CronPath},
+		Families: Families(func(d string) bool { return d != "/opt/bitnami/apache2/logs" && d != "/opt/bitnami/mariadb/logs" }),
+		Rotated:  rotated}
+	if script != nil {
+		f.Script = *script
+	}
+	if cron != nil {
+		f.Cron = *cron
+	}
+	return steps.State{Step: ID, Facts: f}
+}
+
+// installed is the file as the step writes it; a rendering error is a bug in the test's inputs.
+func installed(d desired, err error) *ssh.File {
+	if err != nil {
+		panic(err)
+	}
+	return &ssh.File{Path: d.Path, Exists: true, Body: d.Body, Mode: d.Mode, Owner: d.Owner, Group: d.Group}
+}
+
+func TestPlan(t *testing.T) {
+	script := installed(scriptFile())
+	cron3 := installed(cronFile("0 3 * * 0", 3))
+	wrongMode := *script
+	wrongMode.Mode = 0o775
+	logs := []Rotated{
+		{Family: "apache-access", Path: "/opt/bitnami/apache/logs/access_log.1", Size: 1_000_000, ModTime: t0},
+		{Family: "apache-access", Path: "/opt/bitnami/apache/logs/access_log.2.gz", Size: 2_000_000, ModTime: t0.Add(-24 * time.Hour)},
+		{Family: "apache-access", Path: "/opt/bitnami/apache/logs/access_log-20250101.gz", Size: 12_300_000, ModTime: t0.Add(-150 * 24 * time.Hour)},
+		{Family: "php-fpm", Path: "/opt/bitnami/php/logs/php-fpm.log.1", Size: 10, ModTime: t0},
+	}
+	cases := []struct {
+		name     string
+		st       steps.State
+		set      steps.Settings
+		want     []string // action address
+		why      string   // in the cron change's Why (or the finding when compliant)
+		notes    []string
+		notNotes bool
+	}{
+		{name: "fresh host", st: state(nil, nil, logs...), set: steps.Settings{KeepLogs: 1},
+			want: []string{"+ host:" + ScriptPath, "+ host:" + CronPath}, why: "would delete 2 files today, freeing 14.3 MB",
+			notes: []string{"cannot be brought back", "would delete /opt/bitnami/apache/logs/access_log.2.gz (2.0 MB, modified 2025-05-31)",
+				"would delete /opt/bitnami/apache/logs/access_log-20250101.gz (12.3 MB, modified 2025-01-02)"}},
+		{name: "defaults keep 3", st: state(nil, nil, logs...), want: []string{"+ host:" + ScriptPath, "+ host:" + CronPath},
+			why: "would delete nothing today"},
+		{name: "compliant", st: state(script, cron3, logs...), set: steps.Settings{KeepLogs: 3}, want: nil,
+			why: "would delete nothing today", notNotes: true},
+		{name: "another --keep-logs rewrites only the cron file", st: state(script, cron3, logs...), set: steps.Settings{KeepLogs: 2},
+			want: []string{"~ host:" + CronPath}, why: "would delete 1 file today, freeing 12.3 MB"},
+		{name: "another schedule rewrites only the cron file", st: state(script, cron3), set: steps.Settings{Cron: "15  4 * * 1"},
+			want: []string{"~ host:" + CronPath}, why: `run it at "15 4 * * 1"`},
+		{name: "script mode drift", st: state(&wrongMode, cron3), want: []string{"~ host:" + ScriptPath}},
+		{name: "not a Bitnami host", st: steps.State{Step: ID, Facts: Facts{}, Skip: "no Bitnami log directory"}, want: nil, notNotes: true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			p, err := New().Plan(tc.st, steps.DefaultSettings().Merge(tc.set))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			var why string
+			for _, c := range p.Changes {
+				got = append(got, string(c.Action)+" "+c.Address)
+				if c.Address == "host:"+CronPath {
+					why = c.Why
+				}
+				if c.Address == "host:"+ScriptPath && c.Action == steps.Update && !strings.Contains(c.Why, "mode 0775 → 0755") {
+					t.Errorf("script change does not name the mode drift: %q", c.Why)
+				}
+			}
+			if strings.Join(got, ",") != strings.Join(tc.want, ",") {
+				t.Errorf("changes = %q, want %q", got, tc.want)
+			}
+			if why == "" && len(p.Findings) > 0 {
+				why = p.Findings[0].Message
+			}
+			if !strings.Contains(why, tc.why) {
+				t.Errorf("says %q, want it to contain %q", why, tc.why)
+			}
+			notes := strings.Join(p.Notes, "\n")
+			for _, n := range tc.notes {
+				if !strings.Contains(notes, n) {
+					t.Errorf("notes do not contain %q:\n%s", n, notes)
+				}
+			}
+			if tc.notNotes && notes != "" {
+				t.Errorf("an empty plan has notes: %s", notes)
+			}
+		})
+	}
+}
+
+// TestBadSettingsAreRefusedBeforeAnyChange: a bad schedule or count fails the plan, so the engine
+// never reaches apply; with no SSH in the Env any attempt to touch the host would also fail loudly.
+func TestBadSettingsAreRefusedBeforeAnyChange(t *testing.T) {
+	cases := []struct {
+		name string
+		set  steps.Settings
+		want string
+	}{
+		{"four fields", steps.Settings{Cron: "0 3 * *"}, "want 5 fields"},
+		{"six fields", steps.Settings{Cron: "0 3 * * 0 root"}, "want 5 fields"},
+		{"minute 60", steps.Settings{Cron: "60 3 * * 0"}, "minute"},
+		{"hour 24", steps.Settings{Cron: "0 24 * * 0"}, "hour"},
+		{"backwards range", steps.Settings{Cron: "0 5-3 * * 0"}, "backwards"},
+		{"step zero", steps.Settings{Cron: "*/0 3 * * 0"}, "bad step"},
+		{"a second line smuggled in", steps.Settings{Cron: "0 3 * * 0\n* * * * * root rm -rf /"}, "want 5 fields"},
+		{"@weekly is not five fields", steps.Settings{Cron: "@weekly"}, "want 5 fields"},
+		{"keep none", steps.Settings{KeepLogs: -1}, "--keep-logs -1"},
+		{"keep too many", steps.Settings{KeepLogs: 1001}, "--keep-logs 1001"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			env := &steps.Env{Settings: steps.DefaultSettings().Merge(tc.set)}
+			if _, err := New().Plan(state(nil, nil), env.Settings); err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("plan error = %v, want one about %q", err, tc.want)
+			} else if ue := (*steps.UsageError)(nil); !errors.As(err, &ue) || ue.Hint == "" {
+				t.Errorf("error %v is not a UsageError with a hint", err)
+			}
+			// Through the engine: verify fails the step, and apply leaves it alone.
+			st := fixedState{Step: New(), st: state(nil, nil)}
+			eng := &steps.Engine{Steps: []steps.Step{st}, Env: env}
+			rs := eng.Verify(t.Context())
+			if rs[0].Status != steps.StatusFailed || len(rs[0].Plan.Changes) != 0 {
+				t.Fatalf("verify: %s with %d changes, want failed with none", rs[0].Status, len(rs[0].Plan.Changes))
+			}
+		})
+	}
+}
+
+// fixedState is the step with a Check that returns a given state without a host.
+type fixedState struct {
+	*Step
+	st steps.State
+}
+
+func (f fixedState) Check(_ context.Context, _ *steps.Env) (steps.State, error) { return f.st, nil }
+
+func TestHumanBytes(t *testing.T) {
+	for n, want := range map[int64]string{0: "0 B", 999: "999 B", 1000: "1.0 kB", 408065: "408.1 kB", 12_300_000: "12.3 MB", 5_000_000_000: "5.0 GB"} {
+		if got := humanBytes(n); got != want {
+			t.Errorf("humanBytes(%d) = %q, want %q", n, got, want)
+		}
+	}
+}
+
+func TestChangedSinceErrorShowsThreeVersions(t *testing.T) {
+	e := &ChangedSinceError{Path: CronPath,
+		Prior: ssh.File{},
+		Wrote: ssh.File{Exists: true, Body: []byte("a\n"), Mode: 0o644, Owner: "root", Group: "root"},
+		Live:  ssh.File{Exists: true, Body: []byte("a\nb\n"), Mode: 0o666, Owner: "root", Group: "root"}}
+	msg := e.Error()
+	for _, want := range []string{"before hardsail: absent", "hardsail wrote:   2 bytes, 0644 root:root", "now:              4 bytes, 0666 root:root", "+b"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("error does not say %q:\n%s", want, msg)
+		}
+	}
+	if !strings.Contains(steps.HintOf(e), "--force") {
+		t.Errorf("hint %q does not name --force", steps.HintOf(e))
+	}
+}
