@@ -181,6 +181,10 @@ sync -- "$d"`, shellQuote(dir), shellQuote(p), shellQuote(base), tmpPrefix, len(
 		shellQuote(owner+":"+group), uint32(mode.Perm()))
 	label := fmt.Sprintf("write %s (%d bytes, %04o %s:%s) via temp file, fsync, mv", p, len(data), uint32(mode.Perm()), owner, group)
 	if _, err := c.exec(ctx, sudoLine(script), label, data, false, true); err != nil {
+		var ce *ConnectError
+		if errors.As(err, &ce) {
+			return fmt.Errorf("write %s (it holds either its old or its new contents, never part of either): %w", p, err)
+		}
 		return fmt.Errorf("write %s: %w", p, err)
 	}
 	return nil

@@ -88,7 +88,10 @@ func hostKeyPolicy(hk HostKeys, addr string, remote net.Addr, relax func() func(
 	}
 	// Pin the algorithms to the key types known_hosts holds for this host, or the server may
 	// offer another of its keys first and look like a mismatch.
-	var algos []string
+	// Unknown host: prefer ed25519 as OpenSSH does, so the fingerprint asked about is the one `ssh`
+	// shows and `ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub` prints on the instance.
+	algos := []string{gossh.KeyAlgoED25519, gossh.KeyAlgoECDSA256, gossh.KeyAlgoECDSA384, gossh.KeyAlgoECDSA521,
+		gossh.KeyAlgoRSASHA512, gossh.KeyAlgoRSASHA256}
 	var probe probeKey
 	var ke *knownhosts.KeyError
 	if err := check(addr, remote, probe); errors.As(err, &ke) && len(ke.Want) > 0 {
