@@ -1,0 +1,332 @@
+package firewall_test
+
+import (
+	"fmt"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/lightsail"
+	"github.com/aws/aws-sdk-go-v2/service/lightsail/types"
+
+	"github.com/hardsail/hardsail/internal/emulator"
+	"github.com/hardsail/hardsail/internal/world"
+	"github.com/hardsail/hardsail/remote/aws"
+	"github.com/hardsail/hardsail/steps"
+	"github.com/hardsail/hardsail/steps/firewall"
+	"github.com/hardsail/hardsail/steps/steptest"
+)
+
+const instance = "WordPress-1"
+
+// ports is the instance's firewall as the emulator holds it.
+func ports(w *world.World) []emulator.InstancePortInfo {
+	return w.Em.State().Instances[0].Networking.Ports
+}
+
+// rules renders ports as "22/tcp from 127.0.0.1/32 + lightsail-connect", in order.
+func rules(w *world.World) []string {
+	var out []string
+	for _, p := range ports(w) {
+		key := fmt.Sprintf("%d/%s", p.FromPort, p.Protocol)
+		if p.FromPort != p.ToPort {
+			key = fmt.Sprintf("%d-%d/%s", p.FromPort, p.ToPort, p.Protocol)
+		}
+		from := slices.Concat([]string{strings.Join(slices.Concat(p.Cidrs, p.Ipv6Cidrs), ", ")}, p.CidrListAliases)
+		from = slices.DeleteFunc(from, func(s string) bool { return s == "" })
+		out = append(out, key+" from "+strings.Join(from, " + "))
+	}
+	return out
+}
+
+// retrying returns an Env whose AWS clients retry like remote/aws.Load's (attempts per call).
+func retrying(t *testing.T, w *world.World, attempts int) *steps.Env {
+	t.Helper()
+	env := w.Env(t)
+	cfg := w.Em.AWSConfig()
+	cfg.RetryMaxAttempts = attempts
+	c := aws.New(cfg)
+	c.Poll = env.AWS.Poll
+	env.AWS = c
+	return env
+}
+
+func journal(t *testing.T) *steps.Journal {
+	t.Helper()
+	j, err := steps.OpenJournal(steps.PathsFor(t.TempDir(), steps.Key{Account: emulator.AccountID, Region: "us-east-1", Instance: instance}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { j.Close() })
+	return j
+}
+
+func openPort(t *testing.T, w *world.World, port int32) {
+	t.Helper()
+	_, err := lightsail.NewFromConfig(w.Em.AWSConfig()).OpenInstancePublicPorts(t.Context(), &lightsail.OpenInstancePublicPortsInput{
+		InstanceName: sdkaws.String(instance),
+		PortInfo:     &types.PortInfo{FromPort: port, ToPort: port, Protocol: types.NetworkProtocolTcp, Cidrs: []string{"0.0.0.0/0"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestConformance(t *testing.T) {
+	w := world.New(t, world.Options{Host: true})
+	steptest.Conformance(t, steptest.Case{
+		Step:  firewall.New(),
+		World: w,
+		// Someone opens MySQL in the console after the preview.
+		Perturb: func(t *testing.T) { openPort(t, w, 3306) },
+	})
+}
+
+func TestDefaultSourceIsThisSession(t *testing.T) {
+	w := world.New(t, world.Options{Host: true})
+	env := w.Env(t)
+	eng := &steps.Engine{Steps: []steps.Step{firewall.New()}, Env: env, Journal: journal(t)}
+	rs := eng.Verify(t.Context())
+	if len(rs[0].Plan.Changes) != 1 {
+		t.Fatalf("plan %+v", rs[0].Plan.Changes)
+	}
+	c := rs[0].Plan.Changes[0]
+	if c.Address != "lightsail:WordPress-1/firewall/22-tcp" || c.Before != "0.0.0.0/0, ::/0" || c.After != "127.0.0.1/32 + lightsail-connect" {
+		t.Fatalf("change %+v, want 22 narrowed to the session's 127.0.0.1/32", c)
+	}
+	outs := eng.Apply(t.Context(), rs)
+	if outs[0].Status != steps.StatusChanged || !strings.Contains(outs[0].Detail, "a new SSH connection from 127.0.0.1/32 still gets in") {
+		t.Fatalf("apply %+v", outs)
+	}
+	want := []string{"22/tcp from 127.0.0.1/32 + lightsail-connect", "80/tcp from 0.0.0.0/0, ::/0", "443/tcp from 0.0.0.0/0, ::/0"}
+	if got := rules(w); !slices.Equal(got, want) {
+		t.Errorf("firewall %q, want %q", got, want)
+	}
+}
+
+func TestLockoutGuardPutsThePreviousRulesBack(t *testing.T) {
+	w := world.New(t, world.Options{Host: true, Settings: steps.Settings{SSHCIDRs: []string{"203.0.113.7/32"}}})
+	before := ports(w)
+	env := w.Env(t)
+	fw := &firewall.Firewall{GuardTimeout: 2 * time.Second, GuardBackoff: 100 * time.Millisecond}
+	j := journal(t)
+	eng := &steps.Engine{Steps: []steps.Step{fw}, Env: env, Journal: j}
+	rs := eng.Verify(t.Context())
+	if !slices.ContainsFunc(rs[0].Plan.Notes, func(n string) bool { return strings.Contains(n, "127.0.0.1/32, which --ssh-cidr leaves out") }) {
+		t.Errorf("the preview does not warn that 127.0.0.1 is left out: %q", rs[0].Plan.Notes)
+	}
+
+	o, err := fw.Apply(t.Context(), env, rs[0].Plan, j)
+	if o.Status != steps.StatusFailed || err == nil {
+		t.Fatalf("apply %+v, %v; want failed", o, err)
+	}
+	if h := steps.HintOf(err); !strings.Contains(h, "Wrong --ssh-cidr? VPN? Your address as the instance sees it is 127.0.0.1") {
+		t.Errorf("hint %q", h)
+	}
+	if !strings.Contains(err.Error(), "the previous rules were put back") {
+		t.Errorf("error %q does not say the rules were put back", err)
+	}
+	if got := ports(w); !reflect.DeepEqual(got, before) {
+		t.Errorf("firewall after the guard:\n%+v\nwant the prior set:\n%+v", got, before)
+	}
+	entries, _ := j.Entries()
+	if len(entries) != 2 || entries[0].State != steps.EntryUndone || entries[1].Undoes != entries[0].ID || entries[1].State != steps.EntryDone {
+		t.Fatalf("journal %+v, want the change (undone) and its rollback (done)", entries)
+	}
+	if !strings.Contains(entries[0].Change.After, "22/tcp from 203.0.113.7/32 + lightsail-connect") ||
+		!strings.Contains(entries[1].Change.After, "22/tcp from 0.0.0.0/0, ::/0") {
+		t.Errorf("journal changes:\n%s\n--\n%s", entries[0].Change.After, entries[1].Change.After)
+	}
+	if undo, _ := eng.UndoPlan(); len(undo) != 0 {
+		t.Errorf("undo would still reverse %d entries after the guard rolled back", len(undo))
+	}
+	// The user is not locked out: a new connection gets in.
+	c, err := w.Env(t).SSH(t.Context())
+	if err != nil {
+		t.Fatalf("SSH after the rollback: %v", err)
+	}
+	if _, err := c.Run(t.Context(), "true"); err != nil {
+		t.Fatalf("SSH after the rollback: %v", err)
+	}
+
+	// Through the engine the step reports failed, saying what happened.
+	outs := eng.Apply(t.Context(), eng.Verify(t.Context()))
+	if outs[0].Status != steps.StatusFailed || !strings.Contains(outs[0].Detail, "previous rules were put back") {
+		t.Errorf("engine apply %+v", outs)
+	}
+}
+
+func TestOtherPorts(t *testing.T) {
+	cases := []struct {
+		name     string
+		close    []string
+		changes  int
+		finding  bool
+		after    []string
+		undoBack bool
+	}{
+		{name: "3306 open is only reported", changes: 1, finding: true,
+			after: []string{"22/tcp from 198.51.100.4/32 + lightsail-connect", "80/tcp from 0.0.0.0/0, ::/0", "443/tcp from 0.0.0.0/0, ::/0", "3306/tcp from 0.0.0.0/0"}},
+		{name: "--close-port 3306/tcp closes it", close: []string{"3306/tcp"}, changes: 2,
+			after: []string{"22/tcp from 198.51.100.4/32 + lightsail-connect", "80/tcp from 0.0.0.0/0, ::/0", "443/tcp from 0.0.0.0/0, ::/0"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			w := world.New(t, world.Options{Settings: steps.Settings{SSHCIDRs: []string{"198.51.100.4/32"}, ClosePorts: tc.close}})
+			openPort(t, w, 3306)
+			before := ports(w)
+			eng := &steps.Engine{Steps: []steps.Step{firewall.New()}, Env: w.Env(t), Journal: journal(t)}
+			rs := eng.Verify(t.Context())
+			if len(rs[0].Plan.Changes) != tc.changes {
+				t.Fatalf("changes %+v, want %d", rs[0].Plan.Changes, tc.changes)
+			}
+			found := slices.ContainsFunc(rs[0].Plan.Findings, func(f steps.Finding) bool {
+				return strings.Contains(f.Message, "3306/tcp") && f.Fix == "hardsail apply firewall --close-port 3306/tcp"
+			})
+			if found != tc.finding {
+				t.Errorf("findings %+v, want a 3306 finding: %v", rs[0].Plan.Findings, tc.finding)
+			}
+			if outs := eng.Apply(t.Context(), rs); outs[0].Status != steps.StatusChanged {
+				t.Fatalf("apply %+v", outs)
+			}
+			if got := rules(w); !slices.Equal(got, tc.after) {
+				t.Errorf("firewall %q, want %q", got, tc.after)
+			}
+			undo, _ := eng.UndoPlan()
+			if outs := eng.Undo(t.Context(), undo); outs[0].Status != steps.StatusChanged {
+				t.Fatalf("undo %+v", outs)
+			}
+			if got := ports(w); !reflect.DeepEqual(got, before) {
+				t.Errorf("after undo %+v, want %+v", got, before)
+			}
+		})
+	}
+}
+
+func TestSSHClosedToAllButTheConsole(t *testing.T) {
+	w := world.New(t, world.Options{Settings: steps.Settings{SSHCIDRs: []string{"none"}}})
+	eng := &steps.Engine{Steps: []steps.Step{firewall.New()}, Env: w.Env(t), Journal: journal(t)}
+	outs := eng.Apply(t.Context(), eng.Verify(t.Context()))
+	if outs[0].Status != steps.StatusChanged || !strings.Contains(outs[0].Detail, "no SSH check afterwards") {
+		t.Fatalf("apply %+v", outs)
+	}
+	if got := rules(w)[0]; got != "22/tcp from lightsail-connect" {
+		t.Errorf("22 is %q, want only the browser console", got)
+	}
+}
+
+func TestCheckWithoutSSHNeedsSSHCIDR(t *testing.T) {
+	w := world.New(t, world.Options{})
+	eng := &steps.Engine{Steps: []steps.Step{firewall.New()}, Env: w.Env(t)}
+	rs := eng.Verify(t.Context())
+	if rs[0].Status != steps.StatusUnknown || !strings.Contains(rs[0].Fix, "--ssh-cidr YOUR.IP/32") {
+		t.Errorf("verify without SSH and without --ssh-cidr: %s %q fix %q", rs[0].Status, rs[0].Detail, rs[0].Fix)
+	}
+}
+
+func TestUndoRefusesAFirewallChangedSince(t *testing.T) {
+	w := world.New(t, world.Options{Settings: steps.Settings{SSHCIDRs: []string{"198.51.100.4/32"}}})
+	before := ports(w)
+	env := w.Env(t)
+	eng := &steps.Engine{Steps: []steps.Step{firewall.New()}, Env: env, Journal: journal(t)}
+	eng.Apply(t.Context(), eng.Verify(t.Context()))
+	openPort(t, w, 8080)
+	changed := ports(w)
+	undo, _ := eng.UndoPlan()
+	outs := eng.Undo(t.Context(), undo)
+	if outs[0].Status != steps.StatusFailed || !strings.Contains(outs[0].Detail, "8080/tcp: before hardsail closed · hardsail set closed · now 0.0.0.0/0") {
+		t.Fatalf("undo over a changed firewall: %+v", outs)
+	}
+	if got := ports(w); !reflect.DeepEqual(got, changed) {
+		t.Errorf("a refused undo changed the firewall")
+	}
+	env.Force = true
+	undo, _ = eng.UndoPlan()
+	if outs := eng.Undo(t.Context(), undo); outs[0].Status != steps.StatusChanged {
+		t.Fatalf("undo --force %+v", outs)
+	}
+	if got := ports(w); !reflect.DeepEqual(got, before) {
+		t.Errorf("undo --force gave %+v, want the rules from before hardsail", got)
+	}
+}
+
+func TestThrottlingIsAbsorbedByTheRetryer(t *testing.T) {
+	w := world.New(t, world.Options{Settings: steps.Settings{SSHCIDRs: []string{"198.51.100.4/32"}}})
+	j := journal(t)
+	eng := &steps.Engine{Steps: []steps.Step{firewall.New()}, Env: retrying(t, w, 8), Journal: j}
+	rs := eng.Verify(t.Context())
+	// The burst lands on the PutInstancePublicPorts itself.
+	j.OnRecord = func(kind, _ string) {
+		if kind == "begin" {
+			w.Em.Throttle(3)
+		}
+	}
+	outs := eng.Apply(t.Context(), rs)
+	if outs[0].Status != steps.StatusChanged {
+		t.Fatalf("apply under throttling: %+v", outs)
+	}
+	throttled := 0
+	for _, c := range w.Em.Calls() {
+		if c.ErrorCode == "ThrottlingException" && c.Action == "PutInstancePublicPorts" {
+			throttled++
+		}
+	}
+	if throttled != 3 {
+		t.Errorf("%d throttled PutInstancePublicPorts calls, want 3 retried", throttled)
+	}
+}
+
+func TestServerErrorMidApplyLeavesAnExactJournal(t *testing.T) {
+	cases := []struct {
+		name     string
+		attempts int    // SDK attempts per call: 1 stands for retries exhausted
+		on       string // journal record that arms the fault
+		fail     int    // calls that get HTTP 500
+		status   steps.Status
+		entry    steps.EntryState // the firewall entry after apply
+	}{
+		{name: "retried 5xx on the put is absorbed", attempts: 8, on: "begin", fail: 2, status: steps.StatusChanged, entry: steps.EntryDone},
+		{name: "put fails: nothing changed, entry failed", attempts: 1, on: "begin", fail: 1, status: steps.StatusFailed, entry: steps.EntryFailed},
+		{name: "put and the re-read fail: entry left open", attempts: 1, on: "begin", fail: 2, status: steps.StatusFailed, entry: steps.EntryInterrupted},
+		{name: "wait fails after the put: entry done", attempts: 1, on: "done", fail: 1, status: steps.StatusFailed, entry: steps.EntryDone},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			w := world.New(t, world.Options{Settings: steps.Settings{SSHCIDRs: []string{"198.51.100.4/32"}}})
+			before := ports(w)
+			j := journal(t)
+			eng := &steps.Engine{Steps: []steps.Step{firewall.New()}, Env: retrying(t, w, tc.attempts), Journal: j}
+			rs := eng.Verify(t.Context())
+			armed := false
+			j.OnRecord = func(kind, _ string) {
+				if kind == tc.on && !armed {
+					armed = true
+					w.Em.FailServer(tc.fail)
+				}
+			}
+			outs := eng.Apply(t.Context(), rs)
+			j.OnRecord = nil
+			if outs[0].Status != tc.status {
+				t.Fatalf("apply %+v, want %s", outs, tc.status)
+			}
+			entries, _ := j.Entries()
+			if len(entries) != 1 || entries[0].State != tc.entry {
+				t.Fatalf("journal %+v, want one entry %s", entries, tc.entry)
+			}
+			undo, _ := eng.UndoPlan()
+			for _, o := range eng.Undo(t.Context(), undo) {
+				if o.Status.Bad() {
+					t.Fatalf("undo %+v", o)
+				}
+			}
+			if got := ports(w); !reflect.DeepEqual(got, before) {
+				t.Errorf("after undo the firewall is %+v, want exactly %+v", got, before)
+			}
+			if again, _ := eng.UndoPlan(); len(again) != 0 {
+				t.Errorf("a second undo would still reverse %d entries", len(again))
+			}
+		})
+	}
+}
