@@ -154,6 +154,22 @@ func (e *Engine) check(ctx context.Context, s Step) Result {
 	return r
 }
 
+// Preflight asks each step that has something to apply whether it may go ahead, before anything
+// changes; the first refusal (a UsageError naming the flag) is returned.
+func (e *Engine) Preflight(ctx context.Context, results []Result) error {
+	for _, r := range results {
+		if r.Plan.Empty() {
+			continue
+		}
+		if p, ok := e.step(r.Step).(Preflighter); ok {
+			if err := p.Preflight(ctx, e.Env, r.Plan); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
 // Apply carries out the plans of results (from Verify), in order. A plan is refused when the live
 // state moved since it was made. After each apply the step is checked again: a non-empty plan is a
 // bug and is reported as failed. The first failure stops the run; later steps are skipped.
@@ -162,6 +178,21 @@ func (e *Engine) Apply(ctx context.Context, results []Result) []Outcome {
 		panic("steps: Engine.Apply needs a journal")
 	}
 	var out []Outcome
+	// Nothing may change if any step's precondition (an agreed cost) is not met.
+	for _, r := range results {
+		if p, ok := e.step(r.Step).(Preflighter); ok && !r.Plan.Empty() {
+			if err := p.Preflight(ctx, e.Env, r.Plan); err != nil {
+				for _, r2 := range results {
+					o := Outcome{Step: r2.Step, Status: StatusSkipped, Detail: "not applied: " + r.Step + " cannot go ahead"}
+					if r2.Step == r.Step {
+						o.Status, o.Detail = StatusFailed, err.Error()
+					}
+					out = append(out, o)
+				}
+				return out
+			}
+		}
+	}
 	saved, prepared := false, e.Prepare == nil
 	failed := ""
 	for _, r := range results {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 
@@ -334,5 +335,98 @@ func TestSelectUnknownStepIsUsageError(t *testing.T) {
 	var ue *steps.UsageError
 	if !errors.As(err, &ue) || !strings.Contains(steps.HintOf(err), "demo") {
 		t.Fatalf("select unknown: %v (hint %q)", err, steps.HintOf(err))
+	}
+}
+
+// snapshotter is a Preparer that records when it ran, relative to the step's mutations.
+type snapshotter struct {
+	step  *steptest.MapStep
+	ran   int
+	seenM int
+	err   error
+}
+
+func (s *snapshotter) Prepare(ctx context.Context, env *steps.Env, j *steps.Journal) (steps.Outcome, error) {
+	s.ran++
+	s.seenM = s.step.Mutations
+	return steps.Outcome{Step: "snapshot", Status: steps.StatusChanged}, s.err
+}
+
+func TestPrepareRunsOnceBeforeTheFirstChange(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		err     error
+		want    []steps.Status
+		mutated bool
+	}{
+		{"snapshot taken, then the step", nil, []steps.Status{steps.StatusChanged, steps.StatusChanged}, true},
+		{"snapshot failed, nothing changed", errors.New("snapshot quota reached"), []steps.Status{steps.StatusFailed, steps.StatusSkipped}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t)
+			e, done := f.engine()
+			defer done()
+			p := &snapshotter{step: f.step, err: tc.err}
+			e.Prepare = p
+			outs := e.Apply(context.Background(), e.Verify(context.Background()))
+			var got []steps.Status
+			for _, o := range outs {
+				got = append(got, o.Status)
+			}
+			if p.ran != 1 || p.seenM != 0 || !slices.Equal(got, tc.want) {
+				t.Fatalf("prepare ran %d times after %d mutations; outcomes %v, want %v", p.ran, p.seenM, got, tc.want)
+			}
+			if (f.step.Mutations > 0) != tc.mutated {
+				t.Fatalf("step mutations %d, want mutated=%v", f.step.Mutations, tc.mutated)
+			}
+		})
+	}
+}
+
+func TestPrepareSkippedWhenNothingChanges(t *testing.T) {
+	f := newFixture(t)
+	e, done := f.engine()
+	defer done()
+	e.Apply(context.Background(), e.Verify(context.Background()))
+	p := &snapshotter{step: f.step}
+	e.Prepare = p
+	if outs := e.Apply(context.Background(), e.Verify(context.Background())); len(outs) != 0 || p.ran != 0 {
+		t.Fatalf("a compliant run took a snapshot (%d) or applied %v", p.ran, outs)
+	}
+}
+
+// costly refuses to go ahead unless the cost was accepted.
+type costly struct{ *steptest.MapStep }
+
+func (c costly) Preflight(ctx context.Context, env *steps.Env, p steps.Plan) error {
+	if !env.AcceptCost {
+		return &steps.UsageError{Msg: "this costs money", Hint: "pass --accept-cost"}
+	}
+	return nil
+}
+
+func TestPreflightRefusalChangesNothing(t *testing.T) {
+	for _, accept := range []bool{false, true} {
+		f := newFixture(t)
+		other := newMap()
+		other.Name = "other"
+		f.env.AcceptCost = accept
+		j, err := steps.OpenJournal(f.paths)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := &snapshotter{step: f.step}
+		e := &steps.Engine{Steps: []steps.Step{other, costly{f.step}}, Env: f.env, Journal: j, Prepare: p}
+		rs := e.Verify(context.Background())
+		perr := e.Preflight(context.Background(), rs)
+		outs := e.Apply(context.Background(), rs)
+		j.Close()
+		changed := other.Mutations + f.step.Mutations + p.ran
+		if accept != (perr == nil) || accept != (changed > 0) {
+			t.Fatalf("accept=%v: preflight %v, %d changes, outcomes %+v", accept, perr, changed, outs)
+		}
+		if !accept && (outs[0].Status != steps.StatusSkipped || outs[1].Status != steps.StatusFailed || !strings.Contains(outs[1].Detail, "costs money")) {
+			t.Fatalf("refused run reported %+v", outs)
+		}
 	}
 }

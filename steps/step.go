@@ -233,6 +233,12 @@ type Preparer interface {
 	Prepare(ctx context.Context, env *Env, j *Journal) (Outcome, error)
 }
 
+// Preflighter is a step with conditions to meet before anything in an apply run changes (the cost
+// of a load balancer agreed to). The engine asks every step to be applied before the first change.
+type Preflighter interface {
+	Preflight(ctx context.Context, env *Env, plan Plan) error
+}
+
 // HostQuery is implemented by steps that read host facts, so one remote command can serve them all.
 type HostQuery interface {
 	HostQuery() ssh.Query
@@ -243,7 +249,7 @@ type HostQuery interface {
 func (e *Env) HostFacts(ctx context.Context, q ssh.Query) (*ssh.Facts, error) {
 	if e.SSH == nil {
 		return nil, &UsageError{Msg: "this step needs SSH access to the instance",
-			Hint: "Run without --no-ssh, or pass --ssh-key/--ssh-host so hardsail can reach the instance."}
+			Hint: "Run hardsail with AWS access to the instance (it logs in with a temporary Lightsail key), or pass --ssh-key and --ssh-host."}
 	}
 	e.factsMu.Lock()
 	defer e.factsMu.Unlock()

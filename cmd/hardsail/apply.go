@@ -63,6 +63,10 @@ func runApply(ctx context.Context, o *options, ids []string, yes bool) error {
 		}
 		return nil
 	}
+	// A refused precondition (a cost not agreed to) stops the run before the question and any change.
+	if err := s.engine.Preflight(ctx, todo); err != nil {
+		return err
+	}
 	if err := confirm(o, yes, "\nDo you want to apply these changes to "+s.key.Instance+"?", "Apply"); err != nil {
 		return err
 	}

@@ -27,6 +27,7 @@ type options struct {
 
 	settings   steps.Settings // only what this run's flags set
 	acceptCost bool
+	noSnapshot bool
 
 	sshUser       string
 	sshKey        string
@@ -128,10 +129,13 @@ Run it with no arguments in a terminal for the wizard, or try it safely first:
 	f.IntVar(&o.settings.KeepLogs, "keep-logs", 0, "`N` rotated logs to keep per log family (default 3)")
 	f.StringVar(&o.settings.Cron, "cron", "", "log clean-up `SCHEDULE` in cron syntax (default \"0 3 * * 0\", Sundays 03:00)")
 	f.StringVar(&o.settings.AdminUser, "admin-user", "", "IAM `NAME` of the administrator user (default administrator)")
+	f.StringSliceVar(&o.settings.ClosePorts, "close-port", nil, "also close these open `PORT/PROTO`s (e.g. 3306/tcp), or all; otherwise other open ports are only reported")
+	f.BoolVar(&o.settings.AutoSnapshot, "auto-snapshot", false, "turn on Lightsail's automatic daily snapshots (an add-on billed per GB-month of storage)")
+	f.BoolVar(&o.noSnapshot, "no-snapshot", false, "do not take an instance snapshot before the first change")
 	f.BoolVar(&o.acceptCost, "accept-cost", false, "agree to changes that cost money (a load balancer) when not asked at a terminal")
 
 	f.StringVar(&o.sshUser, "ssh-user", "", "SSH `USER` (default: the instance's user, e.g. bitnami)")
-	f.StringVar(&o.sshKey, "ssh-key", "", "private key `FILE` (default: ssh-agent, else a temporary key from Lightsail)")
+	f.StringVar(&o.sshKey, "ssh-key", "", "log in with this private key `FILE`, or \"agent\" for ssh-agent, checking ~/.ssh/known_hosts (default: a temporary key from Lightsail, host keys as Lightsail reports them)")
 	f.StringVar(&o.sshHost, "ssh-host", "", "connect to this `HOST` instead of the instance's public address")
 	f.IntVar(&o.sshPort, "ssh-port", 22, "SSH `PORT`")
 	f.StringVar(&o.acceptHostKey, "accept-host-key", "", "trust the host key with this `FINGERPRINT` (SHA256:…) when it is not in known_hosts")

@@ -65,7 +65,7 @@ func openSession(ctx context.Context, o *options, ids []string, withJournal bool
 	env := &steps.Env{
 		Instance: instance, Region: s.key.Region, Account: id.Account,
 		Settings: steps.Effective(saved, o.settings),
-		Log:      logger, AWS: clients,
+		Log:      logger, AWS: clients, AcceptCost: o.acceptCost,
 		Observer: steps.ObserverFunc(func(e steps.Event) {
 			logger.Info(string(e.Kind), "step", e.Step, "address", e.Address, "message", e.Message, "status", string(e.Status))
 			// Progress goes to stderr so stdout stays the report (and --json stays parseable).
@@ -74,7 +74,11 @@ func openSession(ctx context.Context, o *options, ids []string, withJournal bool
 			}
 		}),
 	}
+	env.SSH = s.sshDialer(o, clients, env, withJournal)
 	s.engine = &steps.Engine{Steps: selected, Env: env}
+	if withJournal && !o.noSnapshot {
+		s.engine.Prepare = preparer(registry.All())
+	}
 	if withJournal {
 		j, err := steps.OpenJournal(s.paths)
 		if err != nil {
@@ -85,6 +89,16 @@ func openSession(ctx context.Context, o *options, ids []string, withJournal bool
 		s.engine.Journal, s.engine.SettingsPath = j, s.paths.Settings
 	}
 	return s, nil
+}
+
+// preparer is the step that runs before the first change of an apply (the snapshot), if any.
+func preparer(all []steps.Step) steps.Preparer {
+	for _, st := range all {
+		if p, ok := st.(steps.Preparer); ok {
+			return p
+		}
+	}
+	return nil
 }
 
 func openLog(path string) (*slog.Logger, func(), error) {

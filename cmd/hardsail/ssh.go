@@ -1,0 +1,91 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+
+	remoteaws "github.com/hardsail/hardsail/remote/aws"
+	"github.com/hardsail/hardsail/remote/ssh"
+	"github.com/hardsail/hardsail/steps"
+)
+
+// sshDialer returns the Env's SSH function: one connection per run, dialled on first use, holding
+// the remote lock when the run changes the host. Its error is remembered, so every host step reports
+// the same cause.
+func (s *session) sshDialer(o *options, clients *remoteaws.Clients, env *steps.Env, lock bool) func(context.Context) (*ssh.Client, error) {
+	var (
+		mu  sync.Mutex
+		c   *ssh.Client
+		err error
+	)
+	return func(ctx context.Context) (*ssh.Client, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if c != nil || err != nil {
+			return c, err
+		}
+		var cfg ssh.Config
+		cfg, err = sshConfig(ctx, o, clients, s.key.Instance)
+		if err != nil {
+			return nil, err
+		}
+		cfg.Observer = func(cmd ssh.Command) {
+			env.Emit(steps.Event{Kind: steps.EventCommand, Message: "ssh: " + cmd.Line, At: env.Clock()})
+		}
+		c, err = ssh.Dial(ctx, cfg)
+		if err != nil {
+			return nil, err
+		}
+		s.close = append(s.close, func() { c.Close() })
+		if lock {
+			release, lerr := c.Lock(ctx)
+			if lerr != nil {
+				err = lerr
+				return nil, err
+			}
+			s.close = append(s.close, func() { release() })
+		}
+		return c, nil
+	}
+}
+
+// sshConfig chooses how to log in: a temporary Lightsail key by default (host keys pinned to what
+// Lightsail reports), or the user's own key or agent with known_hosts.
+func sshConfig(ctx context.Context, o *options, clients *remoteaws.Clients, instance string) (ssh.Config, error) {
+	acc, err := clients.SSHAccess(ctx, instance)
+	if err != nil {
+		return ssh.Config{}, err
+	}
+	host, port, _ := net.SplitHostPort(acc.Addr)
+	if o.sshHost != "" {
+		host = o.sshHost
+	}
+	if o.sshPort != 0 && o.sshPort != 22 {
+		port = strconv.Itoa(o.sshPort)
+	}
+	addr := net.JoinHostPort(host, port)
+	user := acc.User
+	if o.sshUser != "" {
+		user = o.sshUser
+	}
+	if o.sshKey == "" {
+		return ssh.KeylessConfig(addr, user, acc.PrivateKey, acc.CertKey, acc.HostKeys)
+	}
+	home, _ := os.UserHomeDir()
+	hk := ssh.HostKeys{KnownHosts: filepath.Join(home, ".ssh", "known_hosts"), Accept: o.acceptHostKey}
+	if o.io.Interactive() {
+		hk.Ask = func(host, fingerprint string) (bool, error) {
+			return o.io.Confirm(fmt.Sprintf("The host %s is not in known_hosts. Its key fingerprint is %s.\nTrust it and add it to known_hosts?", host, fingerprint))
+		}
+	}
+	keyFile := o.sshKey
+	if keyFile == "agent" {
+		keyFile = ""
+	}
+	return ssh.OwnKeyConfig(addr, user, keyFile, keyFile == "", hk)
+}
