@@ -1,0 +1,263 @@
+package tui
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"maps"
+	"slices"
+
+	"charm.land/huh/v2"
+	"github.com/charmbracelet/colorprofile"
+
+	"github.com/hardsail/hardsail/steps"
+	"github.com/hardsail/hardsail/tui/render"
+	"github.com/hardsail/hardsail/tui/theme"
+)
+
+// lineReader hands out input one line per Read: huh's accessible prompts wrap the reader in a new
+// scanner for every question, and a scanner that read ahead would swallow the next answers.
+type lineReader struct{ r *bufio.Reader }
+
+func (l lineReader) Read(p []byte) (int, error) {
+	n := 0
+	for n < len(p) {
+		b, err := l.r.ReadByte()
+		if err != nil {
+			if n > 0 {
+				return n, nil
+			}
+			return 0, err
+		}
+		p[n] = b
+		n++
+		if b == '\n' {
+			break
+		}
+	}
+	return n, nil
+}
+
+// plain is the wizard as line-by-line prompts over the same engine.
+type plain struct {
+	ctx  context.Context
+	o    Options
+	in   io.Reader
+	out  io.Writer
+	form huh.Theme
+	t    theme.Theme
+	eng  *steps.Engine
+	// prepared: the snapshot hook ran before this session's first change.
+	prepared bool
+}
+
+func runPlain(ctx context.Context, o Options) error {
+	p := &plain{ctx: ctx, o: o, in: lineReader{bufio.NewReader(o.IO.In)}, out: o.IO.Out, t: o.IO.Theme()}
+	if !o.IO.ColorEnabled() {
+		// huh writes its titles styled; off colour they go out as plain text.
+		p.out = &colorprofile.Writer{Forward: o.IO.Out, Profile: colorprofile.NoTTY}
+	}
+	p.form = theme.NewWizard(p.t, true).Form
+	instance := o.Instance
+	fmt.Fprintf(p.out, "hardsail: you are %s (account %s)\n", o.Identity.ARN, o.Identity.Account)
+	if o.Identity.Root {
+		fmt.Fprintln(p.out, render.RootWarning)
+	}
+	p.eng = o.Engine
+	if p.eng == nil {
+		instance = o.Instances[0]
+		sel := huh.NewSelect[string]().Title(fmt.Sprintf("%d Lightsail instances in %s: which one?", len(o.Instances), o.Region)).
+			Options(huh.NewOptions(o.Instances...)...).Value(&instance)
+		if err := p.ask(sel); err != nil {
+			return err
+		}
+		e, err := o.Open(ctx, instance)
+		if err != nil {
+			return err
+		}
+		p.eng = e
+	}
+	fmt.Fprintf(p.out, "Instance %s in %s\n", instance, o.Region)
+	if o.SSH != "" {
+		fmt.Fprintf(p.out, "SSH: %s\n", o.SSH)
+	}
+	prev := p.eng.Env.Observer
+	p.eng.Env.Observer = steps.ObserverFunc(func(ev steps.Event) {
+		if prev != nil {
+			prev.Event(ev)
+		}
+		if line := render.Progress(p.t, ev); line != "" {
+			fmt.Fprintln(p.out, line)
+		}
+	})
+	p.eng.Env.Ask = &plainAsker{in: p.in, out: p.out, theme: p.form}
+
+	results := p.check()
+	defer func() {
+		fmt.Fprintln(p.out)
+		printRecap(p.out, o, instance, results, o.IO)
+	}()
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		// Quit is the default so closed input ends the session instead of going round.
+		choice := "quit"
+		var opts []huh.Option[string]
+		if attention(results) > 0 {
+			opts = append(opts, huh.NewOption(fmt.Sprintf("Walk the %d step(s) that need attention", attention(results)), "walk"))
+		}
+		opts = append(opts, huh.NewOption("Undo a step's changes", "undo"), huh.NewOption("Check again", "check"),
+			huh.NewOption("Quit", "quit"))
+		if err := p.ask(huh.NewSelect[string]().Title("What next?").Options(opts...).Value(&choice)); err != nil {
+			return err
+		}
+		switch choice {
+		case "walk":
+			results = p.walk(results)
+		case "undo":
+			p.undo(results)
+			results = p.check()
+		case "check":
+			results = p.check()
+		default:
+			return nil
+		}
+	}
+}
+
+func attention(rs []steps.Result) int {
+	n := 0
+	for _, r := range rs {
+		if r.Status == steps.StatusDrift || r.Status == steps.StatusPending {
+			n++
+		}
+	}
+	return n
+}
+
+// ask runs huh fields in accessible mode; input closed (EOF) leaves each at its default.
+func (p *plain) ask(fields ...huh.Field) error {
+	return huh.NewForm(huh.NewGroup(fields...)).WithTheme(p.form).WithAccessible(true).
+		WithInput(p.in).WithOutput(p.out).RunWithContext(p.ctx)
+}
+
+func (p *plain) check() []steps.Result {
+	fmt.Fprintf(p.out, "\nChecking %d steps (nothing is changed)…\n", len(p.eng.Steps))
+	rs := p.eng.Verify(p.ctx)
+	fmt.Fprint(p.out, render.Recap(p.t, rs))
+	if attention(rs) == 0 && !anyBad(rs) {
+		fmt.Fprintln(p.out, hardenedText)
+	}
+	return rs
+}
+
+func anyBad(rs []steps.Result) bool {
+	return slices.ContainsFunc(rs, func(r steps.Result) bool { return r.Status.Bad() })
+}
+
+func (p *plain) sub(step string) *steps.Engine {
+	e := *p.eng
+	e.Steps = slices.DeleteFunc(slices.Clone(e.Steps), func(s steps.Step) bool { return s.ID() != step })
+	return &e
+}
+
+// walk takes each step that needs attention in turn: why, questions, preview, apply or skip.
+func (p *plain) walk(results []steps.Result) []steps.Result {
+	for i, r := range results {
+		if r.Status != steps.StatusDrift && r.Status != steps.StatusPending {
+			continue
+		}
+		fmt.Fprintf(p.out, "\n# %s: %s\n%s\n\n", r.Step, r.Title, whyText(r.Step, r.Title))
+		if qs := newAnswers(r.Step, p.eng.Env.Settings, r); len(qs.qs) > 0 {
+			if err := p.ask(qs.fields(r)...); err != nil {
+				return results
+			}
+			p.eng.Env.Settings = qs.settings(p.eng.Env.Settings)
+			if rs := p.sub(r.Step).Verify(p.ctx); len(rs) == 1 {
+				r = rs[0]
+				results[i] = r
+			}
+		}
+		fmt.Fprint(p.out, "\n"+render.Plan(p.t, []steps.Result{r}))
+		if r.Status != steps.StatusDrift && r.Status != steps.StatusPending {
+			continue
+		}
+		// Skip is the default: nothing changes unless the user picks Apply.
+		next := "skip"
+		if err := p.ask(huh.NewSelect[string]().Title("Apply this step?").Options(
+			huh.NewOption("Apply", "apply"), huh.NewOption("Skip", "skip"), huh.NewOption("Back to the menu", "back")).Value(&next)); err != nil {
+			return results
+		}
+		switch next {
+		case "skip":
+			fmt.Fprintf(p.out, "%s skipped: nothing was changed.\n", r.Step)
+			continue
+		case "back":
+			return results
+		}
+		e := p.sub(r.Step)
+		if p.prepared {
+			e.Prepare = nil
+		}
+		p.prepared = true
+		outs := e.Apply(p.ctx, []steps.Result{r})
+		fmt.Fprint(p.out, "\n"+render.Outcomes(p.t, outs))
+		for _, o := range outs {
+			for _, k := range slices.Sorted(maps.Keys(o.Secrets)) {
+				fmt.Fprintf(p.out, "Shown once, save it now — %s: %s\n", k, o.Secrets[k])
+			}
+		}
+		if rs := p.sub(r.Step).Verify(p.ctx); len(rs) == 1 {
+			results[i] = rs[0]
+		}
+	}
+	fmt.Fprint(p.out, "\n"+render.Recap(p.t, results))
+	return results
+}
+
+// undo names what undo of one step restores, asks, and undoes it.
+func (p *plain) undo(results []steps.Result) {
+	if p.eng.Journal == nil {
+		fmt.Fprintln(p.out, "Nothing to undo: no journal is open.")
+		return
+	}
+	all, err := p.eng.UndoPlan()
+	if err != nil {
+		fmt.Fprintf(p.out, "✗ %v\n", err)
+		return
+	}
+	count := map[string]int{}
+	for _, e := range all {
+		count[e.Step]++
+	}
+	var opts []huh.Option[string]
+	for _, r := range results {
+		if count[r.Step] > 0 {
+			opts = append(opts, huh.NewOption(fmt.Sprintf("%s (%d change(s))", r.Step, count[r.Step]), r.Step))
+		}
+	}
+	if len(opts) == 0 {
+		fmt.Fprint(p.out, render.UndoList(p.t, nil))
+		return
+	}
+	step := ""
+	opts = append(opts, huh.NewOption("Back to the menu", ""))
+	if err := p.ask(huh.NewSelect[string]().Title("Undo which step?").Options(opts...).Value(&step)); err != nil || step == "" {
+		return
+	}
+	var entries []steps.Entry
+	for _, e := range all {
+		if e.Step == step {
+			entries = append(entries, e)
+		}
+	}
+	fmt.Fprint(p.out, render.UndoList(p.t, entries))
+	yes := false
+	if err := p.ask(huh.NewConfirm().Title("Undo these changes on the instance?").Value(&yes)); err != nil || !yes {
+		fmt.Fprintln(p.out, "Undo cancelled; nothing was changed.")
+		return
+	}
+	fmt.Fprint(p.out, "\n"+render.Outcomes(p.t, p.eng.Undo(p.ctx, entries)))
+}

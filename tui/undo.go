@@ -1,0 +1,90 @@
+package tui
+
+import (
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/viewport"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/hardsail/hardsail/steps"
+	"github.com/hardsail/hardsail/tui/render"
+)
+
+// undoScreen names exactly what undo of a step will restore (from the journal) and asks first.
+type undoScreen struct {
+	c       *common
+	keys    keyMap
+	step    string
+	entries []steps.Entry
+	loaded  bool
+	err     error
+	list    viewport.Model
+	w, h    int
+}
+
+func newUndoScreen(c *common, step string) *undoScreen {
+	u := &undoScreen{c: c, keys: defaultKeys(), step: step, list: viewport.New()}
+	u.refreshKeys()
+	return u
+}
+
+func (u *undoScreen) loadedPlan(m undoPlanMsg) {
+	u.entries, u.err, u.loaded = m.entries, m.err, true
+	if m.err == nil {
+		u.list.SetContent(render.UndoList(u.c.styles.Theme, m.entries))
+	}
+	u.refreshKeys()
+}
+
+func (u *undoScreen) refreshKeys() {
+	enable(&u.keys.Yes, u.loaded && u.err == nil && len(u.entries) > 0)
+	u.keys.Yes.SetHelp("y", "undo these changes")
+	u.keys.Back.SetHelp("esc", "back")
+}
+
+func (u *undoScreen) SetSize(w, h int) {
+	u.w, u.h = w, h
+	u.list.SetWidth(w)
+	u.list.SetHeight(max(h-4, 3))
+}
+
+func (u *undoScreen) Capturing() bool { return false }
+
+func (u *undoScreen) Help() keyHelp {
+	k := u.keys
+	return keyHelp{short: []key.Binding{k.Yes, k.Back}, full: [][]key.Binding{{k.Yes, k.Back}}}
+}
+
+func (u *undoScreen) Update(msg tea.Msg) tea.Cmd {
+	if km, ok := msg.(tea.KeyPressMsg); ok {
+		switch {
+		case key.Matches(km, u.keys.Yes):
+			return send(confirmUndo{entries: u.entries})
+		case key.Matches(km, u.keys.Back):
+			return send(backMsg{})
+		}
+	}
+	var cmd tea.Cmd
+	u.list, cmd = u.list.Update(msg)
+	return cmd
+}
+
+func (u *undoScreen) View() string {
+	st := u.c.styles
+	out := st.Title.Render("Undo "+u.step) + "\n\n"
+	switch {
+	case !u.loaded:
+		return out + u.c.spinner.View() + " reading the journal…"
+	case u.err != nil:
+		out += st.Failed.Render("✗ ") + u.err.Error() + "\n"
+		if h := steps.HintOf(u.err); h != "" {
+			out += st.Hint.Render("Hint: "+h) + "\n"
+		}
+		return out
+	}
+	out += u.list.View()
+	if len(u.entries) > 0 {
+		out += "\n" + st.Key.Render("y") + " " + st.Action.Render("undo these changes on the instance") + "   " +
+			st.Key.Render("esc") + " " + st.Action.Render("back")
+	}
+	return out
+}

@@ -1,0 +1,194 @@
+package tui
+
+import (
+	"context"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/charmbracelet/x/exp/teatest/v2"
+
+	"github.com/hardsail/hardsail/steps"
+	"github.com/hardsail/hardsail/steps/steptest"
+	"github.com/hardsail/hardsail/tui/iostreams"
+	"github.com/hardsail/hardsail/tui/theme"
+)
+
+// fixture is an engine over two in-memory steps: a "firewall" whose SSH rule is open to the world
+// (drift) and an "auto-upgrades" that is already compliant.
+type fixture struct {
+	engine   *steps.Engine
+	firewall *steptest.MapStep
+	upgrades *steptest.MapStep
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	paths := steps.PathsFor(t.TempDir(), steps.Key{Account: "123456789012", Region: "us-east-1", Instance: "WordPress-1"})
+	j, err := steps.OpenJournal(paths)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { j.Close() })
+	f := &fixture{
+		firewall: &steptest.MapStep{Name: "firewall",
+			Want: map[string]string{"22-tcp": "198.51.100.4/32"},
+			Live: map[string]string{"22-tcp": "0.0.0.0/0"}},
+		upgrades: &steptest.MapStep{Name: "auto-upgrades",
+			Want: map[string]string{"updates-origin": "enabled"},
+			Live: map[string]string{"updates-origin": "enabled"}},
+	}
+	f.engine = &steps.Engine{Steps: []steps.Step{f.firewall, f.upgrades}, Journal: j, SettingsPath: paths.Settings,
+		Env: &steps.Env{Instance: "WordPress-1", Region: "us-east-1", Account: "123456789012"}}
+	return f
+}
+
+func (f *fixture) options(io *iostreams.IOStreams) Options {
+	return Options{IO: io, Identity: Identity{Account: "123456789012", ARN: "arn:aws:iam::123456789012:user/alice"},
+		Region: "us-east-1", Instance: "WordPress-1", Engine: f.engine, SSH: "keyless: a temporary key from Lightsail"}
+}
+
+// journey drives the whole program through teatest and reads each frame the model renders: the
+// terminal byte stream holds only the cells that changed, so it cannot be searched for a line.
+type journey struct {
+	t     *testing.T
+	tm    *teatest.TestModel
+	frame atomic.Value
+}
+
+func startJourney(t *testing.T, f *fixture, w, h int) *journey {
+	t.Helper()
+	io, _, _ := iostreams.Test("")
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	m := newModel(f.options(io), newRunner(ctx), theme.Plain())
+	j := &journey{t: t}
+	j.frame.Store("")
+	m.viewHook = func(s string) { j.frame.Store(ansi.Strip(s)) }
+	j.tm = teatest.NewTestModel(t, m, teatest.WithInitialTermSize(w, h))
+	return j
+}
+
+// see waits until the screen shows every one of want.
+func (j *journey) see(want ...string) {
+	j.t.Helper()
+	teatest.WaitFor(j.t, j.tm.Output(), func([]byte) bool {
+		s := j.frame.Load().(string)
+		for _, w := range want {
+			if !strings.Contains(s, w) {
+				return false
+			}
+		}
+		return true
+	}, teatest.WithDuration(10*time.Second), teatest.WithCheckInterval(5*time.Millisecond))
+}
+
+func (j *journey) key(k string) {
+	switch k {
+	case "enter":
+		j.tm.Send(tea.KeyPressMsg{Code: tea.KeyEnter})
+	case "esc":
+		j.tm.Send(tea.KeyPressMsg{Code: tea.KeyEscape})
+	default:
+		j.tm.Type(k)
+	}
+}
+
+func TestJourneyWalkApplyUndo(t *testing.T) {
+	f := newFixture(t)
+	j := startJourney(t, f, 100, 30)
+
+	j.see("You are", "arn:aws:iam::123456789012:user/alice", "WordPress-1 in us-east-1",
+		"! drift    firewall", "✓ ok       auto-upgrades", "2 steps: 1 ok, 1 drift, 0 failed.")
+
+	j.key("enter") // the cursor starts on firewall
+	j.see("firewall: Map firewall", "Who may connect with SSH?", "Your address as the instance sees it: 198.51.100.4")
+	j.key("enter") // accept the address the instance sees
+	j.see("0.0.0.0/0 → 198.51.100.4/32", "Plan: 0 to add, 1 to change, 0 to destroy.", "a apply")
+	if got := f.engine.Env.Settings.SSHCIDRs; len(got) != 1 || got[0] != "198.51.100.4/32" {
+		t.Errorf("the answer did not reach the settings: SSHCIDRs = %v", got)
+	}
+
+	j.key("a")
+	j.see("Applying firewall", "firewall: changed", "1 step: 0 ok, 1 changed, 0 drift, 0 failed.", "enter continue")
+	if v, _ := f.firewall.Get("22-tcp"); v != "198.51.100.4/32" {
+		t.Fatalf("after apply 22-tcp = %q", v)
+	}
+	j.key("enter") // no other step needs attention: back to the dashboard
+	j.see("✓ ok       firewall", "2 steps: 2 ok, 0 drift, 0 failed.", "(1 undoable)", hardenedText[:40])
+
+	j.key("u")
+	j.see("Undo firewall", "Undo will reverse these changes, newest first:", "map:firewall/22-tcp — restore the prior value")
+	j.key("y")
+	j.see("Undoing firewall", "firewall: changed")
+	if v, _ := f.firewall.Get("22-tcp"); v != "0.0.0.0/0" {
+		t.Fatalf("after undo 22-tcp = %q", v)
+	}
+	j.key("esc")
+	j.key("enter")
+	j.see("! drift    firewall", "1 drift")
+
+	j.key("q")
+	j.tm.WaitFinished(t, teatest.WithFinalTimeout(5*time.Second))
+}
+
+func TestJourneyQuitGuardFinishesTheChange(t *testing.T) {
+	f := newFixture(t)
+	release := make(chan struct{})
+	f.firewall.BeforeMutate = func(string) { <-release }
+	j := startJourney(t, f, 100, 30)
+	j.see("! drift    firewall")
+	j.key("enter")
+	j.see("Who may connect with SSH?")
+	j.key("enter")
+	j.see("a apply")
+	j.key("a")
+	j.see("Applying firewall", "firewall: applying…")
+
+	j.key("q")
+	j.see("A change is being applied. Quit once it has finished?")
+	j.key("y")
+	j.see("Quitting once this change has finished…", "quitting after this change")
+	if v, _ := f.firewall.Get("22-tcp"); v != "0.0.0.0/0" {
+		t.Fatalf("the change went ahead before it was released: %q", v)
+	}
+	close(release)
+	j.tm.WaitFinished(t, teatest.WithFinalTimeout(5*time.Second))
+	if v, _ := f.firewall.Get("22-tcp"); v != "198.51.100.4/32" {
+		t.Errorf("quitting cut the change short: 22-tcp = %q", v)
+	}
+	entries, err := f.engine.Journal.Entries()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 1 || entries[0].State != steps.EntryDone {
+		t.Errorf("journal after quit: %+v, want one done entry", entries)
+	}
+}
+
+func TestJourneyTooSmall(t *testing.T) {
+	cases := []struct {
+		name string
+		w, h int
+		want string
+	}{
+		{"narrow and short", 60, 15, "terminal too small (need 70×20)"},
+		{"wide but short", 120, 19, "terminal too small (need 70×20)"},
+		{"smallest that fits", 70, 20, "! drift    firewall"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			j := startJourney(t, newFixture(t), 100, 30)
+			j.see("! drift    firewall")
+			j.tm.Send(tea.WindowSizeMsg{Width: tc.w, Height: tc.h})
+			j.see(tc.want)
+			j.tm.Send(tea.WindowSizeMsg{Width: 100, Height: 30})
+			j.see("! drift    firewall", "q quit")
+			j.key("q")
+			j.tm.WaitFinished(t, teatest.WithFinalTimeout(5*time.Second))
+		})
+	}
+}
