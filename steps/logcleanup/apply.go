@@ -162,9 +162,9 @@ func (s *Step) Undo(ctx context.Context, env *steps.Env, entries []steps.Entry, 
 		if !ok {
 			cur = fileOf(facts, rec.Path)
 		}
-		// An interrupted write may not have happened: the file is then still the prior one.
-		interruptedBefore := e.State == steps.EntryInterrupted && same(cur, rec.Prior)
-		if !interruptedBefore && !same(cur, rec.Wrote) && !env.Force {
+		// A file already back as it was (an interrupted write that never happened, or someone undid
+		// it by hand) overwrites nothing, so it is no conflict.
+		if !same(cur, rec.Wrote) && !same(cur, rec.Prior) && !env.Force {
 			return out, &ChangedSinceError{Path: rec.Path, Prior: rec.Prior, Wrote: rec.Wrote, Live: cur}
 		}
 		ch := steps.Change{Address: e.Change.Address, Before: string(cur.Body), After: string(rec.Prior.Body), File: true,

@@ -187,7 +187,7 @@ func (s *Step) Plan(st steps.State, set steps.Settings) (steps.Plan, error) {
 	if !plan.Empty() {
 		plan.Notes = append(plan.Notes,
 			"Logs the cleanup deletes cannot be brought back: undo removes the script and the cron file, not the deleted logs.",
-			fmt.Sprintf("Apply does not run the cleanup; the first run is at the next %q. To clean now: sudo %s", schedule, ScriptPath))
+			fmt.Sprintf("Apply deletes nothing: cron runs the cleanup first at its schedule (%s). To clean at once: sudo %s", schedule, ScriptPath))
 		for _, d := range doomed {
 			plan.Notes = append(plan.Notes, fmt.Sprintf("would delete %s (%s, modified %s)", displayPath(d.Path), humanBytes(d.Size), d.ModTime.Format("2006-01-02")))
 		}

@@ -18,10 +18,24 @@ var watched = []string{"/usr/local/sbin", "/etc/cron.d", "/opt/bitnami"}
 
 func TestConformance(t *testing.T) {
 	t.Parallel()
-	for _, db := range []string{testhost.DBMySQL, testhost.DBMariaDB} {
-		t.Run(db, func(t *testing.T) {
+	cases := []struct {
+		name, db string
+		// prior, when set, puts files of the same names there first: undo must bring them back exactly.
+		prior string
+	}{
+		{name: "MySQL", db: testhost.DBMySQL},
+		{name: "MariaDB", db: testhost.DBMariaDB},
+		{name: "over files of the same names", db: testhost.DBMySQL, prior: "printf 'old script\\n' > " + ScriptPath +
+			" && chown bitnami:daemon " + ScriptPath + " && chmod 0700 " + ScriptPath +
+			" && printf '# an older cleanup\\n0 4 * * * root true\\n' > " + CronPath + " && chmod 0600 " + CronPath},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			w := world.New(t, world.Options{Host: true, DB: db, Watch: watched})
+			w := world.New(t, world.Options{Host: true, DB: tc.db, Watch: watched})
+			if tc.prior != "" {
+				w.Run(t, tc.prior)
+			}
 			steptest.Conformance(t, steptest.Case{
 				Step:  New(),
 				World: w,
@@ -31,6 +45,45 @@ func TestConformance(t *testing.T) {
 				},
 			})
 		})
+	}
+}
+
+// TestUndoAfterAnotherKeepLogs: a second apply with another --keep-logs rewrites only the cron
+// file, and undo walks both applies back to the host as it was.
+func TestUndoAfterAnotherKeepLogs(t *testing.T) {
+	t.Parallel()
+	w := world.New(t, world.Options{Host: true, Watch: watched})
+	start := w.Snapshot(t)
+	j := journal(t)
+	apply(t, w.Env(t), j)
+	installedOnce := w.Snapshot(t)
+	env := w.Env(t)
+	env.Settings.KeepLogs = 5
+	plan := apply(t, env, j)
+	if len(plan.Changes) != 1 || plan.Changes[0].Address != "host:"+CronPath || plan.Changes[0].Action != steps.Update {
+		t.Fatalf("changing --keep-logs planned %+v, want the cron file rewritten and nothing else", plan.Changes)
+	}
+	if got := w.Run(t, "grep -c -- '--keep 5 ' "+CronPath); got != "1\n" {
+		t.Errorf("cron file does not carry --keep 5")
+	}
+	eng := &steps.Engine{Steps: []steps.Step{New()}, Env: w.Env(t), Journal: j}
+	entries, _ := eng.UndoPlan()
+	if len(entries) != 3 {
+		t.Fatalf("undo plan has %d entries, want 3 (cron rewrite, cron, script)", len(entries))
+	}
+	// Undo only the newest: back to the first apply's cron file.
+	if outs := eng.Undo(t.Context(), entries[:1]); outs[0].Status != steps.StatusChanged {
+		t.Fatalf("undo of the rewrite: %+v", outs)
+	}
+	if got := w.Snapshot(t); got != installedOnce {
+		t.Errorf("undoing the rewrite did not bring back the first apply's files")
+	}
+	entries, _ = eng.UndoPlan()
+	if outs := eng.Undo(t.Context(), entries); outs[0].Status != steps.StatusChanged {
+		t.Fatalf("undo: %+v", outs)
+	}
+	if got := w.Snapshot(t); got != start {
+		t.Errorf("undo did not restore the host")
 	}
 }
 
