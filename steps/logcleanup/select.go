@@ -12,7 +12,7 @@ import (
 )
 
 // These are the rules of assets/logcleanup/hardsail-logcleanup, written once more in Go for the
-// preview; TestScriptSelectsWhatPreviewSays holds the two equal on a real host.
+// preview; TestScriptKeepsNewestN and TestPreviewListsWhatTheCleanupDeletes hold the two equal on a real host.
 
 // Family is the rotated copies of one live log in one directory.
 type Family struct {
