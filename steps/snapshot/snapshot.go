@@ -4,10 +4,12 @@
 package snapshot
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -106,6 +108,7 @@ func look(ctx context.Context, env *steps.Env) (Facts, error) {
 		}
 		token = page.NextPageToken
 	}
+	slices.SortFunc(f.Snapshots, func(a, b Info) int { return cmp.Or(b.Created.Compare(a.Created), cmp.Compare(a.Name, b.Name)) })
 	return f, nil
 }
 
@@ -127,6 +130,10 @@ func (s *Snapshot) Plan(st steps.State, set steps.Settings) (steps.Plan, error) 
 		return steps.Plan{}, fmt.Errorf("snapshot: plan from facts of type %T", st.Facts)
 	}
 	p := steps.Plan{Step: ID}
+	if n := len(f.Snapshots); n > 0 {
+		newest := f.Snapshots[0]
+		p.Notes = append(p.Notes, fmt.Sprintf("%s has %d snapshot(s); the newest is %s (%s, %d GB).", f.Instance, n, newest.Name, newest.State, newest.SizeGB))
+	}
 	switch {
 	case f.AutoSnapshot:
 	case set.AutoSnapshot:

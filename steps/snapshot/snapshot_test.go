@@ -168,6 +168,10 @@ func TestPrepareTakesSnapshotAndUndoDeletesOnlyIt(t *testing.T) {
 	if got := f.snapshots(); !slices.Equal(got, []string{taken + " available", "my-backup available"}) {
 		t.Fatalf("snapshots after prepare %q, want %s available beside the user's", got, taken)
 	}
+	rs := f.eng.Verify(t.Context())
+	if !slices.Contains(rs[0].Plan.Notes, "WordPress-1 has 2 snapshot(s); the newest is "+taken+" (available, 40 GB).") {
+		t.Errorf("verify notes %q do not name the newest snapshot", rs[0].Plan.Notes)
+	}
 	if len(ask.questions) != 1 || !strings.Contains(ask.questions[0], taken) || !strings.Contains(ask.questions[0], "$0.05 per GB-month") {
 		t.Errorf("questions %q, want one naming the snapshot and its price", ask.questions)
 	}
