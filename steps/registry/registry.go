@@ -6,6 +6,7 @@ import (
 	"github.com/hardsail/hardsail/steps"
 	"github.com/hardsail/hardsail/steps/firewall"
 	"github.com/hardsail/hardsail/steps/https"
+	"github.com/hardsail/hardsail/steps/iamadmin"
 	"github.com/hardsail/hardsail/steps/logcleanup"
 	"github.com/hardsail/hardsail/steps/snapshot"
 	"github.com/hardsail/hardsail/steps/upgrades"
@@ -15,7 +16,7 @@ import (
 func All() []steps.Step {
 	return []steps.Step{
 		snapshot.New(),
-		// iam-admin
+		iamadmin.New(),
 		firewall.New(),
 		https.New(),
 		upgrades.New(),

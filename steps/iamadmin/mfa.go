@@ -1,0 +1,219 @@
+package iamadmin
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+
+	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/iam/types"
+	"github.com/mdp/qrterminal/v3"
+
+	remoteaws "github.com/hardsail/hardsail/remote/aws"
+	"github.com/hardsail/hardsail/steps"
+)
+
+// codeAttempts is how many pairs of codes the user may type before enrolment is given up.
+const codeAttempts = 3
+
+var sixDigits = regexp.MustCompile(`^[0-9]{6}$`)
+
+// checkCode accepts what an authenticator app shows: six digits, spaces allowed ("123 456").
+func checkCode(s string) error {
+	if !sixDigits.MatchString(strings.ReplaceAll(strings.TrimSpace(s), " ", "")) {
+		return errors.New("type the 6 digits the app shows, e.g. 123456")
+	}
+	return nil
+}
+
+// enrolMFA offers a virtual MFA device for the user: create it, show its QR code and secret,
+// read two consecutive codes, enable it. Declining, or codes that never match, leave MFA pending
+// for the rest of this run rather than failing the step.
+func (s *Step) enrolMFA(ctx context.Context, r *run, c steps.Change) error {
+	ask := r.env.Ask
+	if ask == nil {
+		s.skipMFA(r.env, "no terminal to enrol at")
+		return nil
+	}
+	ok, err := ask.Confirm(ctx, "Enrol a virtual MFA device for "+r.user+" now? You need an authenticator app on your phone (Google Authenticator, Microsoft Authenticator, 1Password…).", true)
+	if err != nil {
+		return fmt.Errorf("ask about MFA for %s: %w", r.user, err)
+	}
+	if !ok {
+		s.skipMFA(r.env, "enrolment was declined")
+		return nil
+	}
+	// The device's serial and the app's label need the account and partition: one STS read.
+	id, err := r.env.AWS.Identity(ctx)
+	if err != nil {
+		return err
+	}
+	account := id.Account
+	dev, err := r.createDevice(ctx, account, partitionOf(id.ARN))
+	if err != nil {
+		return err
+	}
+	body := mfaScreen(otpauthURI(account, r.user, dev.seed), dev.seed)
+	if err := ask.Show(ctx, "Scan this with your authenticator app", body); err != nil {
+		return errors.Join(fmt.Errorf("show the MFA QR code: %w", err), r.dropDevice(ctx, dev))
+	}
+	for attempt := 1; ; attempt++ {
+		code1, code2, err := readCodes(ctx, ask)
+		if err != nil {
+			return errors.Join(fmt.Errorf("read MFA codes for %s: %w", r.user, err), r.dropDevice(ctx, dev))
+		}
+		err = r.enableDevice(ctx, c, dev.serial, code1, code2)
+		if err == nil {
+			r.done = append(r.done, "enrolled a virtual MFA device for "+r.user)
+			return nil
+		}
+		var bad *types.InvalidAuthenticationCodeException
+		if !errors.As(err, &bad) {
+			return errors.Join(err, r.dropDevice(ctx, dev))
+		}
+		if attempt == codeAttempts {
+			s.skipMFA(r.env, "the codes from the app were not accepted")
+			return r.dropDevice(ctx, dev)
+		}
+		msg := "AWS did not accept those two codes. Check that the phone's clock is set automatically, wait for a new code, and type two consecutive codes again."
+		if err := ask.Show(ctx, "Codes not accepted", msg); err != nil {
+			return errors.Join(err, r.dropDevice(ctx, dev))
+		}
+	}
+}
+
+func readCodes(ctx context.Context, ask steps.Asker) (string, string, error) {
+	code1, err := ask.Input(ctx, "First 6-digit code from the app", checkCode)
+	if err != nil {
+		return "", "", err
+	}
+	code2, err := ask.Input(ctx, "Next code (wait until the app shows a new one)", checkCode)
+	if err != nil {
+		return "", "", err
+	}
+	clean := func(s string) string { return strings.ReplaceAll(strings.TrimSpace(s), " ", "") }
+	return clean(code1), clean(code2), nil
+}
+
+// device is a virtual MFA device this run created; seed is the secret the app needs, held in
+// memory only.
+type device struct {
+	entry  steps.Entry
+	serial string
+	seed   string
+}
+
+// createDevice creates a virtual MFA device named after the user, or, when a device of that name
+// is left over from elsewhere, one with a dated name. Its serial is journaled before it exists: it
+// is the ARN IAM derives from the account and the name.
+func (r *run) createDevice(ctx context.Context, account, partition string) (device, error) {
+	names := []string{r.user, r.user + "-" + r.env.Clock().UTC().Format("20060102T150405")}
+	var err error
+	for _, name := range names {
+		serial := "arn:" + partition + ":iam::" + account + ":mfa/" + name
+		c := steps.Change{Action: steps.Create, Address: mfaDeviceAddr(r.user), After: serial,
+			Why: "the virtual device holds the secret " + r.user + "'s authenticator app shares with AWS"}
+		var dev device
+		data := record{Kind: kindMFADevice, Origin: created, User: r.user, Device: name, Serial: serial}
+		var id string
+		id, err = r.mutate(c, data, "iam:CreateVirtualMFADevice "+name, func() error {
+			out, err := r.api.CreateVirtualMFADevice(ctx, &iam.CreateVirtualMFADeviceInput{VirtualMFADeviceName: &name})
+			if err != nil {
+				return remoteaws.Classify("create a virtual MFA device for IAM user "+r.user, err)
+			}
+			dev.serial, dev.seed = sdkaws.ToString(out.VirtualMFADevice.SerialNumber), string(out.VirtualMFADevice.Base32StringSeed)
+			return nil
+		})
+		var exists *types.EntityAlreadyExistsException
+		if errors.As(err, &exists) {
+			continue
+		}
+		if err != nil {
+			return device{}, err
+		}
+		if dev.serial != serial {
+			r.env.Logger().Warn("virtual MFA device serial differs from the journaled one", "journaled", serial, "actual", dev.serial)
+		}
+		dev.entry = steps.Entry{ID: id, Step: ID, Change: c}
+		return dev, nil
+	}
+	return device{}, err
+}
+
+// enableDevice assigns the device to the user with two consecutive codes.
+func (r *run) enableDevice(ctx context.Context, c steps.Change, serial, code1, code2 string) error {
+	c.After = serial
+	data := record{Kind: kindMFAEnable, Origin: created, User: r.user, UserOrigin: r.origin(userAddr(r.user)), Serial: serial}
+	_, err := r.mutate(c, data, "iam:EnableMFADevice "+r.user, func() error {
+		_, err := r.api.EnableMFADevice(ctx, &iam.EnableMFADeviceInput{UserName: &r.user, SerialNumber: &serial,
+			AuthenticationCode1: &code1, AuthenticationCode2: &code2})
+		return remoteaws.Classify("enable the virtual MFA device of IAM user "+r.user, err)
+	})
+	return err
+}
+
+// dropDevice deletes a device this run created but never enabled, so nothing is left behind. It
+// runs even when ctx was cancelled (the user pressed Ctrl-C at the code prompt).
+func (r *run) dropDevice(ctx context.Context, dev device) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	rev := steps.Change{Action: steps.Delete, Address: dev.entry.Change.Address, Before: dev.serial,
+		Why: "MFA enrolment did not finish; the unused device is removed"}
+	id, err := r.j.BeginUndo(dev.entry, rev, record{Kind: kindMFADevice, Origin: created, User: r.user, Serial: dev.serial})
+	if err != nil {
+		return err
+	}
+	r.env.Emit(steps.Event{Kind: steps.EventCommand, Step: ID, Message: "iam:DeleteVirtualMFADevice " + dev.serial, At: r.env.Clock()})
+	_, err = r.api.DeleteVirtualMFADevice(ctx, &iam.DeleteVirtualMFADeviceInput{SerialNumber: &dev.serial})
+	if err != nil {
+		err = remoteaws.Classify("delete the unused virtual MFA device "+dev.serial, err)
+		_ = r.j.Fail(id, err)
+		return err
+	}
+	return r.j.Done(id)
+}
+
+// otpauthURI is the key URI authenticator apps read from a QR code (Google Authenticator's
+// key-uri format), labelled as the AWS console labels it.
+func otpauthURI(account, user, seed string) string {
+	label := url.PathEscape("AWS:" + user + "@" + account)
+	q := url.Values{"secret": {seed}, "issuer": {"AWS"}}
+	return "otpauth://totp/" + label + "?" + q.Encode()
+}
+
+// mfaScreen is what the user sees: the QR code in half blocks, and the secret as text for apps
+// (or terminals) that cannot use the code.
+func mfaScreen(uri, seed string) string {
+	var b strings.Builder
+	qrterminal.GenerateWithConfig(uri, qrterminal.Config{
+		Level: qrterminal.L, Writer: &b, HalfBlocks: true, QuietZone: 2,
+		BlackChar: qrterminal.BLACK_BLACK, WhiteBlackChar: qrterminal.WHITE_BLACK,
+		WhiteChar: qrterminal.WHITE_WHITE, BlackWhiteChar: qrterminal.BLACK_WHITE,
+	})
+	b.WriteString("\nScan the code with your authenticator app, or add an account by hand\nwith this secret key:\n\n")
+	for _, line := range seedLines(seed) {
+		b.WriteString("    " + line + "\n")
+	}
+	b.WriteString("\nThen type two consecutive codes the app shows.\n")
+	return b.String()
+}
+
+// seedLines splits the seed into groups of four, eight groups a line, as it is easier to type.
+func seedLines(seed string) []string {
+	var lines []string
+	for seed != "" {
+		var groups []string
+		for len(groups) < 8 && seed != "" {
+			n := min(4, len(seed))
+			groups = append(groups, seed[:n])
+			seed = seed[n:]
+		}
+		lines = append(lines, strings.Join(groups, " "))
+	}
+	return lines
+}
