@@ -138,6 +138,16 @@ func (s *Step) applyLB(ctx context.Context, env *steps.Env, f *facts, ops []op, 
 		return env.AWS.Wait(ctx, what, out, aws.WaitOptions{})
 	}
 	issued := f.LB != nil && f.LB.Cert != nil && f.LB.Cert.Status == "ISSUED"
+	if pending && len(ops) == 0 {
+		// A pending plan: poll for the certificate, then do what the pending text announced.
+		ok, err := s.waitIssued(ctx, env, f)
+		if err != nil || !ok {
+			o.Status, o.Detail = steps.StatusPending, validationText(f, f.LB.Cert)
+			return o, err
+		}
+		issued = true
+		ops, _ = planOps(f)
+	}
 	for _, x := range ops {
 		if x.Kind.tail() && !issued {
 			ok, err := s.waitIssued(ctx, env, f)
@@ -232,14 +242,6 @@ func (s *Step) applyLB(ctx context.Context, env *steps.Env, f *facts, ops []op, 
 			err = s.setAttribute(ctx, env, j, x, types.LoadBalancerAttributeNameTlsPolicyName, x.Value, x.Change.Before)
 		}
 		if err != nil {
-			return o, err
-		}
-	}
-	if pending && !issued {
-		// A pending plan with nothing to do: poll once more for the certificate, then report.
-		ok, err := s.waitIssued(ctx, env, f)
-		if err != nil || !ok {
-			o.Status, o.Detail = steps.StatusPending, validationText(f, f.LB.Cert)
 			return o, err
 		}
 	}

@@ -393,6 +393,7 @@ func (s *Step) readCerts(ctx context.Context, env *steps.Env, names []string, lf
 	if err != nil {
 		return aws.Classify("list certificates of load balancer "+lf.Name, err)
 	}
+	lf.Cert, lf.FailedCerts = nil, nil
 	ours := certificateName(names)
 	rank := func(c *certFacts) int {
 		switch {

@@ -11,6 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/lightsail"
+	"github.com/aws/aws-sdk-go-v2/service/lightsail/types"
+
 	"github.com/hardsail/hardsail/internal/emulator"
 	"github.com/hardsail/hardsail/internal/world"
 	"github.com/hardsail/hardsail/remote/aws"
@@ -20,9 +23,16 @@ import (
 
 // emulatedDNS answers CNAME lookups from the emulator's outside-world DNS, as the user's resolver
 // would once they add the record.
-type emulatedDNS struct{ em *emulator.Emulator }
+type emulatedDNS struct {
+	em *emulator.Emulator
+	// onLookup, when set, runs before each lookup (the user adding records while apply polls).
+	onLookup func()
+}
 
-func (d emulatedDNS) LookupCNAME(ctx context.Context, host string) (string, error) {
+func (d *emulatedDNS) LookupCNAME(ctx context.Context, host string) (string, error) {
+	if d.onLookup != nil {
+		d.onLookup()
+	}
 	for _, r := range d.em.State().ExternalDNS {
 		if r.Type == "CNAME" && dnsName(r.Name) == dnsName(host) {
 			return dnsName(r.Value) + ".", nil
@@ -33,7 +43,7 @@ func (d emulatedDNS) LookupCNAME(ctx context.Context, host string) (string, erro
 
 // testStep polls fast and gives up on validation after a second, so "pending" comes quickly.
 func testStep(w *world.World) *Step {
-	return &Step{Resolver: emulatedDNS{w.Em}, Poll: aws.Backoff{Initial: 10 * time.Millisecond, Max: 100 * time.Millisecond},
+	return &Step{Resolver: &emulatedDNS{em: w.Em}, Poll: aws.Backoff{Initial: 10 * time.Millisecond, Max: 100 * time.Millisecond},
 		CertWait: time.Second, LBWait: 20 * time.Second, SetupWait: 10 * time.Second}
 }
 
@@ -199,6 +209,37 @@ func TestPendingUntilTheUserAddsTheRecords(t *testing.T) {
 	}
 }
 
+// TestPendingFinishesWhileApplyPolls: the user adds the records while a re-run polls; that run
+// attaches the certificate as the pending text announced, and the engine's re-check is clean.
+func TestPendingFinishesWhileApplyPolls(t *testing.T) {
+	w := world.New(t, world.Options{Host: true, Settings: lbSettings("example.org"), AcceptCost: true})
+	s := testStep(w)
+	j := openJournal(t)
+	eng := &steps.Engine{Steps: []steps.Step{s}, Env: w.Env(t), Journal: j}
+	if out := eng.Apply(t.Context(), eng.Verify(t.Context())); out[0].Status != steps.StatusPending {
+		t.Fatalf("first apply: %+v", out[0])
+	}
+	var once sync.Once
+	s.Resolver.(*emulatedDNS).onLookup = func() {
+		once.Do(func() {
+			for _, r := range w.Em.State().Certificates[0].DomainValidationRecords {
+				w.Em.SetExternalDNS(r.Name, r.Type, r.Value)
+			}
+		})
+	}
+	eng2 := &steps.Engine{Steps: []steps.Step{s}, Env: w.Env(t), Journal: j}
+	rs := eng2.Verify(t.Context())
+	if rs[0].Status != steps.StatusPending {
+		t.Fatalf("verify: %s %s", rs[0].Status, rs[0].Detail)
+	}
+	if out := eng2.Apply(t.Context(), rs); out[0].Status != steps.StatusChanged {
+		t.Fatalf("apply while the records appear: %+v", out[0])
+	}
+	if lb := w.Em.State().LoadBalancers[0]; lb.Protocol != "HTTP_HTTPS" || !lb.HTTPSRedirectionEnabled {
+		t.Errorf("load balancer: protocol %s redirect %v", lb.Protocol, lb.HTTPSRedirectionEnabled)
+	}
+}
+
 func TestLoadBalancerCostNeedsAgreement(t *testing.T) {
 	cases := []struct {
 		name     string
@@ -327,6 +368,9 @@ func TestFullApplyCallsAndDNSPointing(t *testing.T) {
 			t.Errorf("%s still points at %s", e.Name, e.Target)
 		}
 	}
+	if raw, err := os.ReadFile(j.Path()); err != nil || strings.Contains(string(raw), "DB_PASSWORD") || strings.Contains(string(raw), "AUTH_KEY") {
+		t.Errorf("the journal holds wp-config.php's secrets (or cannot be read: %v)", err)
+	}
 	undo, _ := eng.UndoPlan()
 	for _, o := range eng.Undo(t.Context(), undo) {
 		if o.Status.Bad() {
@@ -343,5 +387,31 @@ func TestFullApplyCallsAndDNSPointing(t *testing.T) {
 	host := func(s string) string { return s[strings.Index(s, "host:"):] }
 	if got := w.Snapshot(t); host(got) != host(startHost) {
 		t.Errorf("wp-config.php after undo:\n%s\nwant\n%s", host(got), host(startHost))
+	}
+}
+
+// TestExistingBalancerIsAdopted: a load balancer already in front of the instance with an issued
+// certificate, redirect and TLS 1.2 policy is used as it is; only the WordPress fix remains, and
+// no cost question comes up.
+func TestExistingBalancerIsAdopted(t *testing.T) {
+	w := world.New(t, world.Options{Scenario: "wordpress-hardened", Host: true, Settings: lbSettings("example.com", "www.example.com")})
+	// The scenario allows SSH only from 198.51.100.4; let the test's loopback address in.
+	_, err := lightsail.NewFromConfig(w.Em.AWSConfig()).OpenInstancePublicPorts(t.Context(), &lightsail.OpenInstancePublicPortsInput{
+		InstanceName: &w.Instance, PortInfo: &types.PortInfo{FromPort: 22, ToPort: 22, Protocol: types.NetworkProtocolTcp, Cidrs: []string{"127.0.0.0/8"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := len(w.Em.MutatingCalls())
+	eng := &steps.Engine{Steps: []steps.Step{testStep(w)}, Env: w.Env(t), Journal: openJournal(t)}
+	rs := eng.Verify(t.Context())
+	if len(rs[0].Plan.Changes) != 1 || rs[0].Plan.Changes[0].Address != "host:"+WPConfigPath {
+		t.Fatalf("verify: %s %s %v plan %+v", rs[0].Status, rs[0].Detail, rs[0].Err, rs[0].Plan.Changes)
+	}
+	if out := eng.Apply(t.Context(), rs); out[0].Status != steps.StatusChanged {
+		t.Fatalf("apply without --accept-cost: %+v", out[0])
+	}
+	if n := len(w.Em.MutatingCalls()) - base; n != 0 {
+		t.Errorf("%d mutating AWS calls; the balancer was already right", n)
 	}
 }
