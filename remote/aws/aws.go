@@ -34,6 +34,9 @@ type Clients struct {
 	Poll Backoff
 }
 
+// RetryMaxAttempts is how many times an AWS call is tried before its error is reported.
+const RetryMaxAttempts = 8
+
 // Identity is who the credentials belong to.
 type Identity struct {
 	Account string `json:"account"`
@@ -46,9 +49,7 @@ func (i Identity) Root() bool { return strings.HasSuffix(i.ARN, ":root") }
 
 // Load reads the SDK configuration and checks that credentials can be had, without calling AWS.
 func Load(ctx context.Context, o Options) (*Clients, error) {
-	// Lightsail throttles bursts; the SDK's default of 3 attempts gives up on a short burst that a
-	// person would simply wait out. Eight attempts with the standard backoff cover about 20 s.
-	opts := []func(*config.LoadOptions) error{config.WithRetryMaxAttempts(8)}
+	var opts []func(*config.LoadOptions) error
 	if o.Profile != "" {
 		opts = append(opts, config.WithSharedConfigProfile(o.Profile))
 	}
@@ -73,6 +74,11 @@ func Load(ctx context.Context, o Options) (*Clients, error) {
 
 // New builds the clients from a configuration (tests pass one pointed at the emulator).
 func New(cfg sdkaws.Config) *Clients {
+	// Lightsail throttles bursts; the SDK's default of 3 attempts gives up on a short burst that a
+	// person would simply wait out. Eight attempts with the standard backoff cover about 20 s.
+	if cfg.RetryMaxAttempts == 0 && cfg.Retryer == nil {
+		cfg.RetryMaxAttempts = RetryMaxAttempts
+	}
 	east := cfg.Copy()
 	east.Region = "us-east-1"
 	return &Clients{
