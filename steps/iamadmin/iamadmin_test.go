@@ -15,14 +15,32 @@ import (
 
 	"github.com/hardsail/hardsail/internal/emulator"
 	"github.com/hardsail/hardsail/internal/emulator/iamsts"
+	"github.com/hardsail/hardsail/internal/world"
 	"github.com/hardsail/hardsail/steps"
 	"github.com/hardsail/hardsail/steps/iamadmin"
 	"github.com/hardsail/hardsail/steps/steptest"
 	"github.com/hardsail/hardsail/tui/render"
 )
 
+// conformanceWorlds are the worlds the contract is proven in: the emulator through internal/world
+// (no host: iam-admin never reaches the instance), and moto_server.
+var conformanceWorlds = []struct {
+	name  string
+	start func(t *testing.T, ask steps.Asker) (steptest.World, *iam.Client)
+}{
+	{"emulator", func(t *testing.T, ask steps.Asker) (steptest.World, *iam.Client) {
+		w := world.New(t, world.Options{Scenario: iamsts.ScenarioWordPressFresh, Ask: ask})
+		return w, iam.NewFromConfig(w.Em.AWSConfig())
+	}},
+	{"moto", func(t *testing.T, ask steps.Asker) (steptest.World, *iam.Client) {
+		b := startMoto(t)
+		b.ask = ask
+		return b, b.admin
+	}},
+}
+
 func TestConformance(t *testing.T) {
-	for _, be := range backends {
+	for _, cw := range conformanceWorlds {
 		for _, tc := range []struct {
 			name    string
 			ask     bool
@@ -31,16 +49,17 @@ func TestConformance(t *testing.T) {
 			{"at a terminal, MFA enrolled", true, steps.StatusChanged},
 			{"off a terminal, MFA pending", false, steps.StatusPending},
 		} {
-			t.Run(be.name+"/"+tc.name, func(t *testing.T) {
-				b := be.start(t)
+			t.Run(cw.name+"/"+tc.name, func(t *testing.T) {
+				var ask steps.Asker
 				if tc.ask {
-					b.ask = &totpAsker{}
+					ask = &totpAsker{}
 				}
+				w, admin := cw.start(t, ask)
 				steptest.Conformance(t, steptest.Case{
-					Step: iamadmin.New(), World: b, Applied: tc.applied,
+					Step: iamadmin.New(), World: w, Applied: tc.applied,
 					// Someone creates the group between preview and apply.
 					Perturb: func(t *testing.T) {
-						if _, err := b.admin.CreateGroup(t.Context(), &iam.CreateGroupInput{GroupName: aws.String(iamadmin.GroupName)}); err != nil {
+						if _, err := admin.CreateGroup(t.Context(), &iam.CreateGroupInput{GroupName: aws.String(iamadmin.GroupName)}); err != nil {
 							t.Fatal(err)
 						}
 					},
@@ -430,5 +449,60 @@ func TestUndoRefusesSharedGroupAndUser(t *testing.T) {
 				t.Errorf("the shared group was deleted")
 			}
 		})
+	}
+}
+
+func TestLeftoverDeviceNameIsNotTaken(t *testing.T) {
+	for _, be := range backends {
+		t.Run(be.name, func(t *testing.T) {
+			b := be.start(t)
+			b.ask = &totpAsker{}
+			// A console enrolment abandoned halfway leaves an unassigned device with the user's name.
+			noErr(t)(b.admin.CreateVirtualMFADevice(t.Context(), &iam.CreateVirtualMFADeviceInput{VirtualMFADeviceName: aws.String("administrator")}))
+			before := b.Snapshot(t)
+			_, outs, eng := applyRun(t, b.Env(t), iamadmin.New(), filepath.Join(t.TempDir(), "j"))
+			if outs[0].Status != steps.StatusChanged {
+				t.Fatalf("apply: %+v", outs)
+			}
+			if snap := b.Snapshot(t); !strings.Contains(snap, `mfa/administrator-`) || !strings.Contains(snap, `mfa arn:aws:iam::123456789012:mfa/administrator user=""`) {
+				t.Fatalf("want a dated device enrolled and the leftover untouched:\n%s", snap)
+			}
+			undo, _ := eng.UndoPlan()
+			for _, o := range eng.Undo(t.Context(), undo) {
+				if o.Status.Bad() {
+					t.Fatalf("undo: %+v", o)
+				}
+			}
+			if got := b.Snapshot(t); got != before {
+				t.Errorf("undo left\n%s\nwant\n%s", got, before)
+			}
+		})
+	}
+}
+
+func TestUndoOfInterruptedApply(t *testing.T) {
+	b := startEmulator(t)
+	dir := t.TempDir()
+	j, err := steps.OpenJournal(steps.Paths{Journal: filepath.Join(dir, "j"), Lock: filepath.Join(dir, "l")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	// The process died after journaling CreateUser and before sending it: a begin with no done.
+	if _, err := j.Begin(iamadmin.ID, steps.Change{Action: steps.Create, Address: "iam:user/administrator"},
+		map[string]string{"kind": "user", "origin": "created", "user": "administrator"}); err != nil {
+		t.Fatal(err)
+	}
+	eng := &steps.Engine{Steps: []steps.Step{iamadmin.New()}, Env: b.Env(t), Journal: j}
+	undo, _ := eng.UndoPlan()
+	if len(undo) != 1 || undo[0].State != steps.EntryInterrupted {
+		t.Fatalf("undo plan %+v, want the one interrupted entry", undo)
+	}
+	outs := eng.Undo(t.Context(), undo)
+	if outs[0].Status != steps.StatusChanged || !strings.Contains(outs[0].Detail, "already gone") {
+		t.Fatalf("undo: %+v, want the missing user counted as undone", outs)
+	}
+	if again, _ := eng.UndoPlan(); len(again) != 0 {
+		t.Errorf("a second undo would still reverse %d entries", len(again))
 	}
 }
