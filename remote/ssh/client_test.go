@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"net"
 	"os"
 	"path/filepath"
 	"slices"
@@ -321,4 +322,59 @@ func TestProbe(t *testing.T) {
 	if _, err := c.Run(ctxT(t), "true"); err != nil {
 		t.Fatalf("existing connection after a failed probe: %v", err)
 	}
+}
+
+func TestDialGivesUpOnASilentServer(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	var mu sync.Mutex
+	var held []net.Conn // accepted, never spoken to
+	defer func() {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range held {
+			c.Close()
+		}
+	}()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			held = append(held, c)
+			mu.Unlock()
+		}
+	}()
+	for _, tc := range []struct {
+		name    string
+		ctx     time.Duration
+		timeout time.Duration
+	}{
+		{"context deadline", 300 * time.Millisecond, time.Minute},
+		{"config timeout", time.Minute, 300 * time.Millisecond},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), tc.ctx)
+			defer cancel()
+			start := time.Now()
+			_, err := ssh.Dial(ctx, ssh.Config{Addr: ln.Addr().String(), User: "bitnami", Timeout: tc.timeout,
+				HostKeys: ssh.HostKeys{Pinned: []gossh.PublicKey{mustKey(t)}}})
+			var ce *ssh.ConnectError
+			if !errors.As(err, &ce) || time.Since(start) > 10*time.Second {
+				t.Fatalf("dial a silent server: %v after %s; want a ConnectError soon after the deadline", err, time.Since(start))
+			}
+		})
+	}
+}
+
+func mustKey(t *testing.T) gossh.PublicKey {
+	t.Helper()
+	s, _ := newKey(t)
+	return s.PublicKey()
 }
