@@ -171,7 +171,7 @@ func (p *plain) walk(results []steps.Result) []steps.Result {
 		}
 		fmt.Fprintf(p.out, "\n# %s: %s\n%s\n\n", r.Step, r.Title, whyText(r.Step, r.Title))
 		if qs := newAnswers(r.Step, p.eng.Env.Settings, r); len(qs.qs) > 0 {
-			if err := p.ask(qs.fields(r)...); err != nil {
+			if err := p.ask(qs.fields(r, true)...); err != nil {
 				return results
 			}
 			p.eng.Env.Settings = qs.settings(p.eng.Env.Settings)

@@ -15,10 +15,10 @@ type modal struct {
 	ask  *askMsg // nil for the quit guard
 	form *huh.Form
 	text string
+	// done closes the modal at once (not by a message, which could arrive after the step's next
+	// question and close that one); quit says the quit guard was answered yes.
+	done, quit bool
 }
-
-// closeModalMsg removes the modal; quit says the quit guard was answered yes.
-type closeModalMsg struct{ quit bool }
 
 func newAskModal(c *common, a askMsg, w int) (*modal, tea.Cmd) {
 	m := &modal{c: c, keys: defaultKeys(), ask: &a}
@@ -70,7 +70,8 @@ func (m *modal) answer(r askReply) tea.Cmd {
 	if m.ask != nil {
 		m.ask.reply <- r
 	}
-	return send(closeModalMsg{})
+	m.done = true
+	return nil
 }
 
 // dismiss answers a pending question with "cancelled", so the step waiting on it can stop safely.
@@ -86,9 +87,9 @@ func (m *modal) Update(msg tea.Msg) tea.Cmd {
 	if m.ask == nil {
 		switch {
 		case isKey && key.Matches(km, m.keys.Yes):
-			return send(closeModalMsg{quit: true})
+			m.done, m.quit = true, true
 		case isKey && (key.Matches(km, m.keys.No) || key.Matches(km, m.keys.Continue)):
-			return send(closeModalMsg{})
+			m.done = true
 		}
 		return nil
 	}

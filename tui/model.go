@@ -202,7 +202,7 @@ func (m *model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return m, nil
 		}
 		if m.modal != nil {
-			return m, m.modal.Update(msg)
+			return m, m.updateModal(msg)
 		}
 		return m, m.screen.Update(msg)
 	case eventMsg:
@@ -219,15 +219,6 @@ func (m *model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		md, cmd := newAskModal(m.c, msg, m.w)
 		m.modal = md
 		return m, tea.Batch(cmd, m.run.listen())
-	case closeModalMsg:
-		m.modal = nil
-		if msg.quit {
-			m.quitAfter = true
-			if m.progress != nil {
-				m.progress.quitting = true
-			}
-		}
-		return m, nil
 	case openedMsg:
 		p, _ := m.screen.(*picker)
 		if msg.err != nil {
@@ -314,9 +305,29 @@ func (m *model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	}
 	// Anything else (a form's blink, a viewport's scroll) belongs to the focused layer.
 	if m.modal != nil {
-		return m, m.modal.Update(msg)
+		return m, m.updateModal(msg)
 	}
 	return m, m.screen.Update(msg)
+}
+
+// updateModal gives msg to the modal and removes it once it is answered.
+func (m *model) updateModal(msg tea.Msg) tea.Cmd {
+	md := m.modal
+	cmd := md.Update(msg)
+	if !md.done {
+		return cmd
+	}
+	m.modal = nil
+	if md.quit {
+		m.quitAfter = true
+		if m.progress != nil {
+			m.progress.quitting = true
+		}
+		if !m.busy {
+			return tea.Quit
+		}
+	}
+	return cmd
 }
 
 func (m *model) open(instance string) tea.Cmd {

@@ -235,17 +235,34 @@ func newAnswers(step string, s steps.Settings, r steps.Result) *answers {
 	return a
 }
 
-// fields are huh fields bound to the answers.
-func (a *answers) fields(r steps.Result) []huh.Field {
+// fields are huh fields bound to the answers. In plain mode the description is printed as a note
+// and the current value is the default an empty line keeps.
+func (a *answers) fields(r steps.Result, plain bool) []huh.Field {
 	var out []huh.Field
 	for i, q := range a.qs {
+		title := q.title
+		if plain {
+			out = append(out, huh.NewNote().Description(q.describe(r)))
+			if a.values[i] != "" {
+				title += " [" + a.values[i] + "]"
+			}
+		}
 		if q.options != nil {
-			out = append(out, huh.NewSelect[string]().Title(q.title).Description(q.describe(r)).
+			out = append(out, huh.NewSelect[string]().Title(title).Description(q.describe(r)).
 				Options(huh.NewOptions(q.options...)...).Value(&a.values[i]))
 			continue
 		}
-		out = append(out, huh.NewInput().Title(q.title).Description(q.describe(r)).
-			Value(&a.values[i]).Validate(q.check))
+		check, def := q.check, a.values[i]
+		if plain {
+			check = func(v string) error {
+				if strings.TrimSpace(v) == "" && def != "" {
+					return nil
+				}
+				return q.check(v)
+			}
+		}
+		out = append(out, huh.NewInput().Title(title).Description(q.describe(r)).
+			Value(&a.values[i]).Validate(check))
 	}
 	return out
 }

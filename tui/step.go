@@ -60,7 +60,7 @@ func (s *stepScreen) openForm() tea.Cmd {
 	s.answers = newAnswers(s.result.Step, s.settings, s.result)
 	km := huh.NewDefaultKeyMap()
 	km.Quit = key.NewBinding(key.WithKeys("ctrl+c"))
-	s.form = huh.NewForm(huh.NewGroup(s.answers.fields(s.result)...)).
+	s.form = huh.NewForm(huh.NewGroup(s.answers.fields(s.result, false)...)).
 		WithTheme(s.c.styles.Form).WithKeyMap(km).WithShowHelp(false).WithWidth(max(s.w-4, 20))
 	s.refreshKeys()
 	return s.form.Init()
