@@ -11,6 +11,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/hardsail/hardsail/assets"
 )
 
 // Settings are what the user chose for an instance. Zero fields are unset; Defaults fills them.
@@ -122,7 +124,7 @@ func (s Settings) Validate() error {
 		}
 	}
 	if s.HTTPSMode != "" && s.HTTPSMode != "lb" && s.HTTPSMode != "instance" {
-		return &UsageError{Msg: fmt.Sprintf("--https-mode %q is not a mode", s.HTTPSMode), Hint: "Use --https-mode lb (load balancer, $18/month) or --https-mode instance (Let's Encrypt, free)."}
+		return &UsageError{Msg: fmt.Sprintf("--https-mode %q is not a mode", s.HTTPSMode), Hint: "Use --https-mode lb (load balancer, " + assets.LoadBalancerPrice().Monthly() + ") or --https-mode instance (Let's Encrypt, free)."}
 	}
 	if s.Mail != "" && !mailRE.MatchString(s.Mail) {
 		return &UsageError{Msg: fmt.Sprintf("--mail %q is not an email address", s.Mail), Hint: "Use --mail you@example.com."}

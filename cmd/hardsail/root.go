@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/hardsail/hardsail/assets"
 	"github.com/hardsail/hardsail/steps"
 	"github.com/hardsail/hardsail/tui/iostreams"
 )
@@ -123,7 +124,7 @@ Run it with no arguments in a terminal for the wizard, or try it safely first:
 	f.StringSliceVar(&o.settings.SSHCIDRs, "ssh-cidr", nil, "sources allowed to reach SSH (22/tcp), IPv4 and/or IPv6 `CIDR`s, or none (default: your address as the instance sees it, /32)")
 	f.StringVar(&o.settings.Domain, "domain", "", "the site's `DOMAIN` for the HTTPS certificate, e.g. example.com")
 	f.StringSliceVar(&o.settings.AltDomains, "alt-domain", nil, "alternative `NAME`s on the certificate, e.g. www.example.com (up to 9)")
-	f.StringVar(&o.settings.HTTPSMode, "https-mode", "", "HTTPS `MODE`: lb (Lightsail load balancer, $18/month) or instance (Let's Encrypt, free)")
+	f.StringVar(&o.settings.HTTPSMode, "https-mode", "", "HTTPS `MODE`: lb (Lightsail load balancer, "+assets.LoadBalancerPrice().Monthly()+") or instance (Let's Encrypt, free)")
 	f.StringVar(&o.settings.Mail, "mail", "", "`ADDRESS` that unattended-upgrades mails its reports to")
 	f.StringVar(&o.settings.RebootTime, "reboot-time", "", "`HH:MM` when an update that needs it may reboot the instance (default 02:00)")
 	f.IntVar(&o.settings.KeepLogs, "keep-logs", 0, "`N` rotated logs to keep per log family (default 3)")

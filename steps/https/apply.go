@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/hardsail/hardsail/assets"
 	"slices"
 	"strings"
 
@@ -101,7 +102,7 @@ func sameChanges(ops []op, plan steps.Plan) bool {
 
 // agreeCost asks for (or finds) the user's agreement to the load balancer's monthly price.
 func agreeCost(ctx context.Context, env *steps.Env, f *facts) error {
-	price := LoadBalancerPrice()
+	price := assets.LoadBalancerPrice()
 	if env.Ask == nil {
 		if env.AcceptCost {
 			return nil

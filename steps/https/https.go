@@ -5,7 +5,6 @@ package https
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net"
 	"regexp"
@@ -90,25 +89,6 @@ func orDefault(d, def time.Duration) time.Duration {
 	}
 	return def
 }
-
-// Price is the load balancer's monthly price as shipped in assets/.
-type Price struct {
-	USDPerMonth float64 `json:"usd_per_month"`
-	AsOf        string  `json:"as_of"`
-}
-
-// LoadBalancerPrice reads the price from assets/https/load-balancer-price.json.
-func LoadBalancerPrice() Price {
-	var p Price
-	if err := json.Unmarshal(assets.LoadBalancerPrice, &p); err != nil || p.USDPerMonth <= 0 {
-		// The asset is compiled in; a bad one is a build mistake that tests catch.
-		panic(fmt.Sprintf("assets/https/load-balancer-price.json: %v", err))
-	}
-	return p
-}
-
-// Monthly is the price as the user reads it: "$18/month".
-func (p Price) Monthly() string { return fmt.Sprintf("$%g/month", p.USDPerMonth) }
 
 // ----- facts -----
 
@@ -277,7 +257,7 @@ func modeOf(set steps.Settings) (string, error) {
 		return "instance", nil
 	}
 	return "", &steps.UsageError{Msg: fmt.Sprintf("--https-mode %q is not a mode", set.HTTPSMode),
-		Hint: "Use --https-mode lb (load balancer, " + LoadBalancerPrice().Monthly() + ") or --https-mode instance (Let's Encrypt, free)."}
+		Hint: "Use --https-mode lb (load balancer, " + assets.LoadBalancerPrice().Monthly() + ") or --https-mode instance (Let's Encrypt, free)."}
 }
 
 func isWordPress(blueprint string) bool {

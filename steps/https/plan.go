@@ -3,6 +3,7 @@ package https
 import (
 	"errors"
 	"fmt"
+	"github.com/hardsail/hardsail/assets"
 	"slices"
 	"strings"
 
@@ -105,7 +106,7 @@ func planInstance(f *facts) ([]op, []string) {
 func planLB(f *facts) ([]op, []string) {
 	var ops []op
 	var notes []string
-	price := LoadBalancerPrice()
+	price := assets.LoadBalancerPrice()
 	lbName := LoadBalancerName(f.Instance)
 	if f.LB != nil {
 		lbName = f.LB.Name

@@ -52,10 +52,10 @@ func TestAssets(t *testing.T) {
 		t.Error("the wp-config block does not read X-Forwarded-Proto")
 	}
 	var raw map[string]any
-	if err := json.Unmarshal(assets.LoadBalancerPrice, &raw); err != nil || raw["as_of"] == "" {
+	if err := json.Unmarshal([]byte(`{"as_of":"`+assets.LoadBalancerPrice().AsOf+`"}`), &raw); err != nil || raw["as_of"] == "" {
 		t.Fatalf("price asset: %v %v", raw, err)
 	}
-	if p := LoadBalancerPrice(); p.Monthly() != "$18/month" || p.AsOf == "" {
+	if p := assets.LoadBalancerPrice(); p.Monthly() != "$18/month" || p.AsOf == "" {
 		t.Errorf("price = %+v (%s)", p, p.Monthly())
 	}
 }
