@@ -185,7 +185,7 @@ func (e *Engine) Apply(ctx context.Context, results []Result) []Outcome {
 				for _, r2 := range results {
 					o := Outcome{Step: r2.Step, Status: StatusSkipped, Detail: "not applied: " + r.Step + " cannot go ahead"}
 					if r2.Step == r.Step {
-						o.Status, o.Detail = StatusFailed, err.Error()
+						o.Status, o.Detail, o.Fix = StatusFailed, err.Error(), HintOf(err)
 					}
 					out = append(out, o)
 				}
@@ -207,7 +207,7 @@ func (e *Engine) Apply(ctx context.Context, results []Result) []Outcome {
 			prepared = true
 			o, err := e.Prepare.Prepare(ctx, e.Env, e.Journal)
 			if err != nil {
-				o.Status, o.Detail = StatusFailed, err.Error()
+				o.Status, o.Detail, o.Fix = StatusFailed, err.Error(), HintOf(err)
 			}
 			out = append(out, o)
 			if o.Status.Bad() {
@@ -229,7 +229,7 @@ func (e *Engine) applyOne(ctx context.Context, r Result, saved *bool) Outcome {
 	s := e.step(r.Step)
 	o := Outcome{Step: r.Step}
 	fail := func(err error) Outcome {
-		o.Status, o.Detail = StatusFailed, err.Error()
+		o.Status, o.Detail, o.Fix = StatusFailed, err.Error(), HintOf(err)
 		e.Env.Emit(Event{Kind: EventApplyDone, Step: r.Step, Status: o.Status, Message: o.Detail, At: e.Env.Clock()})
 		return o
 	}
@@ -267,10 +267,21 @@ func (e *Engine) applyOne(ctx context.Context, r Result, saved *bool) Outcome {
 	}
 	o.Status, o.Detail, o.Secrets = StatusChanged, applied.Detail, applied.Secrets
 	if after.Status == StatusPending {
-		o.Status, o.Detail = StatusPending, after.Detail
+		// Keep what apply said (a sign-in URL) and add what is still awaited.
+		o.Status, o.Detail, o.Fix = StatusPending, joinDetail(applied.Detail, after.Detail), after.Fix
 	}
 	e.Env.Emit(Event{Kind: EventApplyDone, Step: r.Step, Status: o.Status, Message: o.Detail, At: e.Env.Clock()})
 	return o
+}
+
+func joinDetail(a, b string) string {
+	switch {
+	case a == "" || a == b:
+		return b
+	case b == "":
+		return a
+	}
+	return a + "; " + b
 }
 
 func (e *Engine) step(id string) Step {
@@ -320,7 +331,7 @@ func (e *Engine) Undo(ctx context.Context, entries []Entry) []Outcome {
 		o, err := s.Undo(ctx, e.Env, groups[id], e.Journal)
 		o.Step = id
 		if err != nil {
-			o.Status, o.Detail = StatusFailed, err.Error()
+			o.Status, o.Detail, o.Fix = StatusFailed, err.Error(), HintOf(err)
 		} else if o.Status == "" {
 			o.Status = StatusChanged
 		}

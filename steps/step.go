@@ -171,6 +171,8 @@ type Outcome struct {
 	Step   string `json:"step"`
 	Status Status `json:"status"`
 	Detail string `json:"detail,omitempty"`
+	// Fix is the one action that resolves a failure (the error's hint).
+	Fix string `json:"fix,omitempty"`
 	// Shown once to the user and never stored: a generated password, an MFA seed.
 	Secrets map[string]string `json:"-"`
 }

@@ -216,7 +216,7 @@ func Outcomes(t theme.Theme, outs []steps.Outcome) string {
 	statuses := make([]steps.Status, len(outs))
 	for i, o := range outs {
 		statuses[i] = o.Status
-		b.WriteString(StatusLine(t, o.Status, o.Step, o.Detail, ""))
+		b.WriteString(StatusLine(t, o.Status, o.Step, o.Detail, o.Fix))
 		b.WriteString("\n")
 	}
 	if len(outs) == 0 {
