@@ -146,7 +146,7 @@ Run it with no arguments in a terminal for the wizard, or try it safely first:
 		c.GroupID = "steps"
 		root.AddCommand(c)
 	}
-	for _, c := range []*cobra.Command{newHistoryCmd(o), newPolicyCmd(o), newInfoCmd(o), newVersionCmd(o)} {
+	for _, c := range []*cobra.Command{newHistoryCmd(o), newPolicyCmd(o), newInfoCmd(o), newVersionCmd(o), newManCmd(o)} {
 		c.GroupID = "other"
 		root.AddCommand(c)
 	}
