@@ -201,6 +201,11 @@ func (s *Step) Undo(ctx context.Context, env *steps.Env, entries []steps.Entry, 
 	if err != nil {
 		return out, err
 	}
+	release, err := c.Lock(ctx)
+	if err != nil {
+		return out, err
+	}
+	defer release()
 	var did []string
 	for _, e := range entries {
 		var d undoData

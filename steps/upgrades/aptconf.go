@@ -152,7 +152,13 @@ func (l *lexer) run() error {
 		case c == '#' && !l.magicAt(l.pos):
 			l.pos, l.glued = l.lineEnd(l.pos), false
 		case c == '{' || c == '}' || c == ';':
-			kind := map[byte]tokenKind{'{': tokOpen, '}': tokClose, ';': tokSemi}[c]
+			kind := tokSemi
+			switch c {
+			case '{':
+				kind = tokOpen
+			case '}':
+				kind = tokClose
+			}
 			l.toks = append(l.toks, token{kind: kind, start: l.pos, end: l.pos + 1})
 			l.pos++
 			l.glued = false
@@ -258,7 +264,7 @@ func isHex(c byte) bool {
 
 // ParseConfig reads src. It never changes a byte: Bytes returns src as given.
 func ParseConfig(src []byte) (*Config, error) {
-	l := &lexer{src: src}
+	l := &lexer{src: src, toks: make([]token, 0, len(src)/16)}
 	if err := l.run(); err != nil {
 		return nil, err
 	}
@@ -376,6 +382,9 @@ func (c *Config) noteIndent(l *lexer, stack []frame, at int) {
 func (c *Config) findCommented(l *lexer) error {
 	for _, cm := range l.comments {
 		inner := strings.TrimLeft(string(l.src[cm[0]+2:cm[1]]), " \t")
+		if !strings.Contains(inner, ";") { // most comments are prose; only a statement ends in ;
+			continue
+		}
 		sub, err := ParseConfig([]byte(inner))
 		if err != nil || len(sub.stmts) != 1 || len(sub.scopes) != 0 || sub.stmts[0].directive != "" {
 			continue

@@ -104,6 +104,11 @@ func (s *Step) Check(ctx context.Context, env *steps.Env) (steps.State, error) {
 	if err != nil {
 		return steps.State{}, fmt.Errorf("read the host's apt configuration: %w", err)
 	}
+	return stateFrom(hf), nil
+}
+
+// stateFrom is Check's reading of the gathered host facts.
+func stateFrom(hf *ssh.Facts) steps.State {
 	f := facts{
 		OS: osInfo{ID: hf.OS["ID"], VersionID: hf.OS["VERSION_ID"], Codename: hf.OS["VERSION_CODENAME"],
 			Pretty: hf.OS["PRETTY_NAME"]},
@@ -123,10 +128,10 @@ func (s *Step) Check(ctx context.Context, env *steps.Env) (steps.State, error) {
 	st := steps.State{Step: ID, Facts: f}
 	if why := unsupported(f.OS); why != "" {
 		st.Skip = why
-		return st, nil
+		return st
 	}
 	st.Findings = findings(f)
-	return st, nil
+	return st
 }
 
 // unsupported says why the step does not apply to this OS, or "" when it does.
@@ -362,6 +367,12 @@ func (s *Step) Apply(ctx context.Context, env *steps.Env, plan steps.Plan, j *st
 	if err != nil {
 		return out, err
 	}
+	// Another hardsail run on this host must not interleave its edits with ours.
+	release, err := c.Lock(ctx)
+	if err != nil {
+		return out, err
+	}
+	defer release()
 	var did []string
 	installed := false
 	for _, ch := range plan.Changes {

@@ -1,0 +1,165 @@
+package upgrades_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/hardsail/hardsail/internal/world"
+	"github.com/hardsail/hardsail/steps"
+	"github.com/hardsail/hardsail/steps/steptest"
+	"github.com/hardsail/hardsail/steps/upgrades"
+)
+
+func hostWorld(t *testing.T, set steps.Settings) *world.World {
+	return world.New(t, world.Options{Host: true, Settings: set, Watch: []string{"/etc/apt/apt.conf.d"}})
+}
+
+// touch50 changes the live 50unattended-upgrades, so a plan made before is stale.
+func touch50(w *world.World) func(t *testing.T) {
+	return func(t *testing.T) {
+		w.Run(t, "echo '// edited by hand' >> "+upgrades.UnattendedPath)
+	}
+}
+
+func TestConformance(t *testing.T) {
+	w := hostWorld(t, steps.Settings{})
+	steptest.Conformance(t, steptest.Case{Step: upgrades.New(), World: w, Perturb: touch50(w)})
+}
+
+// TestConformanceWithMail needs mailutils from the Debian mirror: the test host shares this
+// machine's network, and the package installs from it; undo purges it again.
+func TestConformanceWithMail(t *testing.T) {
+	w := hostWorld(t, steps.Settings{Mail: "admin@example.com"})
+	if got := w.Run(t, "command -v mailx || true"); got != "" {
+		t.Fatalf("the test host already has mailx at %s; this test needs it missing", got)
+	}
+	steptest.Conformance(t, steptest.Case{Step: upgrades.New(), World: w, Perturb: touch50(w)})
+	if got := w.Run(t, "dpkg-query -W -f='${db:Status-Abbrev}' mailutils 2>/dev/null || true"); strings.HasPrefix(got, "ii") {
+		t.Errorf("mailutils is still installed after undo (%q)", got)
+	}
+}
+
+// apply runs verify + apply through the engine, as `hardsail apply auto-upgrades` does.
+func apply(t *testing.T, w *world.World, events *[]steps.Event) []steps.Outcome {
+	t.Helper()
+	env := w.Env(t)
+	var mu sync.Mutex
+	env.Observer = steps.ObserverFunc(func(e steps.Event) {
+		mu.Lock()
+		defer mu.Unlock()
+		if events != nil {
+			*events = append(*events, e)
+		}
+	})
+	j, err := steps.OpenJournal(steps.PathsFor(t.TempDir(), steps.Key{Account: "123456789012", Region: "us-east-1", Instance: "t"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { j.Close() })
+	eng := &steps.Engine{Steps: []steps.Step{upgrades.New()}, Env: env, Journal: j}
+	return eng.Apply(t.Context(), eng.Verify(t.Context()))
+}
+
+func TestHardenedHostPassesDryRun(t *testing.T) {
+	w := hostWorld(t, steps.Settings{RebootTime: "03:15"})
+	outs := apply(t, w, nil)
+	if len(outs) != 1 || outs[0].Status != steps.StatusChanged {
+		t.Fatalf("apply: %+v", outs)
+	}
+	w.Run(t, "unattended-upgrades --dry-run --debug")
+	dump := w.Run(t, "apt-config dump")
+	for _, want := range []string{
+		`Unattended-Upgrade::Origins-Pattern:: "origin=Debian,codename=${distro_codename}-updates";`,
+		`Unattended-Upgrade::Remove-Unused-Kernel-Packages "true";`,
+		`Unattended-Upgrade::Remove-New-Unused-Dependencies "true";`,
+		`Unattended-Upgrade::Automatic-Reboot "true";`,
+		`Unattended-Upgrade::Automatic-Reboot-Time "03:15";`,
+		`APT::Periodic::Update-Package-Lists "1";`,
+		`APT::Periodic::Unattended-Upgrade "1";`,
+		`APT::Periodic::Download-Upgradeable-Packages "1";`,
+		`APT::Periodic::AutocleanInterval "7";`,
+	} {
+		if !strings.Contains(dump, want+"\n") {
+			t.Errorf("apt-config dump lacks %s", want)
+		}
+	}
+}
+
+func readHost(t *testing.T, w *world.World, p string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(w.Host.Root, p))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// TestValidationRollback makes apt refuse the new files and checks that the previous ones are back,
+// byte for byte, and the step failed with apt's own words.
+func TestValidationRollback(t *testing.T) {
+	tests := []struct {
+		name   string
+		break_ string
+		want   string // in the outcome
+	}{
+		{
+			name:   "another apt.conf.d file is broken",
+			break_: `printf 'Broken::Setting "x"\n' > /etc/apt/apt.conf.d/99broken`,
+			want:   "apt-config dump refused the new configuration: E: Syntax error /etc/apt/apt.conf.d/99broken",
+		},
+		{
+			name: "the dry run fails",
+			break_: `printf '#!/bin/sh\necho "E: simulated dry-run failure" >&2\nexit 1\n' > /usr/local/sbin/unattended-upgrades
+chmod 755 /usr/local/sbin/unattended-upgrades`,
+			want: "unattended-upgrades --dry-run refused the new configuration: E: simulated dry-run failure",
+		},
+		{
+			name:   "a later file overrides a setting",
+			break_: `printf 'Unattended-Upgrade::Automatic-Reboot "false";\n' > /etc/apt/apt.conf.d/99override`,
+			want:   `apt reads Unattended-Upgrade::Automatic-Reboot as "false", not "true"`,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := hostWorld(t, steps.Settings{})
+			w.Run(t, tt.break_)
+			before50, before20 := readHost(t, w, upgrades.UnattendedPath), readHost(t, w, upgrades.PeriodicPath)
+			outs := apply(t, w, nil)
+			if len(outs) != 1 || outs[0].Status != steps.StatusFailed {
+				t.Fatalf("apply gave %+v, want failed", outs)
+			}
+			if !strings.Contains(outs[0].Detail, tt.want) || !strings.Contains(outs[0].Detail, "the previous files were put back") {
+				t.Errorf("outcome %q, want it to hold %q and say the files were put back", outs[0].Detail, tt.want)
+			}
+			if got := readHost(t, w, upgrades.UnattendedPath); got != before50 {
+				t.Errorf("50unattended-upgrades is not back byte for byte")
+			}
+			if got := readHost(t, w, upgrades.PeriodicPath); got != before20 {
+				t.Errorf("20auto-upgrades is not back byte for byte")
+			}
+		})
+	}
+}
+
+func TestDriftNamesTheValue(t *testing.T) {
+	w := hostWorld(t, steps.Settings{})
+	w.Run(t, `sed -i 's|^//Unattended-Upgrade::Automatic-Reboot-Time "02:00";|Unattended-Upgrade::Automatic-Reboot-Time "04:00";|' `+upgrades.UnattendedPath)
+	env := w.Env(t)
+	eng := &steps.Engine{Steps: []steps.Step{upgrades.New()}, Env: env}
+	rs := eng.Verify(t.Context())
+	if rs[0].Status != steps.StatusDrift {
+		t.Fatalf("verify: %s %s", rs[0].Status, rs[0].Detail)
+	}
+	for _, c := range rs[0].Plan.Changes {
+		if c.Address == "host:"+upgrades.UnattendedPath {
+			if !strings.Contains(c.Why, "Automatic-Reboot-Time is 04:00, want 02:00") || !c.File {
+				t.Errorf("change %q (file %v), want its Why to name the reboot time drift", c.Why, c.File)
+			}
+			return
+		}
+	}
+	t.Fatalf("no change to %s in %+v", upgrades.UnattendedPath, rs[0].Plan.Changes)
+}
