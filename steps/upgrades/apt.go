@@ -40,9 +40,13 @@ func aptGet(ctx context.Context, c *ssh.Client, timeout int, args string) (ssh.R
 func aptOutput(res ssh.Result, err error) string {
 	var lines []string
 	for _, l := range strings.Split(string(res.Stderr)+"\n"+string(res.Stdout), "\n") {
-		if l = strings.TrimSpace(l); strings.HasPrefix(l, "E:") || strings.HasPrefix(l, "Err:") {
+		if l = strings.TrimSpace(l); strings.HasPrefix(l, "E:") {
 			lines = append(lines, l)
 		}
+	}
+	// A failed download repeats one cause per package: the first and the conclusion say it.
+	if n := len(lines); n > 3 {
+		lines = append(lines[:1:1], fmt.Sprintf("(%d more like it)", n-2), lines[n-1])
 	}
 	if len(lines) > 0 {
 		return strings.Join(lines, "; ")

@@ -163,3 +163,110 @@ func TestDriftNamesTheValue(t *testing.T) {
 	}
 	t.Fatalf("no change to %s in %+v", upgrades.UnattendedPath, rs[0].Plan.Changes)
 }
+
+// TestInstall covers the package install's two troubles: the dpkg lock held by someone else (an
+// apt-get shim answers the no-wait try as apt does when unattended-upgrades holds the lock), and a
+// host that cannot download (apt pointed at a closed port) — a clear failure in apt's own words.
+func TestInstall(t *testing.T) {
+	tests := []struct {
+		name    string
+		setup   string
+		status  steps.Status
+		detail  string // in the outcome
+		waiting bool   // the busy event was shown
+	}{
+		{
+			name: "apt busy, then free",
+			setup: `cat > /usr/local/sbin/apt-get <<'SH'
+#!/bin/sh
+echo "$*" >> /tmp/apt-get.log
+case "$*" in
+*Lock::Timeout=0*) echo "E: Could not get lock /var/lib/dpkg/lock-frontend. It is held by process 4242 (unattended-upgr)" >&2; exit 100;;
+esac
+printf '#!/bin/sh\n' > /usr/local/bin/mailx; chmod 755 /usr/local/bin/mailx
+SH
+chmod 755 /usr/local/sbin/apt-get`,
+			status: steps.StatusChanged, waiting: true,
+		},
+		{
+			name:   "no way to download",
+			setup:  `printf 'Acquire::http::Proxy "http://127.0.0.1:9";\n' > /etc/apt/apt.conf.d/99offline`,
+			status: steps.StatusFailed, detail: "install mailutils: E: Failed to fetch",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := hostWorld(t, steps.Settings{Mail: "admin@example.com"})
+			w.Run(t, tt.setup)
+			before := readHost(t, w, upgrades.UnattendedPath)
+			var events []steps.Event
+			outs := apply(t, w, &events)
+			if len(outs) != 1 || outs[0].Status != tt.status || !strings.Contains(outs[0].Detail, tt.detail) {
+				t.Fatalf("apply gave %+v, want %s with %q", outs, tt.status, tt.detail)
+			}
+			t.Logf("outcome: %s: %s", outs[0].Status, outs[0].Detail)
+			waited := false
+			for _, e := range events {
+				waited = waited || (e.Kind == steps.EventWait && e.Message == upgrades.BusyMessage)
+			}
+			if waited != tt.waiting {
+				t.Errorf("busy event shown %v, want %v", waited, tt.waiting)
+			}
+			if tt.waiting {
+				log := w.Run(t, "cat /tmp/apt-get.log")
+				if !strings.Contains(log, "Lock::Timeout=0 install") || !strings.Contains(log, "Lock::Timeout=300 install") {
+					t.Errorf("apt-get calls:\n%s\nwant a no-wait try, then one waiting 300 s", log)
+				}
+			}
+			if tt.status == steps.StatusFailed && readHost(t, w, upgrades.UnattendedPath) != before {
+				t.Errorf("a failed install still changed 50unattended-upgrades")
+			}
+		})
+	}
+}
+
+// TestUndoRefusesHandEdits: a file edited after hardsail wrote it is left alone, with the three
+// versions shown, unless --force.
+func TestUndoRefusesHandEdits(t *testing.T) {
+	w := hostWorld(t, steps.Settings{})
+	stock := readHost(t, w, upgrades.UnattendedPath)
+	env := w.Env(t)
+	j, err := steps.OpenJournal(steps.PathsFor(t.TempDir(), steps.Key{Account: "123456789012", Region: "us-east-1", Instance: "t"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { j.Close() })
+	eng := &steps.Engine{Steps: []steps.Step{upgrades.New()}, Env: env, Journal: j}
+	if outs := eng.Apply(t.Context(), eng.Verify(t.Context())); outs[0].Status != steps.StatusChanged {
+		t.Fatalf("apply: %+v", outs)
+	}
+	w.Run(t, `sed -i 's/Automatic-Reboot-Time "02:00"/Automatic-Reboot-Time "05:00"/' `+upgrades.UnattendedPath)
+	edited := readHost(t, w, upgrades.UnattendedPath)
+
+	undo, err := eng.UndoPlan()
+	if err != nil {
+		t.Fatal(err)
+	}
+	outs := eng.Undo(t.Context(), undo)
+	if outs[0].Status != steps.StatusFailed {
+		t.Fatalf("undo over a hand edit: %+v, want failed", outs)
+	}
+	for _, want := range []string{"50unattended-upgrades changed since hardsail wrote it", `-Unattended-Upgrade::Automatic-Reboot-Time "02:00";`,
+		`+Unattended-Upgrade::Automatic-Reboot-Time "05:00";`, `+//Unattended-Upgrade::Automatic-Reboot-Time "02:00";`} {
+		if !strings.Contains(outs[0].Detail, want) {
+			t.Errorf("refusal does not show %q:\n%s", want, outs[0].Detail)
+		}
+	}
+	if readHost(t, w, upgrades.UnattendedPath) != edited {
+		t.Fatalf("refused undo still changed the file")
+	}
+
+	env.Force = true
+	undo, _ = eng.UndoPlan()
+	if outs := eng.Undo(t.Context(), undo); outs[0].Status != steps.StatusChanged {
+		t.Fatalf("forced undo: %+v", outs)
+	}
+	if readHost(t, w, upgrades.UnattendedPath) != stock {
+		t.Errorf("forced undo did not put back the stock file byte for byte")
+	}
+}
