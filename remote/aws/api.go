@@ -9,7 +9,8 @@ import (
 )
 
 // The narrow interfaces steps use: only the operations hardsail calls, each of which appears in
-// assets/iam-policy.json (a test checks both ways). *lightsail.Client and friends satisfy them.
+// assets/iam-policy.json except sts:GetCallerIdentity, which needs no permission
+// (steps/registry/policy_test.go checks both ways). *lightsail.Client and friends satisfy them.
 
 // LightsailAPI is the Lightsail operations hardsail calls (regional, and us-east-1 for domains).
 type LightsailAPI interface {
@@ -26,7 +27,6 @@ type LightsailAPI interface {
 	DetachInstancesFromLoadBalancer(ctx context.Context, in *lightsail.DetachInstancesFromLoadBalancerInput, opts ...func(*lightsail.Options)) (*lightsail.DetachInstancesFromLoadBalancerOutput, error)
 	DisableAddOn(ctx context.Context, in *lightsail.DisableAddOnInput, opts ...func(*lightsail.Options)) (*lightsail.DisableAddOnOutput, error)
 	EnableAddOn(ctx context.Context, in *lightsail.EnableAddOnInput, opts ...func(*lightsail.Options)) (*lightsail.EnableAddOnOutput, error)
-	GetDomain(ctx context.Context, in *lightsail.GetDomainInput, opts ...func(*lightsail.Options)) (*lightsail.GetDomainOutput, error)
 	GetDomains(ctx context.Context, in *lightsail.GetDomainsInput, opts ...func(*lightsail.Options)) (*lightsail.GetDomainsOutput, error)
 	GetInstance(ctx context.Context, in *lightsail.GetInstanceInput, opts ...func(*lightsail.Options)) (*lightsail.GetInstanceOutput, error)
 	GetInstanceAccessDetails(ctx context.Context, in *lightsail.GetInstanceAccessDetailsInput, opts ...func(*lightsail.Options)) (*lightsail.GetInstanceAccessDetailsOutput, error)
@@ -39,8 +39,6 @@ type LightsailAPI interface {
 	GetLoadBalancerTlsPolicies(ctx context.Context, in *lightsail.GetLoadBalancerTlsPoliciesInput, opts ...func(*lightsail.Options)) (*lightsail.GetLoadBalancerTlsPoliciesOutput, error)
 	GetLoadBalancers(ctx context.Context, in *lightsail.GetLoadBalancersInput, opts ...func(*lightsail.Options)) (*lightsail.GetLoadBalancersOutput, error)
 	GetOperation(ctx context.Context, in *lightsail.GetOperationInput, opts ...func(*lightsail.Options)) (*lightsail.GetOperationOutput, error)
-	GetOperations(ctx context.Context, in *lightsail.GetOperationsInput, opts ...func(*lightsail.Options)) (*lightsail.GetOperationsOutput, error)
-	GetRegions(ctx context.Context, in *lightsail.GetRegionsInput, opts ...func(*lightsail.Options)) (*lightsail.GetRegionsOutput, error)
 	GetSetupHistory(ctx context.Context, in *lightsail.GetSetupHistoryInput, opts ...func(*lightsail.Options)) (*lightsail.GetSetupHistoryOutput, error)
 	PutInstancePublicPorts(ctx context.Context, in *lightsail.PutInstancePublicPortsInput, opts ...func(*lightsail.Options)) (*lightsail.PutInstancePublicPortsOutput, error)
 	SetupInstanceHttps(ctx context.Context, in *lightsail.SetupInstanceHttpsInput, opts ...func(*lightsail.Options)) (*lightsail.SetupInstanceHttpsOutput, error)
