@@ -2,10 +2,13 @@ package main
 
 import (
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
+	"github.com/hardsail/hardsail/internal/demohost"
 	"github.com/hardsail/hardsail/internal/emulator"
 )
 
@@ -17,10 +20,28 @@ func startDemo(o *options) (stop func(), err error) {
 		return nil, err
 	}
 	if _, err := em.Listen("127.0.0.1:0"); err != nil {
+		em.Close()
 		return nil, err
+	}
+	// The instance's host steps talk to an in-process Debian 12 stand-in behind the emulator's firewall.
+	host, err := demohost.Start(em.CAPublicKey())
+	if err != nil {
+		em.Close()
+		return nil, err
+	}
+	if err := em.BindSSH("WordPress-1", host.Addr()); err != nil {
+		host.Close()
+		em.Close()
+		return nil, err
+	}
+	// Not root, the firewall proxy cannot take port 22 of its own address: dial where it listens.
+	if h, port, err := net.SplitHostPort(em.InstanceAddr("WordPress-1")); err == nil && port != "22" {
+		o.sshHost = h
+		o.sshPort, _ = strconv.Atoi(port)
 	}
 	dir, err := os.MkdirTemp("", "hardsail-demo-")
 	if err != nil {
+		host.Close()
 		em.Close()
 		return nil, err
 	}
@@ -39,6 +60,7 @@ func startDemo(o *options) (stop func(), err error) {
 	fmt.Fprintln(o.io.ErrOut, o.io.Theme().Banner.Render("DEMO — nothing real is changed")+" an emulated AWS account and instance; state in "+dir)
 	return func() {
 		em.Close()
+		host.Close()
 		os.RemoveAll(dir)
 	}, nil
 }

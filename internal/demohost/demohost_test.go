@@ -1,0 +1,247 @@
+package demohost_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"log/slog"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hardsail/hardsail/internal/demohost"
+	"github.com/hardsail/hardsail/internal/emulator"
+	"github.com/hardsail/hardsail/internal/testhost"
+	remoteaws "github.com/hardsail/hardsail/remote/aws"
+	"github.com/hardsail/hardsail/remote/ssh"
+	"github.com/hardsail/hardsail/steps"
+	"github.com/hardsail/hardsail/steps/firewall"
+	"github.com/hardsail/hardsail/steps/https"
+	"github.com/hardsail/hardsail/steps/logcleanup"
+	"github.com/hardsail/hardsail/steps/upgrades"
+)
+
+const instance = "WordPress-1"
+
+// demo is the emulator with the demo host bound to its instance, as `hardsail --demo` starts them.
+type demo struct {
+	em      *emulator.Emulator
+	host    *demohost.Host
+	clients *remoteaws.Clients
+}
+
+func start(t *testing.T) *demo {
+	t.Helper()
+	em := emulator.Start(t, emulator.Options{Scenario: "wordpress-fresh", OperationDelay: 20 * time.Millisecond})
+	h, err := demohost.Start(em.CAPublicKey())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { h.Close() })
+	if err := em.BindSSH(instance, h.Addr()); err != nil {
+		t.Fatal(err)
+	}
+	clients := remoteaws.New(em.AWSConfig())
+	clients.Poll = remoteaws.Backoff{Initial: 20 * time.Millisecond, Max: 200 * time.Millisecond}
+	return &demo{em: em, host: h, clients: clients}
+}
+
+// dial logs in keyless through the emulator's firewall proxy, wherever it listens (not root: not on :22).
+func (d *demo) dial(t *testing.T) *ssh.Client {
+	t.Helper()
+	ctx := context.Background()
+	a, err := d.clients.SSHAccess(ctx, instance)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := ssh.KeylessConfig(d.em.InstanceAddr(instance), a.User, a.PrivateKey, a.CertKey, a.HostKeys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Timeout = 10 * time.Second
+	c, err := ssh.Dial(ctx, cfg)
+	if err != nil {
+		t.Fatalf("dial the demo host: %v", err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// env is a steps.Env over the demo with one SSH connection, dialled on first use.
+func (d *demo) env(t *testing.T, set steps.Settings) *steps.Env {
+	env := &steps.Env{Instance: instance, Region: d.clients.Config.Region, Account: emulator.AccountID,
+		Settings: steps.Effective(steps.Settings{}, set), Log: slog.New(slog.DiscardHandler), Now: time.Now,
+		AWS: d.clients, AcceptCost: true}
+	var mu sync.Mutex
+	var conn *ssh.Client
+	env.SSH = func(ctx context.Context) (*ssh.Client, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if conn == nil {
+			conn = d.dial(t)
+		}
+		return conn, nil
+	}
+	return env
+}
+
+// TestWizardOnTheDemoHost runs the host steps the wizard runs, through the real SSH client, from a
+// fresh instance to applied and back: verify finds work, apply does it, verify is clean, undo restores.
+func TestWizardOnTheDemoHost(t *testing.T) {
+	d := start(t)
+	before := d.host.Files()
+	paths := steps.PathsFor(t.TempDir(), steps.Key{Account: emulator.AccountID, Region: d.clients.Config.Region, Instance: instance})
+	j, err := steps.OpenJournal(paths)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { j.Close() })
+	eng := &steps.Engine{Steps: []steps.Step{firewall.New(), https.New(), upgrades.New(), logcleanup.New()},
+		Env: d.env(t, steps.Settings{Domain: "example.com"}), Journal: j, SettingsPath: paths.Settings}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+
+	first := eng.Verify(ctx)
+	for _, r := range first {
+		if r.Err != nil || r.Plan.Empty() {
+			t.Fatalf("fresh instance: %s is %s with no work (err %v)", r.Step, r.Status, r.Err)
+		}
+	}
+	for _, o := range eng.Apply(ctx, first) {
+		if o.Status != steps.StatusChanged && o.Status != steps.StatusPending {
+			t.Fatalf("apply %s: %s: %s (fix: %s)", o.Step, o.Status, o.Detail, o.Fix)
+		}
+	}
+	for _, r := range eng.Verify(ctx) {
+		want := steps.StatusOK
+		if r.Step == https.ID && r.Status == steps.StatusPending {
+			want = steps.StatusPending // the certificate waits for DNS validation
+		}
+		if r.Status != want || r.Err != nil {
+			t.Errorf("after apply %s is %s, want %s (err %v, plan %v)", r.Step, r.Status, want, r.Err, r.Plan.Changes)
+		}
+	}
+	if !d.host.Installed("unattended-upgrades") {
+		t.Error("unattended-upgrades is no longer installed after apply")
+	}
+	applied := d.host.Files()
+	for _, p := range []string{logcleanup.ScriptPath, logcleanup.CronPath} {
+		if _, ok := applied[p]; !ok {
+			t.Errorf("apply did not write %s", p)
+		}
+	}
+	if bytes.Equal(applied[upgrades.UnattendedPath].Body, before[upgrades.UnattendedPath].Body) {
+		t.Errorf("apply left %s as Debian ships it", upgrades.UnattendedPath)
+	}
+	if !bytes.Contains(applied[https.WPConfigPath].Body, []byte("example.com")) {
+		t.Errorf("apply did not put the domain in %s", https.WPConfigPath)
+	}
+
+	entries, err := eng.UndoPlan()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range eng.Undo(ctx, entries) {
+		if o.Status.Bad() {
+			t.Errorf("undo %s: %s: %s", o.Step, o.Status, o.Detail)
+		}
+	}
+	after := d.host.Files()
+	delete(after, ssh.LockPath)
+	for p, f := range before {
+		g, ok := after[p]
+		if !ok || !bytes.Equal(g.Body, f.Body) || g.Size != f.Size || g.Mode != f.Mode || g.Owner != f.Owner || g.Group != f.Group {
+			t.Errorf("after undo %s is %+v, want it as before (%s %s:%s %o)", p, g, f.Owner, f.Owner, f.Group, f.Mode)
+		}
+	}
+	for p := range after {
+		if _, ok := before[p]; !ok {
+			t.Errorf("after undo %s is left behind", p)
+		}
+	}
+}
+
+// TestCommands checks what the host answers to single commands over the real client.
+func TestCommands(t *testing.T) {
+	d := start(t)
+	c := d.dial(t)
+	ctx := context.Background()
+	tests := []struct {
+		name       string
+		run        func() (ssh.Result, error)
+		exit       int
+		out, erred string
+	}{
+		{name: "unknown command is refused, not faked", run: func() (ssh.Result, error) { return c.Run(ctx, "uname -a") },
+			exit: 127, erred: "demo host: command not emulated: uname -a"},
+		{name: "unknown sudo script is refused", run: func() (ssh.Result, error) { return c.Sudo(ctx, "systemctl restart apache", nil) },
+			exit: 127, erred: "demo host: command not emulated: sudo -n sh -c 'systemctl restart apache'"},
+		{name: "probe", run: func() (ssh.Result, error) { return c.Run(ctx, "true") }},
+		{name: "apt-config dump reads apt.conf.d", run: func() (ssh.Result, error) { return c.Run(ctx, "apt-config dump") },
+			out: `APT::Periodic::Unattended-Upgrade "1";`},
+		{name: "a package apt does not know", run: func() (ssh.Result, error) {
+			return c.Sudo(ctx, "DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=0 install -y --no-install-recommends nosuchpkg", nil)
+		}, exit: 100, erred: "E: Unable to locate package nosuchpkg"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res, err := tt.run()
+			var ee *ssh.ExitError
+			if err != nil && !errors.As(err, &ee) {
+				t.Fatalf("not an exit: %v", err)
+			}
+			if res.Exit != tt.exit {
+				t.Errorf("exit %d, want %d (stderr %q)", res.Exit, tt.exit, res.Stderr)
+			}
+			if !strings.Contains(string(res.Stdout), tt.out) || !strings.Contains(string(res.Stderr), tt.erred) {
+				t.Errorf("stdout %q stderr %q, want them to hold %q and %q", res.Stdout, res.Stderr, tt.out, tt.erred)
+			}
+		})
+	}
+}
+
+// TestGatherSeesTheFreshInstance checks the facts a fresh demo instance gives the steps.
+func TestGatherSeesTheFreshInstance(t *testing.T) {
+	d := start(t)
+	c := d.dial(t)
+	f, err := c.Gather(context.Background(), ssh.Query{
+		Files: []string{https.WPConfigPath, "/etc/nothing"}, Packages: []string{"unattended-upgrades", "mailutils"},
+		AptConfig: []string{"Unattended-Upgrade::Origins-Pattern"}, Dirs: logcleanup.LogDirs(), Commands: []string{"mailx"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.OS["ID"] != "debian" || f.OS["VERSION_ID"] != "12" {
+		t.Errorf("os-release %v, want Debian 12", f.OS)
+	}
+	if w := f.Files[https.WPConfigPath]; int64(len(w.Body)) != testhost.WPConfig.Size || w.Mode != testhost.WPConfig.Mode || w.Owner != "bitnami" || w.Group != "daemon" {
+		t.Errorf("wp-config.php: %d bytes %o %s:%s, want the testhost manifest's", len(w.Body), w.Mode, w.Owner, w.Group)
+	}
+	if f.Files["/etc/nothing"].Exists {
+		t.Error("a missing file exists")
+	}
+	if !f.Packages["unattended-upgrades"].Installed || f.Packages["mailutils"].Installed || f.Commands["mailx"] != "" {
+		t.Errorf("packages %v, mailx %q: want unattended-upgrades only", f.Packages, f.Commands["mailx"])
+	}
+	if items := slices.DeleteFunc(f.AptConfig, func(a ssh.AptValue) bool { return !strings.HasSuffix(a.Key, "::") }); len(items) != 3 {
+		t.Errorf("Origins-Pattern items %v, want Debian 12's three", f.AptConfig)
+	}
+	want := map[string]testhost.LogFile{}
+	for _, l := range testhost.Logs {
+		want[l.Path] = l
+	}
+	for _, e := range f.Listing {
+		l, ok := want[e.Path]
+		if !ok || e.Size != l.Size || !e.ModTime.Equal(l.ModTime) {
+			t.Errorf("listing %+v, want the manifest's %+v", e, l)
+		}
+		delete(want, e.Path)
+	}
+	if len(want) > 0 {
+		t.Errorf("listing misses %d logs", len(want))
+	}
+	if f.SSHClient != "127.0.0.1" {
+		t.Errorf("SSH_CLIENT %q, want the proxy's source 127.0.0.1", f.SSHClient)
+	}
+}

@@ -1,0 +1,235 @@
+// Package demohost is the emulated instance behind `hardsail --demo`: an in-process SSH server that
+// answers exactly the commands remote/ssh and the steps send, over an in-memory Debian 12 Bitnami
+// WordPress filesystem seeded from internal/testhost's manifest. It needs no root, no network and no
+// Debian: internal/testhost is the real host for tests, this is the stand-in for a demo.
+//
+// Commands are recognised structurally (the gather script is rebuilt with remote/ssh's own builder
+// and compared byte for byte); anything else exits 127 with "demo host: command not emulated".
+package demohost
+
+import (
+	"bytes"
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"sync"
+	"time"
+
+	gossh "golang.org/x/crypto/ssh"
+
+	"github.com/hardsail/hardsail/internal/testhost"
+)
+
+// User is the only login the host accepts, as on a Bitnami Lightsail instance.
+const User = "bitnami"
+
+// Host is a running emulated instance.
+type Host struct {
+	ln      net.Listener
+	cfg     *gossh.ServerConfig
+	started time.Time
+
+	mu    sync.Mutex
+	files map[string]*File
+	dirs  map[string]bool
+	pkgs  map[string]string // installed package → version
+
+	lock chan struct{} // one slot: the flock on /run/lock/hardsail.lock
+
+	wg      sync.WaitGroup
+	connsMu sync.Mutex
+	conns   map[net.Conn]struct{}
+	closed  bool
+}
+
+// Start listens on a free loopback port. Only certificates signed by ca for user bitnami log in;
+// the host key is a fresh ed25519 key.
+func Start(ca gossh.PublicKey) (*Host, error) {
+	_, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		return nil, fmt.Errorf("demo host: generate host key: %w", err)
+	}
+	signer, err := gossh.NewSignerFromKey(priv)
+	if err != nil {
+		return nil, fmt.Errorf("demo host: host key: %w", err)
+	}
+	checker := &gossh.CertChecker{
+		IsUserAuthority: func(auth gossh.PublicKey) bool { return bytes.Equal(auth.Marshal(), ca.Marshal()) },
+	}
+	cfg := &gossh.ServerConfig{
+		PublicKeyCallback: func(c gossh.ConnMetadata, key gossh.PublicKey) (*gossh.Permissions, error) {
+			if c.User() != User {
+				return nil, fmt.Errorf("demo host: user %q may not log in", c.User())
+			}
+			if _, ok := key.(*gossh.Certificate); !ok {
+				return nil, errors.New("demo host: only certificates signed by the instance's CA are accepted")
+			}
+			return checker.Authenticate(c, key)
+		},
+	}
+	cfg.AddHostKey(signer)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("demo host: listen: %w", err)
+	}
+	h := &Host{ln: ln, cfg: cfg, started: time.Now(), lock: make(chan struct{}, 1), conns: map[net.Conn]struct{}{}}
+	h.files, h.dirs, h.pkgs = newFS()
+	h.wg.Add(1)
+	go h.serve()
+	return h, nil
+}
+
+// Addr is host:port of the SSH server.
+func (h *Host) Addr() string { return h.ln.Addr().String() }
+
+// Now is the host's clock: testhost.Now (when the Bitnami logs were "taken") plus the time since Start.
+func (h *Host) Now() time.Time { return testhost.Now.Add(time.Since(h.started)) }
+
+// Files is a copy of every regular file, by path (for tests).
+func (h *Host) Files() map[string]File {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	out := make(map[string]File, len(h.files))
+	for p, f := range h.files {
+		c := *f
+		c.Body = bytes.Clone(f.Body)
+		out[p] = c
+	}
+	return out
+}
+
+// Installed reports whether dpkg has pkg installed (for tests).
+func (h *Host) Installed(pkg string) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	_, ok := h.pkgs[pkg]
+	return ok
+}
+
+// Close stops listening and drops every connection.
+func (h *Host) Close() error {
+	err := h.ln.Close()
+	h.connsMu.Lock()
+	h.closed = true
+	for c := range h.conns {
+		_ = c.Close()
+	}
+	h.connsMu.Unlock()
+	h.wg.Wait()
+	return err
+}
+
+func (h *Host) serve() {
+	defer h.wg.Done()
+	for {
+		c, err := h.ln.Accept()
+		if err != nil {
+			return
+		}
+		h.connsMu.Lock()
+		if h.closed {
+			h.connsMu.Unlock()
+			_ = c.Close()
+			return
+		}
+		h.conns[c] = struct{}{}
+		h.wg.Add(1)
+		h.connsMu.Unlock()
+		go func() {
+			defer h.wg.Done()
+			h.handleConn(c)
+			h.connsMu.Lock()
+			delete(h.conns, c)
+			h.connsMu.Unlock()
+		}()
+	}
+}
+
+func (h *Host) handleConn(c net.Conn) {
+	defer c.Close()
+	// A client that never finishes the handshake (the emulator's host-key probe aborts) is dropped.
+	_ = c.SetDeadline(time.Now().Add(30 * time.Second))
+	sc, chans, reqs, err := gossh.NewServerConn(c, h.cfg)
+	if err != nil {
+		return
+	}
+	_ = c.SetDeadline(time.Time{})
+	defer sc.Close()
+	go gossh.DiscardRequests(reqs)
+	// SSH_CLIENT's first field: the address this connection comes from (through the firewall proxy, its source).
+	client, _, _ := net.SplitHostPort(sc.RemoteAddr().String())
+	var wg sync.WaitGroup
+	for nc := range chans {
+		if nc.ChannelType() != "session" {
+			_ = nc.Reject(gossh.UnknownChannelType, "only session channels")
+			continue
+		}
+		ch, creqs, err := nc.Accept()
+		if err != nil {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			h.session(ch, creqs, client)
+		}()
+	}
+	wg.Wait()
+}
+
+// session serves one channel: env requests are ignored, one exec runs, a signal or the channel
+// closing cancels a command that waits (the lock).
+func (h *Host) session(ch gossh.Channel, reqs <-chan *gossh.Request, client string) {
+	defer ch.Close()
+	gone := make(chan struct{})
+	var goneOnce sync.Once
+	stop := func() { goneOnce.Do(func() { close(gone) }) }
+	started := false
+	done := make(chan struct{})
+	for req := range reqs {
+		switch req.Type {
+		case "exec":
+			if started {
+				_ = req.Reply(false, nil)
+				continue
+			}
+			var p struct{ Cmd string }
+			if err := gossh.Unmarshal(req.Payload, &p); err != nil {
+				_ = req.Reply(false, nil)
+				continue
+			}
+			started = true
+			_ = req.Reply(true, nil)
+			go func() {
+				defer close(done)
+				exit := h.exec(p.Cmd, &cmdIO{stdin: ch, stdout: ch, stderr: ch.Stderr(), client: client, gone: gone})
+				_, _ = ch.SendRequest("exit-status", false, binary.BigEndian.AppendUint32(nil, uint32(exit)))
+				_ = ch.CloseWrite()
+				_ = ch.Close()
+			}()
+		case "signal":
+			stop()
+		default:
+			if req.WantReply {
+				_ = req.Reply(req.Type == "env", nil)
+			}
+		}
+	}
+	stop()
+	if started {
+		<-done
+	}
+}
+
+// cmdIO is one command's streams, the client's address and a channel closed when the client gives up.
+type cmdIO struct {
+	stdin  io.Reader
+	stdout io.Writer
+	stderr io.Writer
+	client string
+	gone   <-chan struct{}
+}
