@@ -4,9 +4,9 @@ SHELL := /bin/bash
 GOBIN := $(shell go env GOPATH)/bin
 GO_TEST_FLAGS ?= -race -count=1 -timeout 30m
 
-.PHONY: test deps lint testhost unit demo build
+.PHONY: test deps lint testhost release-check unit demo build
 
-test: deps lint testhost
+test: deps lint testhost release-check
 	$(GOBIN)/gotestsum --format standard-quiet -- $(GO_TEST_FLAGS) ./...
 
 deps:
@@ -20,6 +20,11 @@ lint:
 # Build (or find in the cache) the Debian rootfs the real-host tests boot; only root can.
 testhost:
 	@if [ "$$(id -u)" = 0 ]; then go run ./internal/testhost/cmd/testhost-build; fi
+
+# GoReleaser check plus an offline snapshot of all four targets, and what it produced: archives,
+# cask, checksums, size budget, the linux/amd64 binary's version.
+release-check: deps
+	@scripts/release-check
 
 # A quick loop over the packages that need neither root nor the emulator's slow paths.
 unit:
