@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -9,8 +10,11 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 	"charm.land/huh/v2"
+	"github.com/charmbracelet/colorprofile"
 
 	"github.com/hardsail/hardsail/steps"
+	"github.com/hardsail/hardsail/tui/iostreams"
+	"github.com/hardsail/hardsail/tui/theme"
 )
 
 type askKind int
@@ -113,4 +117,14 @@ func (a *plainAsker) Input(ctx context.Context, prompt string, check func(string
 func (a *plainAsker) Show(ctx context.Context, title, body string) error {
 	_, err := fmt.Fprintf(a.out, "\n%s\n%s\n\n", title, strings.TrimRight(body, "\n"))
 	return err
+}
+
+// PlainAsker is the Asker for plain commands at a terminal (`hardsail apply`): line-by-line
+// prompts on io's streams.
+func PlainAsker(ios *iostreams.IOStreams) steps.Asker {
+	var out io.Writer = ios.ErrOut
+	if !ios.ColorEnabled() {
+		out = &colorprofile.Writer{Forward: ios.ErrOut, Profile: colorprofile.NoTTY}
+	}
+	return &plainAsker{in: lineReader{bufio.NewReader(ios.In)}, out: out, theme: theme.NewWizard(ios.Theme(), true).Form}
 }

@@ -71,9 +71,7 @@ func runApply(ctx context.Context, o *options, ids []string, yes bool) error {
 		return err
 	}
 	outs := s.engine.Apply(ctx, todo)
-	if !o.json {
-		defer printSecrets(o, outs)
-	}
+	defer printSecrets(o, outs)
 	return s.finish(o, "apply", results, outs)
 }
 
@@ -112,11 +110,16 @@ func (s *session) finish(o *options, command string, results []steps.Result, out
 	return nil
 }
 
-// printSecrets shows generated secrets once, on the terminal only: never in --json, a log or the journal.
+// printSecrets shows generated secrets once: never in --json, a log or the journal. With --json
+// they go to stderr, so a password hardsail created is not lost.
 func printSecrets(o *options, outs []steps.Outcome) {
+	w := o.io.Out
+	if o.json {
+		w = o.io.ErrOut
+	}
 	for _, out := range outs {
 		for _, k := range slices.Sorted(maps.Keys(out.Secrets)) {
-			fmt.Fprintf(o.io.Out, "\n%s %s: %s\n", o.io.Theme().Warning.Render("Shown once, save it now —"), k, out.Secrets[k])
+			fmt.Fprintf(w, "\n%s %s: %s\n", o.io.Theme().Warning.Render("Shown once, save it now —"), k, out.Secrets[k])
 		}
 	}
 }

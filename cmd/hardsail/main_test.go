@@ -2,14 +2,18 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/hardsail/hardsail/internal/emulator"
+	"github.com/hardsail/hardsail/internal/testhost"
 	"github.com/hardsail/hardsail/tui/iostreams"
 )
 
@@ -18,6 +22,10 @@ func isolate(t *testing.T) (stateDir string) {
 	t.Helper()
 	home := t.TempDir()
 	stateDir = filepath.Join(home, "state")
+	// The test host's rootfs cache lives under the real HOME; moving HOME must not rebuild it.
+	if d, err := testhost.CacheDir(); err == nil {
+		t.Setenv("HARDSAIL_TESTHOST_CACHE", d)
+	}
 	for _, k := range []string{"AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
 		"AWS_SESSION_TOKEN", "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_ENDPOINT_URL", "NO_COLOR", "CLICOLOR_FORCE"} {
 		t.Setenv(k, "")
@@ -101,9 +109,10 @@ func TestExitCodesAndErrors(t *testing.T) {
 
 func TestVerifyAgainstEmulator(t *testing.T) {
 	isolate(t)
-	withEmulator(t, "wordpress-fresh")
+	em := withEmulator(t, "wordpress-fresh")
+	bindHost(t, em)
 	r := runCLI(t, false, "verify", "--json")
-	if r.code != exitOK {
+	if r.code != exitDrift {
 		t.Fatalf("exit %d; stderr %s", r.code, r.stderr)
 	}
 	var rep struct {
@@ -192,27 +201,64 @@ func TestHistoryWithoutJournal(t *testing.T) {
 	}
 }
 
+// buildBinary builds hardsail once per test binary, keeping the real Go caches: isolate moves HOME,
+// and a cold cache costs a minute.
+func buildBinary(t *testing.T) string {
+	t.Helper()
+	binOnce.Do(func() {
+		goenv, err := exec.Command("go", "env", "GOCACHE", "GOMODCACHE", "GOPATH").Output()
+		if err != nil {
+			binErr = err
+			return
+		}
+		dirs := strings.Fields(string(goenv))
+		dir, err := os.MkdirTemp("", "hardsail-bin-")
+		if err != nil {
+			binErr = err
+			return
+		}
+		binPath = filepath.Join(dir, "hardsail")
+		build := exec.Command("go", "build", "-o", binPath, ".")
+		build.Env = append(os.Environ(), "GOCACHE="+dirs[0], "GOMODCACHE="+dirs[1], "GOPATH="+dirs[2])
+		if out, err := build.CombinedOutput(); err != nil {
+			binErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if binErr != nil {
+		t.Fatal(binErr)
+	}
+	return binPath
+}
+
+var (
+	binOnce sync.Once
+	binPath string
+	binErr  error
+)
+
+// exitOf is a finished command's exit code.
+func exitOf(err error) int {
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		return ee.ExitCode()
+	}
+	if err != nil {
+		return -1
+	}
+	return 0
+}
+
 // TestDemoBinary runs the README's first command the way a newcomer does: the built binary with
 // --demo, no AWS configuration at all, and no network beyond loopback.
 func TestDemoBinary(t *testing.T) {
-	// The build keeps the real Go caches: isolate moves HOME, and a cold cache costs a minute.
-	goenv, err := exec.Command("go", "env", "GOCACHE", "GOMODCACHE", "GOPATH").Output()
-	if err != nil {
-		t.Fatal(err)
-	}
-	dirs := strings.Fields(string(goenv))
+	bin := buildBinary(t)
 	isolate(t)
-	bin := filepath.Join(t.TempDir(), "hardsail")
-	build := exec.Command("go", "build", "-o", bin, ".")
-	build.Env = append(os.Environ(), "GOCACHE="+dirs[0], "GOMODCACHE="+dirs[1], "GOPATH="+dirs[2])
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
 	cmd := exec.Command(bin, "--demo", "verify")
 	var out, errOut strings.Builder
 	cmd.Stdout, cmd.Stderr = &out, &errOut
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("hardsail --demo verify: %v\nstderr:\n%s", err, errOut.String())
+	// A fresh emulated instance is out of compliance: verify says so with exit 2, and nothing is unknown.
+	if err := cmd.Run(); exitOf(err) != exitDrift {
+		t.Fatalf("hardsail --demo verify: %v, want exit %d\nstdout:\n%s\nstderr:\n%s", err, exitDrift, out.String(), errOut.String())
 	}
 	if !strings.Contains(errOut.String(), "DEMO — nothing real is changed") {
 		t.Errorf("no demo banner on stderr:\n%s", errOut.String())

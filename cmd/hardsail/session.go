@@ -12,6 +12,7 @@ import (
 	remoteaws "github.com/hardsail/hardsail/remote/aws"
 	"github.com/hardsail/hardsail/steps"
 	"github.com/hardsail/hardsail/steps/registry"
+	"github.com/hardsail/hardsail/tui"
 	"github.com/hardsail/hardsail/tui/render"
 )
 
@@ -75,6 +76,10 @@ func openSession(ctx context.Context, o *options, ids []string, withJournal bool
 		}),
 	}
 	env.SSH = s.sshDialer(o, clients, env, withJournal)
+	if withJournal && o.io.Interactive() {
+		// Apply and undo at a terminal can ask (the MFA codes, a load balancer's cost, the snapshot).
+		env.Ask = tui.PlainAsker(o.io)
+	}
 	s.engine = &steps.Engine{Steps: selected, Env: env}
 	if withJournal && !o.noSnapshot {
 		s.engine.Prepare = preparer(registry.All())

@@ -184,7 +184,15 @@ func (e *Emulator) serveLightsail(action, region string, body []byte) (any, *api
 	e.ls.advance(now)
 	out, aerr := h(e.ls, &reqCtx{region: region, now: now, e: e}, body)
 	e.ls.advance(now)
-	return out, aerr
+	if aerr != nil {
+		return nil, aerr
+	}
+	// Handlers return views that share maps with the live state; encode them before the lock goes.
+	b, err := json.Marshal(out)
+	if err != nil {
+		return nil, &apiError{status: 500, typ: "InternalFailure", message: err.Error()}
+	}
+	return json.RawMessage(b), nil
 }
 
 // decode reads a request body strictly enough to catch wrong member types.

@@ -28,6 +28,12 @@ type Client struct {
 	mutations atomic.Int64
 	closeOnce sync.Once
 	closeErr  error
+
+	// The remote lock is re-entrant within one connection: the run holds it, and a step that
+	// takes it again must not wait on itself.
+	lockMu      sync.Mutex
+	lockHeld    int
+	lockRelease func() error
 }
 
 const defaultTimeout = 15 * time.Second
@@ -227,6 +233,31 @@ func (e *LockedError) HintText() string {
 // Lock takes the remote lock (flock on /run/lock/hardsail.lock) for the life of the returned release.
 // A second hardsail on the same host waits up to ctx's deadline, then fails with a LockedError.
 func (c *Client) Lock(ctx context.Context) (release func() error, err error) {
+	c.lockMu.Lock()
+	defer c.lockMu.Unlock()
+	if c.lockHeld == 0 {
+		rel, err := c.lock(ctx)
+		if err != nil {
+			return nil, err
+		}
+		c.lockRelease = rel
+	}
+	c.lockHeld++
+	var once sync.Once
+	return func() error {
+		var err error
+		once.Do(func() {
+			c.lockMu.Lock()
+			defer c.lockMu.Unlock()
+			if c.lockHeld--; c.lockHeld == 0 {
+				err = c.lockRelease()
+			}
+		})
+		return err
+	}, nil
+}
+
+func (c *Client) lock(ctx context.Context) (release func() error, err error) {
 	wait := ""
 	if d, ok := ctx.Deadline(); ok {
 		// Give up remotely a little before ctx does, so the answer names the holder.

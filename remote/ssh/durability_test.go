@@ -146,6 +146,20 @@ func TestLock(t *testing.T) {
 		t.Errorf("LockedError %q (holder %q) does not name the other run's address", err, le.Holder)
 	}
 
+	// The run holds the lock and a step takes it again on the same connection: no self-deadlock,
+	// and the lock stays until the outer holder lets go.
+	inner, err := a.Lock(ctx)
+	if err != nil {
+		t.Fatalf("re-entrant lock on the holder's connection: %v", err)
+	}
+	if err := inner(); err != nil {
+		t.Fatalf("inner release: %v", err)
+	}
+	short, cancelShort := context.WithTimeout(context.Background(), 1500*time.Millisecond)
+	defer cancelShort()
+	if _, err := b.Lock(short); !errors.As(err, &le) {
+		t.Fatalf("after the inner release another run got the lock (%v)", err)
+	}
 	if err := releaseA(); err != nil {
 		t.Fatalf("release: %v", err)
 	}
