@@ -52,7 +52,7 @@ type World struct {
 const DefaultInstance = "WordPress-1"
 
 // New starts the world; everything stops when t ends.
-func New(t *testing.T, o Options) *World {
+func New(t testing.TB, o Options) *World {
 	t.Helper()
 	if o.Scenario == "" {
 		o.Scenario = "wordpress-fresh"
@@ -74,6 +74,12 @@ func New(t *testing.T, o Options) *World {
 // Env returns a fresh Env over the world. Its SSH dials one connection on first use (keyless, through
 // the emulator's firewall proxy) and closes it when t ends.
 func (w *World) Env(t *testing.T) *steps.Env {
+	t.Helper()
+	return w.EnvTB(t)
+}
+
+// EnvTB is Env for benchmarks.
+func (w *World) EnvTB(t testing.TB) *steps.Env {
 	t.Helper()
 	clients := remoteaws.New(w.Em.AWSConfig())
 	clients.Poll = remoteaws.Backoff{Initial: 20 * time.Millisecond, Max: 200 * time.Millisecond}
