@@ -94,10 +94,19 @@ func TestConformanceLoadBalancerZoneOutsideLightsail(t *testing.T) {
 	})
 }
 
-// Instance mode cannot run steptest.Conformance: Lightsail has no API that reverses
-// SetupInstanceHttps and the emulator leaves the host untouched, so after undo the step still sees
-// a succeeded setup (the harness's "plan after undo equals the first plan" fails). This test holds
-// what the mode does promise instead.
+// Instance mode: Lightsail has no API that reverses SetupInstanceHttps, so the harness holds the
+// irreversible contract (undo says so with the manual commands and changes nothing).
+func TestConformanceInstanceMode(t *testing.T) {
+	w := world.New(t, world.Options{Settings: steps.Settings{Domain: "example.com", AltDomains: []string{"www.example.com"},
+		HTTPSMode: "instance", Mail: "admin@example.com"}})
+	steptest.Conformance(t, steptest.Case{
+		Step: testStep(w), World: w, Irreversible: "no API reverses SetupInstanceHttps",
+		// No Perturb: the only fact this mode reads is the setup run for exactly these names, and any
+		// change to it is the compliance itself. The engine's stale refusal is proven in lb mode.
+	})
+}
+
+// What instance mode promises beyond the contract: one SetupInstanceHttps, no load balancer.
 func TestInstanceMode(t *testing.T) {
 	w := world.New(t, world.Options{Settings: steps.Settings{Domain: "example.com", AltDomains: []string{"www.example.com"},
 		HTTPSMode: "instance", Mail: "admin@example.com"}})

@@ -34,6 +34,10 @@ type Case struct {
 	Perturb func(t *testing.T)
 	// Applied is what the first apply reports: StatusChanged unless the step ends pending.
 	Applied steps.Status
+	// Irreversible says why undo cannot restore the world (no API reverses the change). Undo must
+	// then report skipped, explain what to do by hand, change nothing and mark its entries done
+	// with; the stale-plan check runs before apply instead of after undo.
+	Irreversible string
 }
 
 // reporter is the part of testing.T the harness reports through (a recorder in its own tests).
@@ -121,6 +125,10 @@ func conformance(t *testing.T, r reporter, c Case) {
 		return
 	}
 	eng := &steps.Engine{Steps: []steps.Step{s}, Env: env, Journal: j}
+	if c.Irreversible != "" && c.Perturb != nil {
+		stalePlan(t, r, c, eng, j)
+		base = w.Snapshot(t)
+	}
 	rs := eng.Verify(ctx)
 	if rs[0].Status != steps.StatusDrift {
 		r.Fatalf("%s: verify of the start state is %s (%s), want drift", s.ID(), rs[0].Status, rs[0].Detail)
@@ -169,6 +177,10 @@ func conformance(t *testing.T, r reporter, c Case) {
 		r.Fatalf("%s: nothing to undo after apply (err %v)", s.ID(), err)
 		return
 	}
+	if c.Irreversible != "" {
+		irreversibleUndo(t, r, c, eng2, undo)
+		return
+	}
 	for _, o := range eng2.Undo(ctx, undo) {
 		if o.Status.Bad() {
 			r.Fatalf("%s: undo: %s", s.ID(), o.Detail)
@@ -194,17 +206,41 @@ func conformance(t *testing.T, r reporter, c Case) {
 	}
 
 	// 9. A plan made before the world changed is refused, and nothing happens.
-	if c.Perturb == nil {
-		return
+	if c.Perturb != nil {
+		stalePlan(t, r, c, eng3, j)
 	}
+}
+
+// stalePlan verifies, perturbs the world, and applies: the engine must refuse and change nothing.
+func stalePlan(t *testing.T, r reporter, c Case, eng *steps.Engine, j *steps.Journal) {
+	r.Helper()
+	w, id := c.World, c.Step.ID()
+	rs := eng.Verify(t.Context())
 	c.Perturb(t)
 	m, n := w.Mutations(t), countEntries(j)
-	stale := eng3.Apply(ctx, rs3)
-	if len(stale) != 1 || stale[0].Status != steps.StatusFailed || !strings.Contains(stale[0].Detail, (&steps.StalePlanError{Step: s.ID()}).Error()) {
-		r.Errorf("%s: a stale plan gave %+v, want it refused as stale", s.ID(), stale)
+	stale := eng.Apply(t.Context(), rs)
+	if len(stale) != 1 || stale[0].Status != steps.StatusFailed || !strings.Contains(stale[0].Detail, (&steps.StalePlanError{Step: id}).Error()) {
+		r.Errorf("%s: a stale plan gave %+v, want it refused as stale", id, stale)
 	}
 	if w.Mutations(t) != m || countEntries(j) != n {
-		r.Errorf("%s: refusing a stale plan still changed something (%d mutations, %d journal entries)", s.ID(), w.Mutations(t)-m, countEntries(j)-n)
+		r.Errorf("%s: refusing a stale plan still changed something (%d mutations, %d journal entries)", id, w.Mutations(t)-m, countEntries(j)-n)
+	}
+}
+
+// irreversibleUndo holds an undo that cannot restore: it says so, changes nothing, and is done.
+func irreversibleUndo(t *testing.T, r reporter, c Case, eng *steps.Engine, undo []steps.Entry) {
+	r.Helper()
+	w, id := c.World, c.Step.ID()
+	before, m := w.Snapshot(t), w.Mutations(t)
+	outs := eng.Undo(t.Context(), undo)
+	if len(outs) != 1 || outs[0].Status != steps.StatusSkipped || outs[0].Detail == "" {
+		r.Errorf("%s: undo of an irreversible change (%s) gave %+v, want skipped with what to do by hand", id, c.Irreversible, outs)
+	}
+	if got := w.Snapshot(t); got != before || w.Mutations(t) != m {
+		r.Errorf("%s: an undo that cannot restore still changed the world:\n%s", id, diff(before, got))
+	}
+	if again, _ := eng.UndoPlan(); len(again) != 0 {
+		r.Errorf("%s: after the irreversible undo, %d entries are still offered for undo", id, len(again))
 	}
 }
 

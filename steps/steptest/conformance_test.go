@@ -131,3 +131,37 @@ func TestConformanceCatchesStalePlanApplied(t *testing.T) {
 		t.Fatalf("harness reported %q", failed)
 	}
 }
+
+// oneWay cannot undo: it marks its entries undone and says what to do by hand.
+type oneWay struct{ *MapStep }
+
+func (o oneWay) Undo(ctx context.Context, env *steps.Env, entries []steps.Entry, j *steps.Journal) (steps.Outcome, error) {
+	for _, e := range entries {
+		id, err := j.BeginUndo(e, steps.Change{Action: steps.Update, Address: e.Change.Address, Why: "cannot be reversed"}, nil)
+		if err != nil {
+			return steps.Outcome{}, err
+		}
+		_ = j.Done(id)
+	}
+	return steps.Outcome{Status: steps.StatusSkipped, Detail: "no API reverses this; by hand: …"}, nil
+}
+
+func TestConformanceIrreversible(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		step func(m *MapStep) steps.Step
+		want string
+	}{
+		{"an honest one-way step passes", func(m *MapStep) steps.Step { return oneWay{m} }, ""},
+		{"an undo that changes the world fails", func(m *MapStep) steps.Step { return m }, "want skipped"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := newMap()
+			failed := run(t, Case{Step: tc.step(m), World: mapWorld{m}, Irreversible: "no API",
+				Perturb: func(*testing.T) { m.Set("a", "drifted") }})
+			if got := strings.Join(failed, "\n"); (tc.want == "") != (got == "") || !strings.Contains(got, tc.want) {
+				t.Fatalf("harness reported %q, want %q", failed, tc.want)
+			}
+		})
+	}
+}
