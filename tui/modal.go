@@ -15,13 +15,15 @@ type modal struct {
 	ask  *askMsg // nil for the quit guard
 	form *huh.Form
 	text string
+	// width is the screen's, for wrapping questions (a Show body is never wrapped: QR codes).
+	width int
 	// done closes the modal at once (not by a message, which could arrive after the step's next
 	// question and close that one); quit says the quit guard was answered yes.
 	done, quit bool
 }
 
 func newAskModal(c *common, a askMsg, w int) (*modal, tea.Cmd) {
-	m := &modal{c: c, keys: defaultKeys(), ask: &a}
+	m := &modal{c: c, keys: defaultKeys(), ask: &a, width: w}
 	m.keys.Continue.SetHelp("enter", "continue")
 	switch a.kind {
 	case askInput:
@@ -44,8 +46,8 @@ func newAskModal(c *common, a askMsg, w int) (*modal, tea.Cmd) {
 	return m, nil
 }
 
-func newQuitGuard(c *common) *modal {
-	m := &modal{c: c, keys: defaultKeys()}
+func newQuitGuard(c *common, w int) *modal {
+	m := &modal{c: c, keys: defaultKeys(), width: w}
 	m.keys.Yes.SetHelp("y", "quit when finished")
 	m.keys.No.SetHelp("n/esc", "keep going")
 	return m
@@ -123,18 +125,20 @@ func (m *modal) Update(msg tea.Msg) tea.Cmd {
 
 func (m *modal) View() string {
 	st := m.c.styles
+	// Inside the frame's border and padding, and never wider than a comfortable line.
+	wrap := max(min(m.width-8, 70), 20)
 	var body string
 	switch {
 	case m.ask == nil:
-		body = st.Warning.Render(quitGuard) + "\n\n" + st.Key.Render("y") + " quit when finished   " + st.Key.Render("n") + " keep going"
+		body = st.Warning.Width(wrap).Render(quitGuard) + "\n\n" + st.Key.Render("y") + " quit when finished   " + st.Key.Render("n") + " keep going"
 	case m.ask.kind == askConfirm:
 		opts := "[y/N]"
 		if m.ask.def {
 			opts = "[Y/n]"
 		}
-		body = st.Bold.Render(m.ask.title) + " " + opts
+		body = st.Bold.Width(wrap).Render(m.ask.title + " " + opts)
 	case m.ask.kind == askShow:
-		body = st.Title.Render(m.ask.title) + "\n\n" + strings.TrimRight(m.ask.body, "\n") + "\n\n" + st.Subtle.Render("Shown once: save it now. enter to continue")
+		body = st.Title.Width(wrap).Render(m.ask.title) + "\n\n" + strings.TrimRight(m.ask.body, "\n") + "\n\n" + st.Subtle.Render("Shown once: save it now. enter to continue")
 	default:
 		body = m.form.View()
 	}

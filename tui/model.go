@@ -160,7 +160,7 @@ func (m *model) openStep(r steps.Result) tea.Cmd {
 func (m *model) quit() tea.Cmd {
 	if m.busy {
 		if m.modal == nil {
-			m.modal = newQuitGuard(m.c)
+			m.modal = newQuitGuard(m.c, m.w)
 		}
 		return nil
 	}
