@@ -1,3 +1,5 @@
+//go:build linux
+
 // Package testhost starts real Debian 12 hosts laid out like an AWS Lightsail WordPress
 // (Bitnami) instance, each with its own OpenSSH server on 127.0.0.1, for tests that must
 // talk to a real sshd, sudo and apt rather than a fake.
@@ -31,12 +33,6 @@ import (
 	"time"
 
 	"golang.org/x/crypto/ssh"
-)
-
-// DB variants of the Bitnami layout.
-const (
-	DBMySQL   = "mysql"
-	DBMariaDB = "mariadb"
 )
 
 // User is the login user on every instance, as on Lightsail's Bitnami blueprints.

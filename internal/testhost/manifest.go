@@ -10,6 +10,12 @@ import (
 	"time"
 )
 
+// DB variants of the Bitnami layout.
+const (
+	DBMySQL   = "mysql"
+	DBMariaDB = "mariadb"
+)
+
 // Hostname is the instance's hostname, in the ip-A-B-C-D form Lightsail gives instances.
 const Hostname = "ip-172-26-5-10"
 

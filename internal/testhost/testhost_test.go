@@ -1,3 +1,5 @@
+//go:build linux
+
 package testhost_test
 
 import (
