@@ -202,6 +202,65 @@ func TestCommands(t *testing.T) {
 	}
 }
 
+// TestBrokenAptConfigFailsLikeApt checks that a file apt cannot read fails apt-config and the dry run,
+// so the auto-upgrades step's validation has something to catch, and that removing it mends both.
+func TestBrokenAptConfigFailsLikeApt(t *testing.T) {
+	d := start(t)
+	c := d.dial(t)
+	ctx := context.Background()
+	const bad = "/etc/apt/apt.conf.d/99broken"
+	if err := c.WriteFileAtomic(ctx, bad, []byte("Unattended-Upgrade::Mail \"root\"\n"), 0o644, "", ""); err != nil {
+		t.Fatal(err)
+	}
+	if f := d.host.Files()[bad]; f.Owner != "root" || f.Group != "root" || f.Mode != 0o644 {
+		t.Errorf("written %s is %s:%s %o, want root:root 644", bad, f.Owner, f.Group, f.Mode)
+	}
+	if res, _ := c.Run(ctx, "apt-config dump"); res.Exit != 100 || !strings.Contains(string(res.Stderr), "E: Syntax error "+bad) {
+		t.Errorf("apt-config dump over a broken file: exit %d, stderr %q", res.Exit, res.Stderr)
+	}
+	if res, _ := c.Sudo(ctx, "unattended-upgrades --dry-run --debug", nil); res.Exit == 0 {
+		t.Error("the dry run passes over a broken file")
+	}
+	f, err := c.Gather(ctx, ssh.Query{AptConfig: []string{"Unattended-Upgrade::"}})
+	if err != nil || !strings.Contains(f.AptError, "Syntax error") {
+		t.Errorf("gather over a broken file: apt error %q, err %v", f.AptError, err)
+	}
+	if err := c.RemoveFile(ctx, bad); err != nil {
+		t.Fatal(err)
+	}
+	if res, err := c.Sudo(ctx, "unattended-upgrades --dry-run --debug", nil); err != nil {
+		t.Errorf("dry run once the file is gone: %v (%s)", err, res.Stderr)
+	}
+}
+
+// TestLockExcludesASecondRun checks the remote lock: a second holder is told who holds it, and gets it
+// once the first releases.
+func TestLockExcludesASecondRun(t *testing.T) {
+	d := start(t)
+	first, second := d.dial(t), d.dial(t)
+	release, err := first.Lock(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 1500*time.Millisecond)
+	defer cancel()
+	_, err = second.Lock(ctx)
+	var le *ssh.LockedError
+	if !errors.As(err, &le) || !strings.Contains(le.Holder, "hardsail over SSH from 127.0.0.1") {
+		t.Fatalf("second lock while held: %v, want a LockedError naming the holder", err)
+	}
+	if err := release(); err != nil {
+		t.Fatal(err)
+	}
+	again, err := second.Lock(context.Background())
+	if err != nil {
+		t.Fatalf("lock after release: %v", err)
+	}
+	if err := again(); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // TestGatherSeesTheFreshInstance checks the facts a fresh demo instance gives the steps.
 func TestGatherSeesTheFreshInstance(t *testing.T) {
 	d := start(t)
