@@ -3,6 +3,8 @@ package demohost_test
 import (
 	"bytes"
 	"context"
+	"crypto/ed25519"
+	"crypto/rand"
 	"errors"
 	"log/slog"
 	"slices"
@@ -10,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	gossh "golang.org/x/crypto/ssh"
 
 	"github.com/hardsail/hardsail/internal/demohost"
 	"github.com/hardsail/hardsail/internal/emulator"
@@ -69,7 +73,7 @@ func (d *demo) dial(t *testing.T) *ssh.Client {
 	return c
 }
 
-// env is a steps.Env over the demo with one SSH connection, dialled on first use.
+// env is a steps.Env over the demo whose one SSH connection holds the remote lock, as cmd's does.
 func (d *demo) env(t *testing.T, set steps.Settings) *steps.Env {
 	env := &steps.Env{Instance: instance, Region: d.clients.Config.Region, Account: emulator.AccountID,
 		Settings: steps.Effective(steps.Settings{}, set), Log: slog.New(slog.DiscardHandler), Now: time.Now,
@@ -81,6 +85,11 @@ func (d *demo) env(t *testing.T, set steps.Settings) *steps.Env {
 		defer mu.Unlock()
 		if conn == nil {
 			conn = d.dial(t)
+			release, err := conn.Lock(ctx)
+			if err != nil {
+				return nil, err
+			}
+			t.Cleanup(func() { release() })
 		}
 		return conn, nil
 	}
@@ -160,6 +169,66 @@ func TestWizardOnTheDemoHost(t *testing.T) {
 		if _, ok := before[p]; !ok {
 			t.Errorf("after undo %s is left behind", p)
 		}
+	}
+}
+
+// TestMailInstallsAndPurgesMailutils runs auto-upgrades with --mail: apply installs mailutils through
+// apt-get (mailx appears on PATH), verify is then clean, undo purges it again.
+func TestMailInstallsAndPurgesMailutils(t *testing.T) {
+	d := start(t)
+	paths := steps.PathsFor(t.TempDir(), steps.Key{Account: emulator.AccountID, Region: d.clients.Config.Region, Instance: instance})
+	j, err := steps.OpenJournal(paths)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { j.Close() })
+	eng := &steps.Engine{Steps: []steps.Step{upgrades.New()}, Env: d.env(t, steps.Settings{Mail: "admin@example.com"}), Journal: j, SettingsPath: paths.Settings}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	for _, o := range eng.Apply(ctx, eng.Verify(ctx)) {
+		if o.Status != steps.StatusChanged {
+			t.Fatalf("apply %s: %s: %s", o.Step, o.Status, o.Detail)
+		}
+	}
+	if !d.host.Installed(upgrades.MailPackage) {
+		t.Fatal("apply did not install mailutils")
+	}
+	if r := eng.Verify(ctx)[0]; r.Status != steps.StatusOK {
+		t.Errorf("after apply auto-upgrades is %s (%v)", r.Status, r.Err)
+	}
+	entries, err := eng.UndoPlan()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range eng.Undo(ctx, entries) {
+		if o.Status.Bad() {
+			t.Errorf("undo: %s", o.Detail)
+		}
+	}
+	if d.host.Installed(upgrades.MailPackage) {
+		t.Error("undo left mailutils installed")
+	}
+	if _, ok := d.host.Files()["/usr/bin/mailx"]; ok {
+		t.Error("undo left /usr/bin/mailx")
+	}
+}
+
+// TestOnlyCertificatesOfTheCALogIn refuses a plain key, as the Lightsail host trusts only its CA.
+func TestOnlyCertificatesOfTheCALogIn(t *testing.T) {
+	d := start(t)
+	_, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	signer, err := gossh.NewSignerFromKey(priv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := gossh.Dial("tcp", d.host.Addr(), &gossh.ClientConfig{User: demohost.User, Auth: []gossh.AuthMethod{gossh.PublicKeys(signer)},
+		HostKeyCallback: gossh.InsecureIgnoreHostKey(), Timeout: 5 * time.Second}) //nolint:gosec // only the login is under test
+	if err == nil {
+		c.Close()
+		t.Fatal("a key without a certificate logged in")
 	}
 }
 
