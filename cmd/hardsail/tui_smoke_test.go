@@ -68,6 +68,19 @@ func (s *tmuxSession) waitFor(texts ...string) string {
 	}
 }
 
+// waitExit waits for the program to end and returns what it left on the normal screen.
+func (s *tmuxSession) waitExit() string {
+	s.t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for strings.TrimSpace(s.tmux("display-message", "-p", "-t", s.name, "#{pane_dead}")) != "1" {
+		if time.Now().After(deadline) {
+			s.t.Fatalf("hardsail did not exit after q; last screen:\n%s", s.screen())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return s.screen()
+}
+
 // The newcomer's journey through `hardsail --demo` in a real terminal: the dashboard, the firewall
 // step's question and preview, the snapshot offer, apply, the dashboard again, a too-small window,
 // and the recap left on the normal screen after quitting.
@@ -96,7 +109,7 @@ func TestTUISmokeInTmux(t *testing.T) {
 	s.waitFor("✓ ok       firewall")
 
 	s.keys("q")
-	scr := s.waitFor("Pane is dead")
+	scr := s.waitExit()
 	for _, want := range []string{"✓ ok       firewall", "! drift    auto-upgrades"} {
 		if !strings.Contains(scr, want) {
 			t.Errorf("the recap left on the screen lacks %q:\n%s", want, scr)
