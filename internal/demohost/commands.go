@@ -224,23 +224,6 @@ func (h *Host) gather(q ssh.Query, full bool, nonce string, s *cmdIO) int {
 	return 0
 }
 
-// writeScript is WriteFileAtomic's script (remote/ssh/client.go), rebuilt to recognise it exactly.
-const writeScript = `set -e
-d=%[1]s; t=%[2]s; b=%[3]s
-rm -f -- "$d/%[4]s$b."*
-tmp=$(mktemp "$d/%[4]s$b.XXXXXX")
-trap 'rm -f -- "$tmp"' EXIT
-trap 'exit 1' HUP INT TERM PIPE
-head -c %[5]d > "$tmp"
-got=$(sha256sum < "$tmp"); got=${got%%%% *}
-if [ "$got" != %[6]s ]; then echo "body of $t arrived incomplete; $t was left unchanged" >&2; exit 1; fi
-chown -- %[7]s "$tmp"
-chmod -- %04[8]o "$tmp"
-sync -- "$tmp"
-mv -f -- "$tmp" "$t"
-trap - EXIT
-sync -- "$d"`
-
 var writeFields = regexp.MustCompile(`(?s)^set -e\nd=('(?:[^']|'\\'')*'); t=('(?:[^']|'\\'')*'); b=.*\nhead -c (\d+) > "\$tmp"\n.*!= ([0-9a-f]{64}) \].*\nchown -- ('[^']*') "\$tmp"\nchmod -- ([0-7]{4}) "\$tmp"\n`)
 
 type writeReq struct {
@@ -265,7 +248,7 @@ func parseWrite(script string) (writeReq, bool) {
 	if !ok1 || !ok2 || !ok3 || !ok4 || err1 != nil || err2 != nil || path.Dir(p) != dir {
 		return writeReq{}, false
 	}
-	if fmt.Sprintf(writeScript, m[1], m[2], shellQuote(path.Base(p)), ".hardsail-tmp.", size, m[4], m[5], uint32(mode)) != script {
+	if ssh.WriteScript(p, size, m[4], owner, group, fs.FileMode(mode)) != script {
 		return writeReq{}, false
 	}
 	return writeReq{path: p, size: size, sum: m[4], owner: owner, group: group, mode: fs.FileMode(mode)}, true
@@ -329,14 +312,6 @@ func (h *Host) remove(p string, s *cmdIO) int {
 	return 0
 }
 
-// lockScript is Lock's script (remote/ssh/client.go), rebuilt to recognise it exactly.
-const lockScript = `exec 9>>%[1]s
-if ! flock %[2]s9; then printf 'busy\t'; base64 -w0 < %[1]s; echo; exit 75; fi
-printf 'hardsail over SSH from %%s, shell pid %%s, since %%s\n' "${1:-unknown}" $$ "$(date -u +%%Y-%%m-%%dT%%H:%%M:%%SZ)" > %[1]s
-echo locked
-cat > /dev/null
-: > %[1]s`
-
 var lockWait = regexp.MustCompile(`flock (-w ([0-9]+\.[0-9]) )?9;`)
 
 // parseLock recognises Lock's command and returns how long flock waits (negative: for ever).
@@ -350,7 +325,7 @@ func parseLock(line string) (time.Duration, bool) {
 		return 0, false
 	}
 	m := lockWait.FindStringSubmatch(script)
-	if m == nil || fmt.Sprintf(lockScript, ssh.LockPath, m[1]) != script {
+	if m == nil || ssh.LockScript(m[1]) != script {
 		return 0, false
 	}
 	if m[2] == "" {

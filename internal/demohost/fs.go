@@ -12,7 +12,7 @@ import (
 	"github.com/hardsail/hardsail/internal/testhost"
 )
 
-//go:embed testdata/50unattended-upgrades testdata/20auto-upgrades testdata/os-release testdata/wp-config.php
+//go:embed testdata/50unattended-upgrades testdata/20auto-upgrades testdata/os-release
 var seed embed.FS
 
 // File is one regular file of the emulated host. Logs carry only a size (Body nil): no step reads them.
@@ -91,7 +91,7 @@ func newFS() (map[string]*File, map[string]bool, map[string]string) {
 		put(l.Path, File{Size: l.Size, Mode: l.Mode, Owner: userNames[l.UID], Group: groupNames[l.GID], ModTime: l.ModTime})
 	}
 	w := testhost.WPConfig
-	put(w.Path, File{Body: mustSeed("wp-config.php"), Mode: w.Mode, Owner: userNames[w.UID], Group: groupNames[w.GID], ModTime: w.ModTime})
+	put(w.Path, File{Body: []byte(testhost.WPConfigPHP), Mode: w.Mode, Owner: userNames[w.UID], Group: groupNames[w.GID], ModTime: w.ModTime})
 	installed := time.Date(2025, time.March, 12, 9, 30, 0, 0, time.UTC)
 	put("/etc/os-release", File{Body: mustSeed("os-release"), Mode: 0o644, Owner: "root", Group: "root", ModTime: installed})
 	put(periodicPath, File{Body: mustSeed("20auto-upgrades"), Mode: 0o644, Owner: "root", Group: "root", ModTime: installed})

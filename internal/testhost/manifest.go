@@ -113,7 +113,7 @@ func LogsFor(db string) []LogFile {
 var WPConfig = File{
 	Path:    "/opt/bitnami/wordpress/wp-config.php",
 	ModTime: time.Date(2025, time.March, 12, 9, 41, 3, 0, time.UTC),
-	Size:    int64(len(wpConfigPHP)),
+	Size:    int64(len(WPConfigPHP)),
 	Mode:    0o640,
 	UID:     BitnamiUID,
 	GID:     DaemonGID,
@@ -122,7 +122,8 @@ var WPConfig = File{
 // dirMTime is every Bitnami directory's mtime, so TreeHash and stat output are reproducible.
 var dirMTime = time.Date(2025, time.March, 12, 9, 40, 0, 0, time.UTC)
 
-const wpConfigPHP = `<?php
+// WPConfigPHP is the body of WPConfig (the demo host serves the same file).
+const WPConfigPHP = `<?php
 /**
  * The base configuration for WordPress
  *

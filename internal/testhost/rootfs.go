@@ -111,7 +111,7 @@ func bitnamiTree() ([]stagedFile, error) {
 		files = append(files, stagedFile{path: l.Path, data: data, mode: l.Mode, uid: l.UID, gid: l.GID, modTime: l.ModTime})
 	}
 	addDir(path.Dir(WPConfig.Path), BitnamiUID, DaemonGID)
-	files = append(files, stagedFile{path: WPConfig.Path, data: []byte(wpConfigPHP), mode: WPConfig.Mode, uid: WPConfig.UID, gid: WPConfig.GID, modTime: WPConfig.ModTime})
+	files = append(files, stagedFile{path: WPConfig.Path, data: []byte(WPConfigPHP), mode: WPConfig.Mode, uid: WPConfig.UID, gid: WPConfig.GID, modTime: WPConfig.ModTime})
 	// /opt and /opt/bitnami belong to root whatever their first child says.
 	dirs["/opt/bitnami"] = stagedFile{path: "/opt/bitnami", dir: true, mode: 0o755, modTime: dirMTime}
 	var ds []stagedFile

@@ -165,26 +165,8 @@ func (c *Client) WriteFileAtomic(ctx context.Context, p string, data []byte, mod
 		}
 	}
 	c.mutations.Add(1)
-	dir, base := path.Dir(p), path.Base(p)
 	sum := sha256.Sum256(data)
-	// The body arrives on stdin; if the connection drops, stdin ends early, the size or checksum
-	// does not match, and the target is never touched. Temp files a killed run left are removed first.
-	script := fmt.Sprintf(`set -e
-d=%[1]s; t=%[2]s; b=%[3]s
-rm -f -- "$d/%[4]s$b."*
-tmp=$(mktemp "$d/%[4]s$b.XXXXXX")
-trap 'rm -f -- "$tmp"' EXIT
-trap 'exit 1' HUP INT TERM PIPE
-head -c %[5]d > "$tmp"
-got=$(sha256sum < "$tmp"); got=${got%%%% *}
-if [ "$got" != %[6]s ]; then echo "body of $t arrived incomplete; $t was left unchanged" >&2; exit 1; fi
-chown -- %[7]s "$tmp"
-chmod -- %04[8]o "$tmp"
-sync -- "$tmp"
-mv -f -- "$tmp" "$t"
-trap - EXIT
-sync -- "$d"`, shellQuote(dir), shellQuote(p), shellQuote(base), tmpPrefix, len(data), hex.EncodeToString(sum[:]),
-		shellQuote(owner+":"+group), uint32(mode.Perm()))
+	script := WriteScript(p, len(data), hex.EncodeToString(sum[:]), owner, group, mode)
 	label := fmt.Sprintf("write %s (%d bytes, %04o %s:%s) via temp file, fsync, mv", p, len(data), uint32(mode.Perm()), owner, group)
 	if _, err := c.exec(ctx, sudoLine(script), label, data, false, true); err != nil {
 		var ce *ConnectError
@@ -263,14 +245,7 @@ func (c *Client) lock(ctx context.Context) (release func() error, err error) {
 		// Give up remotely a little before ctx does, so the answer names the holder.
 		wait = fmt.Sprintf("-w %.1f ", math.Max(0, time.Until(d).Seconds()-0.5))
 	}
-	// The lock is held by flock's fd 9 in the shell and in cat, which lives until our stdin closes
-	// (release, or the connection dropping). The holder's note names who to wait for.
-	script := fmt.Sprintf(`exec 9>>%[1]s
-if ! flock %[2]s9; then printf 'busy\t'; base64 -w0 < %[1]s; echo; exit 75; fi
-printf 'hardsail over SSH from %%s, shell pid %%s, since %%s\n' "${1:-unknown}" $$ "$(date -u +%%Y-%%m-%%dT%%H:%%M:%%SZ)" > %[1]s
-echo locked
-cat > /dev/null
-: > %[1]s`, LockPath, wait)
+	script := LockScript(wait)
 	line := "sudo -n sh -c " + shellQuote(script) + ` sh "${SSH_CLIENT%% *}"`
 	label := "lock " + LockPath + " (flock, held until release)"
 	start := time.Now()

@@ -1,7 +1,49 @@
 package ssh
 
+import (
+	"fmt"
+	"io/fs"
+	"path"
+)
+
 // GatherScript is the exact command Gather (full) or ReadFile (not full) sends for q with this nonce,
 // so an emulated host (internal/demohost) can recognise the command by rebuilding it, not by guessing.
 func GatherScript(q Query, full bool, nonce string) (string, error) {
 	return gatherScript(q, full, nonce)
 }
+
+// WriteScript is the exact command WriteFileAtomic runs for a body of size bytes with this sha256.
+func WriteScript(p string, size int, sum, owner, group string, mode fs.FileMode) string {
+	return fmt.Sprintf(writeScriptFormat, shellQuote(path.Dir(p)), shellQuote(p), shellQuote(path.Base(p)), tmpPrefix, size, sum,
+		shellQuote(owner+":"+group), uint32(mode.Perm()))
+}
+
+// LockScript is the exact command Lock runs; wait is flock's "-w SECONDS " option or "".
+func LockScript(wait string) string { return fmt.Sprintf(lockScriptFormat, LockPath, wait) }
+
+// The body arrives on stdin; if the connection drops, stdin ends early, the size or checksum does
+// not match, and the target is never touched. Temp files a killed run left are removed first.
+const writeScriptFormat = `set -e
+d=%[1]s; t=%[2]s; b=%[3]s
+rm -f -- "$d/%[4]s$b."*
+tmp=$(mktemp "$d/%[4]s$b.XXXXXX")
+trap 'rm -f -- "$tmp"' EXIT
+trap 'exit 1' HUP INT TERM PIPE
+head -c %[5]d > "$tmp"
+got=$(sha256sum < "$tmp"); got=${got%%%% *}
+if [ "$got" != %[6]s ]; then echo "body of $t arrived incomplete; $t was left unchanged" >&2; exit 1; fi
+chown -- %[7]s "$tmp"
+chmod -- %04[8]o "$tmp"
+sync -- "$tmp"
+mv -f -- "$tmp" "$t"
+trap - EXIT
+sync -- "$d"`
+
+// The lock is held by flock's fd 9 in the shell and in cat, which lives until our stdin closes
+// (release, or the connection dropping). The holder's note names who to wait for.
+const lockScriptFormat = `exec 9>>%[1]s
+if ! flock %[2]s9; then printf 'busy\t'; base64 -w0 < %[1]s; echo; exit 75; fi
+printf 'hardsail over SSH from %%s, shell pid %%s, since %%s\n' "${1:-unknown}" $$ "$(date -u +%%Y-%%m-%%dT%%H:%%M:%%SZ)" > %[1]s
+echo locked
+cat > /dev/null
+: > %[1]s`
