@@ -289,32 +289,36 @@ func (s *Step) createValidation(ctx context.Context, env *steps.Env, j *steps.Jo
 
 func createEntry(ctx context.Context, env *steps.Env, zone string, e entry) error {
 	what := fmt.Sprintf("create DNS record %s %s in zone %s", e.Type, e.Name, zone)
-	out, err := env.AWS.Domains.CreateDomainEntry(ctx, &lightsail.CreateDomainEntryInput{
-		DomainName:  &zone,
-		DomainEntry: &types.DomainEntry{Name: &e.Name, Type: &e.Type, Target: &e.Target, IsAlias: sdkaws.Bool(e.Alias)},
-	})
-	if err != nil {
-		return aws.Classify(what, err)
-	}
-	if out.Operation == nil {
-		return nil
-	}
-	return domainsClients(env).Wait(ctx, what, []types.Operation{*out.Operation}, aws.WaitOptions{})
+	return changeEntry(ctx, env, what, func(de *types.DomainEntry) (*types.Operation, error) {
+		out, err := env.AWS.Domains.CreateDomainEntry(ctx, &lightsail.CreateDomainEntryInput{DomainName: &zone, DomainEntry: de})
+		if err != nil {
+			return nil, err
+		}
+		return out.Operation, nil
+	}, e)
 }
 
 func deleteEntry(ctx context.Context, env *steps.Env, zone string, e entry) error {
 	what := fmt.Sprintf("delete DNS record %s %s from zone %s", e.Type, e.Name, zone)
-	out, err := env.AWS.Domains.DeleteDomainEntry(ctx, &lightsail.DeleteDomainEntryInput{
-		DomainName:  &zone,
-		DomainEntry: &types.DomainEntry{Name: &e.Name, Type: &e.Type, Target: &e.Target, IsAlias: sdkaws.Bool(e.Alias)},
-	})
+	return changeEntry(ctx, env, what, func(de *types.DomainEntry) (*types.Operation, error) {
+		out, err := env.AWS.Domains.DeleteDomainEntry(ctx, &lightsail.DeleteDomainEntryInput{DomainName: &zone, DomainEntry: de})
+		if err != nil {
+			return nil, err
+		}
+		return out.Operation, nil
+	}, e)
+}
+
+// changeEntry makes one DNS call for e and waits for its operation (in us-east-1, where zones live).
+func changeEntry(ctx context.Context, env *steps.Env, what string, call func(*types.DomainEntry) (*types.Operation, error), e entry) error {
+	op, err := call(&types.DomainEntry{Name: &e.Name, Type: &e.Type, Target: &e.Target, IsAlias: sdkaws.Bool(e.Alias)})
 	if err != nil {
 		return aws.Classify(what, err)
 	}
-	if out.Operation == nil {
+	if op == nil {
 		return nil
 	}
-	return domainsClients(env).Wait(ctx, what, []types.Operation{*out.Operation}, aws.WaitOptions{})
+	return domainsClients(env).Wait(ctx, what, []types.Operation{*op}, aws.WaitOptions{})
 }
 
 func (f *facts) addEntry(zone string, e entry) {
