@@ -102,6 +102,13 @@ type ConnectError struct {
 	Err  error
 }
 
+// Dropped reports whether err is the connection failing, so a command may or may not have run to
+// its end (a write's rename may have happened): its outcome is unknown, not a failure.
+func Dropped(err error) bool {
+	var ce *ConnectError
+	return errors.As(err, &ce)
+}
+
 func (e *ConnectError) Error() string {
 	if e.User != "" {
 		return fmt.Sprintf("SSH to %s@%s: %v", e.User, e.Addr, e.Err)

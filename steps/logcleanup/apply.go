@@ -56,7 +56,11 @@ func (s *Step) Apply(ctx context.Context, env *steps.Env, plan steps.Plan, j *st
 		env.Emit(steps.Event{Kind: steps.EventChangeStart, Step: ID, Address: ch.Address, At: env.Clock()})
 		if err := c.WriteFileAtomic(ctx, want.Path, want.Body, want.Mode, want.Owner, want.Group); err != nil {
 			err = fmt.Errorf("write %s: %w", want.Path, err)
-			_ = j.Fail(id, err)
+			// A dropped connection may have come after the rename: the entry stays open (interrupted),
+			// and undo looks at which body is live.
+			if !ssh.Dropped(err) {
+				_ = j.Fail(id, err)
+			}
 			return out, err
 		}
 		if err := j.Done(id); err != nil {

@@ -401,7 +401,17 @@ func (s *Step) Apply(ctx context.Context, env *steps.Env, plan steps.Plan, j *st
 		fileChanges = fresh.Changes
 	}
 	var open []openWrite
+	// fail ends the apply after an error: the files written so far go back first. An entry is marked
+	// failed only when its file is known to hold its prior body again; after a dropped connection
+	// (a rename may or may not have happened) or a failed restore, entries stay open (interrupted)
+	// and undo looks at which body is live.
 	fail := func(err error) (steps.Outcome, error) {
+		if ssh.Dropped(err) {
+			return out, err
+		}
+		if rerr := restore(ctx, c, open); rerr != nil {
+			return out, errors.Join(err, rerr)
+		}
 		for _, w := range open {
 			_ = j.Fail(w.id, err)
 		}
@@ -430,8 +440,13 @@ func (s *Step) Apply(ctx context.Context, env *steps.Env, plan steps.Plan, j *st
 	}
 	if len(open) > 0 {
 		if verr := validate(ctx, c, env.Settings, open); verr != nil {
-			verr.Restore = restore(ctx, c, open)
-			return fail(verr)
+			if verr.Restore = restore(ctx, c, open); verr.Restore != nil {
+				return out, verr
+			}
+			for _, w := range open {
+				_ = j.Fail(w.id, verr)
+			}
+			return out, verr
 		}
 	}
 	for i := len(open) - 1; i >= 0; i-- {
