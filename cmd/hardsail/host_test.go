@@ -67,3 +67,26 @@ func TestHostStepsFromTheBinary(t *testing.T) {
 	}
 	hs(exitDrift, "verify", "auto-upgrades", "log-cleanup")
 }
+
+// A load balancer costs money: off a terminal, --yes alone does not buy one. Nothing is created,
+// not even the snapshot that would come before the first change.
+func TestApplyHTTPSNeedsAcceptCostOffATerminal(t *testing.T) {
+	isolate(t)
+	em := withEmulator(t, "wordpress-fresh")
+	bindHost(t, em)
+	before := len(em.MutatingCalls())
+	r := runCLI(t, false, "apply", "https", "--yes", "--domain", "example.com")
+	if r.code != exitUsage {
+		t.Fatalf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", r.code, exitUsage, r.stdout, r.stderr)
+	}
+	if !strings.Contains(r.stderr, "--accept-cost") || !strings.Contains(r.stderr, "$18/month") {
+		t.Errorf("the refusal does not name the price and the flag:\n%s", r.stderr)
+	}
+	if calls := em.MutatingCalls()[before:]; len(calls) != 0 {
+		t.Errorf("a refused apply still changed the account: %+v", calls)
+	}
+	r = runCLI(t, false, "plan", "https", "--domain", "example.com")
+	if r.code != exitDrift || !strings.Contains(r.stdout, "$18/month") {
+		t.Errorf("plan does not show the monthly cost (exit %d):\n%s", r.code, r.stdout)
+	}
+}

@@ -100,6 +100,20 @@ func sameChanges(ops []op, plan steps.Plan) bool {
 	return true
 }
 
+// Preflight refuses, before anything in the run changes (the snapshot included), a load balancer
+// nobody agreed to pay for: off a terminal without --accept-cost. At a terminal Apply asks.
+func (s *Step) Preflight(ctx context.Context, env *steps.Env, plan steps.Plan) error {
+	if env.Ask != nil {
+		return nil
+	}
+	for _, c := range plan.Changes {
+		if c.Action == steps.Create && isLBAddress(c.Address) {
+			return agreeCost(ctx, env, nil)
+		}
+	}
+	return nil
+}
+
 // agreeCost asks for (or finds) the user's agreement to the load balancer's monthly price.
 func agreeCost(ctx context.Context, env *steps.Env, f *facts) error {
 	price := assets.LoadBalancerPrice()

@@ -76,6 +76,12 @@ func lbAddress(region, lb string) string {
 	return fmt.Sprintf("lightsail:%s/load-balancer/%s", region, lb)
 }
 
+// isLBAddress reports whether address names a load balancer itself (not its certificate or DNS).
+func isLBAddress(address string) bool {
+	_, rest, ok := strings.Cut(address, "/load-balancer/")
+	return strings.HasPrefix(address, "lightsail:") && ok && !strings.Contains(rest, "/")
+}
+
 func dnsAddress(zone, name, typ string) string {
 	return fmt.Sprintf("lightsail-dns:%s/%s/%s", zone, name, typ)
 }
