@@ -198,14 +198,24 @@ func (e *ChangedError) HintText() string {
 	return "Keep the edits (nothing to do), or run `hardsail undo auto-upgrades --force` to put back the file as it was before hardsail."
 }
 
+// lockedHost is the run's connection with the remote lock held, so another hardsail run on this host
+// cannot interleave its edits with ours (re-entrant when the run already holds it).
+func lockedHost(ctx context.Context, env *steps.Env) (*ssh.Client, func() error, error) {
+	c, err := env.SSH(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	release, err := c.Lock(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	return c, release, nil
+}
+
 // Undo puts back, newest first, the files as they were and purges the packages hardsail installed.
 func (s *Step) Undo(ctx context.Context, env *steps.Env, entries []steps.Entry, j *steps.Journal) (steps.Outcome, error) {
 	out := steps.Outcome{Step: ID, Status: steps.StatusChanged}
-	c, err := env.SSH(ctx)
-	if err != nil {
-		return out, err
-	}
-	release, err := c.Lock(ctx)
+	c, release, err := lockedHost(ctx, env)
 	if err != nil {
 		return out, err
 	}

@@ -363,12 +363,7 @@ func (s *Step) Apply(ctx context.Context, env *steps.Env, plan steps.Plan, j *st
 	if plan.Empty() {
 		return out, nil
 	}
-	c, err := env.SSH(ctx)
-	if err != nil {
-		return out, err
-	}
-	// Another hardsail run on this host must not interleave its edits with ours.
-	release, err := c.Lock(ctx)
+	c, release, err := lockedHost(ctx, env)
 	if err != nil {
 		return out, err
 	}
