@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"net"
 	"slices"
 	"strings"
 	"sync"
@@ -129,6 +130,12 @@ func (w *World) EnvTB(t testing.TB) *steps.Env {
 
 // Dial connects to instance the way hardsail does by default: keyless, with the host keys Lightsail reports.
 func Dial(ctx context.Context, clients *remoteaws.Clients, instance string, observe func(ssh.Command)) (*ssh.Client, error) {
+	return DialThrough(ctx, clients, instance, observe, nil)
+}
+
+// DialThrough is Dial over connections made by dial (tests count or cut them); nil dials TCP.
+func DialThrough(ctx context.Context, clients *remoteaws.Clients, instance string, observe func(ssh.Command),
+	dial func(ctx context.Context, network, addr string) (net.Conn, error)) (*ssh.Client, error) {
 	a, err := clients.SSHAccess(ctx, instance)
 	if err != nil {
 		return nil, err
@@ -139,6 +146,7 @@ func Dial(ctx context.Context, clients *remoteaws.Clients, instance string, obse
 	}
 	cfg.Timeout = 10 * time.Second
 	cfg.Observer = observe
+	cfg.Dial = dial
 	return ssh.Dial(ctx, cfg)
 }
 

@@ -48,19 +48,11 @@ func TestConnectionCutMidWrite(t *testing.T) {
 		if c != nil {
 			return c, nil
 		}
-		a, err := env.AWS.SSHAccess(ctx, w.Instance)
-		if err != nil {
-			return nil, err
-		}
-		cfg, err := ssh.KeylessConfig(a.Addr, a.User, a.PrivateKey, a.CertKey, a.HostKeys)
-		if err != nil {
-			return nil, err
-		}
-		cfg.Dial = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		var err error
+		c, err = world.DialThrough(ctx, env.AWS, w.Instance, nil, func(ctx context.Context, network, addr string) (net.Conn, error) {
 			conn, err := (&net.Dialer{}).DialContext(ctx, network, addr)
 			return cuttable{Conn: conn, armed: armed}, err
-		}
-		c, err = ssh.Dial(ctx, cfg)
+		})
 		return c, err
 	}
 	j, err := steps.OpenJournal(steps.PathsFor(t.TempDir(), steps.Key{Account: "a", Region: "r", Instance: "i"}))

@@ -23,16 +23,8 @@ func countedVerify(tb testing.TB, w *world.World, env *steps.Env) (*testhost.Cou
 		if c != nil {
 			return c, nil
 		}
-		a, err := env.AWS.SSHAccess(ctx, w.Instance)
-		if err != nil {
-			return nil, err
-		}
-		cfg, err := ssh.KeylessConfig(a.Addr, a.User, a.PrivateKey, a.CertKey, a.HostKeys)
-		if err != nil {
-			return nil, err
-		}
-		cfg.Dial = dialer.DialContext
-		if c, err = ssh.Dial(ctx, cfg); err != nil {
+		var err error
+		if c, err = world.DialThrough(ctx, env.AWS, w.Instance, nil, dialer.DialContext); err != nil {
 			return nil, err
 		}
 		handshake = dialer.Stats().Turns
