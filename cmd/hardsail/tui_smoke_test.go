@@ -23,7 +23,7 @@ func startTmux(t *testing.T, w, h int, command string) *tmuxSession {
 		if os.Getenv("HARDSAIL_REQUIRE_TESTHOST") != "" {
 			t.Fatal("tmux is not installed (scripts/testhost-deps installs it)")
 		}
-		t.Skip("tmux is not installed")
+		t.Skip("tmux is not installed (with HARDSAIL_REQUIRE_TESTHOST=1, as in CI, this is a failure)")
 	}
 	s := &tmuxSession{t: t, socket: "hardsail-smoke-" + fmt.Sprint(time.Now().UnixNano()), name: "demo"}
 	s.tmux("new-session", "-d", "-s", s.name, "-x", fmt.Sprint(w), "-y", fmt.Sprint(h), command)
