@@ -12,6 +12,7 @@ import (
 	"github.com/charmbracelet/colorprofile"
 
 	"github.com/hardsail/hardsail/steps"
+	"github.com/hardsail/hardsail/tui/iostreams"
 	"github.com/hardsail/hardsail/tui/render"
 	"github.com/hardsail/hardsail/tui/theme"
 )
@@ -53,11 +54,7 @@ type plain struct {
 }
 
 func runPlain(ctx context.Context, o Options) error {
-	p := &plain{ctx: ctx, o: o, in: lineReader{bufio.NewReader(o.IO.In)}, out: o.IO.Out, t: o.IO.Theme()}
-	if !o.IO.ColorEnabled() {
-		// huh writes its titles styled; off colour they go out as plain text.
-		p.out = &colorprofile.Writer{Forward: o.IO.Out, Profile: colorprofile.NoTTY}
-	}
+	p := &plain{ctx: ctx, o: o, in: lineReader{bufio.NewReader(o.IO.In)}, out: plainWriter(o.IO, o.IO.Out), t: o.IO.Theme()}
 	p.form = theme.NewWizard(p.t, true).Form
 	instance := o.Instance
 	fmt.Fprintf(p.out, "hardsail: you are %s (account %s)\n", o.Identity.ARN, o.Identity.Account)
@@ -125,6 +122,15 @@ func runPlain(ctx context.Context, o Options) error {
 			return nil
 		}
 	}
+}
+
+// plainWriter is w for huh's plain prompts: huh writes its titles styled, so off colour they go
+// out through a writer that drops the styling.
+func plainWriter(ios *iostreams.IOStreams, w io.Writer) io.Writer {
+	if ios.ColorEnabled() {
+		return w
+	}
+	return &colorprofile.Writer{Forward: w, Profile: colorprofile.NoTTY}
 }
 
 func attention(rs []steps.Result) int {

@@ -10,7 +10,6 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 	"charm.land/huh/v2"
-	"github.com/charmbracelet/colorprofile"
 
 	"github.com/hardsail/hardsail/steps"
 	"github.com/hardsail/hardsail/tui/iostreams"
@@ -122,9 +121,5 @@ func (a *plainAsker) Show(ctx context.Context, title, body string) error {
 // PlainAsker is the Asker for plain commands at a terminal (`hardsail apply`): line-by-line
 // prompts on io's streams.
 func PlainAsker(ios *iostreams.IOStreams) steps.Asker {
-	var out io.Writer = ios.ErrOut
-	if !ios.ColorEnabled() {
-		out = &colorprofile.Writer{Forward: ios.ErrOut, Profile: colorprofile.NoTTY}
-	}
-	return &plainAsker{in: lineReader{bufio.NewReader(ios.In)}, out: out, theme: theme.NewWizard(ios.Theme(), true).Form}
+	return &plainAsker{in: lineReader{bufio.NewReader(ios.In)}, out: plainWriter(ios, ios.ErrOut), theme: theme.NewWizard(ios.Theme(), true).Form}
 }

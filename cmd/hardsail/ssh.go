@@ -57,25 +57,20 @@ func (s *session) sshDialer(o *options, clients *remoteaws.Clients, env *steps.E
 // sshConfig chooses how to log in: a temporary Lightsail key by default (host keys pinned to what
 // Lightsail reports), or the user's own key or agent with known_hosts.
 func sshConfig(ctx context.Context, o *options, clients *remoteaws.Clients, instance string) (ssh.Config, error) {
-	acc, err := clients.SSHAccess(ctx, instance)
+	if o.sshKey == "" {
+		acc, err := clients.SSHAccess(ctx, instance)
+		if err != nil {
+			return ssh.Config{}, err
+		}
+		addr, user := o.sshTarget(acc.Addr, acc.User)
+		return ssh.KeylessConfig(addr, user, acc.PrivateKey, acc.CertKey, acc.HostKeys)
+	}
+	// The user's own key needs only the address and user, not a temporary key from Lightsail.
+	instAddr, instUser, err := clients.InstanceLogin(ctx, instance)
 	if err != nil {
 		return ssh.Config{}, err
 	}
-	host, port, _ := net.SplitHostPort(acc.Addr)
-	if o.sshHost != "" {
-		host = o.sshHost
-	}
-	if o.sshPort != 0 && o.sshPort != 22 {
-		port = strconv.Itoa(o.sshPort)
-	}
-	addr := net.JoinHostPort(host, port)
-	user := acc.User
-	if o.sshUser != "" {
-		user = o.sshUser
-	}
-	if o.sshKey == "" {
-		return ssh.KeylessConfig(addr, user, acc.PrivateKey, acc.CertKey, acc.HostKeys)
-	}
+	addr, user := o.sshTarget(instAddr, instUser)
 	home, _ := os.UserHomeDir()
 	hk := ssh.HostKeys{KnownHosts: filepath.Join(home, ".ssh", "known_hosts"), Accept: o.acceptHostKey}
 	if o.io.Interactive() {
@@ -88,4 +83,20 @@ func sshConfig(ctx context.Context, o *options, clients *remoteaws.Clients, inst
 		keyFile = ""
 	}
 	return ssh.OwnKeyConfig(addr, user, keyFile, keyFile == "", hk)
+}
+
+// sshTarget applies --ssh-host, --ssh-port and --ssh-user to the instance's own address and user.
+func (o *options) sshTarget(instAddr, instUser string) (addr, user string) {
+	host, port, _ := net.SplitHostPort(instAddr)
+	if o.sshHost != "" {
+		host = o.sshHost
+	}
+	if o.sshPort != 0 && o.sshPort != 22 {
+		port = strconv.Itoa(o.sshPort)
+	}
+	user = instUser
+	if o.sshUser != "" {
+		user = o.sshUser
+	}
+	return net.JoinHostPort(host, port), user
 }

@@ -21,11 +21,37 @@ type SSHAccess struct {
 	HostKeys   []string // "ssh-ed25519 AAAA…" lines: the only host keys to trust
 }
 
-// SSHAccess fetches temporary SSH credentials and the pinned host keys for instance.
-func (c *Clients) SSHAccess(ctx context.Context, instance string) (SSHAccess, error) {
+// InstanceLogin is where and as whom to log in to instance with the user's own key: its public
+// IPv4 address with port 22 and its login user (GetInstance only).
+func (c *Clients) InstanceLogin(ctx context.Context, instance string) (addr, user string, err error) {
+	ip, user, err := c.instanceLogin(ctx, instance)
+	if err != nil {
+		return "", "", err
+	}
+	if ip == "" {
+		return "", "", noPublicIP(instance)
+	}
+	return net.JoinHostPort(ip, "22"), user, nil
+}
+
+func (c *Clients) instanceLogin(ctx context.Context, instance string) (ip, user string, err error) {
 	in, err := c.Lightsail.GetInstance(ctx, &lightsail.GetInstanceInput{InstanceName: sdkaws.String(instance)})
 	if err != nil {
-		return SSHAccess{}, Classify("read instance "+instance, err)
+		return "", "", Classify("read instance "+instance, err)
+	}
+	return sdkaws.ToString(in.Instance.PublicIpAddress), sdkaws.ToString(in.Instance.Username), nil
+}
+
+func noPublicIP(instance string) error {
+	return &Error{Kind: KindUsage, Op: "find the public address of " + instance, Err: errors.New("the instance has no public IPv4 address"),
+		Hint: "Start the instance, or pass --ssh-host with an address that reaches it."}
+}
+
+// SSHAccess fetches temporary SSH credentials and the pinned host keys for instance.
+func (c *Clients) SSHAccess(ctx context.Context, instance string) (SSHAccess, error) {
+	ip, user, err := c.instanceLogin(ctx, instance)
+	if err != nil {
+		return SSHAccess{}, err
 	}
 	out, err := c.Lightsail.GetInstanceAccessDetails(ctx, &lightsail.GetInstanceAccessDetailsInput{
 		InstanceName: sdkaws.String(instance), Protocol: types.InstanceAccessProtocolSsh})
@@ -37,15 +63,12 @@ func (c *Clients) SSHAccess(ctx context.Context, instance string) (SSHAccess, er
 		return SSHAccess{}, &Error{Op: "get SSH access details for " + instance, Err: errors.New("the response has no access details"),
 			Hint: "Try again in a minute; if it persists, connect with --ssh-key instead."}
 	}
-	ip := sdkaws.ToString(in.Instance.PublicIpAddress)
 	if ip == "" {
 		ip = sdkaws.ToString(d.IpAddress)
 	}
 	if ip == "" {
-		return SSHAccess{}, &Error{Kind: KindUsage, Op: "find the public address of " + instance, Err: errors.New("the instance has no public IPv4 address"),
-			Hint: "Start the instance, or pass --ssh-host with an address that reaches it."}
+		return SSHAccess{}, noPublicIP(instance)
 	}
-	user := sdkaws.ToString(in.Instance.Username)
 	if user == "" {
 		user = sdkaws.ToString(d.Username)
 	}
