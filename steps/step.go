@@ -13,8 +13,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/hardsail/hardsail/remote/aws"
-	"github.com/hardsail/hardsail/remote/ssh"
+	"github.com/hardsail/hardsail/remote/awsapi"
+	"github.com/hardsail/hardsail/remote/sshhost"
 )
 
 // Action is a change's kind; its value is the symbol printed in a preview.
@@ -206,17 +206,17 @@ type Env struct {
 	Observer   Observer
 	Now        func() time.Time
 	// AWS are the SDK clients for the account and region in use.
-	AWS *aws.Clients
+	AWS *awsapi.Clients
 	// SSH returns the run's one connection to the instance, dialling it on first use. Nil when the
 	// run has no way to reach the host.
-	SSH func(ctx context.Context) (*ssh.Client, error)
+	SSH func(ctx context.Context) (*sshhost.Client, error)
 	// Ask talks to the user during Apply and Undo (the wizard's forms or plain prompts). Nil off a
 	// terminal: steps then take the safe default and say so.
 	Ask Asker
 
 	factsMu sync.Mutex
-	facts   *ssh.Facts
-	factsQ  ssh.Query
+	facts   *sshhost.Facts
+	factsQ  sshhost.Query
 }
 
 // Asker asks the user something in the middle of Apply or Undo.
@@ -243,12 +243,12 @@ type Preflighter interface {
 
 // HostQuery is implemented by steps that read host facts, so one remote command can serve them all.
 type HostQuery interface {
-	HostQuery() ssh.Query
+	HostQuery() sshhost.Query
 }
 
 // HostFacts returns the host facts covering q, gathering them (once, in one remote command, with
 // every query the engine announced) unless a cached answer already covers q.
-func (e *Env) HostFacts(ctx context.Context, q ssh.Query) (*ssh.Facts, error) {
+func (e *Env) HostFacts(ctx context.Context, q sshhost.Query) (*sshhost.Facts, error) {
 	if e.SSH == nil {
 		return nil, &UsageError{Msg: "this step needs SSH access to the instance",
 			Hint: "Run hardsail with AWS access to the instance (it logs in with a temporary Lightsail key), or pass --ssh-key and --ssh-host."}
@@ -272,7 +272,7 @@ func (e *Env) HostFacts(ctx context.Context, q ssh.Query) (*ssh.Facts, error) {
 }
 
 // AnnounceHostQuery adds q to what the next gathering reads (the engine calls it for every step).
-func (e *Env) AnnounceHostQuery(q ssh.Query) {
+func (e *Env) AnnounceHostQuery(q sshhost.Query) {
 	e.factsMu.Lock()
 	defer e.factsMu.Unlock()
 	e.factsQ = mergeQuery(e.factsQ, q)
@@ -285,7 +285,7 @@ func (e *Env) ForgetHostFacts() {
 	e.facts = nil
 }
 
-func mergeQuery(a, b ssh.Query) ssh.Query {
+func mergeQuery(a, b sshhost.Query) sshhost.Query {
 	u := func(x, y []string) []string {
 		out := slices.Clone(x)
 		for _, v := range y {
@@ -296,11 +296,11 @@ func mergeQuery(a, b ssh.Query) ssh.Query {
 		slices.Sort(out)
 		return out
 	}
-	return ssh.Query{Files: u(a.Files, b.Files), Packages: u(a.Packages, b.Packages),
+	return sshhost.Query{Files: u(a.Files, b.Files), Packages: u(a.Packages, b.Packages),
 		AptConfig: u(a.AptConfig, b.AptConfig), Dirs: u(a.Dirs, b.Dirs), Commands: u(a.Commands, b.Commands)}
 }
 
-func covers(have, q ssh.Query) bool {
+func covers(have, q sshhost.Query) bool {
 	sub := func(h, w []string) bool {
 		for _, v := range w {
 			if !slices.Contains(h, v) {

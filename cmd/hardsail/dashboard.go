@@ -3,7 +3,7 @@ package main
 import (
 	"context"
 
-	remoteaws "github.com/hardsail/hardsail/remote/aws"
+	"github.com/hardsail/hardsail/remote/awsapi"
 	"github.com/hardsail/hardsail/steps"
 	"github.com/hardsail/hardsail/tui"
 )
@@ -14,7 +14,7 @@ func runDashboard(ctx context.Context, o *options) error {
 	if !o.io.Interactive() || o.json {
 		return runVerify(ctx, o, "verify", nil)
 	}
-	clients, err := remoteaws.Load(ctx, remoteaws.Options{Profile: o.profile, Region: o.region})
+	clients, err := awsapi.Load(ctx, awsapi.Options{Profile: o.profile, Region: o.region})
 	if err != nil {
 		return err
 	}

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"strings"
 
-	remoteaws "github.com/hardsail/hardsail/remote/aws"
+	"github.com/hardsail/hardsail/remote/awsapi"
 	"github.com/hardsail/hardsail/steps"
 	"github.com/hardsail/hardsail/tui/iostreams"
 )
@@ -24,7 +24,7 @@ const (
 // exitCodeOf maps an error to its exit code.
 func exitCodeOf(err error) int {
 	var usage *steps.UsageError
-	var aws *remoteaws.Error
+	var aws *awsapi.Error
 	switch {
 	case err == nil:
 		return exitOK
@@ -34,9 +34,9 @@ func exitCodeOf(err error) int {
 		return exitUsage
 	case errors.As(err, &aws):
 		switch aws.Kind {
-		case remoteaws.KindCredentials, remoteaws.KindAccessDenied:
+		case awsapi.KindCredentials, awsapi.KindAccessDenied:
 			return exitAuth
-		case remoteaws.KindUsage:
+		case awsapi.KindUsage:
 			return exitUsage
 		}
 	}

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	gossh "golang.org/x/crypto/ssh"
+	"golang.org/x/crypto/ssh"
 
 	"github.com/hardsail/hardsail/internal/emulator"
 	"github.com/hardsail/hardsail/internal/testhost"
@@ -16,7 +16,7 @@ import (
 // instance's public address, so hardsail reaches it with keyless SSH like on Lightsail.
 func bindHost(t *testing.T, em *emulator.Emulator) *testhost.Host {
 	t.Helper()
-	h := testhost.Start(t, testhost.Options{TrustedUserCAKeys: gossh.MarshalAuthorizedKey(em.CAPublicKey())})
+	h := testhost.Start(t, testhost.Options{TrustedUserCAKeys: ssh.MarshalAuthorizedKey(em.CAPublicKey())})
 	if err := em.BindSSH("WordPress-1", h.Addr); err != nil {
 		t.Fatal(err)
 	}

@@ -7,7 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	remoteaws "github.com/hardsail/hardsail/remote/aws"
+	"github.com/hardsail/hardsail/remote/awsapi"
 	"github.com/hardsail/hardsail/steps"
 )
 
@@ -23,10 +23,10 @@ credentials it still prints the rest and says why the identity is missing.`,
 			v, c, _ := buildVersion()
 			info := map[string]string{"version": v, "commit": c, "go": runtime.Version(), "state_dir": steps.StateDir()}
 			info["log"] = steps.PathsFor(steps.StateDir(), steps.Key{}).Log
-			clients, err := remoteaws.Load(cmd.Context(), remoteaws.Options{Profile: o.profile, Region: o.region})
+			clients, err := awsapi.Load(cmd.Context(), awsapi.Options{Profile: o.profile, Region: o.region})
 			if err == nil {
 				info["region"] = clients.Config.Region
-				var id remoteaws.Identity
+				var id awsapi.Identity
 				if id, err = clients.Identity(cmd.Context()); err == nil {
 					info["account"], info["arn"] = id.Account, id.ARN
 				}

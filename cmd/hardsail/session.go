@@ -9,7 +9,7 @@ import (
 	"slices"
 	"strings"
 
-	remoteaws "github.com/hardsail/hardsail/remote/aws"
+	"github.com/hardsail/hardsail/remote/awsapi"
 	"github.com/hardsail/hardsail/steps"
 	"github.com/hardsail/hardsail/steps/registry"
 	"github.com/hardsail/hardsail/tui"
@@ -19,7 +19,7 @@ import (
 // session is one command's view of the world: the AWS identity, the instance, its files, the
 // settings in force, and the engine over the selected steps.
 type session struct {
-	identity remoteaws.Identity
+	identity awsapi.Identity
 	key      steps.Key
 	paths    steps.Paths
 	engine   *steps.Engine
@@ -39,7 +39,7 @@ func openSession(ctx context.Context, o *options, ids []string, withJournal bool
 	if err != nil {
 		return nil, err
 	}
-	clients, err := remoteaws.Load(ctx, remoteaws.Options{Profile: o.profile, Region: o.region})
+	clients, err := awsapi.Load(ctx, awsapi.Options{Profile: o.profile, Region: o.region})
 	if err != nil {
 		return nil, err
 	}
@@ -118,7 +118,7 @@ func openLog(path string) (*slog.Logger, func(), error) {
 }
 
 // chooseInstance takes --instance, or the account's only instance in the region.
-func chooseInstance(ctx context.Context, c *remoteaws.Clients, want string) (string, error) {
+func chooseInstance(ctx context.Context, c *awsapi.Clients, want string) (string, error) {
 	names, err := c.InstanceNames(ctx)
 	if err != nil {
 		return "", err

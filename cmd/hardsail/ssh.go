@@ -9,35 +9,35 @@ import (
 	"strconv"
 	"sync"
 
-	remoteaws "github.com/hardsail/hardsail/remote/aws"
-	"github.com/hardsail/hardsail/remote/ssh"
+	"github.com/hardsail/hardsail/remote/awsapi"
+	"github.com/hardsail/hardsail/remote/sshhost"
 	"github.com/hardsail/hardsail/steps"
 )
 
 // sshDialer returns the Env's SSH function: one connection per run, dialled on first use, holding
 // the remote lock when the run changes the host. Its error is remembered, so every host step reports
 // the same cause.
-func (s *session) sshDialer(o *options, clients *remoteaws.Clients, env *steps.Env, lock bool) func(context.Context) (*ssh.Client, error) {
+func (s *session) sshDialer(o *options, clients *awsapi.Clients, env *steps.Env, lock bool) func(context.Context) (*sshhost.Client, error) {
 	var (
 		mu  sync.Mutex
-		c   *ssh.Client
+		c   *sshhost.Client
 		err error
 	)
-	return func(ctx context.Context) (*ssh.Client, error) {
+	return func(ctx context.Context) (*sshhost.Client, error) {
 		mu.Lock()
 		defer mu.Unlock()
 		if c != nil || err != nil {
 			return c, err
 		}
-		var cfg ssh.Config
+		var cfg sshhost.Config
 		cfg, err = sshConfig(ctx, o, clients, s.key.Instance)
 		if err != nil {
 			return nil, err
 		}
-		cfg.Observer = func(cmd ssh.Command) {
+		cfg.Observer = func(cmd sshhost.Command) {
 			env.Emit(steps.Event{Kind: steps.EventCommand, Message: "ssh: " + cmd.Line, At: env.Clock()})
 		}
-		c, err = ssh.Dial(ctx, cfg)
+		c, err = sshhost.Dial(ctx, cfg)
 		if err != nil {
 			return nil, err
 		}
@@ -56,23 +56,23 @@ func (s *session) sshDialer(o *options, clients *remoteaws.Clients, env *steps.E
 
 // sshConfig chooses how to log in: a temporary Lightsail key by default (host keys pinned to what
 // Lightsail reports), or the user's own key or agent with known_hosts.
-func sshConfig(ctx context.Context, o *options, clients *remoteaws.Clients, instance string) (ssh.Config, error) {
+func sshConfig(ctx context.Context, o *options, clients *awsapi.Clients, instance string) (sshhost.Config, error) {
 	if o.sshKey == "" {
 		acc, err := clients.SSHAccess(ctx, instance)
 		if err != nil {
-			return ssh.Config{}, err
+			return sshhost.Config{}, err
 		}
 		addr, user := o.sshTarget(acc.Addr, acc.User)
-		return ssh.KeylessConfig(addr, user, acc.PrivateKey, acc.CertKey, acc.HostKeys)
+		return sshhost.KeylessConfig(addr, user, acc.PrivateKey, acc.CertKey, acc.HostKeys)
 	}
 	// The user's own key needs only the address and user, not a temporary key from Lightsail.
 	instAddr, instUser, err := clients.InstanceLogin(ctx, instance)
 	if err != nil {
-		return ssh.Config{}, err
+		return sshhost.Config{}, err
 	}
 	addr, user := o.sshTarget(instAddr, instUser)
 	home, _ := os.UserHomeDir()
-	hk := ssh.HostKeys{KnownHosts: filepath.Join(home, ".ssh", "known_hosts"), Accept: o.acceptHostKey}
+	hk := sshhost.HostKeys{KnownHosts: filepath.Join(home, ".ssh", "known_hosts"), Accept: o.acceptHostKey}
 	if o.io.Interactive() {
 		hk.Ask = func(host, fingerprint string) (bool, error) {
 			return o.io.Confirm(fmt.Sprintf("The host %s is not in known_hosts. Its key fingerprint is %s.\nTrust it and add it to known_hosts?", host, fingerprint))
@@ -82,7 +82,7 @@ func sshConfig(ctx context.Context, o *options, clients *remoteaws.Clients, inst
 	if keyFile == "agent" {
 		keyFile = ""
 	}
-	return ssh.OwnKeyConfig(addr, user, keyFile, keyFile == "", hk)
+	return sshhost.OwnKeyConfig(addr, user, keyFile, keyFile == "", hk)
 }
 
 // sshTarget applies --ssh-host, --ssh-port and --ssh-user to the instance's own address and user.

@@ -13,7 +13,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/hardsail/hardsail/remote/ssh"
+	"github.com/hardsail/hardsail/remote/sshhost"
 )
 
 // exec runs one command line as user bitnami and returns its exit status.
@@ -58,7 +58,7 @@ func (h *Host) exec(line string, s *cmdIO) int {
 	return 127
 }
 
-// unquote reads one whole shell word in remote/ssh's quoting ('…' with ' written as '\”).
+// unquote reads one whole shell word in remote/sshhost's quoting ('…' with ' written as '\”).
 func unquote(s string) (string, bool) {
 	if len(s) < 2 || s[0] != '\'' || s[len(s)-1] != '\'' {
 		return "", false
@@ -93,27 +93,27 @@ var (
 )
 
 // parseGather recognises Gather's and ReadFile's script: it reads the query back out of the script,
-// then accepts the line only if remote/ssh builds exactly this line from that query.
-func parseGather(line string) (ssh.Query, bool, string, bool) {
+// then accepts the line only if remote/sshhost builds exactly this line from that query.
+func parseGather(line string) (sshhost.Query, bool, string, bool) {
 	const head = `printf 'ssh\t%s\n' "${SSH_CLIENT%% *}"; exec `
 	rest, ok := strings.CutPrefix(line, head)
 	if !ok {
-		return ssh.Query{}, false, "", false
+		return sshhost.Query{}, false, "", false
 	}
 	rest, ok = strings.CutSuffix(rest, " </dev/null")
 	if !ok {
-		return ssh.Query{}, false, "", false
+		return sshhost.Query{}, false, "", false
 	}
 	script, ok := cutSudo(rest)
 	if !ok {
-		return ssh.Query{}, false, "", false
+		return sshhost.Query{}, false, "", false
 	}
 	m := gatherEnd.FindStringSubmatch(script)
 	if m == nil {
-		return ssh.Query{}, false, "", false
+		return sshhost.Query{}, false, "", false
 	}
 	nonce := m[1]
-	var q ssh.Query
+	var q sshhost.Query
 	words := func(s string) []string {
 		var out []string
 		for _, w := range quotedWord.FindAllString(s, -1) {
@@ -141,15 +141,15 @@ func parseGather(line string) (ssh.Query, bool, string, bool) {
 		q.Commands = append(q.Commands, words(m[1])...)
 	}
 	full := strings.Contains(script, "printf 'df\\t'")
-	want, err := ssh.GatherScript(q, full, nonce)
+	want, err := sshhost.GatherScript(q, full, nonce)
 	if err != nil || want != line {
-		return ssh.Query{}, false, "", false
+		return sshhost.Query{}, false, "", false
 	}
 	return q, full, nonce, true
 }
 
 // gather prints what the gather script prints on Debian 12.
-func (h *Host) gather(q ssh.Query, full bool, nonce string, s *cmdIO) int {
+func (h *Host) gather(q sshhost.Query, full bool, nonce string, s *cmdIO) int {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	enc := base64.StdEncoding.EncodeToString
@@ -248,7 +248,7 @@ func parseWrite(script string) (writeReq, bool) {
 	if !ok1 || !ok2 || !ok3 || !ok4 || err1 != nil || err2 != nil || path.Dir(p) != dir {
 		return writeReq{}, false
 	}
-	if ssh.WriteScript(p, size, m[4], owner, group, fs.FileMode(mode)) != script {
+	if sshhost.WriteScript(p, size, m[4], owner, group, fs.FileMode(mode)) != script {
 		return writeReq{}, false
 	}
 	return writeReq{path: p, size: size, sum: m[4], owner: owner, group: group, mode: fs.FileMode(mode)}, true
@@ -325,7 +325,7 @@ func parseLock(line string) (time.Duration, bool) {
 		return 0, false
 	}
 	m := lockWait.FindStringSubmatch(script)
-	if m == nil || ssh.LockScript(m[1]) != script {
+	if m == nil || sshhost.LockScript(m[1]) != script {
 		return 0, false
 	}
 	if m[2] == "" {
@@ -351,7 +351,7 @@ func (h *Host) takeLock(wait time.Duration, s *cmdIO) int {
 	case <-timeout:
 		h.mu.Lock()
 		var holder []byte
-		if f := h.files[ssh.LockPath]; f != nil {
+		if f := h.files[sshhost.LockPath]; f != nil {
 			holder = f.Body
 		}
 		h.mu.Unlock()
@@ -362,13 +362,13 @@ func (h *Host) takeLock(wait time.Duration, s *cmdIO) int {
 	}
 	defer func() { <-h.lock }()
 	h.mu.Lock()
-	h.files[ssh.LockPath] = &File{Body: fmt.Appendf(nil, "hardsail over SSH from %s, shell pid %d, since %s\n", s.client, 4242, h.Now().UTC().Format("2006-01-02T15:04:05Z")),
+	h.files[sshhost.LockPath] = &File{Body: fmt.Appendf(nil, "hardsail over SSH from %s, shell pid %d, since %s\n", s.client, 4242, h.Now().UTC().Format("2006-01-02T15:04:05Z")),
 		Mode: 0o644, Owner: "root", Group: "root", ModTime: h.Now()}
 	h.mu.Unlock()
 	fmt.Fprintln(s.stdout, "locked")
 	_, _ = io.Copy(io.Discard, s.stdin)
 	h.mu.Lock()
-	h.files[ssh.LockPath].Body = []byte{}
+	h.files[sshhost.LockPath].Body = []byte{}
 	h.mu.Unlock()
 	return 0
 }

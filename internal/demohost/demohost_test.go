@@ -13,13 +13,13 @@ import (
 	"testing"
 	"time"
 
-	gossh "golang.org/x/crypto/ssh"
+	"golang.org/x/crypto/ssh"
 
 	"github.com/hardsail/hardsail/internal/demohost"
 	"github.com/hardsail/hardsail/internal/emulator"
 	"github.com/hardsail/hardsail/internal/testhost"
-	remoteaws "github.com/hardsail/hardsail/remote/aws"
-	"github.com/hardsail/hardsail/remote/ssh"
+	"github.com/hardsail/hardsail/remote/awsapi"
+	"github.com/hardsail/hardsail/remote/sshhost"
 	"github.com/hardsail/hardsail/steps"
 	"github.com/hardsail/hardsail/steps/firewall"
 	"github.com/hardsail/hardsail/steps/https"
@@ -33,7 +33,7 @@ const instance = "WordPress-1"
 type demo struct {
 	em      *emulator.Emulator
 	host    *demohost.Host
-	clients *remoteaws.Clients
+	clients *awsapi.Clients
 }
 
 func start(t *testing.T) *demo {
@@ -47,25 +47,25 @@ func start(t *testing.T) *demo {
 	if err := em.BindSSH(instance, h.Addr()); err != nil {
 		t.Fatal(err)
 	}
-	clients := remoteaws.New(em.AWSConfig())
-	clients.Poll = remoteaws.Backoff{Initial: 20 * time.Millisecond, Max: 200 * time.Millisecond}
+	clients := awsapi.New(em.AWSConfig())
+	clients.Poll = awsapi.Backoff{Initial: 20 * time.Millisecond, Max: 200 * time.Millisecond}
 	return &demo{em: em, host: h, clients: clients}
 }
 
 // dial logs in keyless through the emulator's firewall proxy, wherever it listens (not root: not on :22).
-func (d *demo) dial(t *testing.T) *ssh.Client {
+func (d *demo) dial(t *testing.T) *sshhost.Client {
 	t.Helper()
 	ctx := context.Background()
 	a, err := d.clients.SSHAccess(ctx, instance)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := ssh.KeylessConfig(d.em.InstanceAddr(instance), a.User, a.PrivateKey, a.CertKey, a.HostKeys)
+	cfg, err := sshhost.KeylessConfig(d.em.InstanceAddr(instance), a.User, a.PrivateKey, a.CertKey, a.HostKeys)
 	if err != nil {
 		t.Fatal(err)
 	}
 	cfg.Timeout = 10 * time.Second
-	c, err := ssh.Dial(ctx, cfg)
+	c, err := sshhost.Dial(ctx, cfg)
 	if err != nil {
 		t.Fatalf("dial the demo host: %v", err)
 	}
@@ -79,8 +79,8 @@ func (d *demo) env(t *testing.T, set steps.Settings) *steps.Env {
 		Settings: steps.Effective(steps.Settings{}, set), Log: slog.New(slog.DiscardHandler), Now: time.Now,
 		AWS: d.clients, AcceptCost: true}
 	var mu sync.Mutex
-	var conn *ssh.Client
-	env.SSH = func(ctx context.Context) (*ssh.Client, error) {
+	var conn *sshhost.Client
+	env.SSH = func(ctx context.Context) (*sshhost.Client, error) {
 		mu.Lock()
 		defer mu.Unlock()
 		if conn == nil {
@@ -158,7 +158,7 @@ func TestWizardOnTheDemoHost(t *testing.T) {
 		}
 	}
 	after := d.host.Files()
-	delete(after, ssh.LockPath)
+	delete(after, sshhost.LockPath)
 	for p, f := range before {
 		g, ok := after[p]
 		if !ok || !bytes.Equal(g.Body, f.Body) || g.Size != f.Size || g.Mode != f.Mode || g.Owner != f.Owner || g.Group != f.Group {
@@ -220,12 +220,12 @@ func TestOnlyCertificatesOfTheCALogIn(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	signer, err := gossh.NewSignerFromKey(priv)
+	signer, err := ssh.NewSignerFromKey(priv)
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := gossh.Dial("tcp", d.host.Addr(), &gossh.ClientConfig{User: demohost.User, Auth: []gossh.AuthMethod{gossh.PublicKeys(signer)},
-		HostKeyCallback: gossh.InsecureIgnoreHostKey(), Timeout: 5 * time.Second}) //nolint:gosec // only the login is under test
+	c, err := ssh.Dial("tcp", d.host.Addr(), &ssh.ClientConfig{User: demohost.User, Auth: []ssh.AuthMethod{ssh.PublicKeys(signer)},
+		HostKeyCallback: ssh.InsecureIgnoreHostKey(), Timeout: 5 * time.Second}) //nolint:gosec // only the login is under test
 	if err == nil {
 		c.Close()
 		t.Fatal("a key without a certificate logged in")
@@ -239,25 +239,25 @@ func TestCommands(t *testing.T) {
 	ctx := context.Background()
 	tests := []struct {
 		name       string
-		run        func() (ssh.Result, error)
+		run        func() (sshhost.Result, error)
 		exit       int
 		out, erred string
 	}{
-		{name: "unknown command is refused, not faked", run: func() (ssh.Result, error) { return c.Run(ctx, "uname -a") },
+		{name: "unknown command is refused, not faked", run: func() (sshhost.Result, error) { return c.Run(ctx, "uname -a") },
 			exit: 127, erred: "demo host: command not emulated: uname -a"},
-		{name: "unknown sudo script is refused", run: func() (ssh.Result, error) { return c.Sudo(ctx, "systemctl restart apache", nil) },
+		{name: "unknown sudo script is refused", run: func() (sshhost.Result, error) { return c.Sudo(ctx, "systemctl restart apache", nil) },
 			exit: 127, erred: "demo host: command not emulated: sudo -n sh -c 'systemctl restart apache'"},
-		{name: "probe", run: func() (ssh.Result, error) { return c.Run(ctx, "true") }},
-		{name: "apt-config dump reads apt.conf.d", run: func() (ssh.Result, error) { return c.Run(ctx, "apt-config dump") },
+		{name: "probe", run: func() (sshhost.Result, error) { return c.Run(ctx, "true") }},
+		{name: "apt-config dump reads apt.conf.d", run: func() (sshhost.Result, error) { return c.Run(ctx, "apt-config dump") },
 			out: `APT::Periodic::Unattended-Upgrade "1";`},
-		{name: "a package apt does not know", run: func() (ssh.Result, error) {
+		{name: "a package apt does not know", run: func() (sshhost.Result, error) {
 			return c.Sudo(ctx, "DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=0 install -y --no-install-recommends nosuchpkg", nil)
 		}, exit: 100, erred: "E: Unable to locate package nosuchpkg"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			res, err := tt.run()
-			var ee *ssh.ExitError
+			var ee *sshhost.ExitError
 			if err != nil && !errors.As(err, &ee) {
 				t.Fatalf("not an exit: %v", err)
 			}
@@ -290,7 +290,7 @@ func TestBrokenAptConfigFailsLikeApt(t *testing.T) {
 	if res, _ := c.Sudo(ctx, "unattended-upgrades --dry-run --debug", nil); res.Exit == 0 {
 		t.Error("the dry run passes over a broken file")
 	}
-	f, err := c.Gather(ctx, ssh.Query{AptConfig: []string{"Unattended-Upgrade::"}})
+	f, err := c.Gather(ctx, sshhost.Query{AptConfig: []string{"Unattended-Upgrade::"}})
 	if err != nil || !strings.Contains(f.AptError, "Syntax error") {
 		t.Errorf("gather over a broken file: apt error %q, err %v", f.AptError, err)
 	}
@@ -314,7 +314,7 @@ func TestLockExcludesASecondRun(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 1500*time.Millisecond)
 	defer cancel()
 	_, err = second.Lock(ctx)
-	var le *ssh.LockedError
+	var le *sshhost.LockedError
 	if !errors.As(err, &le) || !strings.Contains(le.Holder, "hardsail over SSH from 127.0.0.1") {
 		t.Fatalf("second lock while held: %v, want a LockedError naming the holder", err)
 	}
@@ -334,7 +334,7 @@ func TestLockExcludesASecondRun(t *testing.T) {
 func TestGatherSeesTheFreshInstance(t *testing.T) {
 	d := start(t)
 	c := d.dial(t)
-	f, err := c.Gather(context.Background(), ssh.Query{
+	f, err := c.Gather(context.Background(), sshhost.Query{
 		Files: []string{https.WPConfigPath, "/etc/nothing"}, Packages: []string{"unattended-upgrades", "mailutils"},
 		AptConfig: []string{"Unattended-Upgrade::Origins-Pattern"}, Dirs: logcleanup.LogDirs(), Commands: []string{"mailx"}})
 	if err != nil {
@@ -352,7 +352,7 @@ func TestGatherSeesTheFreshInstance(t *testing.T) {
 	if !f.Packages["unattended-upgrades"].Installed || f.Packages["mailutils"].Installed || f.Commands["mailx"] != "" {
 		t.Errorf("packages %v, mailx %q: want unattended-upgrades only", f.Packages, f.Commands["mailx"])
 	}
-	if items := slices.DeleteFunc(f.AptConfig, func(a ssh.AptValue) bool { return !strings.HasSuffix(a.Key, "::") }); len(items) != 3 {
+	if items := slices.DeleteFunc(f.AptConfig, func(a sshhost.AptValue) bool { return !strings.HasSuffix(a.Key, "::") }); len(items) != 3 {
 		t.Errorf("Origins-Pattern items %v, want Debian 12's three", f.AptConfig)
 	}
 	want := map[string]testhost.LogFile{}

@@ -1,9 +1,9 @@
 // Package demohost is the emulated instance behind `hardsail --demo`: an in-process SSH server that
-// answers exactly the commands remote/ssh and the steps send, over an in-memory Debian 12 Bitnami
+// answers exactly the commands remote/sshhost and the steps send, over an in-memory Debian 12 Bitnami
 // WordPress filesystem seeded from internal/testhost's manifest. It needs no root, no network and no
 // Debian: internal/testhost is the real host for tests, this is the stand-in for a demo.
 //
-// Commands are recognised structurally (the gather script is rebuilt with remote/ssh's own builder
+// Commands are recognised structurally (the gather script is rebuilt with remote/sshhost's own builder
 // and compared byte for byte); anything else exits 127 with "demo host: command not emulated".
 package demohost
 
@@ -19,7 +19,7 @@ import (
 	"sync"
 	"time"
 
-	gossh "golang.org/x/crypto/ssh"
+	"golang.org/x/crypto/ssh"
 
 	"github.com/hardsail/hardsail/internal/testhost"
 )
@@ -30,7 +30,7 @@ const User = "bitnami"
 // Host is a running emulated instance.
 type Host struct {
 	ln      net.Listener
-	cfg     *gossh.ServerConfig
+	cfg     *ssh.ServerConfig
 	started time.Time
 
 	mu    sync.Mutex
@@ -48,24 +48,24 @@ type Host struct {
 
 // Start listens on a free loopback port. Only certificates signed by ca for user bitnami log in;
 // the host key is a fresh ed25519 key.
-func Start(ca gossh.PublicKey) (*Host, error) {
+func Start(ca ssh.PublicKey) (*Host, error) {
 	_, priv, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
 		return nil, fmt.Errorf("demo host: generate host key: %w", err)
 	}
-	signer, err := gossh.NewSignerFromKey(priv)
+	signer, err := ssh.NewSignerFromKey(priv)
 	if err != nil {
 		return nil, fmt.Errorf("demo host: host key: %w", err)
 	}
-	checker := &gossh.CertChecker{
-		IsUserAuthority: func(auth gossh.PublicKey) bool { return bytes.Equal(auth.Marshal(), ca.Marshal()) },
+	checker := &ssh.CertChecker{
+		IsUserAuthority: func(auth ssh.PublicKey) bool { return bytes.Equal(auth.Marshal(), ca.Marshal()) },
 	}
-	cfg := &gossh.ServerConfig{
-		PublicKeyCallback: func(c gossh.ConnMetadata, key gossh.PublicKey) (*gossh.Permissions, error) {
+	cfg := &ssh.ServerConfig{
+		PublicKeyCallback: func(c ssh.ConnMetadata, key ssh.PublicKey) (*ssh.Permissions, error) {
 			if c.User() != User {
 				return nil, fmt.Errorf("demo host: user %q may not log in", c.User())
 			}
-			if _, ok := key.(*gossh.Certificate); !ok {
+			if _, ok := key.(*ssh.Certificate); !ok {
 				return nil, errors.New("demo host: only certificates signed by the instance's CA are accepted")
 			}
 			return checker.Authenticate(c, key)
@@ -153,19 +153,19 @@ func (h *Host) handleConn(c net.Conn) {
 	defer c.Close()
 	// A client that never finishes the handshake (the emulator's host-key probe aborts) is dropped.
 	_ = c.SetDeadline(time.Now().Add(30 * time.Second))
-	sc, chans, reqs, err := gossh.NewServerConn(c, h.cfg)
+	sc, chans, reqs, err := ssh.NewServerConn(c, h.cfg)
 	if err != nil {
 		return
 	}
 	_ = c.SetDeadline(time.Time{})
 	defer sc.Close()
-	go gossh.DiscardRequests(reqs)
+	go ssh.DiscardRequests(reqs)
 	// SSH_CLIENT's first field: the address this connection comes from (through the firewall proxy, its source).
 	client, _, _ := net.SplitHostPort(sc.RemoteAddr().String())
 	var wg sync.WaitGroup
 	for nc := range chans {
 		if nc.ChannelType() != "session" {
-			_ = nc.Reject(gossh.UnknownChannelType, "only session channels")
+			_ = nc.Reject(ssh.UnknownChannelType, "only session channels")
 			continue
 		}
 		ch, creqs, err := nc.Accept()
@@ -183,7 +183,7 @@ func (h *Host) handleConn(c net.Conn) {
 
 // session serves one channel: env requests are ignored, one exec runs, a signal or the channel
 // closing cancels a command that waits (the lock).
-func (h *Host) session(ch gossh.Channel, reqs <-chan *gossh.Request, client string) {
+func (h *Host) session(ch ssh.Channel, reqs <-chan *ssh.Request, client string) {
 	defer ch.Close()
 	gone := make(chan struct{})
 	var goneOnce sync.Once
@@ -198,7 +198,7 @@ func (h *Host) session(ch gossh.Channel, reqs <-chan *gossh.Request, client stri
 				continue
 			}
 			var p struct{ Cmd string }
-			if err := gossh.Unmarshal(req.Payload, &p); err != nil {
+			if err := ssh.Unmarshal(req.Payload, &p); err != nil {
 				_ = req.Reply(false, nil)
 				continue
 			}

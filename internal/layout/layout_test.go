@@ -47,8 +47,8 @@ func TestRulesCatchViolations(t *testing.T) {
 	}{
 		{"steps imports tui", map[string]pkg{"steps/firewall": {deps: []string{"tui/render"}}}},
 		{"steps imports cmd", map[string]pkg{"steps": {deps: []string{"cmd/hardsail"}}}},
-		{"remote imports steps", map[string]pkg{"remote/ssh": {deps: []string{"steps"}}}},
-		{"tui imports remote directly", map[string]pkg{"tui": {imports: []string{"remote/aws"}}}},
+		{"remote imports steps", map[string]pkg{"remote/sshhost": {deps: []string{"steps"}}}},
+		{"tui imports remote directly", map[string]pkg{"tui": {imports: []string{"remote/awsapi"}}}},
 		{"a step imports the emulator", map[string]pkg{"steps/https": {deps: []string{"internal/emulator"}}}},
 		{"tui imports the test host", map[string]pkg{"tui": {deps: []string{"internal/testhost"}}}},
 	}
@@ -60,9 +60,9 @@ func TestRulesCatchViolations(t *testing.T) {
 		})
 	}
 	allowed := map[string]pkg{
-		"cmd/hardsail": {deps: []string{"internal/emulator", "steps", "tui", "remote/aws"}},
-		"tui":          {imports: []string{"steps"}, deps: []string{"steps", "remote/aws"}},
-		"steps":        {deps: []string{"remote/aws"}},
+		"cmd/hardsail": {deps: []string{"internal/emulator", "steps", "tui", "remote/awsapi"}},
+		"tui":          {imports: []string{"steps"}, deps: []string{"steps", "remote/awsapi"}},
+		"steps":        {deps: []string{"remote/awsapi"}},
 	}
 	if v := violations(allowed); len(v) != 0 {
 		t.Fatalf("allowed graph reported %v", v)

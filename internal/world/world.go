@@ -15,12 +15,12 @@ import (
 	"testing"
 	"time"
 
-	gossh "golang.org/x/crypto/ssh"
+	"golang.org/x/crypto/ssh"
 
 	"github.com/hardsail/hardsail/internal/emulator"
 	"github.com/hardsail/hardsail/internal/testhost"
-	remoteaws "github.com/hardsail/hardsail/remote/aws"
-	"github.com/hardsail/hardsail/remote/ssh"
+	"github.com/hardsail/hardsail/remote/awsapi"
+	"github.com/hardsail/hardsail/remote/sshhost"
 	"github.com/hardsail/hardsail/steps"
 )
 
@@ -46,7 +46,7 @@ type World struct {
 	opts Options
 
 	mu      sync.Mutex
-	clients []*ssh.Client // every connection an Env dialled, for Mutations
+	clients []*sshhost.Client // every connection an Env dialled, for Mutations
 }
 
 // DefaultInstance is the scenario's instance name when the scenario has none to offer.
@@ -64,7 +64,7 @@ func New(t testing.TB, o Options) *World {
 		w.Instance = st.Instances[0].Name
 	}
 	if o.Host {
-		w.Host = testhost.Start(t, testhost.Options{DB: o.DB, TrustedUserCAKeys: gossh.MarshalAuthorizedKey(em.CAPublicKey())})
+		w.Host = testhost.Start(t, testhost.Options{DB: o.DB, TrustedUserCAKeys: ssh.MarshalAuthorizedKey(em.CAPublicKey())})
 		if err := em.BindSSH(w.Instance, w.Host.Addr); err != nil {
 			t.Fatalf("world: %v", err)
 		}
@@ -82,8 +82,8 @@ func (w *World) Env(t *testing.T) *steps.Env {
 // EnvTB is Env for benchmarks.
 func (w *World) EnvTB(t testing.TB) *steps.Env {
 	t.Helper()
-	clients := remoteaws.New(w.Em.AWSConfig())
-	clients.Poll = remoteaws.Backoff{Initial: 20 * time.Millisecond, Max: 200 * time.Millisecond}
+	clients := awsapi.New(w.Em.AWSConfig())
+	clients.Poll = awsapi.Backoff{Initial: 20 * time.Millisecond, Max: 200 * time.Millisecond}
 	env := &steps.Env{
 		Instance:   w.Instance,
 		Region:     clients.Config.Region,
@@ -99,7 +99,7 @@ func (w *World) EnvTB(t testing.TB) *steps.Env {
 		return env
 	}
 	var mu sync.Mutex
-	var conn *ssh.Client
+	var conn *sshhost.Client
 	t.Cleanup(func() {
 		mu.Lock()
 		defer mu.Unlock()
@@ -107,13 +107,13 @@ func (w *World) EnvTB(t testing.TB) *steps.Env {
 			conn.Close()
 		}
 	})
-	env.SSH = func(ctx context.Context) (*ssh.Client, error) {
+	env.SSH = func(ctx context.Context) (*sshhost.Client, error) {
 		mu.Lock()
 		defer mu.Unlock()
 		if conn != nil {
 			return conn, nil
 		}
-		c, err := Dial(ctx, clients, w.Instance, func(c ssh.Command) {
+		c, err := Dial(ctx, clients, w.Instance, func(c sshhost.Command) {
 			env.Emit(steps.Event{Kind: steps.EventCommand, Message: c.Line, At: time.Now()})
 		})
 		if err != nil {
@@ -129,25 +129,25 @@ func (w *World) EnvTB(t testing.TB) *steps.Env {
 }
 
 // Dial connects to instance the way hardsail does by default: keyless, with the host keys Lightsail reports.
-func Dial(ctx context.Context, clients *remoteaws.Clients, instance string, observe func(ssh.Command)) (*ssh.Client, error) {
+func Dial(ctx context.Context, clients *awsapi.Clients, instance string, observe func(sshhost.Command)) (*sshhost.Client, error) {
 	return DialThrough(ctx, clients, instance, observe, nil)
 }
 
 // DialThrough is Dial over connections made by dial (tests count or cut them); nil dials TCP.
-func DialThrough(ctx context.Context, clients *remoteaws.Clients, instance string, observe func(ssh.Command),
-	dial func(ctx context.Context, network, addr string) (net.Conn, error)) (*ssh.Client, error) {
+func DialThrough(ctx context.Context, clients *awsapi.Clients, instance string, observe func(sshhost.Command),
+	dial func(ctx context.Context, network, addr string) (net.Conn, error)) (*sshhost.Client, error) {
 	a, err := clients.SSHAccess(ctx, instance)
 	if err != nil {
 		return nil, err
 	}
-	cfg, err := ssh.KeylessConfig(a.Addr, a.User, a.PrivateKey, a.CertKey, a.HostKeys)
+	cfg, err := sshhost.KeylessConfig(a.Addr, a.User, a.PrivateKey, a.CertKey, a.HostKeys)
 	if err != nil {
 		return nil, err
 	}
 	cfg.Timeout = 10 * time.Second
 	cfg.Observer = observe
 	cfg.Dial = dial
-	return ssh.Dial(ctx, cfg)
+	return sshhost.Dial(ctx, cfg)
 }
 
 // volatile are State keys that change without anything a step did changing: operation logs and ids.

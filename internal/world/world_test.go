@@ -11,7 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lightsail/types"
 
 	"github.com/hardsail/hardsail/internal/world"
-	"github.com/hardsail/hardsail/remote/ssh"
+	"github.com/hardsail/hardsail/remote/sshhost"
 	"github.com/hardsail/hardsail/steps"
 )
 
@@ -39,7 +39,7 @@ func TestEnvReachesHostThroughKeylessSSH(t *testing.T) {
 	if err != nil || string(res.Stdout) != "bitnami\n/opt/bitnami/mariadb\n" {
 		t.Fatalf("on the host: %q, %v; want the bitnami user on a MariaDB layout", res.Stdout, err)
 	}
-	f, err := env.HostFacts(ctxT(t), ssh.Query{Packages: []string{"unattended-upgrades"}})
+	f, err := env.HostFacts(ctxT(t), sshhost.Query{Packages: []string{"unattended-upgrades"}})
 	if err != nil || f.OS["VERSION_CODENAME"] != "bookworm" || !f.Packages["unattended-upgrades"].Installed {
 		t.Fatalf("host facts: %+v, %v", f, err)
 	}
@@ -61,7 +61,7 @@ func TestSnapshotAndMutations(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := env.HostFacts(ctxT(t), ssh.Query{Files: []string{"/etc/apt/apt.conf.d/20auto-upgrades"}}); err != nil {
+	if _, err := env.HostFacts(ctxT(t), sshhost.Query{Files: []string{"/etc/apt/apt.conf.d/20auto-upgrades"}}); err != nil {
 		t.Fatal(err)
 	}
 	if got := w.Snapshot(t); got != start {

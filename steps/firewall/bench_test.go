@@ -8,13 +8,13 @@ import (
 	"testing"
 	"time"
 
-	gossh "golang.org/x/crypto/ssh"
+	"golang.org/x/crypto/ssh"
 
 	"github.com/hardsail/hardsail/internal/emulator"
 	"github.com/hardsail/hardsail/internal/testhost"
 	"github.com/hardsail/hardsail/internal/world"
-	"github.com/hardsail/hardsail/remote/aws"
-	"github.com/hardsail/hardsail/remote/ssh"
+	"github.com/hardsail/hardsail/remote/awsapi"
+	"github.com/hardsail/hardsail/remote/sshhost"
 	"github.com/hardsail/hardsail/steps"
 	"github.com/hardsail/hardsail/steps/firewall"
 	"github.com/hardsail/hardsail/steps/snapshot"
@@ -26,24 +26,24 @@ func verifier(tb testing.TB, host bool) (*steps.Engine, *emulator.Emulator) {
 	tb.Helper()
 	em := emulator.Start(tb, emulator.Options{OperationDelay: 20 * time.Millisecond})
 	cfg := em.AWSConfig()
-	cfg.RetryMaxAttempts = 8 // as remote/aws.Load
-	clients := aws.New(cfg)
+	cfg.RetryMaxAttempts = 8 // as remote/awsapi.Load
+	clients := awsapi.New(cfg)
 	env := &steps.Env{Instance: instance, Region: cfg.Region, AWS: clients,
 		Settings: steps.Effective(steps.Settings{}, steps.Settings{SSHCIDRs: []string{"198.51.100.4/32"}})}
 	if host {
 		env.Settings.SSHCIDRs = nil
-		h := testhost.Start(tb, testhost.Options{TrustedUserCAKeys: gossh.MarshalAuthorizedKey(em.CAPublicKey())})
+		h := testhost.Start(tb, testhost.Options{TrustedUserCAKeys: ssh.MarshalAuthorizedKey(em.CAPublicKey())})
 		if err := em.BindSSH(instance, h.Addr); err != nil {
 			tb.Fatal(err)
 		}
 		var mu sync.Mutex
-		var conn *ssh.Client
+		var conn *sshhost.Client
 		tb.Cleanup(func() {
 			if conn != nil {
 				conn.Close()
 			}
 		})
-		env.SSH = func(ctx context.Context) (*ssh.Client, error) {
+		env.SSH = func(ctx context.Context) (*sshhost.Client, error) {
 			mu.Lock()
 			defer mu.Unlock()
 			if conn == nil {

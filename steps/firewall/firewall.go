@@ -13,12 +13,12 @@ import (
 	"strings"
 	"time"
 
-	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/lightsail"
 	"github.com/aws/aws-sdk-go-v2/service/lightsail/types"
 
-	"github.com/hardsail/hardsail/remote/aws"
-	"github.com/hardsail/hardsail/remote/ssh"
+	"github.com/hardsail/hardsail/remote/awsapi"
+	"github.com/hardsail/hardsail/remote/sshhost"
 	"github.com/hardsail/hardsail/steps"
 )
 
@@ -43,7 +43,7 @@ func (fw *Firewall) ID() string    { return ID }
 func (fw *Firewall) Title() string { return "Firewall: SSH only from you" }
 
 // HostQuery asks for nothing beyond what every gathering reports (the session's address).
-func (fw *Firewall) HostQuery() ssh.Query { return ssh.Query{} }
+func (fw *Firewall) HostQuery() sshhost.Query { return sshhost.Query{} }
 
 // Check reads the open ports and, when it decides the plan, the address of this SSH session.
 func (fw *Firewall) Check(ctx context.Context, env *steps.Env) (steps.State, error) {
@@ -56,9 +56,9 @@ func (fw *Firewall) Check(ctx context.Context, env *steps.Env) (steps.State, err
 
 // readRules returns the open ports in Lightsail's order, merged per port range.
 func readRules(ctx context.Context, env *steps.Env) ([]Rule, error) {
-	out, err := env.AWS.Lightsail.GetInstancePortStates(ctx, &lightsail.GetInstancePortStatesInput{InstanceName: sdkaws.String(env.Instance)})
+	out, err := env.AWS.Lightsail.GetInstancePortStates(ctx, &lightsail.GetInstancePortStatesInput{InstanceName: aws.String(env.Instance)})
 	if err != nil {
-		return nil, aws.Classify("read the firewall of "+env.Instance, err)
+		return nil, awsapi.Classify("read the firewall of "+env.Instance, err)
 	}
 	var rules []Rule
 	for _, ps := range out.PortStates {
@@ -95,7 +95,7 @@ func sessionSource(ctx context.Context, env *steps.Env) (string, error) {
 	if env.SSH == nil {
 		return "", errors.New("this run has no SSH access to the instance")
 	}
-	facts, err := env.HostFacts(ctx, ssh.Query{})
+	facts, err := env.HostFacts(ctx, sshhost.Query{})
 	if err != nil {
 		return "", err
 	}
@@ -173,9 +173,9 @@ func (fw *Firewall) put(ctx context.Context, env *steps.Env, rules []Rule, j *st
 	what := "put the firewall rules of " + env.Instance
 	env.Emit(steps.Event{Kind: steps.EventCommand, Step: ID, Address: address(env.Instance), Message: "lightsail PutInstancePublicPorts " + env.Instance, At: env.Clock()})
 	out, err := env.AWS.Lightsail.PutInstancePublicPorts(ctx, &lightsail.PutInstancePublicPortsInput{
-		InstanceName: sdkaws.String(env.Instance), PortInfos: portInfos(rules)})
+		InstanceName: aws.String(env.Instance), PortInfos: portInfos(rules)})
 	if err != nil {
-		err = aws.Classify(what, err)
+		err = awsapi.Classify(what, err)
 		now, rerr := readRules(ctx, env)
 		switch {
 		case rerr == nil && sameSet(now, rules) && !sameSet(now, prior):
@@ -197,7 +197,7 @@ func (fw *Firewall) put(ctx context.Context, env *steps.Env, rules []Rule, j *st
 	if out.Operation == nil {
 		return nil
 	}
-	return env.AWS.Wait(ctx, what, []types.Operation{*out.Operation}, aws.WaitOptions{
+	return env.AWS.Wait(ctx, what, []types.Operation{*out.Operation}, awsapi.WaitOptions{
 		Progress: func(op types.Operation, elapsed time.Duration) {
 			env.Emit(steps.Event{Kind: steps.EventWait, Step: ID, Address: address(env.Instance),
 				Message: fmt.Sprintf("waiting for %s %s… %s", op.OperationType, op.Status, elapsed.Round(time.Second)), At: env.Clock()})

@@ -8,13 +8,13 @@ import (
 	"testing"
 	"time"
 
-	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/lightsail"
 	"github.com/aws/aws-sdk-go-v2/service/lightsail/types"
 
 	"github.com/hardsail/hardsail/internal/emulator"
 	"github.com/hardsail/hardsail/internal/world"
-	"github.com/hardsail/hardsail/remote/aws"
+	"github.com/hardsail/hardsail/remote/awsapi"
 	"github.com/hardsail/hardsail/steps"
 	"github.com/hardsail/hardsail/steps/firewall"
 	"github.com/hardsail/hardsail/steps/steptest"
@@ -42,13 +42,13 @@ func rules(w *world.World) []string {
 	return out
 }
 
-// retrying returns an Env whose AWS clients retry like remote/aws.Load's (attempts per call).
+// retrying returns an Env whose AWS clients retry like remote/awsapi.Load's (attempts per call).
 func retrying(t *testing.T, w *world.World, attempts int) *steps.Env {
 	t.Helper()
 	env := w.Env(t)
 	cfg := w.Em.AWSConfig()
 	cfg.RetryMaxAttempts = attempts
-	c := aws.New(cfg)
+	c := awsapi.New(cfg)
 	c.Poll = env.AWS.Poll
 	env.AWS = c
 	return env
@@ -67,7 +67,7 @@ func journal(t *testing.T) *steps.Journal {
 func openPort(t *testing.T, w *world.World, port int32) {
 	t.Helper()
 	_, err := lightsail.NewFromConfig(w.Em.AWSConfig()).OpenInstancePublicPorts(t.Context(), &lightsail.OpenInstancePublicPortsInput{
-		InstanceName: sdkaws.String(instance),
+		InstanceName: aws.String(instance),
 		PortInfo:     &types.PortInfo{FromPort: port, ToPort: port, Protocol: types.NetworkProtocolTcp, Cidrs: []string{"0.0.0.0/0"}}})
 	if err != nil {
 		t.Fatal(err)

@@ -8,11 +8,11 @@ import (
 	"slices"
 	"strings"
 
-	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/lightsail"
 	"github.com/aws/aws-sdk-go-v2/service/lightsail/types"
 
-	"github.com/hardsail/hardsail/remote/aws"
+	"github.com/hardsail/hardsail/remote/awsapi"
 	"github.com/hardsail/hardsail/steps"
 )
 
@@ -150,7 +150,7 @@ func (s *Step) applyLB(ctx context.Context, env *steps.Env, f *facts, ops []op, 
 	}
 	ls := env.AWS.Lightsail
 	waitFor := func(what string, out []types.Operation) error {
-		return env.AWS.Wait(ctx, what, out, aws.WaitOptions{})
+		return env.AWS.Wait(ctx, what, out, awsapi.WaitOptions{})
 	}
 	issued := f.LB != nil && f.LB.Cert != nil && f.LB.Cert.Status == "ISSUED"
 	if pending && len(ops) == 0 {
@@ -181,10 +181,10 @@ func (s *Step) applyLB(ctx context.Context, env *steps.Env, f *facts, ops []op, 
 			err = s.mutate(ctx, env, j, x.Change, undoData{Kind: x.Kind, LB: x.LB}, func() error {
 				what := "create load balancer " + x.LB
 				out, err := ls.CreateLoadBalancer(ctx, &lightsail.CreateLoadBalancerInput{
-					LoadBalancerName: &x.LB, InstancePort: 80, HealthCheckPath: sdkaws.String("/"),
+					LoadBalancerName: &x.LB, InstancePort: 80, HealthCheckPath: aws.String("/"),
 				})
 				if err != nil {
-					return aws.Classify(what, err)
+					return awsapi.Classify(what, err)
 				}
 				return waitFor(what, out.Operations)
 			})
@@ -201,7 +201,7 @@ func (s *Step) applyLB(ctx context.Context, env *steps.Env, f *facts, ops []op, 
 					LoadBalancerName: &x.LB, InstanceNames: []string{env.Instance},
 				})
 				if err != nil {
-					return aws.Classify(what, err)
+					return awsapi.Classify(what, err)
 				}
 				return waitFor(what, out.Operations)
 			})
@@ -213,7 +213,7 @@ func (s *Step) applyLB(ctx context.Context, env *steps.Env, f *facts, ops []op, 
 					CertificateDomainName: &f.Names[0], CertificateAlternativeNames: f.Names[1:],
 				})
 				if err != nil {
-					return aws.Classify(what, err)
+					return awsapi.Classify(what, err)
 				}
 				return waitFor(what, out.Operations)
 			})
@@ -247,7 +247,7 @@ func (s *Step) applyLB(ctx context.Context, env *steps.Env, f *facts, ops []op, 
 					LoadBalancerName: &x.LB, CertificateName: &x.Cert,
 				})
 				if err != nil {
-					return aws.Classify(what, err)
+					return awsapi.Classify(what, err)
 				}
 				return waitFor(what, out.Operations)
 			})
@@ -274,15 +274,15 @@ func (s *Step) setAttribute(ctx context.Context, env *steps.Env, j *steps.Journa
 			LoadBalancerName: &x.LB, AttributeName: name, AttributeValue: &value,
 		})
 		if err != nil {
-			return aws.Classify(what, err)
+			return awsapi.Classify(what, err)
 		}
-		return env.AWS.Wait(ctx, what, out.Operations, aws.WaitOptions{})
+		return env.AWS.Wait(ctx, what, out.Operations, awsapi.WaitOptions{})
 	})
 }
 
 // domainsClients are the clients with Lightsail pointed at us-east-1, so Wait polls the DNS
 // operations where they were made.
-func domainsClients(env *steps.Env) *aws.Clients {
+func domainsClients(env *steps.Env) *awsapi.Clients {
 	c := *env.AWS
 	c.Lightsail = env.AWS.Domains
 	return &c
@@ -325,14 +325,14 @@ func deleteEntry(ctx context.Context, env *steps.Env, zone string, e entry) erro
 
 // changeEntry makes one DNS call for e and waits for its operation (in us-east-1, where zones live).
 func changeEntry(ctx context.Context, env *steps.Env, what string, call func(*types.DomainEntry) (*types.Operation, error), e entry) error {
-	op, err := call(&types.DomainEntry{Name: &e.Name, Type: &e.Type, Target: &e.Target, IsAlias: sdkaws.Bool(e.Alias)})
+	op, err := call(&types.DomainEntry{Name: &e.Name, Type: &e.Type, Target: &e.Target, IsAlias: aws.Bool(e.Alias)})
 	if err != nil {
-		return aws.Classify(what, err)
+		return awsapi.Classify(what, err)
 	}
 	if op == nil {
 		return nil
 	}
-	return domainsClients(env).Wait(ctx, what, []types.Operation{*op}, aws.WaitOptions{})
+	return domainsClients(env).Wait(ctx, what, []types.Operation{*op}, awsapi.WaitOptions{})
 }
 
 func (f *facts) addEntry(zone string, e entry) {
@@ -360,7 +360,7 @@ func (s *Step) waitActive(ctx context.Context, env *steps.Env, f *facts, name st
 	err := s.pollUntil(ctx, env, orDefault(s.LBWait, defaultLBWait), "load balancer "+name, func() (bool, error) {
 		out, err := env.AWS.Lightsail.GetLoadBalancer(ctx, &lightsail.GetLoadBalancerInput{LoadBalancerName: &name})
 		if err != nil {
-			return false, aws.Classify("read load balancer "+name, err)
+			return false, awsapi.Classify("read load balancer "+name, err)
 		}
 		lb = out.LoadBalancer
 		if lb != nil && lb.State == types.LoadBalancerStateFailed {
@@ -372,10 +372,10 @@ func (s *Step) waitActive(ctx context.Context, env *steps.Env, f *facts, name st
 		return err
 	}
 	if lb == nil || lb.State != types.LoadBalancerStateActive {
-		return &aws.TimeoutError{Op: "wait for load balancer " + name, Type: "CreateLoadBalancer", Elapsed: orDefault(s.LBWait, defaultLBWait)}
+		return &awsapi.TimeoutError{Op: "wait for load balancer " + name, Type: "CreateLoadBalancer", Elapsed: orDefault(s.LBWait, defaultLBWait)}
 	}
 	prev := f.LB
-	f.LB = &lbFacts{Name: name, State: string(lb.State), DNSName: sdkaws.ToString(lb.DnsName), Policy: sdkaws.ToString(lb.TlsPolicyName)}
+	f.LB = &lbFacts{Name: name, State: string(lb.State), DNSName: aws.ToString(lb.DnsName), Policy: aws.ToString(lb.TlsPolicyName)}
 	if prev != nil && prev.Name == name {
 		f.LB.Attached, f.LB.Cert, f.LB.Redirect = prev.Attached, prev.Cert, prev.Redirect
 	}

@@ -12,13 +12,13 @@ import (
 	"strings"
 	"time"
 
-	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/lightsail"
 	"github.com/aws/aws-sdk-go-v2/service/lightsail/types"
 
 	"github.com/hardsail/hardsail/assets"
-	"github.com/hardsail/hardsail/remote/aws"
-	"github.com/hardsail/hardsail/remote/ssh"
+	"github.com/hardsail/hardsail/remote/awsapi"
+	"github.com/hardsail/hardsail/remote/sshhost"
 	"github.com/hardsail/hardsail/steps"
 )
 
@@ -42,7 +42,7 @@ type Step struct {
 	// SetupWait bounds how long one apply follows SetupInstanceHttps before reporting pending.
 	SetupWait time.Duration
 	// Poll is how certificate, load balancer and setup states are polled.
-	Poll aws.Backoff
+	Poll awsapi.Backoff
 }
 
 // Defaults. ACM validates a visible CNAME in one to a few minutes, so five minutes of polling
@@ -55,7 +55,7 @@ const (
 
 // defaultPoll polls state reads every 5 s growing to 30 s: validation and provisioning take minutes,
 // so faster polling only spends API calls (a five-minute wait costs about 14 reads).
-var defaultPoll = aws.Backoff{Initial: 5 * time.Second, Max: 30 * time.Second}
+var defaultPoll = awsapi.Backoff{Initial: 5 * time.Second, Max: 30 * time.Second}
 
 // New returns the step with its defaults.
 func New() *Step { return &Step{} }
@@ -64,7 +64,7 @@ func (s *Step) ID() string    { return ID }
 func (s *Step) Title() string { return "HTTPS for the site" }
 
 // HostQuery names the one file the step reads on the host.
-func (s *Step) HostQuery() ssh.Query { return ssh.Query{Files: []string{WPConfigPath}} }
+func (s *Step) HostQuery() sshhost.Query { return sshhost.Query{Files: []string{WPConfigPath}} }
 
 func (s *Step) resolver() Resolver {
 	if s.Resolver != nil {
@@ -73,7 +73,7 @@ func (s *Step) resolver() Resolver {
 	return net.DefaultResolver
 }
 
-func (s *Step) poll(env *steps.Env) aws.Backoff {
+func (s *Step) poll(env *steps.Env) awsapi.Backoff {
 	if s.Poll.Initial > 0 {
 		return s.Poll
 	}
@@ -233,11 +233,11 @@ func (s *Step) Check(ctx context.Context, env *steps.Env) (steps.State, error) {
 	f := &facts{Mode: mode, Names: names, Region: env.Region, Instance: env.Instance}
 	inst, err := env.AWS.Lightsail.GetInstance(ctx, &lightsail.GetInstanceInput{InstanceName: &env.Instance})
 	if err != nil {
-		return st, aws.Classify("read instance "+env.Instance, err)
+		return st, awsapi.Classify("read instance "+env.Instance, err)
 	}
 	if inst.Instance != nil {
-		f.Blueprint = sdkaws.ToString(inst.Instance.BlueprintId)
-		f.Username = sdkaws.ToString(inst.Instance.Username)
+		f.Blueprint = aws.ToString(inst.Instance.BlueprintId)
+		f.Username = aws.ToString(inst.Instance.Username)
 	}
 	if mode == "instance" {
 		return s.checkInstanceMode(ctx, env, st, f)
@@ -272,30 +272,30 @@ func (s *Step) checkLB(ctx context.Context, env *steps.Env, st steps.State, f *f
 	for {
 		out, err := ls.GetLoadBalancers(ctx, &lightsail.GetLoadBalancersInput{PageToken: token})
 		if err != nil {
-			return st, aws.Classify("list load balancers in "+env.Region, err)
+			return st, awsapi.Classify("list load balancers in "+env.Region, err)
 		}
 		for i := range out.LoadBalancers {
 			lb := &out.LoadBalancers[i]
 			attached := slices.ContainsFunc(lb.InstanceHealthSummary, func(h types.InstanceHealthSummary) bool {
-				return sdkaws.ToString(h.InstanceName) == env.Instance
+				return aws.ToString(h.InstanceName) == env.Instance
 			})
-			ours := sdkaws.ToString(lb.Name) == lbName
+			ours := aws.ToString(lb.Name) == lbName
 			// An existing balancer in front of the instance is used as it is; ours wins a tie.
 			if (attached && (chosen == nil || ours)) || (ours && chosen == nil) {
 				chosen = lb
 			}
 		}
-		if sdkaws.ToString(out.NextPageToken) == "" {
+		if aws.ToString(out.NextPageToken) == "" {
 			break
 		}
 		token = out.NextPageToken
 	}
 	if chosen != nil {
 		lf := &lbFacts{
-			Name: sdkaws.ToString(chosen.Name), State: string(chosen.State), DNSName: sdkaws.ToString(chosen.DnsName),
-			Redirect: sdkaws.ToBool(chosen.HttpsRedirectionEnabled), Policy: sdkaws.ToString(chosen.TlsPolicyName),
+			Name: aws.ToString(chosen.Name), State: string(chosen.State), DNSName: aws.ToString(chosen.DnsName),
+			Redirect: aws.ToBool(chosen.HttpsRedirectionEnabled), Policy: aws.ToString(chosen.TlsPolicyName),
 			Attached: slices.ContainsFunc(chosen.InstanceHealthSummary, func(h types.InstanceHealthSummary) bool {
-				return sdkaws.ToString(h.InstanceName) == env.Instance
+				return aws.ToString(h.InstanceName) == env.Instance
 			}),
 		}
 		if err := s.readCerts(ctx, env, f.Names, lf); err != nil {
@@ -305,7 +305,7 @@ func (s *Step) checkLB(ctx context.Context, env *steps.Env, st steps.State, f *f
 	}
 	pol, err := ls.GetLoadBalancerTlsPolicies(ctx, &lightsail.GetLoadBalancerTlsPoliciesInput{})
 	if err != nil {
-		return st, aws.Classify("list load balancer TLS policies in "+env.Region, err)
+		return st, awsapi.Classify("list load balancer TLS policies in "+env.Region, err)
 	}
 	f.DefaultPolicy, f.TLS12Policy = choosePolicies(pol.TlsPolicies)
 	if err := s.readZones(ctx, env, f); err != nil {
@@ -324,7 +324,7 @@ func (s *Step) checkLB(ctx context.Context, env *steps.Env, st steps.State, f *f
 	return st, nil
 }
 
-func wpFactsOf(file ssh.File) *wpFacts {
+func wpFactsOf(file sshhost.File) *wpFacts {
 	w := &wpFacts{Exists: file.Exists, Mode: uint32(file.Mode.Perm()), Owner: file.Owner, Group: file.Group}
 	if !file.Exists {
 		return w
@@ -345,8 +345,8 @@ func wpFactsOf(file ssh.File) *wpFacts {
 // and newer (read, not hard-coded: the name differs between documents and may change).
 func choosePolicies(ps []types.LoadBalancerTlsPolicy) (def, tls12 string) {
 	for _, p := range ps {
-		name := sdkaws.ToString(p.Name)
-		if sdkaws.ToBool(p.IsDefault) {
+		name := aws.ToString(p.Name)
+		if aws.ToBool(p.IsDefault) {
 			def = name
 		}
 		if tls12 != "" || len(p.Protocols) == 0 {
@@ -371,7 +371,7 @@ var deadCert = []string{"FAILED", "VALIDATION_TIMED_OUT", "REVOKED", "EXPIRED", 
 func (s *Step) readCerts(ctx context.Context, env *steps.Env, names []string, lf *lbFacts) error {
 	out, err := env.AWS.Lightsail.GetLoadBalancerTlsCertificates(ctx, &lightsail.GetLoadBalancerTlsCertificatesInput{LoadBalancerName: &lf.Name})
 	if err != nil {
-		return aws.Classify("list certificates of load balancer "+lf.Name, err)
+		return awsapi.Classify("list certificates of load balancer "+lf.Name, err)
 	}
 	lf.Cert, lf.FailedCerts = nil, nil
 	ours := certificateName(names)
@@ -385,12 +385,12 @@ func (s *Step) readCerts(ctx context.Context, env *steps.Env, names []string, lf
 		return 1
 	}
 	for _, c := range out.TlsCertificates {
-		name, status := sdkaws.ToString(c.Name), string(c.Status)
+		name, status := aws.ToString(c.Name), string(c.Status)
 		var sans []string
 		for _, n := range c.SubjectAlternativeNames {
 			sans = append(sans, dnsName(n))
 		}
-		sans = append(sans, dnsName(sdkaws.ToString(c.DomainName)))
+		sans = append(sans, dnsName(aws.ToString(c.DomainName)))
 		covers := !slices.ContainsFunc(names, func(n string) bool { return !slices.Contains(sans, n) })
 		if slices.Contains(deadCert, status) {
 			if name == ours {
@@ -401,9 +401,9 @@ func (s *Step) readCerts(ctx context.Context, env *steps.Env, names []string, lf
 		if !covers {
 			continue
 		}
-		cf := &certFacts{Name: name, Status: status, Attached: sdkaws.ToBool(c.IsAttached)}
+		cf := &certFacts{Name: name, Status: status, Attached: aws.ToBool(c.IsAttached)}
 		for _, r := range c.DomainValidationRecords {
-			cf.Records = append(cf.Records, record{Domain: dnsName(sdkaws.ToString(r.DomainName)), Name: dnsName(sdkaws.ToString(r.Name)), Value: dnsName(sdkaws.ToString(r.Value))})
+			cf.Records = append(cf.Records, record{Domain: dnsName(aws.ToString(r.DomainName)), Name: dnsName(aws.ToString(r.Name)), Value: dnsName(aws.ToString(r.Value))})
 		}
 		slices.SortFunc(cf.Records, func(a, b record) int { return strings.Compare(a.Name, b.Name) })
 		cf.Records = slices.Compact(cf.Records)
@@ -426,10 +426,10 @@ func (s *Step) readZones(ctx context.Context, env *steps.Env, f *facts) error {
 	for {
 		out, err := dom.GetDomains(ctx, &lightsail.GetDomainsInput{PageToken: token})
 		if err != nil {
-			return aws.Classify("list Lightsail DNS zones (us-east-1)", err)
+			return awsapi.Classify("list Lightsail DNS zones (us-east-1)", err)
 		}
 		all = append(all, out.Domains...)
-		if sdkaws.ToString(out.NextPageToken) == "" {
+		if aws.ToString(out.NextPageToken) == "" {
 			break
 		}
 		token = out.NextPageToken
@@ -441,13 +441,13 @@ func (s *Step) readZones(ctx context.Context, env *steps.Env, f *facts) error {
 		}
 	}
 	for _, d := range all {
-		z := zoneFacts{Name: dnsName(sdkaws.ToString(d.Name))}
+		z := zoneFacts{Name: dnsName(aws.ToString(d.Name))}
 		covers := slices.ContainsFunc(f.Names, func(n string) bool { return n == z.Name || strings.HasSuffix(n, "."+z.Name) })
 		if !covers {
 			continue
 		}
 		for _, e := range d.DomainEntries {
-			x := entry{Name: dnsName(sdkaws.ToString(e.Name)), Type: sdkaws.ToString(e.Type), Target: sdkaws.ToString(e.Target), Alias: sdkaws.ToBool(e.IsAlias)}
+			x := entry{Name: dnsName(aws.ToString(e.Name)), Type: aws.ToString(e.Type), Target: aws.ToString(e.Target), Alias: aws.ToBool(e.IsAlias)}
 			if slices.Contains(want, x.Name) && (x.Type == "A" || x.Type == "AAAA" || x.Type == "CNAME") {
 				z.Entries = append(z.Entries, x)
 			}

@@ -7,11 +7,11 @@ import (
 	"strings"
 	"time"
 
-	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/lightsail"
 	"github.com/aws/aws-sdk-go-v2/service/lightsail/types"
 
-	"github.com/hardsail/hardsail/remote/aws"
+	"github.com/hardsail/hardsail/remote/awsapi"
 	"github.com/hardsail/hardsail/steps"
 )
 
@@ -48,13 +48,13 @@ func (s *Step) checkInstanceMode(ctx context.Context, env *steps.Env, st steps.S
 func (s *Step) setupRun(ctx context.Context, env *steps.Env, names []string, opID string) (*types.SetupHistory, error) {
 	out, err := env.AWS.Lightsail.GetSetupHistory(ctx, &lightsail.GetSetupHistoryInput{ResourceName: &env.Instance})
 	if err != nil {
-		return nil, aws.Classify("read the HTTPS setup history of "+env.Instance, err)
+		return nil, awsapi.Classify("read the HTTPS setup history of "+env.Instance, err)
 	}
 	want := slices.Sorted(slices.Values(names))
 	for i := range out.SetupHistory { // newest first
 		h := &out.SetupHistory[i]
 		if opID != "" {
-			if sdkaws.ToString(h.OperationId) == opID {
+			if aws.ToString(h.OperationId) == opID {
 				return h, nil
 			}
 			continue
@@ -77,11 +77,11 @@ func (s *Step) setupRun(ctx context.Context, env *steps.Env, names []string, opI
 func setupError(h *types.SetupHistory) string {
 	for _, d := range h.ExecutionDetails {
 		if d.Status == types.SetupStatusFailed {
-			msg := strings.TrimSpace(sdkaws.ToString(d.StandardError))
+			msg := strings.TrimSpace(aws.ToString(d.StandardError))
 			if msg == "" {
 				msg = "exit status failed"
 			}
-			return sdkaws.ToString(d.Name) + ": " + msg
+			return aws.ToString(d.Name) + ": " + msg
 		}
 	}
 	return "no detail given"
@@ -101,12 +101,12 @@ func (s *Step) applyInstance(ctx context.Context, env *steps.Env, f *facts, ops 
 				CertificateProvider: types.CertificateProviderLetsEncrypt,
 			})
 			if err != nil {
-				return aws.Classify("set up Let's Encrypt HTTPS on "+env.Instance, err)
+				return awsapi.Classify("set up Let's Encrypt HTTPS on "+env.Instance, err)
 			}
 			if len(out.Operations) > 0 {
-				opID = sdkaws.ToString(out.Operations[0].Id)
+				opID = aws.ToString(out.Operations[0].Id)
 			}
-			return env.AWS.Wait(ctx, "set up Let's Encrypt HTTPS on "+env.Instance, out.Operations, aws.WaitOptions{})
+			return env.AWS.Wait(ctx, "set up Let's Encrypt HTTPS on "+env.Instance, out.Operations, awsapi.WaitOptions{})
 		})
 		if err != nil {
 			return o, err

@@ -9,7 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lightsail"
 	"github.com/aws/aws-sdk-go-v2/service/lightsail/types"
 
-	"github.com/hardsail/hardsail/remote/aws"
+	"github.com/hardsail/hardsail/remote/awsapi"
 	"github.com/hardsail/hardsail/steps"
 )
 
@@ -219,7 +219,7 @@ func dropAnyCert(drop map[string]bool, lb string) bool {
 }
 
 func ignoreNotFound(err error) error {
-	if aws.IsKind(err, aws.KindNotFound) {
+	if awsapi.IsKind(err, awsapi.KindNotFound) {
 		return nil
 	}
 	return err
@@ -231,9 +231,9 @@ func restoreAttribute(ctx context.Context, env *steps.Env, lb string, name types
 		LoadBalancerName: &lb, AttributeName: name, AttributeValue: &value,
 	})
 	if err != nil {
-		return ignoreNotFound(aws.Classify(what, err))
+		return ignoreNotFound(awsapi.Classify(what, err))
 	}
-	return env.AWS.Wait(ctx, what, out.Operations, aws.WaitOptions{})
+	return env.AWS.Wait(ctx, what, out.Operations, awsapi.WaitOptions{})
 }
 
 func deleteCert(ctx context.Context, env *steps.Env, lb, cert string) error {
@@ -243,9 +243,9 @@ func deleteCert(ctx context.Context, env *steps.Env, lb, cert string) error {
 		LoadBalancerName: &lb, CertificateName: &cert, Force: &force,
 	})
 	if err != nil {
-		return ignoreNotFound(aws.Classify(what, err))
+		return ignoreNotFound(awsapi.Classify(what, err))
 	}
-	return env.AWS.Wait(ctx, what, out.Operations, aws.WaitOptions{})
+	return env.AWS.Wait(ctx, what, out.Operations, awsapi.WaitOptions{})
 }
 
 func detach(ctx context.Context, env *steps.Env, lb, instance string) error {
@@ -257,16 +257,16 @@ func detach(ctx context.Context, env *steps.Env, lb, instance string) error {
 		if strings.Contains(err.Error(), "is not attached") {
 			return nil
 		}
-		return ignoreNotFound(aws.Classify(what, err))
+		return ignoreNotFound(awsapi.Classify(what, err))
 	}
-	return env.AWS.Wait(ctx, what, out.Operations, aws.WaitOptions{})
+	return env.AWS.Wait(ctx, what, out.Operations, awsapi.WaitOptions{})
 }
 
 func deleteLB(ctx context.Context, env *steps.Env, lb string) error {
 	what := "delete load balancer " + lb
 	out, err := env.AWS.Lightsail.DeleteLoadBalancer(ctx, &lightsail.DeleteLoadBalancerInput{LoadBalancerName: &lb})
 	if err != nil {
-		return ignoreNotFound(aws.Classify(what, err))
+		return ignoreNotFound(awsapi.Classify(what, err))
 	}
-	return env.AWS.Wait(ctx, what, out.Operations, aws.WaitOptions{})
+	return env.AWS.Wait(ctx, what, out.Operations, awsapi.WaitOptions{})
 }

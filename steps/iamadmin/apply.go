@@ -7,11 +7,11 @@ import (
 	"strings"
 	"time"
 
-	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/iam/types"
 
-	remoteaws "github.com/hardsail/hardsail/remote/aws"
+	"github.com/hardsail/hardsail/remote/awsapi"
 	"github.com/hardsail/hardsail/steps"
 )
 
@@ -52,7 +52,7 @@ type record struct {
 type run struct {
 	env         *steps.Env
 	j           *steps.Journal
-	api         remoteaws.IAMAPI
+	api         awsapi.IAMAPI
 	user, group string
 	// creates holds the addresses of the plan: what is made now, as opposed to adopted.
 	creates map[string]bool
@@ -154,7 +154,7 @@ func (r *run) consistently(ctx context.Context, parentCreated bool, call func() 
 	delay := 250 * time.Millisecond
 	for attempt := 1; ; attempt++ {
 		err := call()
-		if err == nil || !parentCreated || attempt == 5 || !remoteaws.IsKind(err, remoteaws.KindNotFound) {
+		if err == nil || !parentCreated || attempt == 5 || !awsapi.IsKind(err, awsapi.KindNotFound) {
 			return err
 		}
 		select {
@@ -169,7 +169,7 @@ func (r *run) consistently(ctx context.Context, parentCreated bool, call func() 
 func (r *run) createGroup(ctx context.Context, c steps.Change) error {
 	_, err := r.mutate(c, record{Kind: kindGroup, Origin: created, Group: r.group}, "iam:CreateGroup "+r.group, func() error {
 		_, err := r.api.CreateGroup(ctx, &iam.CreateGroupInput{GroupName: &r.group})
-		return remoteaws.Classify("create IAM group "+r.group, err)
+		return awsapi.Classify("create IAM group "+r.group, err)
 	})
 	if err == nil {
 		r.done = append(r.done, "created group "+r.group)
@@ -181,8 +181,8 @@ func (r *run) attachPolicy(ctx context.Context, c steps.Change) error {
 	data := record{Kind: kindPolicy, Origin: created, Group: r.group, GroupOrigin: r.origin(groupAddr(r.group)), PolicyARN: PolicyARN}
 	_, err := r.mutate(c, data, "iam:AttachGroupPolicy "+r.group+" "+policyName, func() error {
 		return r.consistently(ctx, data.GroupOrigin == created, func() error {
-			_, err := r.api.AttachGroupPolicy(ctx, &iam.AttachGroupPolicyInput{GroupName: &r.group, PolicyArn: sdkaws.String(PolicyARN)})
-			return remoteaws.Classify("attach "+policyName+" to IAM group "+r.group, err)
+			_, err := r.api.AttachGroupPolicy(ctx, &iam.AttachGroupPolicyInput{GroupName: &r.group, PolicyArn: aws.String(PolicyARN)})
+			return awsapi.Classify("attach "+policyName+" to IAM group "+r.group, err)
 		})
 	})
 	if err == nil {
@@ -194,7 +194,7 @@ func (r *run) attachPolicy(ctx context.Context, c steps.Change) error {
 func (r *run) createUser(ctx context.Context, c steps.Change) error {
 	_, err := r.mutate(c, record{Kind: kindUser, Origin: created, User: r.user}, "iam:CreateUser "+r.user, func() error {
 		_, err := r.api.CreateUser(ctx, &iam.CreateUserInput{UserName: &r.user})
-		return remoteaws.Classify("create IAM user "+r.user, err)
+		return awsapi.Classify("create IAM user "+r.user, err)
 	})
 	if err == nil {
 		r.done = append(r.done, "created user "+r.user)
@@ -208,7 +208,7 @@ func (r *run) addToGroup(ctx context.Context, c steps.Change) error {
 	_, err := r.mutate(c, data, "iam:AddUserToGroup "+r.user+" "+r.group, func() error {
 		return r.consistently(ctx, data.GroupOrigin == created || data.UserOrigin == created, func() error {
 			_, err := r.api.AddUserToGroup(ctx, &iam.AddUserToGroupInput{GroupName: &r.group, UserName: &r.user})
-			return remoteaws.Classify("add IAM user "+r.user+" to group "+r.group, err)
+			return awsapi.Classify("add IAM user "+r.user+" to group "+r.group, err)
 		})
 	})
 	if err == nil {
@@ -243,7 +243,7 @@ func (r *run) createLoginProfile(ctx context.Context, c steps.Change) (string, e
 				}
 				err = create()
 			}
-			return remoteaws.Classify("create the console login of IAM user "+r.user, err)
+			return awsapi.Classify("create the console login of IAM user "+r.user, err)
 		})
 	})
 	if err != nil {

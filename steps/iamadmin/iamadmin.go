@@ -11,11 +11,11 @@ import (
 	"strings"
 	"sync"
 
-	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"golang.org/x/sync/errgroup"
 
-	remoteaws "github.com/hardsail/hardsail/remote/aws"
+	"github.com/hardsail/hardsail/remote/awsapi"
 	"github.com/hardsail/hardsail/steps"
 )
 
@@ -87,7 +87,7 @@ func (s *Step) Check(ctx context.Context, env *steps.Env) (steps.State, error) {
 	user := adminUser(env.Settings)
 	f := Facts{Group: GroupFact{Name: GroupName}, User: UserFact{Name: user}}
 	var (
-		id      remoteaws.Identity
+		id      awsapi.Identity
 		summary map[string]int32
 	)
 	g, gctx := errgroup.WithContext(ctx)
@@ -95,7 +95,7 @@ func (s *Step) Check(ctx context.Context, env *steps.Env) (steps.State, error) {
 	g.Go(func() error {
 		out, err := env.AWS.IAM.GetAccountSummary(gctx, &iam.GetAccountSummaryInput{})
 		if err != nil {
-			return remoteaws.Classify("read the IAM account summary", err)
+			return awsapi.Classify("read the IAM account summary", err)
 		}
 		summary = out.SummaryMap
 		return nil
@@ -150,7 +150,7 @@ func partitionOf(arn string) string {
 	return "aws"
 }
 
-func readGroup(ctx context.Context, api remoteaws.IAMAPI, name string) (GroupFact, error) {
+func readGroup(ctx context.Context, api awsapi.IAMAPI, name string) (GroupFact, error) {
 	g := GroupFact{Name: name}
 	members, exists, err := groupMembers(ctx, api, name)
 	if err != nil || !exists {
@@ -166,19 +166,19 @@ func readGroup(ctx context.Context, api remoteaws.IAMAPI, name string) (GroupFac
 }
 
 // groupMembers lists a group's members, sorted; exists is false when there is no such group.
-func groupMembers(ctx context.Context, api remoteaws.IAMAPI, name string) (members []string, exists bool, err error) {
+func groupMembers(ctx context.Context, api awsapi.IAMAPI, name string) (members []string, exists bool, err error) {
 	var marker *string
 	for {
 		out, err := api.GetGroup(ctx, &iam.GetGroupInput{GroupName: &name, Marker: marker})
 		if err != nil {
-			err = remoteaws.Classify("read IAM group "+name, err)
-			if remoteaws.IsKind(err, remoteaws.KindNotFound) {
+			err = awsapi.Classify("read IAM group "+name, err)
+			if awsapi.IsKind(err, awsapi.KindNotFound) {
 				return nil, false, nil
 			}
 			return nil, false, err
 		}
 		for _, u := range out.Users {
-			members = append(members, sdkaws.ToString(u.UserName))
+			members = append(members, aws.ToString(u.UserName))
 		}
 		if !out.IsTruncated {
 			slices.Sort(members)
@@ -189,16 +189,16 @@ func groupMembers(ctx context.Context, api remoteaws.IAMAPI, name string) (membe
 }
 
 // groupPolicies lists the ARNs of the managed policies attached to a group.
-func groupPolicies(ctx context.Context, api remoteaws.IAMAPI, name string) ([]string, error) {
+func groupPolicies(ctx context.Context, api awsapi.IAMAPI, name string) ([]string, error) {
 	var arns []string
 	var marker *string
 	for {
 		out, err := api.ListAttachedGroupPolicies(ctx, &iam.ListAttachedGroupPoliciesInput{GroupName: &name, Marker: marker})
 		if err != nil {
-			return nil, remoteaws.Classify("list the policies of IAM group "+name, err)
+			return nil, awsapi.Classify("list the policies of IAM group "+name, err)
 		}
 		for _, p := range out.AttachedPolicies {
-			arns = append(arns, sdkaws.ToString(p.PolicyArn))
+			arns = append(arns, aws.ToString(p.PolicyArn))
 		}
 		if !out.IsTruncated {
 			return arns, nil
@@ -207,38 +207,38 @@ func groupPolicies(ctx context.Context, api remoteaws.IAMAPI, name string) ([]st
 	}
 }
 
-func readUser(ctx context.Context, api remoteaws.IAMAPI, name string) (UserFact, error) {
+func readUser(ctx context.Context, api awsapi.IAMAPI, name string) (UserFact, error) {
 	u := UserFact{Name: name}
 	out, err := api.GetUser(ctx, &iam.GetUserInput{UserName: &name})
 	if err != nil {
-		err = remoteaws.Classify("read IAM user "+name, err)
-		if remoteaws.IsKind(err, remoteaws.KindNotFound) {
+		err = awsapi.Classify("read IAM user "+name, err)
+		if awsapi.IsKind(err, awsapi.KindNotFound) {
 			return u, nil
 		}
 		return u, err
 	}
-	u.Exists, u.ARN = true, sdkaws.ToString(out.User.Arn)
+	u.Exists, u.ARN = true, aws.ToString(out.User.Arn)
 	_, err = api.GetLoginProfile(ctx, &iam.GetLoginProfileInput{UserName: &name})
-	err = remoteaws.Classify("read the console login of IAM user "+name, err)
+	err = awsapi.Classify("read the console login of IAM user "+name, err)
 	switch {
 	case err == nil:
 		u.LoginProfile = true
-	case !remoteaws.IsKind(err, remoteaws.KindNotFound):
+	case !awsapi.IsKind(err, awsapi.KindNotFound):
 		return u, err
 	}
 	mfa, err := api.ListMFADevices(ctx, &iam.ListMFADevicesInput{UserName: &name})
 	if err != nil {
-		return u, remoteaws.Classify("list the MFA devices of IAM user "+name, err)
+		return u, awsapi.Classify("list the MFA devices of IAM user "+name, err)
 	}
 	for _, d := range mfa.MFADevices {
-		u.MFADevices = append(u.MFADevices, sdkaws.ToString(d.SerialNumber))
+		u.MFADevices = append(u.MFADevices, aws.ToString(d.SerialNumber))
 	}
 	slices.Sort(u.MFADevices)
 	return u, nil
 }
 
 // findings are what the step reports and never changes: who is calling, and the root user.
-func findings(id remoteaws.Identity, summary map[string]int32, user string) []steps.Finding {
+func findings(id awsapi.Identity, summary map[string]int32, user string) []steps.Finding {
 	var out []steps.Finding
 	if id.Root() {
 		out = append(out, steps.Finding{Severity: "warning",

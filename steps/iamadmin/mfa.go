@@ -9,12 +9,12 @@ import (
 	"strings"
 	"time"
 
-	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/mdp/qrterminal/v3"
 
-	remoteaws "github.com/hardsail/hardsail/remote/aws"
+	"github.com/hardsail/hardsail/remote/awsapi"
 	"github.com/hardsail/hardsail/steps"
 )
 
@@ -124,9 +124,9 @@ func (r *run) createDevice(ctx context.Context, account, partition string) (devi
 		id, err = r.mutate(c, data, "iam:CreateVirtualMFADevice "+name, func() error {
 			out, err := r.api.CreateVirtualMFADevice(ctx, &iam.CreateVirtualMFADeviceInput{VirtualMFADeviceName: &name})
 			if err != nil {
-				return remoteaws.Classify("create a virtual MFA device for IAM user "+r.user, err)
+				return awsapi.Classify("create a virtual MFA device for IAM user "+r.user, err)
 			}
-			dev.serial, dev.seed = sdkaws.ToString(out.VirtualMFADevice.SerialNumber), string(out.VirtualMFADevice.Base32StringSeed)
+			dev.serial, dev.seed = aws.ToString(out.VirtualMFADevice.SerialNumber), string(out.VirtualMFADevice.Base32StringSeed)
 			return nil
 		})
 		var exists *types.EntityAlreadyExistsException
@@ -152,7 +152,7 @@ func (r *run) enableDevice(ctx context.Context, c steps.Change, serial, code1, c
 	_, err := r.mutate(c, data, "iam:EnableMFADevice "+r.user, func() error {
 		_, err := r.api.EnableMFADevice(ctx, &iam.EnableMFADeviceInput{UserName: &r.user, SerialNumber: &serial,
 			AuthenticationCode1: &code1, AuthenticationCode2: &code2})
-		return remoteaws.Classify("enable the virtual MFA device of IAM user "+r.user, err)
+		return awsapi.Classify("enable the virtual MFA device of IAM user "+r.user, err)
 	})
 	return err
 }
@@ -171,7 +171,7 @@ func (r *run) dropDevice(ctx context.Context, dev device) error {
 	r.env.Emit(steps.Event{Kind: steps.EventCommand, Step: ID, Message: "iam:DeleteVirtualMFADevice " + dev.serial, At: r.env.Clock()})
 	_, err = r.api.DeleteVirtualMFADevice(ctx, &iam.DeleteVirtualMFADeviceInput{SerialNumber: &dev.serial})
 	if err != nil {
-		err = remoteaws.Classify("delete the unused virtual MFA device "+dev.serial, err)
+		err = awsapi.Classify("delete the unused virtual MFA device "+dev.serial, err)
 		_ = r.j.Fail(id, err)
 		return err
 	}

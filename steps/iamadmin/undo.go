@@ -6,10 +6,10 @@ import (
 	"slices"
 	"strings"
 
-	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 
-	remoteaws "github.com/hardsail/hardsail/remote/aws"
+	"github.com/hardsail/hardsail/remote/awsapi"
 	"github.com/hardsail/hardsail/steps"
 )
 
@@ -74,7 +74,7 @@ func (s *Step) Undo(ctx context.Context, env *steps.Env, entries []steps.Entry, 
 type undoer struct {
 	env  *steps.Env
 	j    *steps.Journal
-	api  remoteaws.IAMAPI
+	api  awsapi.IAMAPI
 	done []string
 }
 
@@ -96,31 +96,31 @@ func (u *undoer) reverse(ctx context.Context, e steps.Entry, r record) error {
 		op, what = "iam:DeactivateMFADevice "+r.Serial, "took the MFA device off "+r.User
 		call = func() error {
 			_, err := u.api.DeactivateMFADevice(ctx, &iam.DeactivateMFADeviceInput{UserName: &r.User, SerialNumber: &r.Serial})
-			return remoteaws.Classify("deactivate MFA device "+r.Serial+" of IAM user "+r.User, err)
+			return awsapi.Classify("deactivate MFA device "+r.Serial+" of IAM user "+r.User, err)
 		}
 	case kindMFADevice:
 		op, what = "iam:DeleteVirtualMFADevice "+r.Serial, "deleted virtual MFA device "+r.Serial
 		call = func() error {
 			_, err := u.api.DeleteVirtualMFADevice(ctx, &iam.DeleteVirtualMFADeviceInput{SerialNumber: &r.Serial})
-			return remoteaws.Classify("delete virtual MFA device "+r.Serial, err)
+			return awsapi.Classify("delete virtual MFA device "+r.Serial, err)
 		}
 	case kindLoginProfile:
 		op, what = "iam:DeleteLoginProfile "+r.User, "removed "+r.User+"'s console password"
 		call = func() error {
 			_, err := u.api.DeleteLoginProfile(ctx, &iam.DeleteLoginProfileInput{UserName: &r.User})
-			return remoteaws.Classify("delete the console login of IAM user "+r.User, err)
+			return awsapi.Classify("delete the console login of IAM user "+r.User, err)
 		}
 	case kindMembership:
 		op, what = "iam:RemoveUserFromGroup "+r.User+" "+r.Group, "removed "+r.User+" from "+r.Group
 		call = func() error {
 			_, err := u.api.RemoveUserFromGroup(ctx, &iam.RemoveUserFromGroupInput{GroupName: &r.Group, UserName: &r.User})
-			return remoteaws.Classify("remove IAM user "+r.User+" from group "+r.Group, err)
+			return awsapi.Classify("remove IAM user "+r.User+" from group "+r.Group, err)
 		}
 	case kindPolicy:
 		op, what = "iam:DetachGroupPolicy "+r.Group+" "+policyName, "detached "+policyName+" from "+r.Group
 		call = func() error {
 			_, err := u.api.DetachGroupPolicy(ctx, &iam.DetachGroupPolicyInput{GroupName: &r.Group, PolicyArn: &r.PolicyARN})
-			return remoteaws.Classify("detach "+r.PolicyARN+" from IAM group "+r.Group, err)
+			return awsapi.Classify("detach "+r.PolicyARN+" from IAM group "+r.Group, err)
 		}
 	case kindGroup:
 		if err := u.groupUnused(ctx, r.Group); err != nil {
@@ -129,7 +129,7 @@ func (u *undoer) reverse(ctx context.Context, e steps.Entry, r record) error {
 		op, what = "iam:DeleteGroup "+r.Group, "deleted group "+r.Group
 		call = func() error {
 			_, err := u.api.DeleteGroup(ctx, &iam.DeleteGroupInput{GroupName: &r.Group})
-			return remoteaws.Classify("delete IAM group "+r.Group, err)
+			return awsapi.Classify("delete IAM group "+r.Group, err)
 		}
 	case kindUser:
 		if err := u.userUnused(ctx, r.User); err != nil {
@@ -138,7 +138,7 @@ func (u *undoer) reverse(ctx context.Context, e steps.Entry, r record) error {
 		op, what = "iam:DeleteUser "+r.User, "deleted user "+r.User
 		call = func() error {
 			_, err := u.api.DeleteUser(ctx, &iam.DeleteUserInput{UserName: &r.User})
-			return remoteaws.Classify("delete IAM user "+r.User, err)
+			return awsapi.Classify("delete IAM user "+r.User, err)
 		}
 	}
 	rev := steps.Change{Action: steps.Delete, Address: e.Change.Address, Before: e.Change.After, Why: "undo " + e.ID + ": " + what}
@@ -149,7 +149,7 @@ func (u *undoer) reverse(ctx context.Context, e steps.Entry, r record) error {
 	u.env.Emit(steps.Event{Kind: steps.EventChangeStart, Step: ID, Address: rev.Address, At: u.env.Clock()})
 	u.env.Emit(steps.Event{Kind: steps.EventCommand, Step: ID, Message: op, At: u.env.Clock()})
 	err = call()
-	if remoteaws.IsKind(err, remoteaws.KindNotFound) {
+	if awsapi.IsKind(err, awsapi.KindNotFound) {
 		// Already gone (removed by hand, or an interrupted apply never made it): nothing to reverse.
 		err, what = nil, what+" (already gone)"
 	}
@@ -208,17 +208,17 @@ func (u *undoer) userUnused(ctx context.Context, user string) error {
 	}
 	groups, err := u.api.ListGroupsForUser(ctx, &iam.ListGroupsForUserInput{UserName: &user})
 	if err != nil {
-		return remoteaws.Classify("list the groups of IAM user "+user, err)
+		return awsapi.Classify("list the groups of IAM user "+user, err)
 	}
 	for _, g := range groups.Groups {
-		others = append(others, "group "+sdkaws.ToString(g.GroupName))
+		others = append(others, "group "+aws.ToString(g.GroupName))
 	}
 	keys, err := u.api.ListAccessKeys(ctx, &iam.ListAccessKeysInput{UserName: &user})
 	if err != nil {
-		return remoteaws.Classify("list the access keys of IAM user "+user, err)
+		return awsapi.Classify("list the access keys of IAM user "+user, err)
 	}
 	for _, k := range keys.AccessKeyMetadata {
-		others = append(others, "access key "+sdkaws.ToString(k.AccessKeyId))
+		others = append(others, "access key "+aws.ToString(k.AccessKeyId))
 	}
 	if len(others) > 0 {
 		return &InUseError{What: "IAM user " + user, Others: others}

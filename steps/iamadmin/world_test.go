@@ -22,7 +22,7 @@ import (
 	"github.com/hardsail/hardsail/internal/emulator"
 	"github.com/hardsail/hardsail/internal/emulator/iamsts"
 	"github.com/hardsail/hardsail/internal/moto"
-	remoteaws "github.com/hardsail/hardsail/remote/aws"
+	"github.com/hardsail/hardsail/remote/awsapi"
 	"github.com/hardsail/hardsail/steps"
 )
 
@@ -78,7 +78,7 @@ func newBackendAt(t *testing.T, name string, cfg aws.Config, em *emulator.Emulat
 func (b *backend) Env(t *testing.T) *steps.Env {
 	return &steps.Env{
 		Instance: "WordPress-1", Region: "us-east-1", Account: emulator.AccountID,
-		Settings: steps.DefaultSettings(), AWS: remoteaws.New(b.cfg), Ask: b.ask, Log: b.log,
+		Settings: steps.DefaultSettings(), AWS: awsapi.New(b.cfg), Ask: b.ask, Log: b.log,
 	}
 }
 

@@ -8,16 +8,16 @@ import (
 
 	"github.com/aymanbagabas/go-udiff"
 
-	"github.com/hardsail/hardsail/remote/ssh"
+	"github.com/hardsail/hardsail/remote/sshhost"
 	"github.com/hardsail/hardsail/steps"
 )
 
 // fileRecord is the journal data of one write: the file before it and what hardsail wrote, so
 // undo can put the prior file back byte for byte and notice if someone changed ours since.
 type fileRecord struct {
-	Path  string   `json:"path"`
-	Prior ssh.File `json:"prior"`
-	Wrote ssh.File `json:"wrote"` // Exists false: hardsail removed the file
+	Path  string       `json:"path"`
+	Prior sshhost.File `json:"prior"`
+	Wrote sshhost.File `json:"wrote"` // Exists false: hardsail removed the file
 }
 
 // Apply writes the plan's files in order (the script before the cron line that runs it), each
@@ -48,7 +48,7 @@ func (s *Step) Apply(ctx context.Context, env *steps.Env, plan steps.Plan, j *st
 			return out, &steps.StalePlanError{Step: ID}
 		}
 		rec := fileRecord{Path: want.Path, Prior: prior,
-			Wrote: ssh.File{Path: want.Path, Exists: true, Body: want.Body, Mode: want.Mode, Owner: want.Owner, Group: want.Group}}
+			Wrote: sshhost.File{Path: want.Path, Exists: true, Body: want.Body, Mode: want.Mode, Owner: want.Owner, Group: want.Group}}
 		id, err := j.Begin(ID, ch, rec)
 		if err != nil {
 			return out, err
@@ -58,7 +58,7 @@ func (s *Step) Apply(ctx context.Context, env *steps.Env, plan steps.Plan, j *st
 			err = fmt.Errorf("write %s: %w", want.Path, err)
 			// A dropped connection may have come after the rename: the entry stays open (interrupted),
 			// and undo looks at which body is live.
-			if !ssh.Dropped(err) {
+			if !sshhost.Dropped(err) {
 				_ = j.Fail(id, err)
 			}
 			return out, err
@@ -95,7 +95,7 @@ func wanted(ch steps.Change) (desired, error) {
 // ChangedSinceError refuses to undo over a file that is no longer what hardsail wrote.
 type ChangedSinceError struct {
 	Path               string
-	Prior, Wrote, Live ssh.File
+	Prior, Wrote, Live sshhost.File
 }
 
 func (e *ChangedSinceError) Error() string {
@@ -116,14 +116,14 @@ func (e *ChangedSinceError) HintText() string {
 	return "Check who changed " + e.Path + "; run `hardsail undo log-cleanup --force` to restore the prior version anyway."
 }
 
-func describe(f ssh.File) string {
+func describe(f sshhost.File) string {
 	if !f.Exists {
 		return "absent"
 	}
 	return fmt.Sprintf("%d bytes, %04o %s:%s", len(f.Body), f.Mode.Perm(), f.Owner, f.Group)
 }
 
-func bodyDiff(from, to string, a, b ssh.File) string {
+func bodyDiff(from, to string, a, b sshhost.File) string {
 	if bytes.Equal(a.Body, b.Body) {
 		return ""
 	}
@@ -131,7 +131,7 @@ func bodyDiff(from, to string, a, b ssh.File) string {
 }
 
 // same reports whether two files are the same bytes, mode and owner (or both absent).
-func same(a, b ssh.File) bool {
+func same(a, b sshhost.File) bool {
 	if !a.Exists || !b.Exists {
 		return a.Exists == b.Exists
 	}
@@ -155,7 +155,7 @@ func (s *Step) Undo(ctx context.Context, env *steps.Env, entries []steps.Entry, 
 		return out, err
 	}
 	// live tracks each file through this undo, so undoing two writes of one file chains correctly.
-	live := map[string]ssh.File{}
+	live := map[string]sshhost.File{}
 	var did []string
 	for _, e := range entries {
 		var rec fileRecord
@@ -207,7 +207,7 @@ func (s *Step) Undo(ctx context.Context, env *steps.Env, entries []steps.Entry, 
 	return out, nil
 }
 
-func restore(ctx context.Context, c *ssh.Client, f ssh.File) error {
+func restore(ctx context.Context, c *sshhost.Client, f sshhost.File) error {
 	if !f.Exists {
 		if err := c.RemoveFile(ctx, f.Path); err != nil {
 			return fmt.Errorf("remove %s: %w", f.Path, err)
@@ -220,7 +220,7 @@ func restore(ctx context.Context, c *ssh.Client, f ssh.File) error {
 	return nil
 }
 
-func verbFor(f ssh.File) string {
+func verbFor(f sshhost.File) string {
 	if f.Exists {
 		return "restored"
 	}

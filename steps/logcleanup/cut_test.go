@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"github.com/hardsail/hardsail/internal/world"
-	"github.com/hardsail/hardsail/remote/ssh"
+	"github.com/hardsail/hardsail/remote/sshhost"
 	"github.com/hardsail/hardsail/steps"
 )
 
@@ -40,9 +40,9 @@ func TestConnectionCutMidWrite(t *testing.T) {
 	env := w.Env(t)
 	var (
 		mu sync.Mutex
-		c  *ssh.Client
+		c  *sshhost.Client
 	)
-	env.SSH = func(ctx context.Context) (*ssh.Client, error) {
+	env.SSH = func(ctx context.Context) (*sshhost.Client, error) {
 		mu.Lock()
 		defer mu.Unlock()
 		if c != nil {

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/hardsail/hardsail/internal/testhost"
-	"github.com/hardsail/hardsail/remote/ssh"
+	"github.com/hardsail/hardsail/remote/sshhost"
 )
 
 // syslog is a socket bound at the host's /dev/log (there is no syslog daemon on the test host), so
@@ -91,7 +91,7 @@ func tagged(msgs []string, tag string) []string {
 
 // listing reads the log directories host-side through Root, as Gather reports them: regular files
 // and symlinks directly inside each existing directory.
-func listing(t *testing.T, h *testhost.Host) (exists map[string]bool, entries []ssh.DirEntry) {
+func listing(t *testing.T, h *testhost.Host) (exists map[string]bool, entries []sshhost.DirEntry) {
 	t.Helper()
 	exists = map[string]bool{}
 	for _, d := range LogDirs() {
@@ -111,7 +111,7 @@ func listing(t *testing.T, h *testhost.Host) (exists map[string]bool, entries []
 			if !info.Mode().IsRegular() && info.Mode()&os.ModeSymlink == 0 {
 				continue
 			}
-			entries = append(entries, ssh.DirEntry{Path: path.Join(d, de.Name()), Size: info.Size(),
+			entries = append(entries, sshhost.DirEntry{Path: path.Join(d, de.Name()), Size: info.Size(),
 				ModTime: info.ModTime().UTC(), Symlink: info.Mode()&os.ModeSymlink != 0})
 		}
 	}

@@ -19,7 +19,7 @@ import (
 	"text/template"
 
 	"github.com/hardsail/hardsail/assets"
-	"github.com/hardsail/hardsail/remote/ssh"
+	"github.com/hardsail/hardsail/remote/sshhost"
 	"github.com/hardsail/hardsail/steps"
 )
 
@@ -42,17 +42,17 @@ func (*Step) ID() string    { return ID }
 func (*Step) Title() string { return "Delete old rotated logs weekly" }
 
 // HostQuery is what Check reads: the two files hardsail owns and the log directories' listings.
-func (*Step) HostQuery() ssh.Query {
-	return ssh.Query{Files: []string{ScriptPath, CronPath}, Dirs: LogDirs()}
+func (*Step) HostQuery() sshhost.Query {
+	return sshhost.Query{Files: []string{ScriptPath, CronPath}, Dirs: LogDirs()}
 }
 
 // Facts is what Check found; its JSON is the plan's fingerprint. Live logs are left out: they grow
 // every minute, and no plan depends on them.
 type Facts struct {
-	Script   ssh.File  `json:"script"`
-	Cron     ssh.File  `json:"cron"`
-	Families []Family  `json:"families"`
-	Rotated  []Rotated `json:"rotated"` // per family, newest first
+	Script   sshhost.File `json:"script"`
+	Cron     sshhost.File `json:"cron"`
+	Families []Family     `json:"families"`
+	Rotated  []Rotated    `json:"rotated"` // per family, newest first
 }
 
 // Check reads the host in the one gathering the engine shares between steps. It changes nothing.
@@ -70,12 +70,12 @@ func (s *Step) Check(ctx context.Context, env *steps.Env) (steps.State, error) {
 	return st, nil
 }
 
-func fileOf(f *ssh.Facts, path string) ssh.File {
+func fileOf(f *sshhost.Facts, path string) sshhost.File {
 	if file, ok := f.Files[path]; ok {
 		file.Path = path
 		return file
 	}
-	return ssh.File{Path: path}
+	return sshhost.File{Path: path}
 }
 
 // desired is a file as hardsail writes it.
@@ -196,7 +196,7 @@ func (s *Step) Plan(st steps.State, set steps.Settings) (steps.Plan, error) {
 }
 
 // change is the change that makes have into want, if they differ in body, mode or owner.
-func change(have ssh.File, want desired, why string) (steps.Change, bool) {
+func change(have sshhost.File, want desired, why string) (steps.Change, bool) {
 	c := steps.Change{Address: "host:" + want.Path, After: string(want.Body), File: true, Why: why}
 	switch {
 	case !have.Exists:
@@ -215,7 +215,7 @@ func change(have ssh.File, want desired, why string) (steps.Change, bool) {
 	return c, true
 }
 
-func metaDiff(have ssh.File, want desired) string {
+func metaDiff(have sshhost.File, want desired) string {
 	var d []string
 	if have.Mode.Perm() != want.Mode {
 		d = append(d, fmt.Sprintf("mode %04o → %04o", have.Mode.Perm(), want.Mode))

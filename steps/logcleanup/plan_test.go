@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hardsail/hardsail/remote/ssh"
+	"github.com/hardsail/hardsail/remote/sshhost"
 	"github.com/hardsail/hardsail/steps"
 )
 
@@ -80,8 +80,8 @@ func TestFamiliesUseTheFirstExistingDirectory(t *testing.T) {
 var t0 = time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC)
 
 // state is a Check result over a MySQL stack with script and cron as given (nil: absent).
-func state(script, cron *ssh.File, rotated ...Rotated) steps.State {
-	f := Facts{Script: ssh.File{Path: ScriptPath}, Cron: ssh.File{Path: CronPath},
+func state(script, cron *sshhost.File, rotated ...Rotated) steps.State {
+	f := Facts{Script: sshhost.File{Path: ScriptPath}, Cron: sshhost.File{Path: CronPath},
 		Families: Families(func(d string) bool { return d != "/opt/bitnami/apache2/logs" && d != "/opt/bitnami/mariadb/logs" }),
 		Rotated:  rotated}
 	if script != nil {
@@ -94,11 +94,11 @@ func state(script, cron *ssh.File, rotated ...Rotated) steps.State {
 }
 
 // installed is the file as the step writes it; a rendering error is a bug in the test's inputs.
-func installed(d desired, err error) *ssh.File {
+func installed(d desired, err error) *sshhost.File {
 	if err != nil {
 		panic(err)
 	}
-	return &ssh.File{Path: d.Path, Exists: true, Body: d.Body, Mode: d.Mode, Owner: d.Owner, Group: d.Group}
+	return &sshhost.File{Path: d.Path, Exists: true, Body: d.Body, Mode: d.Mode, Owner: d.Owner, Group: d.Group}
 }
 
 func TestPlan(t *testing.T) {
@@ -231,9 +231,9 @@ func TestHumanBytes(t *testing.T) {
 
 func TestChangedSinceErrorShowsThreeVersions(t *testing.T) {
 	e := &ChangedSinceError{Path: CronPath,
-		Prior: ssh.File{},
-		Wrote: ssh.File{Exists: true, Body: []byte("a\n"), Mode: 0o644, Owner: "root", Group: "root"},
-		Live:  ssh.File{Exists: true, Body: []byte("a\nb\n"), Mode: 0o666, Owner: "root", Group: "root"}}
+		Prior: sshhost.File{},
+		Wrote: sshhost.File{Exists: true, Body: []byte("a\n"), Mode: 0o644, Owner: "root", Group: "root"},
+		Live:  sshhost.File{Exists: true, Body: []byte("a\nb\n"), Mode: 0o666, Owner: "root", Group: "root"}}
 	msg := e.Error()
 	for _, want := range []string{"before hardsail: absent", "hardsail wrote:   2 bytes, 0644 root:root", "now:              4 bytes, 0666 root:root", "+b"} {
 		if !strings.Contains(msg, want) {

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/hardsail/hardsail/remote/ssh"
+	"github.com/hardsail/hardsail/remote/sshhost"
 )
 
 // These are the rules of assets/logcleanup/hardsail-logcleanup, written once more in Go for the
@@ -88,7 +88,7 @@ type Rotated struct {
 
 // Collect returns the rotated files of fams in listing (symlinks are skipped, as find -type f does),
 // newest first within each family, families in order.
-func Collect(fams []Family, listing []ssh.DirEntry) []Rotated {
+func Collect(fams []Family, listing []sshhost.DirEntry) []Rotated {
 	var out []Rotated
 	for _, f := range fams {
 		var members []Rotated

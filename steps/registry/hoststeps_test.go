@@ -6,7 +6,7 @@ import (
 
 	"github.com/hardsail/hardsail/internal/testhost"
 	"github.com/hardsail/hardsail/internal/world"
-	"github.com/hardsail/hardsail/remote/ssh"
+	"github.com/hardsail/hardsail/remote/sshhost"
 	"github.com/hardsail/hardsail/steps"
 	"github.com/hardsail/hardsail/steps/logcleanup"
 	"github.com/hardsail/hardsail/steps/upgrades"
@@ -17,9 +17,9 @@ import (
 func countedVerify(tb testing.TB, w *world.World, env *steps.Env) (*testhost.CountingDialer, int) {
 	tb.Helper()
 	dialer := &testhost.CountingDialer{}
-	var c *ssh.Client
+	var c *sshhost.Client
 	var handshake int
-	env.SSH = func(ctx context.Context) (*ssh.Client, error) {
+	env.SSH = func(ctx context.Context) (*sshhost.Client, error) {
 		if c != nil {
 			return c, nil
 		}

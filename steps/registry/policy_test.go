@@ -17,7 +17,7 @@ import (
 	"github.com/hardsail/hardsail/assets"
 	"github.com/hardsail/hardsail/internal/emulator/iamsts"
 	"github.com/hardsail/hardsail/internal/world"
-	remoteaws "github.com/hardsail/hardsail/remote/aws"
+	"github.com/hardsail/hardsail/remote/awsapi"
 	"github.com/hardsail/hardsail/steps"
 	"github.com/hardsail/hardsail/steps/https"
 	"github.com/hardsail/hardsail/steps/registry"
@@ -66,7 +66,7 @@ func without(t *testing.T, doc []byte, action string) []byte {
 	return out
 }
 
-// TestPolicyMatchesTheAPIInterfaces holds assets/iam-policy.json and remote/aws's narrow interfaces
+// TestPolicyMatchesTheAPIInterfaces holds assets/iam-policy.json and remote/awsapi's narrow interfaces
 // equal: an operation hardsail can call is granted, and a granted action is one hardsail can call.
 func TestPolicyMatchesTheAPIInterfaces(t *testing.T) {
 	var called []string
@@ -74,9 +74,9 @@ func TestPolicyMatchesTheAPIInterfaces(t *testing.T) {
 		service string
 		typ     reflect.Type
 	}{
-		{"lightsail", reflect.TypeFor[remoteaws.LightsailAPI]()},
-		{"iam", reflect.TypeFor[remoteaws.IAMAPI]()},
-		{"sts", reflect.TypeFor[remoteaws.STSAPI]()},
+		{"lightsail", reflect.TypeFor[awsapi.LightsailAPI]()},
+		{"iam", reflect.TypeFor[awsapi.IAMAPI]()},
+		{"sts", reflect.TypeFor[awsapi.STSAPI]()},
 	} {
 		for i := range api.typ.NumMethod() {
 			called = append(called, api.service+":"+api.typ.Method(i).Name)
@@ -90,7 +90,7 @@ func TestPolicyMatchesTheAPIInterfaces(t *testing.T) {
 		}
 		seen[a] = true
 		if !slices.Contains(called, a) {
-			t.Errorf("policy grants %s, which no interface in remote/aws/api.go has: remove it", a)
+			t.Errorf("policy grants %s, which no interface in remote/awsapi/api.go has: remove it", a)
 		}
 	}
 	for _, a := range called {
@@ -98,7 +98,7 @@ func TestPolicyMatchesTheAPIInterfaces(t *testing.T) {
 		case slices.Contains(noPermission, a) && seen[a]:
 			t.Errorf("policy grants %s, which AWS allows without any permission: remove it", a)
 		case !slices.Contains(noPermission, a) && !seen[a]:
-			t.Errorf("remote/aws/api.go has %s but the policy does not grant it", a)
+			t.Errorf("remote/awsapi/api.go has %s but the policy does not grant it", a)
 		}
 	}
 }
@@ -193,7 +193,7 @@ func fastHTTPS(w *world.World, all []steps.Step) {
 	for _, s := range all {
 		if h, ok := s.(*https.Step); ok {
 			h.Resolver = emulatedDNS{w}
-			h.Poll = remoteaws.Backoff{Initial: 10 * time.Millisecond, Max: 100 * time.Millisecond}
+			h.Poll = awsapi.Backoff{Initial: 10 * time.Millisecond, Max: 100 * time.Millisecond}
 			h.CertWait, h.LBWait, h.SetupWait = 5*time.Second, 20*time.Second, 10*time.Second
 		}
 	}
@@ -364,7 +364,7 @@ func TestPolicyIsEnough(t *testing.T) {
 	want := append(policyActions(t, assets.IAMPolicy), noPermission...)
 	for _, a := range want {
 		if !slices.Contains(used, a) {
-			t.Errorf("the policy grants %s but no run called it: make a run call it, or remove it from the policy and remote/aws/api.go", a)
+			t.Errorf("the policy grants %s but no run called it: make a run call it, or remove it from the policy and remote/awsapi/api.go", a)
 		}
 	}
 	for _, a := range used {

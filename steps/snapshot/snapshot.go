@@ -13,11 +13,11 @@ import (
 	"strings"
 	"time"
 
-	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/lightsail"
 	"github.com/aws/aws-sdk-go-v2/service/lightsail/types"
 
-	"github.com/hardsail/hardsail/remote/aws"
+	"github.com/hardsail/hardsail/remote/awsapi"
 	"github.com/hardsail/hardsail/steps"
 )
 
@@ -26,7 +26,7 @@ const ID = "snapshot"
 
 // PricePerGBMonth is what Lightsail charges for snapshot storage, in USD per GB-month, manual and
 // automatic alike. As of 2026 (Lightsail FAQ and pricing page; lightsail-notes.md §A.10): check
-// https://aws.amazon.com/lightsail/pricing/ when updating.
+// https://awsapi.amazon.com/lightsail/pricing/ when updating.
 const (
 	PricePerGBMonth = 0.05
 	priceAsOf       = "2026"
@@ -78,14 +78,14 @@ func (s *Snapshot) Check(ctx context.Context, env *steps.Env) (steps.State, erro
 
 func look(ctx context.Context, env *steps.Env) (Facts, error) {
 	f := Facts{Instance: env.Instance}
-	out, err := env.AWS.Lightsail.GetInstance(ctx, &lightsail.GetInstanceInput{InstanceName: sdkaws.String(env.Instance)})
+	out, err := env.AWS.Lightsail.GetInstance(ctx, &lightsail.GetInstanceInput{InstanceName: aws.String(env.Instance)})
 	if err != nil {
-		return f, aws.Classify("read the add-ons of "+env.Instance, err)
+		return f, awsapi.Classify("read the add-ons of "+env.Instance, err)
 	}
 	if out.Instance != nil {
 		for _, a := range out.Instance.AddOns {
-			st := sdkaws.ToString(a.Status)
-			if sdkaws.ToString(a.Name) == autoSnapshot && (st == "Enabled" || st == "Enabling") {
+			st := aws.ToString(a.Status)
+			if aws.ToString(a.Name) == autoSnapshot && (st == "Enabled" || st == "Enabling") {
 				f.AutoSnapshot = true
 			}
 		}
@@ -94,16 +94,16 @@ func look(ctx context.Context, env *steps.Env) (Facts, error) {
 	for {
 		page, err := env.AWS.Lightsail.GetInstanceSnapshots(ctx, &lightsail.GetInstanceSnapshotsInput{PageToken: token})
 		if err != nil {
-			return f, aws.Classify("list the snapshots of "+env.Instance, err)
+			return f, awsapi.Classify("list the snapshots of "+env.Instance, err)
 		}
 		for _, sn := range page.InstanceSnapshots {
-			if sdkaws.ToString(sn.FromInstanceName) != env.Instance {
+			if aws.ToString(sn.FromInstanceName) != env.Instance {
 				continue
 			}
-			f.Snapshots = append(f.Snapshots, Info{Name: sdkaws.ToString(sn.Name), State: string(sn.State),
-				SizeGB: sdkaws.ToInt32(sn.SizeInGb), Created: sdkaws.ToTime(sn.CreatedAt), Auto: sdkaws.ToBool(sn.IsFromAutoSnapshot)})
+			f.Snapshots = append(f.Snapshots, Info{Name: aws.ToString(sn.Name), State: string(sn.State),
+				SizeGB: aws.ToInt32(sn.SizeInGb), Created: aws.ToTime(sn.CreatedAt), Auto: aws.ToBool(sn.IsFromAutoSnapshot)})
 		}
-		if sdkaws.ToString(page.NextPageToken) == "" {
+		if aws.ToString(page.NextPageToken) == "" {
 			break
 		}
 		token = page.NextPageToken
@@ -176,16 +176,16 @@ func (s *Snapshot) Apply(ctx context.Context, env *steps.Env, plan steps.Plan, j
 	}
 	what := "enable automatic snapshots of " + env.Instance
 	env.Emit(steps.Event{Kind: steps.EventCommand, Step: ID, Address: c.Address, Message: "lightsail EnableAddOn AutoSnapshot " + env.Instance, At: env.Clock()})
-	out, err := env.AWS.Lightsail.EnableAddOn(ctx, &lightsail.EnableAddOnInput{ResourceName: sdkaws.String(env.Instance),
+	out, err := env.AWS.Lightsail.EnableAddOn(ctx, &lightsail.EnableAddOnInput{ResourceName: aws.String(env.Instance),
 		AddOnRequest: &types.AddOnRequest{AddOnType: types.AddOnTypeAutoSnapshot}})
 	if err != nil {
-		err = aws.Classify(what, err)
+		err = awsapi.Classify(what, err)
 		return o, errors.Join(err, j.Fail(id, err))
 	}
 	if err := j.Done(id); err != nil {
 		return o, err
 	}
-	if err := env.AWS.Wait(ctx, what, out.Operations, aws.WaitOptions{Progress: progress(env, c.Address)}); err != nil {
+	if err := env.AWS.Wait(ctx, what, out.Operations, awsapi.WaitOptions{Progress: progress(env, c.Address)}); err != nil {
 		return o, err
 	}
 	o.Status, o.Detail = steps.StatusChanged, "automatic daily snapshots enabled"
@@ -235,15 +235,15 @@ func (s *Snapshot) Prepare(ctx context.Context, env *steps.Env, j *steps.Journal
 	what := "snapshot " + env.Instance + " as " + name
 	env.Emit(steps.Event{Kind: steps.EventCommand, Step: ID, Address: c.Address, Message: "lightsail CreateInstanceSnapshot " + name, At: env.Clock()})
 	out, err := env.AWS.Lightsail.CreateInstanceSnapshot(ctx, &lightsail.CreateInstanceSnapshotInput{
-		InstanceName: sdkaws.String(env.Instance), InstanceSnapshotName: sdkaws.String(name)})
+		InstanceName: aws.String(env.Instance), InstanceSnapshotName: aws.String(name)})
 	if err != nil {
-		err = aws.Classify(what, err)
+		err = awsapi.Classify(what, err)
 		return o, errors.Join(err, j.Fail(id, err))
 	}
 	if err := j.Done(id); err != nil {
 		return o, err
 	}
-	if err := env.AWS.Wait(ctx, what, out.Operations, aws.WaitOptions{Timeout: snapshotTimeout, Progress: progress(env, c.Address)}); err != nil {
+	if err := env.AWS.Wait(ctx, what, out.Operations, awsapi.WaitOptions{Timeout: snapshotTimeout, Progress: progress(env, c.Address)}); err != nil {
 		return o, err
 	}
 	if err := waitAvailable(ctx, env, name); err != nil {
@@ -261,30 +261,30 @@ func (s *Snapshot) Prepare(ctx context.Context, env *steps.Env, j *steps.Journal
 func waitAvailable(ctx context.Context, env *steps.Env, name string) error {
 	b := env.AWS.Poll
 	if b.Initial == 0 {
-		b = aws.DefaultBackoff
+		b = awsapi.DefaultBackoff
 	}
 	ctx, cancel := context.WithTimeout(ctx, snapshotTimeout)
 	defer cancel()
 	start, delay := time.Now(), b.Initial
 	for {
-		out, err := env.AWS.Lightsail.GetInstanceSnapshot(ctx, &lightsail.GetInstanceSnapshotInput{InstanceSnapshotName: sdkaws.String(name)})
+		out, err := env.AWS.Lightsail.GetInstanceSnapshot(ctx, &lightsail.GetInstanceSnapshotInput{InstanceSnapshotName: aws.String(name)})
 		if err != nil {
 			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-				return &aws.TimeoutError{Op: "wait for snapshot " + name, Type: "CreateInstanceSnapshot", Elapsed: time.Since(start)}
+				return &awsapi.TimeoutError{Op: "wait for snapshot " + name, Type: "CreateInstanceSnapshot", Elapsed: time.Since(start)}
 			}
-			return aws.Classify("read snapshot "+name, err)
+			return awsapi.Classify("read snapshot "+name, err)
 		}
 		switch out.InstanceSnapshot.State {
 		case types.InstanceSnapshotStateAvailable:
 			return nil
 		case types.InstanceSnapshotStateError:
-			return &aws.OperationError{Op: "snapshot " + name, Type: "CreateInstanceSnapshot", Details: "Lightsail reports the snapshot in state error"}
+			return &awsapi.OperationError{Op: "snapshot " + name, Type: "CreateInstanceSnapshot", Details: "Lightsail reports the snapshot in state error"}
 		}
 		env.Emit(steps.Event{Kind: steps.EventWait, Step: ID, Address: snapshotAddress(env.Instance, name),
-			Message: fmt.Sprintf("waiting for snapshot %s (%s)… %s", name, sdkaws.ToString(out.InstanceSnapshot.Progress), time.Since(start).Round(time.Second)), At: env.Clock()})
+			Message: fmt.Sprintf("waiting for snapshot %s (%s)… %s", name, aws.ToString(out.InstanceSnapshot.Progress), time.Since(start).Round(time.Second)), At: env.Clock()})
 		select {
 		case <-ctx.Done():
-			return &aws.TimeoutError{Op: "wait for snapshot " + name, Type: "CreateInstanceSnapshot", Elapsed: time.Since(start)}
+			return &awsapi.TimeoutError{Op: "wait for snapshot " + name, Type: "CreateInstanceSnapshot", Elapsed: time.Since(start)}
 		case <-time.After(delay):
 		}
 		delay = min(delay+delay/2, b.Max)
@@ -356,15 +356,15 @@ func undoAddOn(ctx context.Context, env *steps.Env, e steps.Entry, j *steps.Jour
 		return "", err
 	}
 	what := "disable automatic snapshots of " + env.Instance
-	out, err := env.AWS.Lightsail.DisableAddOn(ctx, &lightsail.DisableAddOnInput{ResourceName: sdkaws.String(env.Instance), AddOnType: types.AddOnTypeAutoSnapshot})
+	out, err := env.AWS.Lightsail.DisableAddOn(ctx, &lightsail.DisableAddOnInput{ResourceName: aws.String(env.Instance), AddOnType: types.AddOnTypeAutoSnapshot})
 	if err != nil {
-		err = aws.Classify(what, err)
+		err = awsapi.Classify(what, err)
 		return "", errors.Join(err, j.Fail(id, err))
 	}
 	if err := j.Done(id); err != nil {
 		return "", err
 	}
-	return "automatic snapshots disabled", env.AWS.Wait(ctx, what, out.Operations, aws.WaitOptions{Progress: progress(env, c.Address)})
+	return "automatic snapshots disabled", env.AWS.Wait(ctx, what, out.Operations, awsapi.WaitOptions{Progress: progress(env, c.Address)})
 }
 
 // undoSnapshot deletes one snapshot hardsail took, if the user agrees. outcome is "deleted",
@@ -375,10 +375,10 @@ func undoSnapshot(ctx context.Context, env *steps.Env, e steps.Entry, j *steps.J
 	if !strings.HasPrefix(name, "hardsail-") {
 		return "", "", fmt.Errorf("journal entry %s names snapshot %q, which hardsail would not have made; not deleting it", e.ID, name)
 	}
-	out, err := env.AWS.Lightsail.GetInstanceSnapshot(ctx, &lightsail.GetInstanceSnapshotInput{InstanceSnapshotName: sdkaws.String(name)})
+	out, err := env.AWS.Lightsail.GetInstanceSnapshot(ctx, &lightsail.GetInstanceSnapshotInput{InstanceSnapshotName: aws.String(name)})
 	if err != nil {
-		err = aws.Classify("read snapshot "+name, err)
-		if !aws.IsKind(err, aws.KindNotFound) {
+		err = awsapi.Classify("read snapshot "+name, err)
+		if !awsapi.IsKind(err, awsapi.KindNotFound) {
 			return "", "", err
 		}
 		c.Why = "The snapshot is already gone."
@@ -388,7 +388,7 @@ func undoSnapshot(ctx context.Context, env *steps.Env, e steps.Entry, j *steps.J
 		}
 		return "snapshot " + name + " was already deleted", "gone", j.Done(id)
 	}
-	if from := sdkaws.ToString(out.InstanceSnapshot.FromInstanceName); from != env.Instance {
+	if from := aws.ToString(out.InstanceSnapshot.FromInstanceName); from != env.Instance {
 		return "", "", fmt.Errorf("snapshot %s is of %s, not %s; not deleting it", name, from, env.Instance)
 	}
 	switch {
@@ -409,15 +409,15 @@ func undoSnapshot(ctx context.Context, env *steps.Env, e steps.Entry, j *steps.J
 		return "", "", err
 	}
 	what := "delete snapshot " + name
-	del, err := env.AWS.Lightsail.DeleteInstanceSnapshot(ctx, &lightsail.DeleteInstanceSnapshotInput{InstanceSnapshotName: sdkaws.String(name)})
+	del, err := env.AWS.Lightsail.DeleteInstanceSnapshot(ctx, &lightsail.DeleteInstanceSnapshotInput{InstanceSnapshotName: aws.String(name)})
 	if err != nil {
-		err = aws.Classify(what, err)
+		err = awsapi.Classify(what, err)
 		return "", "", errors.Join(err, j.Fail(id, err))
 	}
 	if err := j.Done(id); err != nil {
 		return "", "", err
 	}
-	return "snapshot " + name + " deleted", "deleted", env.AWS.Wait(ctx, what, del.Operations, aws.WaitOptions{Progress: progress(env, c.Address)})
+	return "snapshot " + name + " deleted", "deleted", env.AWS.Wait(ctx, what, del.Operations, awsapi.WaitOptions{Progress: progress(env, c.Address)})
 }
 
 // KeepError is an undo that would delete snapshots with no one to confirm it.

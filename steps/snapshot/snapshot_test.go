@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/lightsail"
 	"github.com/aws/aws-sdk-go-v2/service/lightsail/types"
 
@@ -51,7 +51,7 @@ func TestConformance(t *testing.T) {
 		World: w,
 		Perturb: func(t *testing.T) {
 			// Someone turns automatic snapshots on in the console after the preview.
-			_, err := lightsailOf(w).EnableAddOn(t.Context(), &lightsail.EnableAddOnInput{ResourceName: sdkaws.String(instance),
+			_, err := lightsailOf(w).EnableAddOn(t.Context(), &lightsail.EnableAddOnInput{ResourceName: aws.String(instance),
 				AddOnRequest: &types.AddOnRequest{AddOnType: types.AddOnTypeAutoSnapshot}})
 			if err != nil {
 				t.Fatal(err)
@@ -139,7 +139,7 @@ func newFixture(t *testing.T, ask steps.Asker) *fixture {
 func (f *fixture) userSnapshot(t *testing.T) {
 	t.Helper()
 	_, err := lightsailOf(f.w).CreateInstanceSnapshot(t.Context(), &lightsail.CreateInstanceSnapshotInput{
-		InstanceName: sdkaws.String(instance), InstanceSnapshotName: sdkaws.String("my-backup")})
+		InstanceName: aws.String(instance), InstanceSnapshotName: aws.String("my-backup")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -280,7 +280,7 @@ func TestUndoOfADeletedSnapshotIsDone(t *testing.T) {
 	if _, err := snapshot.New().Prepare(t.Context(), f.env, f.eng.Journal); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := lightsailOf(f.w).DeleteInstanceSnapshot(t.Context(), &lightsail.DeleteInstanceSnapshotInput{InstanceSnapshotName: sdkaws.String(taken)}); err != nil {
+	if _, err := lightsailOf(f.w).DeleteInstanceSnapshot(t.Context(), &lightsail.DeleteInstanceSnapshotInput{InstanceSnapshotName: aws.String(taken)}); err != nil {
 		t.Fatal(err)
 	}
 	undo, _ := f.eng.UndoPlan()

@@ -9,7 +9,7 @@ import (
 
 	"github.com/aymanbagabas/go-udiff"
 
-	"github.com/hardsail/hardsail/remote/ssh"
+	"github.com/hardsail/hardsail/remote/sshhost"
 	"github.com/hardsail/hardsail/steps"
 )
 
@@ -33,11 +33,11 @@ func (e *InstallError) HintText() string {
 	return "Fix what apt reports (`sudo apt-get install " + e.Package + "` on the instance shows it too), then run `hardsail apply auto-upgrades` again."
 }
 
-func aptGet(ctx context.Context, c *ssh.Client, timeout int, args string) (ssh.Result, error) {
+func aptGet(ctx context.Context, c *sshhost.Client, timeout int, args string) (sshhost.Result, error) {
 	return c.Sudo(ctx, fmt.Sprintf("DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=%d %s", timeout, args), nil)
 }
 
-func aptOutput(res ssh.Result, err error) string {
+func aptOutput(res sshhost.Result, err error) string {
 	var lines []string
 	for _, l := range strings.Split(string(res.Stderr)+"\n"+string(res.Stdout), "\n") {
 		if l = strings.TrimSpace(l); strings.HasPrefix(l, "E:") {
@@ -72,7 +72,7 @@ func lastLines(b []byte, n int) string {
 
 // install installs pkg, journaled so undo purges it again. It tries once without waiting for the
 // dpkg lock so it can say why it waits, and refreshes stale package lists once.
-func (s *Step) install(ctx context.Context, env *steps.Env, c *ssh.Client, j *steps.Journal, ch steps.Change, pkg string) error {
+func (s *Step) install(ctx context.Context, env *steps.Env, c *sshhost.Client, j *steps.Journal, ch steps.Change, pkg string) error {
 	id, err := j.Begin(ID, ch, undoData{Package: pkg})
 	if err != nil {
 		return err
@@ -97,13 +97,13 @@ func (s *Step) install(ctx context.Context, env *steps.Env, c *ssh.Client, j *st
 	return j.Done(id)
 }
 
-func aptBusy(res ssh.Result) bool {
+func aptBusy(res sshhost.Result) bool {
 	e := string(res.Stderr)
 	return strings.Contains(e, "Could not get lock") || strings.Contains(e, "Unable to acquire the dpkg frontend lock") ||
 		strings.Contains(e, "is held by process")
 }
 
-func staleLists(res ssh.Result) bool {
+func staleLists(res sshhost.Result) bool {
 	e := string(res.Stderr)
 	return strings.Contains(e, "Unable to locate package") || strings.Contains(e, "404  Not Found") ||
 		strings.Contains(e, "has no installation candidate")
@@ -114,15 +114,15 @@ var dumpLine = regexp.MustCompile(`^(\S+) "(.*)";$`)
 
 // validate has apt read the new files: apt-config dump must show what they say, and
 // unattended-upgrades must accept them in a dry run.
-func validate(ctx context.Context, c *ssh.Client, set steps.Settings, open []openWrite) *ValidationError {
+func validate(ctx context.Context, c *sshhost.Client, set steps.Settings, open []openWrite) *ValidationError {
 	res, err := c.Run(ctx, "apt-config dump")
 	if err != nil {
 		return &ValidationError{What: "apt-config dump", Output: aptOutput(res, err)}
 	}
-	var dump []ssh.AptValue
+	var dump []sshhost.AptValue
 	for _, l := range strings.Split(string(res.Stdout), "\n") {
 		if m := dumpLine.FindStringSubmatch(l); m != nil {
-			dump = append(dump, ssh.AptValue{Key: m[1], Value: m[2]})
+			dump = append(dump, sshhost.AptValue{Key: m[1], Value: m[2]})
 		}
 	}
 	want := append(append(unattendedSettings(familyDebian, set.Mail, "-"), unattendedSettings(familyUbuntu, "", "-")...), periodicSettings()...)
@@ -164,7 +164,7 @@ func has(list []string, v string) bool {
 	return false
 }
 
-func hasApt(vals []ssh.AptValue, key, v string) bool {
+func hasApt(vals []sshhost.AptValue, key, v string) bool {
 	for _, a := range vals {
 		if strings.EqualFold(a.Key, key) && a.Value == v {
 			return true
@@ -200,7 +200,7 @@ func (e *ChangedError) HintText() string {
 
 // lockedHost is the run's connection with the remote lock held, so another hardsail run on this host
 // cannot interleave its edits with ours (re-entrant when the run already holds it).
-func lockedHost(ctx context.Context, env *steps.Env) (*ssh.Client, func() error, error) {
+func lockedHost(ctx context.Context, env *steps.Env) (*sshhost.Client, func() error, error) {
 	c, err := env.SSH(ctx)
 	if err != nil {
 		return nil, nil, err
@@ -269,7 +269,7 @@ func (s *Step) Undo(ctx context.Context, env *steps.Env, entries []steps.Entry, 
 	return out, nil
 }
 
-func purge(ctx context.Context, c *ssh.Client, j *steps.Journal, e steps.Entry, pkg string) error {
+func purge(ctx context.Context, c *sshhost.Client, j *steps.Journal, e steps.Entry, pkg string) error {
 	id, err := j.BeginUndo(e, steps.Change{Action: steps.Delete, Address: e.Change.Address,
 		Why: "undo: hardsail installed " + pkg}, nil)
 	if err != nil {

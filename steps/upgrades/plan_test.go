@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/hardsail/hardsail/assets"
-	"github.com/hardsail/hardsail/remote/ssh"
+	"github.com/hardsail/hardsail/remote/sshhost"
 	"github.com/hardsail/hardsail/steps"
 )
 
@@ -22,17 +22,17 @@ func testdata(t *testing.T, name string) []byte {
 }
 
 // hostFacts is what the gathering command returns for a host with these files and packages.
-func hostFacts(osRelease map[string]string, installed bool, u50, a20 []byte, mailx string) *ssh.Facts {
-	file := func(p string, b []byte) ssh.File {
+func hostFacts(osRelease map[string]string, installed bool, u50, a20 []byte, mailx string) *sshhost.Facts {
+	file := func(p string, b []byte) sshhost.File {
 		if b == nil {
-			return ssh.File{Path: p}
+			return sshhost.File{Path: p}
 		}
-		return ssh.File{Path: p, Exists: true, Body: b, Mode: 0o644, Owner: "root", Group: "root"}
+		return sshhost.File{Path: p, Exists: true, Body: b, Mode: 0o644, Owner: "root", Group: "root"}
 	}
-	return &ssh.Facts{
+	return &sshhost.Facts{
 		OS:       osRelease,
-		Files:    map[string]ssh.File{UnattendedPath: file(UnattendedPath, u50), PeriodicPath: file(PeriodicPath, a20)},
-		Packages: map[string]ssh.Package{Package: {Installed: installed, Version: "2.9.1"}},
+		Files:    map[string]sshhost.File{UnattendedPath: file(UnattendedPath, u50), PeriodicPath: file(PeriodicPath, a20)},
+		Packages: map[string]sshhost.Package{Package: {Installed: installed, Version: "2.9.1"}},
 		Commands: map[string]string{"mailx": mailx},
 	}
 }
@@ -66,7 +66,7 @@ func TestCheckAndPlanByDistribution(t *testing.T) {
 	bothFiles := []string{"~ host:" + UnattendedPath, "~ host:" + PeriodicPath}
 	tests := []struct {
 		name   string
-		facts  *ssh.Facts
+		facts  *sshhost.Facts
 		skip   string // part of the skip reason; "" when the step applies
 		want   []string
 		origin string // the line that must be active in the new 50unattended-upgrades
@@ -135,7 +135,7 @@ func TestPlanWhy(t *testing.T) {
 	bookworm := osRelease("debian", "12", "bookworm", "Debian GNU/Linux 12 (bookworm)")
 	tests := []struct {
 		name  string
-		facts *ssh.Facts
+		facts *sshhost.Facts
 		set   steps.Settings
 		addr  string
 		why   []string
@@ -189,7 +189,7 @@ func TestFindingForOverride(t *testing.T) {
 		t.Fatal(err)
 	}
 	f := hostFacts(osRelease("debian", "12", "bookworm", ""), true, hardened, assets.AutoUpgrades, "")
-	f.AptConfig = []ssh.AptValue{{Key: "Unattended-Upgrade::Automatic-Reboot", Value: "true"}, {Key: "Unattended-Upgrade::Automatic-Reboot", Value: "false"}}
+	f.AptConfig = []sshhost.AptValue{{Key: "Unattended-Upgrade::Automatic-Reboot", Value: "true"}, {Key: "Unattended-Upgrade::Automatic-Reboot", Value: "false"}}
 	st := stateFrom(f)
 	if len(st.Findings) != 1 || !strings.Contains(st.Findings[0].Message, `apt reads Automatic-Reboot as "false", not "true"`) {
 		t.Fatalf("findings %+v, want one about the override", st.Findings)

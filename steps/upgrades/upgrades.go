@@ -16,7 +16,7 @@ import (
 	"strings"
 
 	"github.com/hardsail/hardsail/assets"
-	"github.com/hardsail/hardsail/remote/ssh"
+	"github.com/hardsail/hardsail/remote/sshhost"
 	"github.com/hardsail/hardsail/steps"
 )
 
@@ -46,8 +46,8 @@ func (*Step) ID() string    { return ID }
 func (*Step) Title() string { return "Automatic security updates" }
 
 // HostQuery names every host fact Check reads, so the engine gathers them with the other steps'.
-func (*Step) HostQuery() ssh.Query {
-	return ssh.Query{
+func (*Step) HostQuery() sshhost.Query {
+	return sshhost.Query{
 		Files:     []string{PeriodicPath, UnattendedPath},
 		Packages:  []string{Package},
 		AptConfig: []string{"APT::Periodic::", "Unattended-Upgrade::"},
@@ -74,14 +74,14 @@ type fileFact struct {
 
 // facts is State.Facts: plain JSON, and so the fingerprint of a plan.
 type facts struct {
-	OS         osInfo         `json:"os"`
-	Installed  bool           `json:"installed"`
-	Version    string         `json:"version,omitempty"`
-	Mailx      string         `json:"mailx,omitempty"` // path of mailx on PATH, "" when absent
-	Unattended fileFact       `json:"unattended"`
-	Periodic   fileFact       `json:"periodic"`
-	AptConfig  []ssh.AptValue `json:"apt_config,omitempty"`
-	AptError   string         `json:"apt_error,omitempty"`
+	OS         osInfo             `json:"os"`
+	Installed  bool               `json:"installed"`
+	Version    string             `json:"version,omitempty"`
+	Mailx      string             `json:"mailx,omitempty"` // path of mailx on PATH, "" when absent
+	Unattended fileFact           `json:"unattended"`
+	Periodic   fileFact           `json:"periodic"`
+	AptConfig  []sshhost.AptValue `json:"apt_config,omitempty"`
+	AptError   string             `json:"apt_error,omitempty"`
 }
 
 func (f facts) family() string {
@@ -91,7 +91,7 @@ func (f facts) family() string {
 	return familyDebian
 }
 
-func fileFrom(f ssh.File) fileFact {
+func fileFrom(f sshhost.File) fileFact {
 	if !f.Exists {
 		return fileFact{}
 	}
@@ -108,7 +108,7 @@ func (s *Step) Check(ctx context.Context, env *steps.Env) (steps.State, error) {
 }
 
 // stateFrom is Check's reading of the gathered host facts.
-func stateFrom(hf *ssh.Facts) steps.State {
+func stateFrom(hf *sshhost.Facts) steps.State {
 	f := facts{
 		OS: osInfo{ID: hf.OS["ID"], VersionID: hf.OS["VERSION_ID"], Codename: hf.OS["VERSION_CODENAME"],
 			Pretty: hf.OS["PRETTY_NAME"]},
@@ -196,7 +196,7 @@ func findings(f facts) []steps.Finding {
 	return out
 }
 
-func lastApt(vals []ssh.AptValue, key string) (string, bool) {
+func lastApt(vals []sshhost.AptValue, key string) (string, bool) {
 	for i := len(vals) - 1; i >= 0; i-- {
 		if strings.EqualFold(vals[i].Key, key) {
 			return vals[i].Value, true
@@ -401,7 +401,7 @@ func (s *Step) Apply(ctx context.Context, env *steps.Env, plan steps.Plan, j *st
 	// (a rename may or may not have happened) or a failed restore, entries stay open (interrupted)
 	// and undo looks at which body is live.
 	fail := func(err error) (steps.Outcome, error) {
-		if ssh.Dropped(err) {
+		if sshhost.Dropped(err) {
 			return out, err
 		}
 		if rerr := restore(ctx, c, open); rerr != nil {
@@ -453,7 +453,7 @@ func (s *Step) Apply(ctx context.Context, env *steps.Env, plan steps.Plan, j *st
 	return out, nil
 }
 
-func write(ctx context.Context, c *ssh.Client, j *steps.Journal, ch steps.Change, path string, live ssh.File) (openWrite, error) {
+func write(ctx context.Context, c *sshhost.Client, j *steps.Journal, ch steps.Change, path string, live sshhost.File) (openWrite, error) {
 	d := undoData{Path: path, Existed: live.Exists, Body: live.Body, Mode: uint32(live.Mode.Perm()),
 		Owner: live.Owner, Group: live.Group, Wrote: []byte(ch.After)}
 	mode, owner, group := fs.FileMode(0o644), "root", "root"
@@ -472,7 +472,7 @@ func write(ctx context.Context, c *ssh.Client, j *steps.Journal, ch steps.Change
 }
 
 // restore puts the previous files back, newest first.
-func restore(ctx context.Context, c *ssh.Client, open []openWrite) error {
+func restore(ctx context.Context, c *sshhost.Client, open []openWrite) error {
 	var errs []error
 	for i := len(open) - 1; i >= 0; i-- {
 		errs = append(errs, putBack(ctx, c, open[i].data))
@@ -480,7 +480,7 @@ func restore(ctx context.Context, c *ssh.Client, open []openWrite) error {
 	return errors.Join(errs...)
 }
 
-func putBack(ctx context.Context, c *ssh.Client, d undoData) error {
+func putBack(ctx context.Context, c *sshhost.Client, d undoData) error {
 	if !d.Existed {
 		return c.RemoveFile(ctx, d.Path)
 	}

@@ -1,4 +1,4 @@
-package ssh
+package sshhost
 
 import (
 	"encoding/base64"

@@ -1,4 +1,4 @@
-package ssh
+package sshhost
 
 import (
 	"bytes"
@@ -11,7 +11,7 @@ import (
 	"slices"
 	"strings"
 
-	gossh "golang.org/x/crypto/ssh"
+	"golang.org/x/crypto/ssh"
 	"golang.org/x/crypto/ssh/agent"
 	"golang.org/x/crypto/ssh/knownhosts"
 )
@@ -66,16 +66,16 @@ func knownHostsName(hostport string) string {
 
 // hostKeyPolicy turns HostKeys into the handshake's callback and the host key algorithms to ask for.
 // remote is the dialled address (known_hosts also checks the IP).
-func hostKeyPolicy(hk HostKeys, addr string, remote net.Addr, relax func() func()) (gossh.HostKeyCallback, []string, error) {
+func hostKeyPolicy(hk HostKeys, addr string, remote net.Addr, relax func() func()) (ssh.HostKeyCallback, []string, error) {
 	if len(hk.Pinned) > 0 {
 		want := fingerprints(hk.Pinned)
-		cb := func(host string, _ net.Addr, key gossh.PublicKey) error {
+		cb := func(host string, _ net.Addr, key ssh.PublicKey) error {
 			for _, p := range hk.Pinned {
 				if bytes.Equal(p.Marshal(), key.Marshal()) {
 					return nil
 				}
 			}
-			return &HostKeyError{Host: addr, Got: gossh.FingerprintSHA256(key), Want: want, Kind: HostKeyPinned}
+			return &HostKeyError{Host: addr, Got: ssh.FingerprintSHA256(key), Want: want, Kind: HostKeyPinned}
 		}
 		return cb, algorithmsFor(hk.Pinned), nil
 	}
@@ -90,18 +90,18 @@ func hostKeyPolicy(hk HostKeys, addr string, remote net.Addr, relax func() func(
 	// offer another of its keys first and look like a mismatch.
 	// Unknown host: prefer ed25519 as OpenSSH does, so the fingerprint asked about is the one `ssh`
 	// shows and `ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub` prints on the instance.
-	algos := []string{gossh.KeyAlgoED25519, gossh.KeyAlgoECDSA256, gossh.KeyAlgoECDSA384, gossh.KeyAlgoECDSA521,
-		gossh.KeyAlgoRSASHA512, gossh.KeyAlgoRSASHA256}
+	algos := []string{ssh.KeyAlgoED25519, ssh.KeyAlgoECDSA256, ssh.KeyAlgoECDSA384, ssh.KeyAlgoECDSA521,
+		ssh.KeyAlgoRSASHA512, ssh.KeyAlgoRSASHA256}
 	var probe probeKey
 	var ke *knownhosts.KeyError
 	if err := check(addr, remote, probe); errors.As(err, &ke) && len(ke.Want) > 0 {
-		var known []gossh.PublicKey
+		var known []ssh.PublicKey
 		for _, k := range ke.Want {
 			known = append(known, k.Key)
 		}
 		algos = algorithmsFor(known)
 	}
-	cb := func(host string, r net.Addr, key gossh.PublicKey) error {
+	cb := func(host string, r net.Addr, key ssh.PublicKey) error {
 		err := check(addr, r, key)
 		if err == nil {
 			return nil
@@ -110,11 +110,11 @@ func hostKeyPolicy(hk HostKeys, addr string, remote net.Addr, relax func() func(
 		if !errors.As(err, &ke) {
 			return fmt.Errorf("check host key of %s against %s: %w", addr, hk.KnownHosts, err)
 		}
-		got := gossh.FingerprintSHA256(key)
+		got := ssh.FingerprintSHA256(key)
 		if len(ke.Want) > 0 {
 			var want []string
 			for _, k := range ke.Want {
-				want = append(want, fmt.Sprintf("%s (%s line %d)", gossh.FingerprintSHA256(k.Key), k.Filename, k.Line))
+				want = append(want, fmt.Sprintf("%s (%s line %d)", ssh.FingerprintSHA256(k.Key), k.Filename, k.Line))
 			}
 			return &HostKeyError{Host: addr, Got: got, Want: want, Kind: HostKeyMismatch}
 		}
@@ -145,15 +145,15 @@ func hostKeyPolicy(hk HostKeys, addr string, remote net.Addr, relax func() func(
 // probeKey is a key no server has; checking it yields the keys known_hosts holds for a host.
 type probeKey struct{}
 
-func (probeKey) Type() string                          { return "hardsail-probe" }
-func (probeKey) Marshal() []byte                       { return []byte("hardsail-probe") }
-func (probeKey) Verify([]byte, *gossh.Signature) error { return errors.New("probe key") }
+func (probeKey) Type() string                        { return "hardsail-probe" }
+func (probeKey) Marshal() []byte                     { return []byte("hardsail-probe") }
+func (probeKey) Verify([]byte, *ssh.Signature) error { return errors.New("probe key") }
 
-func loadKnownHosts(path string) (gossh.HostKeyCallback, error) {
+func loadKnownHosts(path string) (ssh.HostKeyCallback, error) {
 	cb, err := knownhosts.New(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		// A first connection from a fresh machine: nothing is known yet.
-		return func(string, net.Addr, gossh.PublicKey) error { return &knownhosts.KeyError{} }, nil
+		return func(string, net.Addr, ssh.PublicKey) error { return &knownhosts.KeyError{} }, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read known hosts %s: %w", path, err)
@@ -161,7 +161,7 @@ func loadKnownHosts(path string) (gossh.HostKeyCallback, error) {
 	return cb, nil
 }
 
-func appendKnownHost(path, addr string, remote net.Addr, key gossh.PublicKey) error {
+func appendKnownHost(path, addr string, remote net.Addr, key ssh.PublicKey) error {
 	names := []string{knownhosts.Normalize(addr)}
 	if remote != nil {
 		if r := knownhosts.Normalize(remote.String()); !slices.Contains(names, r) {
@@ -185,16 +185,16 @@ func appendKnownHost(path, addr string, remote net.Addr, key gossh.PublicKey) er
 	return nil
 }
 
-func fingerprints(keys []gossh.PublicKey) []string {
+func fingerprints(keys []ssh.PublicKey) []string {
 	var out []string
 	for _, k := range keys {
-		out = append(out, gossh.FingerprintSHA256(k))
+		out = append(out, ssh.FingerprintSHA256(k))
 	}
 	return out
 }
 
 // algorithmsFor lists the host key algorithms that let a server prove it holds one of keys.
-func algorithmsFor(keys []gossh.PublicKey) []string {
+func algorithmsFor(keys []ssh.PublicKey) []string {
 	var out []string
 	add := func(a ...string) {
 		for _, x := range a {
@@ -204,9 +204,9 @@ func algorithmsFor(keys []gossh.PublicKey) []string {
 		}
 	}
 	for _, k := range keys {
-		if k.Type() == gossh.KeyAlgoRSA {
+		if k.Type() == ssh.KeyAlgoRSA {
 			// An RSA key signs with SHA-2 on any current sshd; ssh-rsa (SHA-1) last for old ones.
-			add(gossh.KeyAlgoRSASHA512, gossh.KeyAlgoRSASHA256, gossh.KeyAlgoRSA)
+			add(ssh.KeyAlgoRSASHA512, ssh.KeyAlgoRSASHA256, ssh.KeyAlgoRSA)
 			continue
 		}
 		add(k.Type())
@@ -217,25 +217,25 @@ func algorithmsFor(keys []gossh.PublicKey) []string {
 // KeylessConfig builds a Config from Lightsail's GetInstanceAccessDetails: the temporary key and its
 // certificate to log in, and only the reported host keys ("ssh-ed25519 AAAA…") trusted.
 func KeylessConfig(addr, user, privateKeyPEM, certKey string, hostKeys []string) (Config, error) {
-	key, err := gossh.ParsePrivateKey([]byte(privateKeyPEM))
+	key, err := ssh.ParsePrivateKey([]byte(privateKeyPEM))
 	if err != nil {
 		return Config{}, fmt.Errorf("parse Lightsail temporary SSH key: %w", err)
 	}
-	pub, _, _, _, err := gossh.ParseAuthorizedKey([]byte(certKey))
+	pub, _, _, _, err := ssh.ParseAuthorizedKey([]byte(certKey))
 	if err != nil {
 		return Config{}, fmt.Errorf("parse Lightsail SSH certificate: %w", err)
 	}
-	cert, ok := pub.(*gossh.Certificate)
+	cert, ok := pub.(*ssh.Certificate)
 	if !ok {
 		return Config{}, fmt.Errorf("parse Lightsail SSH certificate: it is a %s key, not a certificate", pub.Type())
 	}
-	signer, err := gossh.NewCertSigner(cert, key)
+	signer, err := ssh.NewCertSigner(cert, key)
 	if err != nil {
 		return Config{}, fmt.Errorf("pair Lightsail SSH certificate with its key: %w", err)
 	}
-	var pinned []gossh.PublicKey
+	var pinned []ssh.PublicKey
 	for _, line := range hostKeys {
-		k, _, _, _, err := gossh.ParseAuthorizedKey([]byte(line))
+		k, _, _, _, err := ssh.ParseAuthorizedKey([]byte(line))
 		if err != nil {
 			return Config{}, fmt.Errorf("parse host key Lightsail reports for %s: %w", addr, err)
 		}
@@ -244,7 +244,7 @@ func KeylessConfig(addr, user, privateKeyPEM, certKey string, hostKeys []string)
 	if len(pinned) == 0 {
 		return Config{}, fmt.Errorf("keyless access to %s: Lightsail reported no host keys, so the server cannot be verified", addr)
 	}
-	return Config{Addr: addr, User: user, Auth: []gossh.AuthMethod{gossh.PublicKeys(signer)}, HostKeys: HostKeys{Pinned: pinned}}, nil
+	return Config{Addr: addr, User: user, Auth: []ssh.AuthMethod{ssh.PublicKeys(signer)}, HostKeys: HostKeys{Pinned: pinned}}, nil
 }
 
 // KeyError is a problem with the user's own key or ssh-agent.
@@ -266,14 +266,14 @@ func (e *KeyError) HintText() string { return e.Hint }
 // OwnKeyConfig builds a Config for the user's own key: keyFile if given (plus ssh-agent when useAgent),
 // else the keys in ssh-agent (SSH_AUTH_SOCK). hk.KnownHosts defaults to ~/.ssh/known_hosts.
 func OwnKeyConfig(addr, user, keyFile string, useAgent bool, hk HostKeys) (Config, error) {
-	var auth []gossh.AuthMethod
+	var auth []ssh.AuthMethod
 	if keyFile != "" {
 		pem, err := os.ReadFile(keyFile)
 		if err != nil {
 			return Config{}, &KeyError{Msg: "read SSH key " + keyFile, Err: err, Hint: "Pass the private key file to --ssh-key (e.g. ~/.ssh/id_ed25519)."}
 		}
-		signer, err := gossh.ParsePrivateKey(pem)
-		var missing *gossh.PassphraseMissingError
+		signer, err := ssh.ParsePrivateKey(pem)
+		var missing *ssh.PassphraseMissingError
 		switch {
 		case errors.As(err, &missing):
 			if !useAgent {
@@ -283,7 +283,7 @@ func OwnKeyConfig(addr, user, keyFile string, useAgent bool, hk HostKeys) (Confi
 		case err != nil:
 			return Config{}, &KeyError{Msg: "parse SSH key " + keyFile, Err: err, Hint: "Pass an OpenSSH private key (not the .pub file) to --ssh-key."}
 		default:
-			auth = append(auth, gossh.PublicKeys(signer))
+			auth = append(auth, ssh.PublicKeys(signer))
 		}
 	}
 	if keyFile == "" || useAgent {
@@ -295,7 +295,7 @@ func OwnKeyConfig(addr, user, keyFile string, useAgent bool, hk HostKeys) (Confi
 				return Config{}, &KeyError{Msg: "connect to ssh-agent at " + sock, Err: err, Hint: "Start ssh-agent and ssh-add your key, or pass --ssh-key FILE."}
 			}
 			// The agent connection lives as long as the process: the config may dial again (Probe).
-			auth = append(auth, gossh.PublicKeysCallback(agent.NewClient(conn).Signers))
+			auth = append(auth, ssh.PublicKeysCallback(agent.NewClient(conn).Signers))
 		case len(auth) == 0:
 			return Config{}, &KeyError{Msg: "no SSH key: --ssh-key was not given and no ssh-agent is running (SSH_AUTH_SOCK is unset)",
 				Hint: "Pass --ssh-key FILE, or start ssh-agent and ssh-add your key, or use keyless access (the default)."}

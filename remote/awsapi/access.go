@@ -1,4 +1,4 @@
-package aws
+package awsapi
 
 import (
 	"context"
@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"net"
 
-	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/lightsail"
 	"github.com/aws/aws-sdk-go-v2/service/lightsail/types"
 )
@@ -35,11 +35,11 @@ func (c *Clients) InstanceLogin(ctx context.Context, instance string) (addr, use
 }
 
 func (c *Clients) instanceLogin(ctx context.Context, instance string) (ip, user string, err error) {
-	in, err := c.Lightsail.GetInstance(ctx, &lightsail.GetInstanceInput{InstanceName: sdkaws.String(instance)})
+	in, err := c.Lightsail.GetInstance(ctx, &lightsail.GetInstanceInput{InstanceName: aws.String(instance)})
 	if err != nil {
 		return "", "", Classify("read instance "+instance, err)
 	}
-	return sdkaws.ToString(in.Instance.PublicIpAddress), sdkaws.ToString(in.Instance.Username), nil
+	return aws.ToString(in.Instance.PublicIpAddress), aws.ToString(in.Instance.Username), nil
 }
 
 func noPublicIP(instance string) error {
@@ -54,7 +54,7 @@ func (c *Clients) SSHAccess(ctx context.Context, instance string) (SSHAccess, er
 		return SSHAccess{}, err
 	}
 	out, err := c.Lightsail.GetInstanceAccessDetails(ctx, &lightsail.GetInstanceAccessDetailsInput{
-		InstanceName: sdkaws.String(instance), Protocol: types.InstanceAccessProtocolSsh})
+		InstanceName: aws.String(instance), Protocol: types.InstanceAccessProtocolSsh})
 	if err != nil {
 		return SSHAccess{}, Classify("get SSH access details for "+instance, err)
 	}
@@ -64,22 +64,22 @@ func (c *Clients) SSHAccess(ctx context.Context, instance string) (SSHAccess, er
 			Hint: "Try again in a minute; if it persists, connect with --ssh-key instead."}
 	}
 	if ip == "" {
-		ip = sdkaws.ToString(d.IpAddress)
+		ip = aws.ToString(d.IpAddress)
 	}
 	if ip == "" {
 		return SSHAccess{}, noPublicIP(instance)
 	}
 	if user == "" {
-		user = sdkaws.ToString(d.Username)
+		user = aws.ToString(d.Username)
 	}
 	a := SSHAccess{
 		Addr:       net.JoinHostPort(ip, "22"),
 		User:       user,
-		PrivateKey: sdkaws.ToString(d.PrivateKey),
-		CertKey:    sdkaws.ToString(d.CertKey),
+		PrivateKey: aws.ToString(d.PrivateKey),
+		CertKey:    aws.ToString(d.CertKey),
 	}
 	for _, hk := range d.HostKeys {
-		alg, key := sdkaws.ToString(hk.Algorithm), sdkaws.ToString(hk.PublicKey)
+		alg, key := aws.ToString(hk.Algorithm), aws.ToString(hk.PublicKey)
 		if alg == "" || key == "" || alg == "x509-cert" {
 			continue
 		}

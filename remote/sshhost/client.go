@@ -1,4 +1,4 @@
-package ssh
+package sshhost
 
 import (
 	"bufio"
@@ -18,13 +18,13 @@ import (
 	"sync/atomic"
 	"time"
 
-	gossh "golang.org/x/crypto/ssh"
+	"golang.org/x/crypto/ssh"
 )
 
 // Client is one SSH connection to the instance.
 type Client struct {
 	cfg       Config
-	conn      *gossh.Client
+	conn      *ssh.Client
 	mutations atomic.Int64
 	closeOnce sync.Once
 	closeErr  error
@@ -70,7 +70,7 @@ func Dial(ctx context.Context, cfg Config) (*Client, error) {
 		return nil, err
 	}
 	stop := context.AfterFunc(ctx, func() { conn.Close() })
-	sc, chans, reqs, err := gossh.NewClientConn(conn, cfg.Addr, &gossh.ClientConfig{
+	sc, chans, reqs, err := ssh.NewClientConn(conn, cfg.Addr, &ssh.ClientConfig{
 		User:              cfg.User,
 		Auth:              cfg.Auth,
 		HostKeyCallback:   cb,
@@ -92,7 +92,7 @@ func Dial(ctx context.Context, cfg Config) (*Client, error) {
 		return nil, &ConnectError{Addr: cfg.Addr, User: cfg.User, Err: err}
 	}
 	_ = conn.SetDeadline(time.Time{})
-	return &Client{cfg: cfg, conn: gossh.NewClient(sc, chans, reqs)}, nil
+	return &Client{cfg: cfg, conn: ssh.NewClient(sc, chans, reqs)}, nil
 }
 
 // ConnectError is a failure to reach or log in to the instance.
@@ -389,13 +389,13 @@ func (c *Client) execRaw(ctx context.Context, line string, stdin []byte, holdStd
 	select {
 	case err = <-done:
 	case <-ctx.Done():
-		_ = sess.Signal(gossh.SIGKILL)
+		_ = sess.Signal(ssh.SIGKILL)
 		sess.Close()
 		<-done
 		return Result{Stdout: so.Bytes(), Stderr: se.Bytes()}, ctx.Err()
 	}
 	res := Result{Stdout: so.Bytes(), Stderr: se.Bytes()}
-	var ee *gossh.ExitError
+	var ee *ssh.ExitError
 	switch {
 	case err == nil:
 	case errors.As(err, &ee):
@@ -410,7 +410,7 @@ func (c *Client) execRaw(ctx context.Context, line string, stdin []byte, holdStd
 }
 
 func exitStatus(err error) int {
-	var ee *gossh.ExitError
+	var ee *ssh.ExitError
 	switch {
 	case err == nil:
 		return 0

@@ -1,13 +1,13 @@
 // Package aws builds the AWS clients hardsail uses from the SDK's default configuration chain and
 // turns SDK errors into errors that say what failed, why, the request id, and the fix.
-package aws
+package awsapi
 
 import (
 	"context"
 	"errors"
 	"strings"
 
-	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
@@ -24,7 +24,7 @@ type Options struct {
 
 // Clients are the SDK clients hardsail uses.
 type Clients struct {
-	Config    sdkaws.Config
+	Config    aws.Config
 	Lightsail LightsailAPI
 	// Domains is Lightsail in us-east-1: the DNS zone API answers nowhere else.
 	Domains LightsailAPI
@@ -73,7 +73,7 @@ func Load(ctx context.Context, o Options) (*Clients, error) {
 }
 
 // New builds the clients from a configuration (tests pass one pointed at the emulator).
-func New(cfg sdkaws.Config) *Clients {
+func New(cfg aws.Config) *Clients {
 	// Lightsail throttles bursts; the SDK's default of 3 attempts gives up on a short burst that a
 	// person would simply wait out. Eight attempts with the standard backoff cover about 20 s.
 	if cfg.RetryMaxAttempts == 0 && cfg.Retryer == nil {
@@ -97,7 +97,7 @@ func (c *Clients) Identity(ctx context.Context) (Identity, error) {
 	if err != nil {
 		return Identity{}, Classify("find who the AWS credentials belong to", err)
 	}
-	return Identity{Account: sdkaws.ToString(out.Account), ARN: sdkaws.ToString(out.Arn), UserID: sdkaws.ToString(out.UserId)}, nil
+	return Identity{Account: aws.ToString(out.Account), ARN: aws.ToString(out.Arn), UserID: aws.ToString(out.UserId)}, nil
 }
 
 // Kind sorts AWS errors by what the user can do about them.
@@ -217,9 +217,9 @@ func (c *Clients) InstanceNames(ctx context.Context) ([]string, error) {
 			return nil, Classify("list Lightsail instances in "+c.Config.Region, err)
 		}
 		for _, in := range out.Instances {
-			names = append(names, sdkaws.ToString(in.Name))
+			names = append(names, aws.ToString(in.Name))
 		}
-		if sdkaws.ToString(out.NextPageToken) == "" {
+		if aws.ToString(out.NextPageToken) == "" {
 			return names, nil
 		}
 		token = out.NextPageToken

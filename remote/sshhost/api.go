@@ -3,7 +3,7 @@
 // every fact a check needs in one remote command, and hold a remote lock.
 //
 // This file is the package's contract; the implementation lives beside it.
-package ssh
+package sshhost
 
 import (
 	"context"
@@ -11,14 +11,14 @@ import (
 	"net"
 	"time"
 
-	gossh "golang.org/x/crypto/ssh"
+	"golang.org/x/crypto/ssh"
 )
 
 // Config says where to connect, as whom, and which host keys to trust.
 type Config struct {
 	Addr string // host:port
 	User string
-	Auth []gossh.AuthMethod
+	Auth []ssh.AuthMethod
 	// HostKeys decides whether the server's key is trusted (exactly one mode applies).
 	HostKeys HostKeys
 	// Timeout bounds the TCP connect plus handshake (default 15 s).
@@ -33,7 +33,7 @@ type Config struct {
 // otherwise KnownHosts is checked, and an unknown host is accepted only if its fingerprint equals
 // Accept or Ask says yes. A mismatch with known_hosts is always refused.
 type HostKeys struct {
-	Pinned     []gossh.PublicKey
+	Pinned     []ssh.PublicKey
 	KnownHosts string // path, e.g. ~/.ssh/known_hosts
 	Accept     string // "SHA256:…" from --accept-host-key
 	// Ask shows an unknown host's fingerprint and asks whether to trust it (nil off a terminal).

@@ -1,4 +1,4 @@
-package aws_test
+package awsapi_test
 
 import (
 	"context"
@@ -8,12 +8,12 @@ import (
 	"testing"
 	"time"
 
-	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/lightsail"
 	"github.com/aws/aws-sdk-go-v2/service/lightsail/types"
 
 	"github.com/hardsail/hardsail/internal/emulator"
-	"github.com/hardsail/hardsail/remote/aws"
+	"github.com/hardsail/hardsail/remote/awsapi"
 )
 
 // progressLog records every progress report of a wait.
@@ -32,15 +32,15 @@ func (p *progressLog) report(op types.Operation, elapsed time.Duration) {
 
 func TestWaitForEmulatedSnapshot(t *testing.T) {
 	em := emulator.Start(t, emulator.Options{OperationDelay: 60 * time.Millisecond})
-	c := aws.New(em.AWSConfig())
-	c.Poll = aws.Backoff{Initial: 10 * time.Millisecond, Max: 20 * time.Millisecond}
+	c := awsapi.New(em.AWSConfig())
+	c.Poll = awsapi.Backoff{Initial: 10 * time.Millisecond, Max: 20 * time.Millisecond}
 	out, err := c.Lightsail.CreateInstanceSnapshot(t.Context(), &lightsail.CreateInstanceSnapshotInput{
-		InstanceName: sdkaws.String("WordPress-1"), InstanceSnapshotName: sdkaws.String("before")})
+		InstanceName: aws.String("WordPress-1"), InstanceSnapshotName: aws.String("before")})
 	if err != nil {
 		t.Fatal(err)
 	}
 	var p progressLog
-	if err := c.Wait(t.Context(), "snapshot WordPress-1", out.Operations, aws.WaitOptions{Progress: p.report}); err != nil {
+	if err := c.Wait(t.Context(), "snapshot WordPress-1", out.Operations, awsapi.WaitOptions{Progress: p.report}); err != nil {
 		t.Fatalf("wait: %v", err)
 	}
 	if st := em.State().Snapshots; len(st) != 1 || st[0].State != "available" {
@@ -67,11 +67,11 @@ func TestWaitForEmulatedSnapshot(t *testing.T) {
 
 // fakeOps answers GetOperation with a scripted sequence of statuses (the last repeats).
 type fakeOps struct {
-	aws.LightsailAPI // every other call panics: the waiter must not make them
-	statuses         []types.OperationStatus
-	err              error
-	mu               sync.Mutex
-	calls            int
+	awsapi.LightsailAPI // every other call panics: the waiter must not make them
+	statuses            []types.OperationStatus
+	err                 error
+	mu                  sync.Mutex
+	calls               int
 }
 
 func (f *fakeOps) GetOperation(ctx context.Context, in *lightsail.GetOperationInput, _ ...func(*lightsail.Options)) (*lightsail.GetOperationOutput, error) {
@@ -87,23 +87,23 @@ func (f *fakeOps) GetOperation(ctx context.Context, in *lightsail.GetOperationIn
 	f.calls++
 	op := types.Operation{Id: in.OperationId, Status: st, OperationType: types.OperationTypeCreateInstanceSnapshot}
 	if st == types.OperationStatusFailed {
-		op.ErrorCode, op.ErrorDetails = sdkaws.String("InsufficientCapacity"), sdkaws.String("no room for the snapshot")
+		op.ErrorCode, op.ErrorDetails = aws.String("InsufficientCapacity"), aws.String("no room for the snapshot")
 	}
 	return &lightsail.GetOperationOutput{Operation: &op}, nil
 }
 
 func started(id string) types.Operation {
-	return types.Operation{Id: sdkaws.String(id), Status: types.OperationStatusStarted, OperationType: types.OperationTypeCreateInstanceSnapshot}
+	return types.Operation{Id: aws.String(id), Status: types.OperationStatusStarted, OperationType: types.OperationTypeCreateInstanceSnapshot}
 }
 
 func TestWait(t *testing.T) {
-	fast := aws.Backoff{Initial: time.Millisecond, Max: 2 * time.Millisecond}
+	fast := awsapi.Backoff{Initial: time.Millisecond, Max: 2 * time.Millisecond}
 	cases := []struct {
 		name     string
 		ops      []types.Operation
 		statuses []types.OperationStatus
 		getErr   error
-		poll     aws.Backoff
+		poll     awsapi.Backoff
 		timeout  time.Duration
 		check    func(t *testing.T, err error)
 		polls    func(n int) bool
@@ -121,7 +121,7 @@ func TestWait(t *testing.T) {
 		},
 		{
 			name: "an operation already over is not polled, and reported once",
-			ops:  []types.Operation{{Id: sdkaws.String("done"), Status: types.OperationStatusCompleted}},
+			ops:  []types.Operation{{Id: aws.String("done"), Status: types.OperationStatusCompleted}},
 			poll: fast, check: func(t *testing.T, err error) {
 				if err != nil {
 					t.Fatal(err)
@@ -133,7 +133,7 @@ func TestWait(t *testing.T) {
 			name: "a failed operation is an OperationError with its code and details", ops: []types.Operation{started("a")},
 			statuses: []types.OperationStatus{types.OperationStatusStarted, types.OperationStatusFailed},
 			poll:     fast, check: func(t *testing.T, err error) {
-				var oe *aws.OperationError
+				var oe *awsapi.OperationError
 				if !errors.As(err, &oe) {
 					t.Fatalf("want an OperationError, got %v", err)
 				}
@@ -149,7 +149,7 @@ func TestWait(t *testing.T) {
 			name: "past the deadline is a TimeoutError with a hint", ops: []types.Operation{started("a")},
 			statuses: []types.OperationStatus{types.OperationStatusStarted}, poll: fast, timeout: 40 * time.Millisecond,
 			check: func(t *testing.T, err error) {
-				var te *aws.TimeoutError
+				var te *awsapi.TimeoutError
 				if !errors.As(err, &te) || te.Elapsed < 40*time.Millisecond {
 					t.Fatalf("want a TimeoutError after at least 40ms, got %v", err)
 				}
@@ -161,10 +161,10 @@ func TestWait(t *testing.T) {
 		},
 		{
 			name: "an unset Max does not poll in a hot loop", ops: []types.Operation{started("a")},
-			statuses: []types.OperationStatus{types.OperationStatusStarted}, poll: aws.Backoff{Initial: 10 * time.Millisecond},
+			statuses: []types.OperationStatus{types.OperationStatusStarted}, poll: awsapi.Backoff{Initial: 10 * time.Millisecond},
 			timeout: 100 * time.Millisecond,
 			check: func(t *testing.T, err error) {
-				var te *aws.TimeoutError
+				var te *awsapi.TimeoutError
 				if !errors.As(err, &te) {
 					t.Fatalf("want a TimeoutError, got %v", err)
 				}
@@ -176,9 +176,9 @@ func TestWait(t *testing.T) {
 			name: "a failing GetOperation is classified with what was being waited for", ops: []types.Operation{started("a")},
 			getErr: errors.New("connection reset"), poll: fast,
 			check: func(t *testing.T, err error) {
-				var ae *aws.Error
+				var ae *awsapi.Error
 				if !errors.As(err, &ae) || !strings.HasPrefix(err.Error(), "snapshot WordPress-1: ") {
-					t.Fatalf("want an *aws.Error about the snapshot, got %v", err)
+					t.Fatalf("want an *awsapi.Error about the snapshot, got %v", err)
 				}
 			},
 			polls: func(n int) bool { return n == 0 }, reports: 0,
@@ -187,9 +187,9 @@ func TestWait(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			fake := &fakeOps{statuses: tc.statuses, err: tc.getErr}
-			c := &aws.Clients{Lightsail: fake, Poll: tc.poll}
+			c := &awsapi.Clients{Lightsail: fake, Poll: tc.poll}
 			var p progressLog
-			err := c.Wait(t.Context(), "snapshot WordPress-1", tc.ops, aws.WaitOptions{Timeout: tc.timeout, Progress: p.report})
+			err := c.Wait(t.Context(), "snapshot WordPress-1", tc.ops, awsapi.WaitOptions{Timeout: tc.timeout, Progress: p.report})
 			tc.check(t, err)
 			if !tc.polls(fake.calls) {
 				t.Errorf("%d GetOperation calls", fake.calls)
@@ -203,11 +203,11 @@ func TestWait(t *testing.T) {
 
 func TestWaitCancelled(t *testing.T) {
 	fake := &fakeOps{statuses: []types.OperationStatus{types.OperationStatusStarted}}
-	c := &aws.Clients{Lightsail: fake, Poll: aws.Backoff{Initial: time.Millisecond, Max: time.Millisecond}}
+	c := &awsapi.Clients{Lightsail: fake, Poll: awsapi.Backoff{Initial: time.Millisecond, Max: time.Millisecond}}
 	ctx, cancel := context.WithCancel(t.Context())
 	time.AfterFunc(20*time.Millisecond, cancel)
-	err := c.Wait(ctx, "snapshot WordPress-1", []types.Operation{started("a")}, aws.WaitOptions{})
-	var te *aws.TimeoutError
+	err := c.Wait(ctx, "snapshot WordPress-1", []types.Operation{started("a")}, awsapi.WaitOptions{})
+	var te *awsapi.TimeoutError
 	if !errors.Is(err, context.Canceled) || errors.As(err, &te) {
 		t.Fatalf("a cancelled wait gave %v, want context.Canceled and no timeout", err)
 	}

@@ -1,4 +1,4 @@
-package aws
+package awsapi
 
 import (
 	"context"
@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"time"
 
-	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/lightsail"
 	"github.com/aws/aws-sdk-go-v2/service/lightsail/types"
 )
@@ -127,7 +127,7 @@ func finished(op types.Operation, what string) (bool, error) {
 		return true, nil
 	case types.OperationStatusFailed:
 		return true, &OperationError{Op: what, Type: string(op.OperationType),
-			Code: sdkaws.ToString(op.ErrorCode), Details: sdkaws.ToString(op.ErrorDetails)}
+			Code: aws.ToString(op.ErrorCode), Details: aws.ToString(op.ErrorDetails)}
 	}
 	return false, nil
 }

@@ -1,4 +1,4 @@
-package ssh_test
+package sshhost_test
 
 import (
 	"bytes"
@@ -14,43 +14,43 @@ import (
 	"testing"
 	"time"
 
-	gossh "golang.org/x/crypto/ssh"
+	"golang.org/x/crypto/ssh"
 
 	"github.com/hardsail/hardsail/internal/testhost"
-	"github.com/hardsail/hardsail/remote/ssh"
+	"github.com/hardsail/hardsail/remote/sshhost"
 )
 
 // commandLog collects what a Config's Observer hears.
 type commandLog struct {
 	mu   sync.Mutex
-	cmds []ssh.Command
+	cmds []sshhost.Command
 }
 
-func (l *commandLog) observe(c ssh.Command) {
+func (l *commandLog) observe(c sshhost.Command) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.cmds = append(l.cmds, c)
 }
 
-func (l *commandLog) all() []ssh.Command {
+func (l *commandLog) all() []sshhost.Command {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return slices.Clone(l.cmds)
 }
 
 // pinnedConfig logs in as bitnami with the host's test key, trusting only its host key.
-func pinnedConfig(h *testhost.Host, log *commandLog) ssh.Config {
-	cfg := ssh.Config{Addr: h.Addr, User: h.User, Auth: []gossh.AuthMethod{gossh.PublicKeys(h.Signer)},
-		HostKeys: ssh.HostKeys{Pinned: []gossh.PublicKey{h.HostKey}}, Timeout: 10 * time.Second}
+func pinnedConfig(h *testhost.Host, log *commandLog) sshhost.Config {
+	cfg := sshhost.Config{Addr: h.Addr, User: h.User, Auth: []ssh.AuthMethod{ssh.PublicKeys(h.Signer)},
+		HostKeys: sshhost.HostKeys{Pinned: []ssh.PublicKey{h.HostKey}}, Timeout: 10 * time.Second}
 	if log != nil {
 		cfg.Observer = log.observe
 	}
 	return cfg
 }
 
-func dial(t testing.TB, cfg ssh.Config) *ssh.Client {
+func dial(t testing.TB, cfg sshhost.Config) *sshhost.Client {
 	t.Helper()
-	c, err := ssh.Dial(context.Background(), cfg)
+	c, err := sshhost.Dial(context.Background(), cfg)
 	if err != nil {
 		t.Fatalf("dial %s: %v", cfg.Addr, err)
 	}
@@ -107,7 +107,7 @@ func TestRunAndSudo(t *testing.T) {
 		t.Fatalf("Sudo(id -un; cat) = %q, %v; want root and the stdin echoed", res.Stdout, err)
 	}
 	res, err = c.Run(ctx, "echo out; echo err >&2; exit 3")
-	var ee *ssh.ExitError
+	var ee *sshhost.ExitError
 	if !errors.As(err, &ee) || ee.Exit != 3 || ee.Stderr != "err" || res.Exit != 3 || string(res.Stdout) != "out\n" {
 		t.Fatalf("failing command: res %+v, err %v; want exit 3 with its stderr", res, err)
 	}
@@ -132,7 +132,7 @@ func TestSudoWithoutPasswordlessSudoFailsFast(t *testing.T) {
 	ctx := ctxT(t)
 	for name, call := range map[string]func() error{
 		"Sudo":   func() error { _, err := c.Sudo(ctx, "true", nil); return err },
-		"Gather": func() error { _, err := c.Gather(ctx, ssh.Query{}); return err },
+		"Gather": func() error { _, err := c.Gather(ctx, sshhost.Query{}); return err },
 		"Write":  func() error { return c.WriteFileAtomic(ctx, "/etc/x", []byte("x"), 0o644, "root", "root") },
 	} {
 		t.Run(name, func(t *testing.T) {
@@ -156,12 +156,12 @@ func TestReadFile(t *testing.T) {
 	cases := []struct {
 		name string
 		path string
-		want ssh.File
+		want sshhost.File
 	}{
-		{"missing", "/etc/hardsail-none", ssh.File{Path: "/etc/hardsail-none"}},
-		{"present", "/etc/hardsail-present", ssh.File{Path: "/etc/hardsail-present", Exists: true, Body: []byte("present\n"), Mode: 0o644, Owner: "root", Group: "root"}},
-		{"root only", "/root/only-root", ssh.File{Path: "/root/only-root", Exists: true, Body: []byte("secret\x00bytes"), Mode: 0o600, Owner: "root", Group: "root"}},
-		{"wp-config", testhost.WPConfig.Path, ssh.File{Path: testhost.WPConfig.Path, Exists: true, Mode: 0o640, Owner: "bitnami", Group: "daemon"}},
+		{"missing", "/etc/hardsail-none", sshhost.File{Path: "/etc/hardsail-none"}},
+		{"present", "/etc/hardsail-present", sshhost.File{Path: "/etc/hardsail-present", Exists: true, Body: []byte("present\n"), Mode: 0o644, Owner: "root", Group: "root"}},
+		{"root only", "/root/only-root", sshhost.File{Path: "/root/only-root", Exists: true, Body: []byte("secret\x00bytes"), Mode: 0o600, Owner: "root", Group: "root"}},
+		{"wp-config", testhost.WPConfig.Path, sshhost.File{Path: testhost.WPConfig.Path, Exists: true, Mode: 0o640, Owner: "bitnami", Group: "daemon"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -315,7 +315,7 @@ func TestProbe(t *testing.T) {
 	// A server that no longer lets this key in fails the probe; the open connection is unaffected.
 	rootRun(t, h, ": > /home/bitnami/.ssh/authorized_keys")
 	err := c.Probe(ctxT(t))
-	var ce *ssh.ConnectError
+	var ce *sshhost.ConnectError
 	if !errors.As(err, &ce) {
 		t.Fatalf("Probe after the key was removed: %v, want a ConnectError", err)
 	}
@@ -363,9 +363,9 @@ func TestDialGivesUpOnASilentServer(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), tc.ctx)
 			defer cancel()
 			start := time.Now()
-			_, err := ssh.Dial(ctx, ssh.Config{Addr: ln.Addr().String(), User: "bitnami", Timeout: tc.timeout,
-				HostKeys: ssh.HostKeys{Pinned: []gossh.PublicKey{mustKey(t)}}})
-			var ce *ssh.ConnectError
+			_, err := sshhost.Dial(ctx, sshhost.Config{Addr: ln.Addr().String(), User: "bitnami", Timeout: tc.timeout,
+				HostKeys: sshhost.HostKeys{Pinned: []ssh.PublicKey{mustKey(t)}}})
+			var ce *sshhost.ConnectError
 			if !errors.As(err, &ce) || time.Since(start) > 10*time.Second {
 				t.Fatalf("dial a silent server: %v after %s; want a ConnectError soon after the deadline", err, time.Since(start))
 			}
@@ -373,7 +373,7 @@ func TestDialGivesUpOnASilentServer(t *testing.T) {
 	}
 }
 
-func mustKey(t *testing.T) gossh.PublicKey {
+func mustKey(t *testing.T) ssh.PublicKey {
 	t.Helper()
 	s, _ := newKey(t)
 	return s.PublicKey()

@@ -1,11 +1,11 @@
-package aws_test
+package awsapi_test
 
 import (
 	"context"
 	"testing"
 
 	"github.com/hardsail/hardsail/internal/emulator"
-	remoteaws "github.com/hardsail/hardsail/remote/aws"
+	"github.com/hardsail/hardsail/remote/awsapi"
 )
 
 // Lightsail throttles bursts; the clients hardsail builds must wait out more than the SDK's
@@ -20,7 +20,7 @@ func TestClientsAbsorbAThrottlingBurst(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			em := emulator.Start(t, emulator.Options{Scenario: "wordpress-fresh"})
-			c := remoteaws.New(em.AWSConfig())
+			c := awsapi.New(em.AWSConfig())
 			em.Throttle(tc.throttles)
 			_, err := c.InstanceNames(context.Background())
 			if err != nil {

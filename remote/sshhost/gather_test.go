@@ -1,4 +1,4 @@
-package ssh_test
+package sshhost_test
 
 import (
 	"context"
@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/hardsail/hardsail/internal/testhost"
-	"github.com/hardsail/hardsail/remote/ssh"
+	"github.com/hardsail/hardsail/remote/sshhost"
 )
 
 func TestGather(t *testing.T) {
@@ -21,7 +21,7 @@ func TestGather(t *testing.T) {
 	var log commandLog
 	c := dial(t, pinnedConfig(h, &log))
 	rootRun(t, h, "printf 'root only\\n' > /etc/hardsail-secret && chmod 0400 /etc/hardsail-secret")
-	q := ssh.Query{
+	q := sshhost.Query{
 		Files:     []string{"/etc/hardsail-secret", "/etc/apt/apt.conf.d/50unattended-upgrades", "/etc/cron.d/hardsail-logcleanup"},
 		Packages:  []string{"unattended-upgrades", "sudo", "bsd-mailx", "nginx-of-nowhere"},
 		AptConfig: []string{"APT::Periodic::", "Unattended-Upgrade::Origins-Pattern"},
@@ -70,13 +70,13 @@ func TestGather(t *testing.T) {
 	if !f.Dirs["/opt/bitnami/apache/logs"] || f.Dirs["/opt/bitnami/mysql/logs"] {
 		t.Errorf("dirs = %v; on MariaDB the apache logs exist and the mysql ones do not", f.Dirs)
 	}
-	var want []ssh.DirEntry
+	var want []sshhost.DirEntry
 	for _, l := range testhost.LogsFor(testhost.DBMariaDB) {
 		if path.Dir(l.Path) == "/opt/bitnami/apache/logs" {
-			want = append(want, ssh.DirEntry{Path: l.Path, Size: l.Size, ModTime: l.ModTime})
+			want = append(want, sshhost.DirEntry{Path: l.Path, Size: l.Size, ModTime: l.ModTime})
 		}
 	}
-	if !slices.EqualFunc(f.Listing, want, func(a, b ssh.DirEntry) bool {
+	if !slices.EqualFunc(f.Listing, want, func(a, b sshhost.DirEntry) bool {
 		return a.Path == b.Path && a.Size == b.Size && a.ModTime.Equal(b.ModTime) && a.Symlink == b.Symlink
 	}) {
 		got, _ := json.MarshalIndent(f.Listing, "", " ")
@@ -121,11 +121,11 @@ func TestGatherOddFileNames(t *testing.T) {
 	if err := os.Symlink("/etc/passwd", filepath.Join(h.Root, dir, "link\nto passwd")); err != nil {
 		t.Fatal(err)
 	}
-	f, err := c.Gather(ctxT(t), ssh.Query{Dirs: []string{dir}, Files: []string{path.Join(dir, `quo'te"s`), path.Join(dir, "new\nline")}})
+	f, err := c.Gather(ctxT(t), sshhost.Query{Dirs: []string{dir}, Files: []string{path.Join(dir, `quo'te"s`), path.Join(dir, "new\nline")}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := map[string]ssh.DirEntry{}
+	got := map[string]sshhost.DirEntry{}
 	for _, e := range f.Listing {
 		got[e.Path] = e
 	}
@@ -156,7 +156,7 @@ func TestGatherReportsAptConfigError(t *testing.T) {
 	h := testhost.Start(t, testhost.Options{})
 	rootRun(t, h, `echo 'APT::Periodic::Unattended-Upgrade "1"' > /etc/apt/apt.conf.d/99broken`)
 	c := dial(t, pinnedConfig(h, nil))
-	f, err := c.Gather(ctxT(t), ssh.Query{AptConfig: []string{"APT::Periodic::"}})
+	f, err := c.Gather(ctxT(t), sshhost.Query{AptConfig: []string{"APT::Periodic::"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -170,7 +170,7 @@ func TestGatherRefusesBadQueries(t *testing.T) {
 	h := testhost.Start(t, testhost.Options{})
 	var log commandLog
 	c := dial(t, pinnedConfig(h, &log))
-	for _, q := range []ssh.Query{
+	for _, q := range []sshhost.Query{
 		{Files: []string{"relative/path"}},
 		{Packages: []string{"sudo; rm -rf /"}},
 		{Commands: []string{"mailx && reboot"}},
@@ -189,14 +189,14 @@ func TestGatherRefusesBadQueries(t *testing.T) {
 func TestGatherTurns(t *testing.T) {
 	t.Parallel()
 	h := testhost.Start(t, testhost.Options{})
-	q := ssh.Query{Files: []string{"/etc/apt/apt.conf.d/20auto-upgrades", "/etc/apt/apt.conf.d/50unattended-upgrades"},
+	q := sshhost.Query{Files: []string{"/etc/apt/apt.conf.d/20auto-upgrades", "/etc/apt/apt.conf.d/50unattended-upgrades"},
 		Packages: []string{"unattended-upgrades"}, AptConfig: []string{"APT::Periodic::", "Unattended-Upgrade::"},
 		Dirs: []string{"/opt/bitnami/apache/logs", "/opt/bitnami/mysql/logs", "/opt/bitnami/php/logs"}, Commands: []string{"mailx"}}
 	for i := range 5 {
 		var d testhost.CountingDialer
 		cfg := pinnedConfig(h, nil)
 		cfg.Dial = d.DialContext
-		c, err := ssh.Dial(context.Background(), cfg)
+		c, err := sshhost.Dial(context.Background(), cfg)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -220,12 +220,12 @@ func BenchmarkGather(b *testing.B) {
 	var d testhost.CountingDialer
 	cfg := pinnedConfig(h, nil)
 	cfg.Dial = d.DialContext
-	c, err := ssh.Dial(context.Background(), cfg)
+	c, err := sshhost.Dial(context.Background(), cfg)
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer c.Close()
-	q := ssh.Query{Files: []string{"/etc/apt/apt.conf.d/20auto-upgrades", "/etc/apt/apt.conf.d/50unattended-upgrades"},
+	q := sshhost.Query{Files: []string{"/etc/apt/apt.conf.d/20auto-upgrades", "/etc/apt/apt.conf.d/50unattended-upgrades"},
 		Packages: []string{"unattended-upgrades"}, AptConfig: []string{"APT::Periodic::", "Unattended-Upgrade::"},
 		Dirs: []string{"/opt/bitnami/apache/logs"}, Commands: []string{"mailx"}}
 	start := d.Stats()

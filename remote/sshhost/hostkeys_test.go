@@ -1,4 +1,4 @@
-package ssh_test
+package sshhost_test
 
 import (
 	"crypto/ed25519"
@@ -15,40 +15,40 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/lightsail"
 	"github.com/aws/aws-sdk-go-v2/service/lightsail/types"
-	gossh "golang.org/x/crypto/ssh"
+	"golang.org/x/crypto/ssh"
 	"golang.org/x/crypto/ssh/agent"
 	"golang.org/x/crypto/ssh/knownhosts"
 
 	"github.com/hardsail/hardsail/internal/emulator"
 	"github.com/hardsail/hardsail/internal/testhost"
-	remoteaws "github.com/hardsail/hardsail/remote/aws"
-	"github.com/hardsail/hardsail/remote/ssh"
+	"github.com/hardsail/hardsail/remote/awsapi"
+	"github.com/hardsail/hardsail/remote/sshhost"
 )
 
 const instance = "WordPress-1"
 
 // boundHost starts a host that trusts the emulator's CA and puts the emulated firewall in front of it.
-func boundHost(t *testing.T) (*emulator.Emulator, *testhost.Host, *remoteaws.Clients) {
+func boundHost(t *testing.T) (*emulator.Emulator, *testhost.Host, *awsapi.Clients) {
 	t.Helper()
 	em := emulator.Start(t, emulator.Options{OperationDelay: 10 * time.Millisecond})
-	h := testhost.Start(t, testhost.Options{TrustedUserCAKeys: gossh.MarshalAuthorizedKey(em.CAPublicKey())})
+	h := testhost.Start(t, testhost.Options{TrustedUserCAKeys: ssh.MarshalAuthorizedKey(em.CAPublicKey())})
 	if err := em.BindSSH(instance, h.Addr); err != nil {
 		t.Fatal(err)
 	}
-	return em, h, remoteaws.New(em.AWSConfig())
+	return em, h, awsapi.New(em.AWSConfig())
 }
 
-func newKey(t *testing.T) (gossh.Signer, []byte) {
+func newKey(t *testing.T) (ssh.Signer, []byte) {
 	t.Helper()
 	_, priv, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := gossh.NewSignerFromKey(priv)
+	s, err := ssh.NewSignerFromKey(priv)
 	if err != nil {
 		t.Fatal(err)
 	}
-	block, err := gossh.MarshalPrivateKey(priv, "")
+	block, err := ssh.MarshalPrivateKey(priv, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,10 +65,10 @@ func TestKeylessLogin(t *testing.T) {
 	if a.Addr != em.InstanceAddr(instance) || a.User != "bitnami" || len(a.HostKeys) != 1 {
 		t.Fatalf("SSHAccess = addr %s user %s host keys %q; want %s, bitnami, the host's one key", a.Addr, a.User, a.HostKeys, em.InstanceAddr(instance))
 	}
-	if want := strings.TrimSpace(string(gossh.MarshalAuthorizedKey(h.HostKey))); a.HostKeys[0] != want {
+	if want := strings.TrimSpace(string(ssh.MarshalAuthorizedKey(h.HostKey))); a.HostKeys[0] != want {
 		t.Fatalf("pinned host key %q, the host's is %q", a.HostKeys[0], want)
 	}
-	cfg, err := ssh.KeylessConfig(a.Addr, a.User, a.PrivateKey, a.CertKey, a.HostKeys)
+	cfg, err := sshhost.KeylessConfig(a.Addr, a.User, a.PrivateKey, a.CertKey, a.HostKeys)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,8 +82,8 @@ func TestKeylessLogin(t *testing.T) {
 func TestSSHAccessErrors(t *testing.T) {
 	t.Parallel()
 	em := emulator.Start(t, emulator.Options{})
-	_, err := remoteaws.New(em.AWSConfig()).SSHAccess(ctxT(t), "no-such-instance")
-	if !remoteaws.IsKind(err, remoteaws.KindNotFound) || !strings.Contains(err.Error(), "no-such-instance") {
+	_, err := awsapi.New(em.AWSConfig()).SSHAccess(ctxT(t), "no-such-instance")
+	if !awsapi.IsKind(err, awsapi.KindNotFound) || !strings.Contains(err.Error(), "no-such-instance") {
 		t.Fatalf("SSHAccess of a missing instance: %v; want a not-found AWS error naming it", err)
 	}
 }
@@ -96,22 +96,22 @@ func TestKeylessWrongHostKeyIsRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	other, _ := newKey(t)
-	cfg, err := ssh.KeylessConfig(a.Addr, a.User, a.PrivateKey, a.CertKey, []string{string(gossh.MarshalAuthorizedKey(other.PublicKey()))})
+	cfg, err := sshhost.KeylessConfig(a.Addr, a.User, a.PrivateKey, a.CertKey, []string{string(ssh.MarshalAuthorizedKey(other.PublicKey()))})
 	if err != nil {
 		t.Fatal(err)
 	}
 	var log commandLog
 	cfg.Observer = log.observe
-	c, err := ssh.Dial(ctxT(t), cfg)
+	c, err := sshhost.Dial(ctxT(t), cfg)
 	if err == nil {
 		c.Close()
 		t.Fatal("connected to a server whose host key Lightsail did not report")
 	}
-	var hke *ssh.HostKeyError
-	if !errors.As(err, &hke) || hke.Kind != ssh.HostKeyPinned {
+	var hke *sshhost.HostKeyError
+	if !errors.As(err, &hke) || hke.Kind != sshhost.HostKeyPinned {
 		t.Fatalf("err = %v (%T); want a pinned HostKeyError", err, err)
 	}
-	for _, fp := range []string{gossh.FingerprintSHA256(h.HostKey), gossh.FingerprintSHA256(other.PublicKey())} {
+	for _, fp := range []string{ssh.FingerprintSHA256(h.HostKey), ssh.FingerprintSHA256(other.PublicKey())} {
 		if !strings.Contains(err.Error(), fp) {
 			t.Errorf("error %q does not show fingerprint %s", err, fp)
 		}
@@ -127,7 +127,7 @@ func TestKeylessWrongHostKeyIsRefused(t *testing.T) {
 func TestKeylessConfigRejectsBadMaterial(t *testing.T) {
 	_, keyPEM := newKey(t)
 	signer, _ := newKey(t)
-	hostLine := string(gossh.MarshalAuthorizedKey(signer.PublicKey()))
+	hostLine := string(ssh.MarshalAuthorizedKey(signer.PublicKey()))
 	for _, tc := range []struct {
 		name, key, cert string
 		hostKeys        []string
@@ -136,7 +136,7 @@ func TestKeylessConfigRejectsBadMaterial(t *testing.T) {
 		{"plain key as certificate", string(keyPEM), hostLine, []string{hostLine}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if _, err := ssh.KeylessConfig("192.0.2.1:22", "bitnami", tc.key, tc.cert, tc.hostKeys); err == nil {
+			if _, err := sshhost.KeylessConfig("192.0.2.1:22", "bitnami", tc.key, tc.cert, tc.hostKeys); err == nil {
 				t.Fatal("accepted")
 			}
 		})
@@ -144,7 +144,7 @@ func TestKeylessConfigRejectsBadMaterial(t *testing.T) {
 }
 
 // ownKeyHost is a test host that also accepts a key written to a file, as a user's ~/.ssh/id_ed25519.
-func ownKeyHost(t *testing.T) (*testhost.Host, string, gossh.Signer) {
+func ownKeyHost(t *testing.T) (*testhost.Host, string, ssh.Signer) {
 	t.Helper()
 	h := testhost.Start(t, testhost.Options{})
 	signer, keyPEM := newKey(t)
@@ -152,14 +152,14 @@ func ownKeyHost(t *testing.T) (*testhost.Host, string, gossh.Signer) {
 	if err := os.WriteFile(keyFile, keyPEM, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	rootRun(t, h, "echo "+quote(string(gossh.MarshalAuthorizedKey(signer.PublicKey())))+" >> /home/bitnami/.ssh/authorized_keys")
+	rootRun(t, h, "echo "+quote(string(ssh.MarshalAuthorizedKey(signer.PublicKey())))+" >> /home/bitnami/.ssh/authorized_keys")
 	return h, keyFile, signer
 }
 
 func TestOwnKeyAndKnownHosts(t *testing.T) {
 	t.Parallel()
 	h, keyFile, _ := ownKeyHost(t)
-	fp := gossh.FingerprintSHA256(h.HostKey)
+	fp := ssh.FingerprintSHA256(h.HostKey)
 	other, _ := newKey(t)
 	known := knownhosts.Line([]string{knownhosts.Normalize(h.Addr)}, h.HostKey) + "\n"
 	wrong := knownhosts.Line([]string{knownhosts.Normalize(h.Addr)}, other.PublicKey()) + "\n"
@@ -177,14 +177,14 @@ func TestOwnKeyAndKnownHosts(t *testing.T) {
 		// The server also has ECDSA and RSA keys and x/crypto prefers ECDSA: only pinning the algorithm to
 		// the known key's type makes this connect.
 		{name: "known", knownHosts: known},
-		{name: "unknown, no file, off a terminal", wantKind: ssh.HostKeyUnknown, wantInError: []string{fp}, wantHint: "--accept-host-key " + fp},
+		{name: "unknown, no file, off a terminal", wantKind: sshhost.HostKeyUnknown, wantInError: []string{fp}, wantHint: "--accept-host-key " + fp},
 		{name: "unknown, accepted by matching fingerprint", knownHosts: "# empty\n", accept: fp, wantAppend: true},
-		{name: "unknown, --accept-host-key does not match", knownHosts: "# empty\n", accept: gossh.FingerprintSHA256(other.PublicKey()),
-			wantKind: ssh.HostKeyUnknown, wantInError: []string{fp, gossh.FingerprintSHA256(other.PublicKey())}, wantHint: "--accept-host-key"},
+		{name: "unknown, --accept-host-key does not match", knownHosts: "# empty\n", accept: ssh.FingerprintSHA256(other.PublicKey()),
+			wantKind: sshhost.HostKeyUnknown, wantInError: []string{fp, ssh.FingerprintSHA256(other.PublicKey())}, wantHint: "--accept-host-key"},
 		{name: "unknown, asked, yes", ask: "yes", wantAsked: true, wantAppend: true},
-		{name: "unknown, asked, no", knownHosts: "# empty\n", ask: "no", wantAsked: true, wantKind: ssh.HostKeyNotAsked, wantInError: []string{fp}},
-		{name: "mismatch is refused even with a yes at hand", knownHosts: wrong, ask: "yes", accept: fp, wantKind: ssh.HostKeyMismatch,
-			wantInError: []string{fp, gossh.FingerprintSHA256(other.PublicKey())}, wantHint: "ssh-keygen -R " + knownhosts.Normalize(h.Addr)},
+		{name: "unknown, asked, no", knownHosts: "# empty\n", ask: "no", wantAsked: true, wantKind: sshhost.HostKeyNotAsked, wantInError: []string{fp}},
+		{name: "mismatch is refused even with a yes at hand", knownHosts: wrong, ask: "yes", accept: fp, wantKind: sshhost.HostKeyMismatch,
+			wantInError: []string{fp, ssh.FingerprintSHA256(other.PublicKey())}, wantHint: "ssh-keygen -R " + knownhosts.Normalize(h.Addr)},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -198,7 +198,7 @@ func TestOwnKeyAndKnownHosts(t *testing.T) {
 				}
 			}
 			asked := false
-			hk := ssh.HostKeys{KnownHosts: khPath, Accept: tc.accept}
+			hk := sshhost.HostKeys{KnownHosts: khPath, Accept: tc.accept}
 			if tc.ask != "" {
 				hk.Ask = func(host, fingerprint string) (bool, error) {
 					asked = true
@@ -208,11 +208,11 @@ func TestOwnKeyAndKnownHosts(t *testing.T) {
 					return tc.ask == "yes", nil
 				}
 			}
-			cfg, err := ssh.OwnKeyConfig(h.Addr, "bitnami", keyFile, false, hk)
+			cfg, err := sshhost.OwnKeyConfig(h.Addr, "bitnami", keyFile, false, hk)
 			if err != nil {
 				t.Fatal(err)
 			}
-			c, err := ssh.Dial(ctxT(t), cfg)
+			c, err := sshhost.Dial(ctxT(t), cfg)
 			if asked != tc.wantAsked {
 				t.Errorf("asked = %v, want %v", asked, tc.wantAsked)
 			}
@@ -225,7 +225,7 @@ func TestOwnKeyAndKnownHosts(t *testing.T) {
 					t.Fatalf("run after connecting: %q, %v", res.Stdout, err)
 				}
 			} else {
-				var hke *ssh.HostKeyError
+				var hke *sshhost.HostKeyError
 				if !errors.As(err, &hke) || hke.Kind != tc.wantKind {
 					if c != nil {
 						c.Close()
@@ -247,11 +247,11 @@ func TestOwnKeyAndKnownHosts(t *testing.T) {
 			}
 			if tc.wantAppend {
 				// Trusted now: a second connection needs no question and no flag.
-				cfg, err := ssh.OwnKeyConfig(h.Addr, "bitnami", keyFile, false, ssh.HostKeys{KnownHosts: khPath})
+				cfg, err := sshhost.OwnKeyConfig(h.Addr, "bitnami", keyFile, false, sshhost.HostKeys{KnownHosts: khPath})
 				if err != nil {
 					t.Fatal(err)
 				}
-				c2, err := ssh.Dial(ctxT(t), cfg)
+				c2, err := sshhost.Dial(ctxT(t), cfg)
 				if err != nil {
 					t.Fatalf("second dial after the key was added: %v", err)
 				}
@@ -267,7 +267,7 @@ func TestOwnKeyFromAgent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	priv, err := gossh.ParseRawPrivateKey(raw)
+	priv, err := ssh.ParseRawPrivateKey(raw)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -295,7 +295,7 @@ func TestOwnKeyFromAgent(t *testing.T) {
 	if err := os.WriteFile(kh, []byte(knownhosts.Line([]string{knownhosts.Normalize(h.Addr)}, h.HostKey)+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := ssh.OwnKeyConfig(h.Addr, "bitnami", "", true, ssh.HostKeys{KnownHosts: kh})
+	cfg, err := sshhost.OwnKeyConfig(h.Addr, "bitnami", "", true, sshhost.HostKeys{KnownHosts: kh})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -308,7 +308,7 @@ func TestOwnKeyFromAgent(t *testing.T) {
 func TestOwnKeyConfigErrors(t *testing.T) {
 	dir := t.TempDir()
 	_, priv, _ := ed25519.GenerateKey(rand.Reader)
-	block, err := gossh.MarshalPrivateKeyWithPassphrase(priv, "", []byte("pass"))
+	block, err := ssh.MarshalPrivateKeyWithPassphrase(priv, "", []byte("pass"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -326,8 +326,8 @@ func TestOwnKeyConfigErrors(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Setenv("SSH_AUTH_SOCK", "")
-			_, err := ssh.OwnKeyConfig("192.0.2.1:22", "bitnami", tc.keyFile, false, ssh.HostKeys{KnownHosts: filepath.Join(dir, "kh")})
-			var ke *ssh.KeyError
+			_, err := sshhost.OwnKeyConfig("192.0.2.1:22", "bitnami", tc.keyFile, false, sshhost.HostKeys{KnownHosts: filepath.Join(dir, "kh")})
+			var ke *sshhost.KeyError
 			if !errors.As(err, &ke) || !strings.Contains(ke.HintText(), tc.hint) {
 				t.Fatalf("err = %v; want a KeyError whose hint mentions %q", err, tc.hint)
 			}
@@ -342,7 +342,7 @@ func TestProbeThroughFirewall(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := ssh.KeylessConfig(a.Addr, a.User, a.PrivateKey, a.CertKey, a.HostKeys)
+	cfg, err := sshhost.KeylessConfig(a.Addr, a.User, a.PrivateKey, a.CertKey, a.HostKeys)
 	if err != nil {
 		t.Fatal(err)
 	}

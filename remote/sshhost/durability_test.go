@@ -1,4 +1,4 @@
-package ssh_test
+package sshhost_test
 
 import (
 	"bytes"
@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/hardsail/hardsail/internal/testhost"
-	"github.com/hardsail/hardsail/remote/ssh"
+	"github.com/hardsail/hardsail/remote/sshhost"
 )
 
 // cuttingConn stalls the first Write that takes the armed byte count past limit, until the test
@@ -138,7 +138,7 @@ func TestLock(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 1500*time.Millisecond)
 	defer cancel()
 	_, err = b.Lock(ctx)
-	var le *ssh.LockedError
+	var le *sshhost.LockedError
 	if !errors.As(err, &le) {
 		t.Fatalf("second holder: %v (%T), want a LockedError", err, err)
 	}
