@@ -11,14 +11,15 @@ import (
 
 // Result is one step's checked state and the plan made from it.
 type Result struct {
-	Step   string `json:"step"`
-	Title  string `json:"title"`
-	Status Status `json:"status"`
-	State  State  `json:"-"`
-	Plan   Plan   `json:"plan"`
-	Detail string `json:"detail,omitempty"`
-	Fix    string `json:"fix,omitempty"`
-	Err    error  `json:"-"`
+	Step     string    `json:"step"`
+	Title    string    `json:"title"`
+	Status   Status    `json:"status"`
+	State    State     `json:"-"`
+	Plan     Plan      `json:"plan"`
+	Findings []Finding `json:"findings,omitempty"`
+	Detail   string    `json:"detail,omitempty"`
+	Fix      string    `json:"fix,omitempty"`
+	Err      error     `json:"-"`
 }
 
 // StalePlanError refuses a plan whose state changed since it was previewed.
@@ -113,9 +114,9 @@ func (e *Engine) freshFacts() {
 
 func (e *Engine) check(ctx context.Context, s Step) Result {
 	r := Result{Step: s.ID(), Title: s.Title()}
-	e.Env.Emit(Event{Kind: EventCheckStart, Step: r.Step, At: e.Env.Clock()})
+	e.Env.Emit(Event{Kind: EventCheckStart, Step: r.Step})
 	defer func() {
-		e.Env.Emit(Event{Kind: EventCheckDone, Step: r.Step, Status: r.Status, Message: r.Detail, At: e.Env.Clock()})
+		e.Env.Emit(Event{Kind: EventCheckDone, Step: r.Step, Status: r.Status, Message: r.Detail})
 	}()
 	state, err := s.Check(ctx, e.Env)
 	if err != nil {
@@ -134,9 +135,7 @@ func (e *Engine) check(ctx context.Context, s Step) Result {
 	}
 	plan.Step = r.Step
 	plan.Fingerprint = state.Fingerprint()
-	plan.Findings = append(plan.Findings, state.Findings...)
-	plan.Skip, plan.Pending = state.Skip, state.Pending
-	r.Plan = plan
+	r.Plan, r.Findings = plan, state.Findings
 	switch {
 	case state.Skip != "":
 		r.Status, r.Detail = StatusSkipped, state.Skip
@@ -154,6 +153,16 @@ func (e *Engine) check(ctx context.Context, s Step) Result {
 	return r
 }
 
+// preflightError is a step's refusal to go ahead, naming the step.
+type preflightError struct {
+	step string
+	err  error
+}
+
+func (e *preflightError) Error() string    { return e.err.Error() }
+func (e *preflightError) Unwrap() error    { return e.err }
+func (e *preflightError) HintText() string { return HintOf(e.err) }
+
 // Preflight asks each step that has something to apply whether it may go ahead, before anything
 // changes; the first refusal (a UsageError naming the flag) is returned.
 func (e *Engine) Preflight(ctx context.Context, results []Result) error {
@@ -163,7 +172,7 @@ func (e *Engine) Preflight(ctx context.Context, results []Result) error {
 		}
 		if p, ok := e.step(r.Step).(Preflighter); ok {
 			if err := p.Preflight(ctx, e.Env, r.Plan); err != nil {
-				return err
+				return &preflightError{step: r.Step, err: err}
 			}
 		}
 	}
@@ -177,26 +186,28 @@ func (e *Engine) Apply(ctx context.Context, results []Result) []Outcome {
 	if e.Journal == nil {
 		panic("steps: Engine.Apply needs a journal")
 	}
-	var out []Outcome
 	// Nothing may change if any step's precondition (an agreed cost) is not met.
-	for _, r := range results {
-		if p, ok := e.step(r.Step).(Preflighter); ok && !r.Plan.Empty() {
-			if err := p.Preflight(ctx, e.Env, r.Plan); err != nil {
-				for _, r2 := range results {
-					o := Outcome{Step: r2.Step, Status: StatusSkipped, Detail: "not applied: " + r.Step + " cannot go ahead"}
-					if r2.Step == r.Step {
-						o.Status, o.Detail, o.Fix = StatusFailed, err.Error(), HintOf(err)
-					}
-					out = append(out, o)
-				}
-				return out
-			}
+	if err := e.Preflight(ctx, results); err != nil {
+		var blocked string
+		var pe *preflightError
+		if errors.As(err, &pe) {
+			blocked, err = pe.step, pe.err
 		}
+		out := make([]Outcome, 0, len(results))
+		for _, r := range results {
+			o := Outcome{Step: r.Step, Status: StatusSkipped, Detail: "not applied: " + blocked + " cannot go ahead"}
+			if r.Step == blocked {
+				o.Status, o.Detail, o.Fix = StatusFailed, err.Error(), HintOf(err)
+			}
+			out = append(out, o)
+		}
+		return out
 	}
-	saved, prepared := false, e.Prepare == nil
+	var out []Outcome
+	prepared := e.Prepare == nil
 	failed := ""
 	for _, r := range results {
-		if r.Status != StatusDrift && r.Status != StatusPending {
+		if !r.NeedsApply() {
 			continue
 		}
 		if failed != "" {
@@ -205,10 +216,7 @@ func (e *Engine) Apply(ctx context.Context, results []Result) []Outcome {
 		}
 		if !prepared && !r.Plan.Empty() {
 			prepared = true
-			o, err := e.Prepare.Prepare(ctx, e.Env, e.Journal)
-			if err != nil {
-				o.Status, o.Detail, o.Fix = StatusFailed, err.Error(), HintOf(err)
-			}
+			o := e.prepare(ctx)
 			out = append(out, o)
 			if o.Status.Bad() {
 				failed = o.Step
@@ -216,7 +224,7 @@ func (e *Engine) Apply(ctx context.Context, results []Result) []Outcome {
 				continue
 			}
 		}
-		o := e.applyOne(ctx, r, &saved)
+		o := e.applyOne(ctx, r)
 		out = append(out, o)
 		if o.Status.Bad() {
 			failed = r.Step
@@ -225,12 +233,32 @@ func (e *Engine) Apply(ctx context.Context, results []Result) []Outcome {
 	return out
 }
 
-func (e *Engine) applyOne(ctx context.Context, r Result, saved *bool) Outcome {
+// NeedsApply reports whether apply has something to do for the result: changes, or a wait to resume.
+func (r Result) NeedsApply() bool { return r.Status == StatusDrift || r.Status == StatusPending }
+
+func (e *Engine) prepare(ctx context.Context) Outcome {
+	id := e.Prepare.ID()
+	rep, err := e.Prepare.Prepare(ctx, e.Env, NewRecorder(e.Journal, e.Env, id))
+	return outcomeOf(id, rep, err)
+}
+
+// outcomeOf is the status the engine gives what a step reported.
+func outcomeOf(step string, rep Report, err error) Outcome {
+	o := Outcome{Step: step, Status: StatusChanged, Detail: rep.Detail, Secrets: rep.Secrets}
+	switch {
+	case err != nil:
+		o.Status, o.Detail, o.Fix = StatusFailed, joinDetail(rep.Detail, err.Error()), HintOf(err)
+	case rep.Manual != "":
+		o.Status, o.Detail = StatusSkipped, joinDetail(rep.Detail, rep.Manual)
+	}
+	return o
+}
+
+func (e *Engine) applyOne(ctx context.Context, r Result) Outcome {
 	s := e.step(r.Step)
-	o := Outcome{Step: r.Step}
 	fail := func(err error) Outcome {
-		o.Status, o.Detail, o.Fix = StatusFailed, err.Error(), HintOf(err)
-		e.Env.Emit(Event{Kind: EventApplyDone, Step: r.Step, Status: o.Status, Message: o.Detail, At: e.Env.Clock()})
+		o := Outcome{Step: r.Step, Status: StatusFailed, Detail: err.Error(), Fix: HintOf(err)}
+		e.Env.Emit(Event{Kind: EventApplyDone, Step: r.Step, Status: o.Status, Message: o.Detail})
 		return o
 	}
 	if s == nil {
@@ -244,18 +272,12 @@ func (e *Engine) applyOne(ctx context.Context, r Result, saved *bool) Outcome {
 	if live.Fingerprint() != r.Plan.Fingerprint {
 		return fail(&StalePlanError{Step: r.Step})
 	}
-	if !*saved && e.SettingsPath != "" {
-		if err := SaveSettings(e.SettingsPath, e.Env.Settings); err != nil {
-			return fail(err)
-		}
-		*saved = true
-	}
-	e.Env.Emit(Event{Kind: EventApplyStart, Step: r.Step, At: e.Env.Clock()})
-	applied, err := s.Apply(ctx, e.Env, r.Plan, e.Journal)
+	e.Env.Emit(Event{Kind: EventApplyStart, Step: r.Step})
+	rep, err := s.Apply(ctx, e.Env, live, r.Plan, NewRecorder(e.Journal, e.Env, r.Step))
+	o := outcomeOf(r.Step, rep, err)
 	if err != nil {
-		o = applied
-		o.Step = r.Step
-		return fail(err)
+		e.Env.Emit(Event{Kind: EventApplyDone, Step: r.Step, Status: o.Status, Message: o.Detail})
+		return o
 	}
 	e.freshFacts()
 	after := e.check(ctx, s)
@@ -265,13 +287,40 @@ func (e *Engine) applyOne(ctx context.Context, r Result, saved *bool) Outcome {
 	if !after.Plan.Empty() {
 		return fail(&InconsistentError{Step: r.Step, Remains: after.Plan.Changes})
 	}
-	o.Status, o.Detail, o.Secrets = StatusChanged, applied.Detail, applied.Secrets
 	if after.Status == StatusPending {
 		// Keep what apply said (a sign-in URL) and add what is still awaited.
-		o.Status, o.Detail, o.Fix = StatusPending, joinDetail(applied.Detail, after.Detail), after.Fix
+		o.Status, o.Detail, o.Fix = StatusPending, joinDetail(rep.Detail, after.Detail), after.Fix
 	}
-	e.Env.Emit(Event{Kind: EventApplyDone, Step: r.Step, Status: o.Status, Message: o.Detail, At: e.Env.Clock()})
+	// What is saved is what was applied, and only once it was.
+	if err := e.settle(s, rep.Resolved); err != nil {
+		return fail(err)
+	}
+	if e.SettingsPath != "" {
+		if err := SaveSettings(e.SettingsPath, e.Env.Settings); err != nil {
+			return fail(err)
+		}
+	}
+	e.Env.Emit(Event{Kind: EventApplyDone, Step: r.Step, Status: o.Status, Message: o.Detail})
 	return o
+}
+
+// settle stores the settings a step resolved while applying into the run's settings.
+func (e *Engine) settle(s Step, resolved map[string]string) error {
+	if len(resolved) == 0 {
+		return nil
+	}
+	o, ok := s.(Optioner)
+	if !ok {
+		return fmt.Errorf("%s resolved settings but declares no options", s.ID())
+	}
+	for _, opt := range o.Options() {
+		if v, ok := resolved[opt.Flag]; ok {
+			if err := opt.Set(&e.Env.Settings, v); err != nil {
+				return fmt.Errorf("%s: save the applied --%s: %w", s.ID(), opt.Flag, err)
+			}
+		}
+	}
+	return nil
 }
 
 func joinDetail(a, b string) string {
@@ -326,16 +375,11 @@ func (e *Engine) Undo(ctx context.Context, entries []Entry) []Outcome {
 			out = append(out, Outcome{Step: id, Status: StatusFailed, Detail: "no such step in this hardsail"})
 			continue
 		}
-		e.Env.Emit(Event{Kind: EventUndoStart, Step: id, At: e.Env.Clock()})
+		e.Env.Emit(Event{Kind: EventUndoStart, Step: id})
 		e.freshFacts()
-		o, err := s.Undo(ctx, e.Env, groups[id], e.Journal)
-		o.Step = id
-		if err != nil {
-			o.Status, o.Detail, o.Fix = StatusFailed, err.Error(), HintOf(err)
-		} else if o.Status == "" {
-			o.Status = StatusChanged
-		}
-		e.Env.Emit(Event{Kind: EventUndoDone, Step: id, Status: o.Status, Message: o.Detail, At: e.Env.Clock()})
+		rep, err := s.Undo(ctx, e.Env, groups[id], NewRecorder(e.Journal, e.Env, id))
+		o := outcomeOf(id, rep, err)
+		e.Env.Emit(Event{Kind: EventUndoDone, Step: id, Status: o.Status, Message: o.Detail})
 		out = append(out, o)
 	}
 	return out

@@ -2,11 +2,13 @@ package steps
 
 import (
 	"bufio"
+	"bytes"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -22,10 +24,10 @@ import (
 const journalVersion = 1
 
 // record is one line of the journal file. A mutation is a "begin" line written before it happens
-// and a "done" or "failed" line after; a begin with neither was interrupted.
+// and a "done", "failed" or "unknown" line after; a begin with none of them was interrupted.
 type record struct {
 	V         int             `json:"v"`
-	Type      string          `json:"type"` // begin | done | failed
+	Type      string          `json:"type"` // begin | done | failed | unknown
 	ID        string          `json:"id"`
 	Run       string          `json:"run,omitempty"`
 	Time      time.Time       `json:"time"`
@@ -49,7 +51,10 @@ const (
 	EntryDone        EntryState = "done"
 	EntryFailed      EntryState = "failed"
 	EntryInterrupted EntryState = "interrupted"
-	EntryUndone      EntryState = "undone"
+	// EntryUnknown is a mutation whose request may or may not have acted (a cancel, a dropped
+	// connection, a server fault); undo considers it and compares the live value first.
+	EntryUnknown EntryState = "unknown"
+	EntryUndone  EntryState = "undone"
 )
 
 // Entry is one journaled mutation, folded from its lines.
@@ -90,9 +95,13 @@ func (e *LockedError) Error() string {
 	return "another hardsail run holds the lock"
 }
 
-// HintText names the fix.
+// HintText names the fix. A held lock means its holder is alive: deleting the file would let two
+// runs write at once, so the hint never suggests it.
 func (e *LockedError) HintText() string {
-	return "Wait for the other run to finish, or if it died, remove " + e.Path + "."
+	if e.PID > 0 {
+		return fmt.Sprintf("Wait for the other run to finish, or stop it (kill %d).", e.PID)
+	}
+	return "Wait for the other run to finish, or stop it."
 }
 
 // Journal is the append-only, write-ahead record of every change hardsail made to one instance.
@@ -110,17 +119,18 @@ type Journal struct {
 	OnRecord func(kind, id string)
 }
 
-// OpenJournal opens (creating) the journal at p.Journal and takes its lock.
+// OpenJournal opens (creating) the journal at p.Journal and takes its lock. A torn last line left by
+// a crash or a full disk is cut off first, so the next record starts on a line of its own.
 func OpenJournal(p Paths) (*Journal, error) {
-	if err := os.MkdirAll(filepath.Dir(p.Journal), 0o700); err != nil {
-		return nil, fmt.Errorf("create state dir: %w", err)
+	if err := PrepareStateDir(filepath.Dir(p.Journal)); err != nil {
+		return nil, err
 	}
-	lock, err := os.OpenFile(p.Lock, os.O_RDWR|os.O_CREATE, 0o600)
+	lock, err := OpenStateFile(p.Lock, os.O_RDWR|os.O_CREATE)
 	if err != nil {
 		return nil, fmt.Errorf("open journal lock %s: %w", p.Lock, err)
 	}
 	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		b, _ := os.ReadFile(p.Lock)
+		b, _ := io.ReadAll(io.LimitReader(lock, 32))
 		pid, _ := strconv.Atoi(strings.TrimSpace(string(b)))
 		lock.Close()
 		if errors.Is(err, syscall.EWOULDBLOCK) {
@@ -132,13 +142,25 @@ func OpenJournal(p Paths) (*Journal, error) {
 	if err := lock.Truncate(0); err == nil {
 		_, _ = lock.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0)
 	}
-	f, err := os.OpenFile(p.Journal, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	_, statErr := os.Lstat(p.Journal)
+	f, err := OpenStateFile(p.Journal, os.O_RDWR|os.O_APPEND|os.O_CREATE)
 	if err != nil {
 		lock.Close()
 		return nil, fmt.Errorf("open journal %s: %w", p.Journal, err)
 	}
-	// An older file may have been created with a laxer mode; the journal holds prior file bodies.
-	_ = f.Chmod(0o600)
+	fail := func(err error) (*Journal, error) {
+		f.Close()
+		lock.Close()
+		return nil, err
+	}
+	if errors.Is(statErr, fs.ErrNotExist) {
+		if err := syncDir(filepath.Dir(p.Journal)); err != nil {
+			return fail(err)
+		}
+	}
+	if _, err := repairTail(f); err != nil {
+		return fail(fmt.Errorf("repair the torn last line of journal %s: %w", p.Journal, err))
+	}
 	return &Journal{path: p.Journal, f: f, lock: lock, run: newRunID(time.Now()), now: time.Now}, nil
 }
 
@@ -207,13 +229,22 @@ func (j *Journal) begin(step string, c Change, data any, undoes string) (string,
 func (j *Journal) Done(id string) error { return j.write(record{Type: "done", ID: id}) }
 
 // Fail marks the entry's mutation as not carried out, with why.
-func (j *Journal) Fail(id string, cause error) error {
+func (j *Journal) Fail(id string, cause error) error { return j.end("failed", id, cause) }
+
+// Unknown marks the entry's mutation as possibly carried out, with why.
+func (j *Journal) Unknown(id string, cause error) error { return j.end("unknown", id, cause) }
+
+func (j *Journal) end(kind, id string, cause error) error {
 	msg := ""
 	if cause != nil {
 		msg = cause.Error()
 	}
-	return j.write(record{Type: "failed", ID: id, Error: msg})
+	return j.write(record{Type: kind, ID: id, Error: msg})
 }
+
+// maxRecord bounds one journal line; a larger record (a managed file too big to journal) is refused
+// before anything changes.
+const maxRecord = 8 << 20
 
 func (j *Journal) write(r record) error {
 	j.mu.Lock()
@@ -227,11 +258,21 @@ func (j *Journal) write(r record) error {
 	if err != nil {
 		return fmt.Errorf("journal %s: %w", r.ID, err)
 	}
+	if len(b) >= maxRecord {
+		return fmt.Errorf("journal %s: the record is %d bytes, over the %d MiB a journal line may hold", r.Address, len(b), maxRecord>>20)
+	}
+	fi, err := j.f.Stat()
+	if err != nil {
+		return fmt.Errorf("write journal %s: %w", j.path, err)
+	}
 	if _, err := j.f.Write(append(b, '\n')); err != nil {
+		// A partial line (disk full) would glue the next record onto it: cut it back off.
+		_ = truncateSync(j.f, fi.Size())
 		return fmt.Errorf("write journal %s: %w", j.path, err)
 	}
 	// Write-ahead only works if the line is on disk before the mutation starts.
 	if err := j.f.Sync(); err != nil {
+		_ = truncateSync(j.f, fi.Size())
 		return fmt.Errorf("sync journal %s: %w", j.path, err)
 	}
 	if j.OnRecord != nil {
@@ -243,77 +284,137 @@ func (j *Journal) write(r record) error {
 // Entries reads the whole journal, folded, oldest first.
 func (j *Journal) Entries() ([]Entry, error) { return ReadJournal(j.path) }
 
-// ReadJournal reads a journal file without locking it (history is read-only); a missing file is empty.
+// ReadJournal reads a journal file without locking it (history is read-only); a missing file is
+// empty. Lines that cannot be read are skipped (ScanJournal reports them).
 func ReadJournal(path string) ([]Entry, error) {
-	f, err := os.Open(path)
+	entries, _, err := ScanJournal(path)
+	return entries, err
+}
+
+// Damage is a journal line that could not be read; the lines around it still are.
+type Damage struct {
+	Line int    `json:"line"`
+	Why  string `json:"why"`
+}
+
+// maxLine is the longest journal line read; a longer one is skipped as damage.
+const maxLine = 2 * maxRecord
+
+// ScanJournal reads a journal file, folded, oldest first, skipping and reporting lines it cannot
+// read (a torn line, a line a newer hardsail wrote, one over maxLine), so one bad line never hides
+// the rest.
+func ScanJournal(path string) ([]Entry, []Damage, error) {
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NOFOLLOW, 0)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
+		return nil, nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("read journal %s: %w", path, err)
+		return nil, nil, fmt.Errorf("read journal %s: %w", path, err)
 	}
 	defer f.Close()
-	var entries []Entry
-	index := map[string]int{}
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 0, 64*1024), 64*1024*1024)
-	line := 0
-	for sc.Scan() {
-		line++
-		if len(sc.Bytes()) == 0 {
+	var (
+		fold   journalFold
+		damage []Damage
+	)
+	rd := bufio.NewReaderSize(f, 64*1024)
+	for line := 1; ; line++ {
+		b, tooLong, err := readLine(rd)
+		if err == io.EOF && len(b) == 0 && !tooLong {
+			break
+		}
+		if err != nil && err != io.EOF {
+			return fold.entries, damage, fmt.Errorf("read journal %s: %w", path, err)
+		}
+		switch {
+		case tooLong:
+			damage = append(damage, Damage{Line: line, Why: fmt.Sprintf("longer than %d MiB", maxLine>>20)})
+		case len(b) > 0:
+			if why := fold.add(b); why != "" {
+				damage = append(damage, Damage{Line: line, Why: why})
+			}
+		}
+		if err == io.EOF {
+			break
+		}
+	}
+	return fold.entries, damage, nil
+}
+
+// readLine returns the next line without its newline; a line over maxLine is consumed and reported
+// as tooLong. The error is io.EOF on the last line.
+func readLine(rd *bufio.Reader) (line []byte, tooLong bool, err error) {
+	for {
+		chunk, err := rd.ReadSlice('\n')
+		if len(line)+len(chunk) > maxLine {
+			tooLong, line = true, nil
+		} else if !tooLong {
+			line = append(line, chunk...)
+		}
+		if err == bufio.ErrBufferFull {
 			continue
 		}
-		var r record
-		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
-			// A crash can leave a torn last line; anything before it is still good.
-			if !sc.Scan() {
-				break
-			}
-			return nil, fmt.Errorf("read journal %s line %d: %w", path, line, err)
+		return bytes.TrimSuffix(line, []byte("\n")), tooLong, err
+	}
+}
+
+// journalFold folds records into entries.
+type journalFold struct {
+	entries []Entry
+	index   map[string]int
+}
+
+// add folds one line; it returns why the line was skipped, or "".
+func (jf *journalFold) add(b []byte) string {
+	var r record
+	if err := json.Unmarshal(b, &r); err != nil {
+		return "not a journal record: " + err.Error()
+	}
+	if r.V > journalVersion {
+		return fmt.Sprintf("written by a newer hardsail (format %d)", r.V)
+	}
+	if jf.index == nil {
+		jf.index = map[string]int{}
+	}
+	switch r.Type {
+	case "begin":
+		jf.index[r.ID] = len(jf.entries)
+		jf.entries = append(jf.entries, Entry{
+			ID: r.ID, Run: r.Run, Step: r.Step, Undoes: r.Undoes, Data: r.Data, Began: r.Time,
+			State: EntryInterrupted,
+			Change: Change{Action: r.Action, Address: r.Address, Before: r.Before, After: r.After,
+				File: r.File, Why: r.Why, Sensitive: r.Sensitive},
+		})
+	case "done", "failed", "unknown":
+		i, ok := jf.index[r.ID]
+		if !ok {
+			return "ends an entry that never began: " + r.ID
 		}
-		if r.V > journalVersion {
-			return nil, fmt.Errorf("read journal %s line %d: written by a newer hardsail (format %d)", path, line, r.V)
-		}
+		e := &jf.entries[i]
+		e.Ended, e.State = r.Time, EntryDone
 		switch r.Type {
-		case "begin":
-			index[r.ID] = len(entries)
-			entries = append(entries, Entry{
-				ID: r.ID, Run: r.Run, Step: r.Step, Undoes: r.Undoes, Data: r.Data, Began: r.Time,
-				State: EntryInterrupted,
-				Change: Change{Action: r.Action, Address: r.Address, Before: r.Before, After: r.After,
-					File: r.File, Why: r.Why, Sensitive: r.Sensitive},
-			})
-		case "done", "failed":
-			i, ok := index[r.ID]
-			if !ok {
-				continue
-			}
-			entries[i].Ended = r.Time
-			entries[i].State = EntryDone
-			if r.Type == "failed" {
-				entries[i].State = EntryFailed
-				entries[i].Error = r.Error
-			}
-			if r.Type == "done" && entries[i].Undoes != "" {
-				if k, ok := index[entries[i].Undoes]; ok {
-					entries[k].State = EntryUndone
-				}
+		case "failed":
+			e.State, e.Error = EntryFailed, r.Error
+		case "unknown":
+			e.State, e.Error = EntryUnknown, r.Error
+		}
+		if r.Type == "done" && e.Undoes != "" {
+			if k, ok := jf.index[e.Undoes]; ok {
+				jf.entries[k].State = EntryUndone
 			}
 		}
+	default:
+		return fmt.Sprintf("unknown record type %q", r.Type)
 	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("read journal %s: %w", path, err)
-	}
-	return entries, nil
+	return ""
 }
 
 // Undoable returns the entries undo would reverse for the given steps (all when none), newest
-// first: original mutations that are done or interrupted and not yet undone.
+// first: original mutations that are done, interrupted or unknown and not yet undone.
 func Undoable(entries []Entry, stepIDs ...string) []Entry {
 	var out []Entry
 	for i := len(entries) - 1; i >= 0; i-- {
 		e := entries[i]
-		if e.Undoes != "" || (e.State != EntryDone && e.State != EntryInterrupted) {
+		if e.Undoes != "" || (e.State != EntryDone && e.State != EntryInterrupted && e.State != EntryUnknown) {
 			continue
 		}
 		if len(stepIDs) > 0 && !slices.Contains(stepIDs, e.Step) {

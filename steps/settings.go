@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"net/netip"
 	"os"
@@ -228,10 +229,15 @@ func cronValue(s string, lo, hi int, names []string) (int, error) {
 // LoadSettings reads the saved settings; a missing file is no settings.
 func LoadSettings(path string) (Settings, error) {
 	var s Settings
-	b, err := os.ReadFile(path)
+	f, err := OpenStateFile(path, os.O_RDONLY)
 	if errors.Is(err, fs.ErrNotExist) {
 		return s, nil
 	}
+	if err != nil {
+		return s, fmt.Errorf("read settings %s: %w", path, err)
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, 1<<20))
 	if err != nil {
 		return s, fmt.Errorf("read settings %s: %w", path, err)
 	}
@@ -252,8 +258,8 @@ func SaveSettings(path string, s Settings) error {
 
 func writeFileAtomic(path string, data []byte, mode fs.FileMode) error {
 	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return fmt.Errorf("create %s: %w", dir, err)
+	if err := PrepareStateDir(dir); err != nil {
+		return err
 	}
 	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*")
 	if err != nil {
@@ -279,5 +285,5 @@ func writeFileAtomic(path string, data []byte, mode fs.FileMode) error {
 	if err := os.Rename(tmp, path); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
-	return nil
+	return syncDir(dir)
 }

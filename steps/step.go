@@ -138,12 +138,9 @@ func (s State) Fingerprint() string {
 
 // Plan is the ordered list of changes that would bring a step to its target. Empty = compliant.
 type Plan struct {
-	Step        string    `json:"step"`
-	Changes     []Change  `json:"changes"`
-	Fingerprint string    `json:"fingerprint"`
-	Findings    []Finding `json:"findings,omitempty"`
-	Skip        string    `json:"skip,omitempty"`
-	Pending     string    `json:"pending,omitempty"`
+	Step        string   `json:"step"`
+	Changes     []Change `json:"changes"`
+	Fingerprint string   `json:"fingerprint"`
 	// Notes are lines the preview shows under the step (costs, what cannot be undone).
 	Notes []string `json:"notes,omitempty"`
 }
@@ -177,7 +174,27 @@ type Outcome struct {
 	Secrets map[string]string `json:"-"`
 }
 
-// Step is the contract every hardening step implements (design.md §4).
+// Report is what a step's Apply or Undo tells the engine; the engine alone decides the status.
+type Report struct {
+	// Detail is one line for the recap ("wrote /etc/cron.d/hardsail-logcleanup").
+	Detail string
+	// Manual, from Undo, says the change cannot be reversed by hardsail and what to do by hand; the
+	// engine reports the undo as skipped.
+	Manual string
+	// Secrets are shown to the user once and never stored: a generated password, an MFA seed.
+	Secrets map[string]string
+	// Resolved are settings Apply settled that the user left to hardsail (the SSH source "my
+	// address" became 198.51.100.4/32), by option flag; the engine saves these, so what is saved is
+	// what was applied.
+	Resolved map[string]string
+}
+
+// Step is the contract every hardening step implements (docs/design.md §4).
+//
+// Check reads, Plan decides, Apply and Undo act. The engine checks the live state, refuses a plan
+// made from another state, and hands Apply that same live state; a step never re-reads the world to
+// decide whether its plan is stale. Every change to the world goes through rec.Do (or rec.Reverse in
+// Undo), which journals it before it happens and records done, failed or unknown after.
 type Step interface {
 	ID() string
 	Title() string
@@ -185,10 +202,48 @@ type Step interface {
 	Check(ctx context.Context, env *Env) (State, error)
 	// Plan is pure: the same state and settings give the same plan.
 	Plan(state State, s Settings) (Plan, error)
-	// Apply carries out a plan the engine has found fresh, journaling each mutation before it happens.
-	Apply(ctx context.Context, env *Env, plan Plan, j *Journal) (Outcome, error)
-	// Undo restores the prior values in entries (newest first), journaling what it does.
-	Undo(ctx context.Context, env *Env, entries []Entry, j *Journal) (Outcome, error)
+	// Apply carries out plan, which the engine made from live and found fresh.
+	Apply(ctx context.Context, env *Env, live State, plan Plan, rec *Recorder) (Report, error)
+	// Undo restores the prior values in entries (newest first).
+	Undo(ctx context.Context, env *Env, entries []Entry, rec *Recorder) (Report, error)
+}
+
+// OptionsOf returns the options of every step that has some, in order.
+func OptionsOf(all []Step) []Option {
+	var out []Option
+	for _, s := range all {
+		if o, ok := s.(Optioner); ok {
+			out = append(out, o.Options()...)
+		}
+	}
+	return out
+}
+
+// Optioner is a step with settings the user chooses: the engine, cmd/ (flags) and tui/ (questions)
+// read them from here, so no other package names a step's settings.
+type Optioner interface {
+	Options() []Option
+}
+
+// FactsOf returns the state's facts as the step's own type T, also when they came back from JSON.
+func FactsOf[T any](st State) (T, error) {
+	switch f := st.Facts.(type) {
+	case T:
+		return f, nil
+	case *T:
+		if f != nil {
+			return *f, nil
+		}
+	}
+	var f T
+	b, err := json.Marshal(st.Facts)
+	if err == nil {
+		err = json.Unmarshal(b, &f)
+	}
+	if err != nil {
+		return f, fmt.Errorf("%s state: %w", st.Step, err)
+	}
+	return f, nil
 }
 
 // Env is what a step may use: the instance, the desired settings, the outside world, and where to report.
@@ -215,6 +270,7 @@ type Env struct {
 	Ask Asker
 
 	factsMu sync.Mutex
+	notes   map[string]string
 	facts   *sshhost.Facts
 	factsQ  sshhost.Query
 }
@@ -230,9 +286,11 @@ type Asker interface {
 	Show(ctx context.Context, title, body string) error
 }
 
-// Preparer is run by the engine once, before the first change of an apply run (the snapshot).
+// Preparer is run by the engine once, before the first change of an apply run (the snapshot). Its
+// report's Manual, when set, says the preparation was declined or skipped and why.
 type Preparer interface {
-	Prepare(ctx context.Context, env *Env, j *Journal) (Outcome, error)
+	ID() string
+	Prepare(ctx context.Context, env *Env, rec *Recorder) (Report, error)
 }
 
 // Preflighter is a step with conditions to meet before anything in an apply run changes (the cost
@@ -269,6 +327,24 @@ func (e *Env) HostFacts(ctx context.Context, q sshhost.Query) (*sshhost.Facts, e
 	}
 	e.facts, e.factsQ = f, want
 	return f, nil
+}
+
+// SetRunNote keeps an answer for the rest of this run (MFA enrolment declined), under a key the
+// step owns; a new run starts with none.
+func (e *Env) SetRunNote(key, value string) {
+	e.factsMu.Lock()
+	defer e.factsMu.Unlock()
+	if e.notes == nil {
+		e.notes = map[string]string{}
+	}
+	e.notes[key] = value
+}
+
+// RunNote returns what SetRunNote kept under key, or "".
+func (e *Env) RunNote(key string) string {
+	e.factsMu.Lock()
+	defer e.factsMu.Unlock()
+	return e.notes[key]
 }
 
 // AnnounceHostQuery adds q to what the next gathering reads (the engine calls it for every step).
@@ -313,9 +389,12 @@ func covers(have, q sshhost.Query) bool {
 		sub(have.Dirs, q.Dirs) && sub(have.Commands, q.Commands)
 }
 
-// Emit reports a progress event to the observer, if any.
+// Emit reports a progress event to the observer, if any, stamped with the time when it has none.
 func (e *Env) Emit(ev Event) {
 	if e != nil && e.Observer != nil {
+		if ev.At.IsZero() {
+			ev.At = e.Clock()
+		}
 		e.Observer.Event(ev)
 	}
 }

@@ -32,6 +32,8 @@ type Clients struct {
 	STS     STSAPI
 	// Poll is how Wait polls Lightsail operations (DefaultBackoff when zero).
 	Poll Backoff
+
+	calls *callObserver
 }
 
 // RetryMaxAttempts is how many times an AWS call is tried before its error is reported.
@@ -79,9 +81,13 @@ func New(cfg aws.Config) *Clients {
 	if cfg.RetryMaxAttempts == 0 && cfg.Retryer == nil {
 		cfg.RetryMaxAttempts = RetryMaxAttempts
 	}
+	calls := &callObserver{}
+	cfg = cfg.Copy()
+	calls.observe(&cfg)
 	east := cfg.Copy()
 	east.Region = "us-east-1"
 	return &Clients{
+		calls:     calls,
 		Config:    cfg,
 		Lightsail: lightsail.NewFromConfig(cfg),
 		Domains:   lightsail.NewFromConfig(east),

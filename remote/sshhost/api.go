@@ -86,6 +86,8 @@ type File struct {
 	Mode   fs.FileMode `json:"mode,omitempty"` // permission bits
 	Owner  string      `json:"owner,omitempty"`
 	Group  string      `json:"group,omitempty"`
+	// Link is where the path points when it is a symbolic link (the rest describes the target).
+	Link string `json:"link,omitempty"`
 }
 
 // Query names the facts to gather. Everything is read in one remote command.

@@ -55,6 +55,7 @@ func gatherScript(q Query, full bool, nonce string) (string, error) {
 			return "", fmt.Errorf("gather: file %q is not an absolute path", f)
 		}
 		fmt.Fprintf(&b, `f=%[1]s
+if [ -L "$f" ]; then printf 'link\t%[2]d\t%%s\n' "$(readlink -- "$f" | enc)"; fi
 if [ -f "$f" ]; then
   if body=$(enc < "$f"); then printf 'file\t%[2]d\t%%s\t%%s\n' "$(stat -L --printf '%%a\t%%U\t%%G' -- "$f")" "$body"; else printf 'fileerr\t%[2]d\n'; fi
 elif [ -e "$f" ]; then printf 'notfile\t%[2]d\n'; else printf 'nofile\t%[2]d\n'; fi
@@ -148,6 +149,7 @@ func parseFacts(out []byte, q Query, nonce string) (*Facts, error) {
 		return i, nil
 	}
 	ended := false
+	links := map[string]string{}
 	for n, line := range strings.Split(string(out), "\n") {
 		if line == "" {
 			continue
@@ -196,6 +198,19 @@ func parseFacts(out []byte, q Query, nonce string) (*Facts, error) {
 			}
 			p := q.Files[i]
 			f.Files[p] = File{Path: p, Exists: true, Body: body, Mode: fs.FileMode(mode).Perm(), Owner: fields[3], Group: fields[4]}
+		case "link":
+			if err := need(3); err != nil {
+				return nil, err
+			}
+			i, err := index(fields[1], len(q.Files))
+			if err != nil {
+				return nil, bad(err)
+			}
+			target, err := base64.StdEncoding.DecodeString(fields[2])
+			if err != nil {
+				return nil, bad(err)
+			}
+			links[q.Files[i]] = strings.TrimSuffix(string(target), "\n")
 		case "nofile":
 			if err := need(2); err != nil {
 				return nil, err
@@ -326,6 +341,11 @@ func parseFacts(out []byte, q Query, nonce string) (*Facts, error) {
 		if _, ok := f.Dirs[d]; !ok {
 			return nil, fmt.Errorf("no answer for directory %s", d)
 		}
+	}
+	for p, target := range links {
+		file := f.Files[p]
+		file.Path, file.Link = p, target
+		f.Files[p] = file
 	}
 	slices.SortFunc(f.Listing, func(a, b DirEntry) int { return strings.Compare(a.Path, b.Path) })
 	return f, nil

@@ -247,7 +247,12 @@ func irreversibleUndo(t *testing.T, r reporter, c Case, eng *steps.Engine, undo 
 func applyAgain(t *testing.T, r reporter, c Case, env *steps.Env, j *steps.Journal, plan steps.Plan, entries int) {
 	r.Helper()
 	before, m := c.World.Snapshot(t), c.World.Mutations(t)
-	if _, err := c.Step.Apply(t.Context(), env, plan, j); err != nil {
+	live, err := c.Step.Check(t.Context(), env)
+	if err != nil {
+		r.Errorf("%s: check before applying the empty plan: %v", c.Step.ID(), err)
+		return
+	}
+	if _, err := c.Step.Apply(t.Context(), env, live, plan, steps.NewRecorder(j, env, c.Step.ID())); err != nil {
 		r.Errorf("%s: applying the empty plan: %v", c.Step.ID(), err)
 	}
 	if got := c.World.Mutations(t); got != m {

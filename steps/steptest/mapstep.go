@@ -80,7 +80,11 @@ func (m *MapStep) target(s steps.Settings) map[string]string {
 }
 
 func (m *MapStep) Plan(state steps.State, s steps.Settings) (steps.Plan, error) {
-	live := state.Facts.(mapFacts).Live
+	f, err := steps.FactsOf[mapFacts](state)
+	if err != nil {
+		return steps.Plan{}, err
+	}
+	live := f.Live
 	want := m.target(s)
 	var p steps.Plan
 	for _, k := range slices.Sorted(maps.Keys(want)) {
@@ -102,25 +106,24 @@ func (m *MapStep) Plan(state steps.State, s steps.Settings) (steps.Plan, error) 
 
 func (m *MapStep) key(c steps.Change) string { return c.Address[len("map:"+m.Name+"/"):] }
 
-func (m *MapStep) Apply(ctx context.Context, env *steps.Env, plan steps.Plan, j *steps.Journal) (steps.Outcome, error) {
+func (m *MapStep) Apply(ctx context.Context, env *steps.Env, live steps.State, plan steps.Plan, rec *steps.Recorder) (steps.Report, error) {
 	for _, c := range plan.Changes {
 		k := m.key(c)
 		_, existed := m.Get(k)
-		id, err := j.Begin(m.Name, c, undoData{Key: k, Existed: existed})
+		err := rec.Do(ctx, c, undoData{Key: k, Existed: existed}, func(context.Context) error {
+			if k == m.CrashAfterBegin {
+				return ErrCrash
+			}
+			if k != m.Forget {
+				m.mutate(k, m.target(env.Settings)[k], true)
+			}
+			return nil
+		})
 		if err != nil {
-			return steps.Outcome{}, err
-		}
-		if k == m.CrashAfterBegin {
-			return steps.Outcome{}, ErrCrash
-		}
-		if k != m.Forget {
-			m.mutate(k, m.target(env.Settings)[k], true)
-		}
-		if err := j.Done(id); err != nil {
-			return steps.Outcome{}, err
+			return steps.Report{}, err
 		}
 	}
-	return steps.Outcome{Status: steps.StatusChanged}, nil
+	return steps.Report{}, nil
 }
 
 func (m *MapStep) mutate(k, v string, set bool) {
@@ -137,41 +140,36 @@ func (m *MapStep) mutate(k, v string, set bool) {
 	m.Mutations++
 }
 
-func (m *MapStep) Undo(ctx context.Context, env *steps.Env, entries []steps.Entry, j *steps.Journal) (steps.Outcome, error) {
+func (m *MapStep) Undo(ctx context.Context, env *steps.Env, entries []steps.Entry, rec *steps.Recorder) (steps.Report, error) {
 	n := 0
 	for _, e := range entries {
 		var d undoData
 		if err := e.Decode(&d); err != nil {
-			return steps.Outcome{}, err
+			return steps.Report{}, err
 		}
 		live, _ := m.Get(d.Key)
-		// An interrupted change may never have happened: then the prior value is still live.
-		if e.State == steps.EntryInterrupted && live == e.Change.Before {
-			id, err := j.BeginUndo(e, steps.Change{Action: steps.Update, Address: e.Change.Address, Why: "already at the prior value"}, nil)
-			if err != nil {
-				return steps.Outcome{}, err
-			}
-			if err := j.Done(id); err != nil {
-				return steps.Outcome{}, err
+		// An interrupted or unknown change may never have happened: then the prior value is still live.
+		if e.State != steps.EntryDone && live == e.Change.Before {
+			if err := rec.Reverse(ctx, e, steps.Change{Action: steps.Update, Address: e.Change.Address, Why: "already at the prior value"}, nil, nil); err != nil {
+				return steps.Report{}, err
 			}
 			continue
 		}
 		if live != e.Change.After && !env.Force && !e.Change.Sensitive {
-			return steps.Outcome{}, fmt.Errorf("%s changed since hardsail wrote it (now %q, hardsail wrote %q, before %q)", e.Change.Address, live, e.Change.After, e.Change.Before)
+			return steps.Report{}, fmt.Errorf("%s changed since hardsail wrote it (now %q, hardsail wrote %q, before %q)", e.Change.Address, live, e.Change.After, e.Change.Before)
 		}
 		rev := steps.Change{Action: steps.Update, Address: e.Change.Address, Before: live, After: e.Change.Before, Why: "undo " + e.ID}
 		if !d.Existed {
 			rev = steps.Change{Action: steps.Delete, Address: e.Change.Address, Before: live, Why: "undo " + e.ID}
 		}
-		id, err := j.BeginUndo(e, rev, nil)
+		err := rec.Reverse(ctx, e, rev, nil, func(context.Context) error {
+			m.mutate(d.Key, e.Change.Before, d.Existed)
+			return nil
+		})
 		if err != nil {
-			return steps.Outcome{}, err
-		}
-		m.mutate(d.Key, e.Change.Before, d.Existed)
-		if err := j.Done(id); err != nil {
-			return steps.Outcome{}, err
+			return steps.Report{}, err
 		}
 		n++
 	}
-	return steps.Outcome{Status: steps.StatusChanged, Detail: fmt.Sprintf("restored %d value(s)", n)}, nil
+	return steps.Report{Detail: fmt.Sprintf("restored %d value(s)", n)}, nil
 }

@@ -1,0 +1,73 @@
+package awsapi
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"sync/atomic"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/smithy-go"
+	"github.com/aws/smithy-go/middleware"
+)
+
+// Call is one AWS operation as the command log shows it, reads included.
+type Call struct {
+	Service   string // "Lightsail", "IAM", "STS"
+	Operation string // "PutInstancePublicPorts"
+	Region    string
+	Duration  time.Duration
+	Err       error
+}
+
+// callObserver is shared by every client built from one configuration, so one Observe covers them.
+type callObserver struct{ fn atomic.Pointer[func(Call)] }
+
+// observe adds the middleware that reports every operation (once, after its retries) to o.
+func (o *callObserver) observe(cfg *aws.Config) {
+	cfg.APIOptions = append(slices.Clone(cfg.APIOptions), func(stack *middleware.Stack) error {
+		return stack.Initialize.Add(middleware.InitializeMiddlewareFunc("hardsailCallLog",
+			func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+				start := time.Now()
+				out, md, err := next.HandleInitialize(ctx, in)
+				if fn := o.fn.Load(); fn != nil {
+					(*fn)(Call{Service: awsmiddleware.GetServiceID(ctx), Operation: awsmiddleware.GetOperationName(ctx),
+						Region: awsmiddleware.GetRegion(ctx), Duration: time.Since(start), Err: err})
+				}
+				return out, md, err
+			}), middleware.Before)
+	})
+}
+
+// Observe sends every AWS operation these clients make to fn (nil stops it).
+func (c *Clients) Observe(fn func(Call)) {
+	if c.calls == nil {
+		return
+	}
+	if fn == nil {
+		c.calls.fn.Store(nil)
+		return
+	}
+	c.calls.fn.Store(&fn)
+}
+
+// Refused reports whether err says AWS refused the request, so it changed nothing: a client fault
+// (invalid input, not found, access denied, throttled) as opposed to a server fault, a time-out or
+// a connection lost after the request was sent.
+func Refused(err error) bool {
+	var api smithy.APIError
+	if errors.As(err, &api) {
+		if api.ErrorFault() == smithy.FaultClient {
+			return true
+		}
+	}
+	var re *awshttp.ResponseError
+	if errors.As(err, &re) {
+		code := re.HTTPStatusCode()
+		return code >= 400 && code < 500
+	}
+	return false
+}

@@ -1,0 +1,89 @@
+package steps
+
+import (
+	"fmt"
+	"strings"
+)
+
+// OptionKind is how a setting is typed on the command line and asked in the wizard.
+type OptionKind int
+
+const (
+	// OptionText is one value: --domain example.com.
+	OptionText OptionKind = iota
+	// OptionList is several values, comma-separated or the flag repeated: --ssh-cidr a,b.
+	OptionList
+	// OptionSwitch is on or off: --auto-snapshot.
+	OptionSwitch
+)
+
+// Choice is one answer of a question that has a fixed set of them.
+type Choice struct {
+	Value string
+	Label string // in words, with the price when there is one
+}
+
+// Option is one setting a step lets the user choose, declared once: cmd/ makes the flag from it,
+// tui/ the question, and ValidateSettings the check — so the flag, the question and the error
+// cannot drift apart.
+type Option struct {
+	// Flag is the flag's name without dashes ("keep-logs"); errors name it.
+	Flag string
+	// Arg is the placeholder in the flag's help ("N").
+	Arg  string
+	Kind OptionKind
+	// Usage is the flag's one-line help.
+	Usage string
+	// Question, when set, is what the wizard asks; Note is the line under it.
+	Question string
+	Note     string
+	Choices  []Choice
+	// Default is the value used when the setting is unset ("" for none).
+	Default string
+	// Suggest, when set, is what the wizard offers for an unset setting from what the step's Check
+	// found (the address the instance sees for this session); "" when it found nothing to offer.
+	Suggest func(State) string
+	// Get reads the setting ("" when unset; lists comma-separated).
+	Get func(Settings) string
+	// Set parses and checks v and stores it; a bad value is a *UsageError naming --Flag and the fix.
+	Set func(s *Settings, v string) error
+}
+
+// Bad is the error for a bad value of o: exit 3, naming the flag, with the hint that fixes it.
+func (o Option) Bad(v, why, hint string) error {
+	return &UsageError{Msg: fmt.Sprintf("--%s %q: %s", o.Flag, v, why), Hint: hint}
+}
+
+// SplitList splits a list answer at commas and spaces.
+func SplitList(v string) []string {
+	return strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ' ' })
+}
+
+// ValidateSettings checks every set value against its option, so a bad value is refused before
+// anything runs; the first bad one is returned.
+func ValidateSettings(s Settings, opts []Option) error {
+	for _, o := range opts {
+		v := o.Get(s)
+		if v == "" {
+			continue
+		}
+		var scratch Settings
+		if err := o.Set(&scratch, v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// WithDefaults fills every unset setting that has a default.
+func WithDefaults(s Settings, opts []Option) Settings {
+	for _, o := range opts {
+		if o.Default != "" && o.Get(s) == "" {
+			// Defaults are the options' own values; one that does not parse is a bug seen in tests.
+			if err := o.Set(&s, o.Default); err != nil {
+				panic(fmt.Sprintf("default of --%s: %v", o.Flag, err))
+			}
+		}
+	}
+	return s
+}
