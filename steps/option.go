@@ -43,6 +43,9 @@ type Option struct {
 	// Suggest, when set, is what the wizard offers for an unset setting from what the step's Check
 	// found (the address the instance sees for this session); "" when it found nothing to offer.
 	Suggest func(State) string
+	// SuggestLabel names what Suggest found, for the line under the question ("Your address as the
+	// instance sees it").
+	SuggestLabel string
 	// Get reads the setting ("" when unset; lists comma-separated).
 	Get func(Settings) string
 	// Set parses and checks v and stores it; a bad value is a *UsageError naming --Flag and the fix.

@@ -450,3 +450,9 @@ type Observer interface{ Event(Event) }
 type ObserverFunc func(Event)
 
 func (f ObserverFunc) Event(e Event) { f(e) }
+
+// Explainer is a step that says why it matters, in two or three plain sentences (the wizard shows
+// them before the step's questions).
+type Explainer interface {
+	Why() string
+}

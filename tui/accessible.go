@@ -175,8 +175,8 @@ func (p *plain) walk(results []steps.Result) []steps.Result {
 		if r.Status != steps.StatusDrift && r.Status != steps.StatusPending {
 			continue
 		}
-		fmt.Fprintf(p.out, "\n# %s: %s\n%s\n\n", r.Step, r.Title, whyText(r.Step, r.Title))
-		if qs := newAnswers(r.Step, p.eng.Env.Settings, r); len(qs.qs) > 0 {
+		fmt.Fprintf(p.out, "\n# %s: %s\n%s\n\n", r.Step, r.Title, whyText(stepOf(p.eng.Steps, r.Step), r.Title))
+		if qs := newAnswers(optionsOf(stepOf(p.eng.Steps, r.Step)), p.eng.Env.Settings, r); len(qs.qs) > 0 {
 			if err := p.ask(qs.fields(r, true)...); err != nil {
 				return results
 			}

@@ -8,31 +8,30 @@ import (
 	"github.com/charmbracelet/x/exp/teatest/v2"
 
 	"github.com/hardsail/hardsail/steps"
-	"github.com/hardsail/hardsail/steps/steptest"
 )
 
 // costlyStep asks during Apply, as the https step asks about a load balancer's cost and iam-admin
 // shows the MFA QR code.
 type costlyStep struct {
-	*steptest.MapStep
+	askingStep
 	agreed bool
 }
 
-func (c *costlyStep) Apply(ctx context.Context, env *steps.Env, p steps.Plan, j *steps.Journal) (steps.Outcome, error) {
+func (c *costlyStep) Apply(ctx context.Context, env *steps.Env, live steps.State, p steps.Plan, rec *steps.Recorder) (steps.Report, error) {
 	ok, err := env.Ask.Confirm(ctx, "A load balancer costs $18/month. Create it?", false)
 	if err != nil || !ok {
-		return steps.Outcome{}, err
+		return steps.Report{}, err
 	}
 	c.agreed = true
 	if err := env.Ask.Show(ctx, "Scan this QR code", "█▀▀▀▀▀█ ▄▀▄ █▀▀▀▀▀█"); err != nil {
-		return steps.Outcome{}, err
+		return steps.Report{}, err
 	}
-	return c.MapStep.Apply(ctx, env, p, j)
+	return c.MapStep.Apply(ctx, env, live, p, rec)
 }
 
 func TestJourneyStepAsksDuringApply(t *testing.T) {
 	f := newFixture(t)
-	costly := &costlyStep{MapStep: f.firewall}
+	costly := &costlyStep{askingStep: askingStep{f.firewall}}
 	f.engine.Steps[0] = costly
 	j := startJourney(t, f, 100, 30)
 	j.see("! drift    firewall")

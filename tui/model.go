@@ -154,7 +154,7 @@ func (m *model) next(after string) (steps.Result, bool) {
 
 func (m *model) openStep(r steps.Result) tea.Cmd {
 	m.dash.selectStep(r.Step)
-	return m.focus(newStepScreen(m.c, r, m.run.engine.Env.Settings))
+	return m.focus(newStepScreen(m.c, r, m.run.engine.Env.Settings, stepOf(m.run.engine.Steps, r.Step)))
 }
 
 func (m *model) quit() tea.Cmd {

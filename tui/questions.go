@@ -2,11 +2,6 @@ package tui
 
 import (
 	"cmp"
-	"encoding/json"
-	"fmt"
-	"net/netip"
-	"slices"
-	"strconv"
 	"strings"
 
 	"charm.land/huh/v2"
@@ -14,225 +9,77 @@ import (
 	"github.com/hardsail/hardsail/steps"
 )
 
-// question is one thing a step needs to know. Its answer goes into steps.Settings before the step
-// is planned again.
-type question struct {
-	title string
-	// describe is the line under the title; it may name what hardsail found (the address the
-	// instance sees).
-	describe func(r steps.Result) string
-	// options, when set, make the question a choice instead of a line of text.
-	options []string
-	get     func(s steps.Settings, r steps.Result) string
-	set     func(s *steps.Settings, v string)
-	check   func(v string) error
-}
-
-// questionsFor are the questions of each step, in the order they are asked.
-func questionsFor(step string) []question {
-	switch step {
-	case "firewall":
-		return []question{sshSource}
-	case "https":
-		return []question{domain, altDomains, httpsMode}
-	case "auto-upgrades":
-		return []question{mail, rebootTime}
-	case "log-cleanup":
-		return []question{keepLogs, cronSchedule}
-	case "iam-admin":
-		return []question{adminUser}
+// stepOf returns the step with this ID, or nil.
+func stepOf(all []steps.Step, id string) steps.Step {
+	for _, s := range all {
+		if s.ID() == id {
+			return s
+		}
 	}
 	return nil
 }
 
-func splitList(v string) []string {
-	return strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ' ' })
+// optionsOf returns the options st declares (none for a step without settings, or no step).
+func optionsOf(st steps.Step) []steps.Option {
+	if st == nil {
+		return nil
+	}
+	return steps.OptionsOf([]steps.Step{st})
 }
 
-// validated checks one answer the way the command-line flag is checked.
-func validated(s steps.Settings) error { return s.Validate() }
-
-var (
-	sshSource = question{
-		title: "Who may connect with SSH?",
-		describe: func(r steps.Result) string {
-			d := "Addresses or ranges, comma-separated (IPv4 and IPv6), or none. Browser SSH from the Lightsail console keeps working."
-			if a := seenAddress(r); a != "" {
-				d = "Your address as the instance sees it: " + a + ". " + d
-			}
-			return d
-		},
-		get: func(s steps.Settings, r steps.Result) string {
-			if len(s.SSHCIDRs) > 0 {
-				return strings.Join(s.SSHCIDRs, ", ")
-			}
-			if a := seenAddress(r); a != "" {
-				return a + "/32"
-			}
-			return ""
-		},
-		set: func(s *steps.Settings, v string) {
-			s.SSHCIDRs = nil
-			for _, c := range splitList(v) {
-				if p, err := steps.ParseCIDR(c); err == nil {
-					c = p.String()
-				}
-				s.SSHCIDRs = append(s.SSHCIDRs, c)
-			}
-		},
-		check: func(v string) error {
-			if len(splitList(v)) == 0 {
-				return fmt.Errorf("give at least one address, or none")
-			}
-			return validated(steps.Settings{SSHCIDRs: splitList(v)})
-		},
-	}
-	domain = question{
-		title: "Your site's domain",
-		describe: func(steps.Result) string {
-			return "The name on the HTTPS certificate, e.g. example.com. Leave empty to skip HTTPS."
-		},
-		get:   func(s steps.Settings, _ steps.Result) string { return s.Domain },
-		set:   func(s *steps.Settings, v string) { s.Domain = strings.TrimSpace(v) },
-		check: func(string) error { return nil },
-	}
-	altDomains = question{
-		title:    "Other names on the certificate",
-		describe: func(steps.Result) string { return "Comma-separated, e.g. www.example.com (up to 9). May be empty." },
-		get:      func(s steps.Settings, _ steps.Result) string { return strings.Join(s.AltDomains, ", ") },
-		set:      func(s *steps.Settings, v string) { s.AltDomains = splitList(v) },
-		check: func(v string) error {
-			if n := len(splitList(v)); n > 9 {
-				return fmt.Errorf("%d names; a certificate takes up to 9 others", n)
-			}
-			return nil
-		},
-	}
-	httpsMode = question{
-		title: "How to serve HTTPS",
-		describe: func(steps.Result) string {
-			return "lb: a Lightsail load balancer with a managed certificate ($18/month). instance: Let's Encrypt on the instance (free)."
-		},
-		options: []string{"lb", "instance"},
-		get: func(s steps.Settings, _ steps.Result) string {
-			if s.HTTPSMode == "" {
-				return "lb"
-			}
-			return s.HTTPSMode
-		},
-		set:   func(s *steps.Settings, v string) { s.HTTPSMode = v },
-		check: func(v string) error { return validated(steps.Settings{HTTPSMode: v}) },
-	}
-	mail = question{
-		title: "Mail update reports to",
-		describe: func(steps.Result) string {
-			return "An email address for what was upgraded and any problem. May be empty."
-		},
-		get:   func(s steps.Settings, _ steps.Result) string { return s.Mail },
-		set:   func(s *steps.Settings, v string) { s.Mail = strings.TrimSpace(v) },
-		check: func(v string) error { return validated(steps.Settings{Mail: strings.TrimSpace(v)}) },
-	}
-	rebootTime = question{
-		title: "Reboot time",
-		describe: func(steps.Result) string {
-			return "When an update that needs it may reboot the instance (24-hour HH:MM, a quiet hour)."
-		},
-		get:   func(s steps.Settings, _ steps.Result) string { return s.RebootTime },
-		set:   func(s *steps.Settings, v string) { s.RebootTime = cmp.Or(strings.TrimSpace(v), s.RebootTime) },
-		check: func(v string) error { return validated(steps.Settings{RebootTime: strings.TrimSpace(v)}) },
-	}
-	keepLogs = question{
-		title: "Rotated logs to keep",
-		describe: func(steps.Result) string {
-			return "How many of the newest rotated logs to keep per log family; older ones are deleted."
-		},
-		get: func(s steps.Settings, _ steps.Result) string {
-			if s.KeepLogs == 0 {
-				return ""
-			}
-			return strconv.Itoa(s.KeepLogs)
-		},
-		set: func(s *steps.Settings, v string) { s.KeepLogs, _ = strconv.Atoi(strings.TrimSpace(v)) },
-		check: func(v string) error {
-			n, err := strconv.Atoi(strings.TrimSpace(v))
-			if err != nil || n < 1 {
-				return fmt.Errorf("a number from 1 to 1000")
-			}
-			return validated(steps.Settings{KeepLogs: n})
-		},
-	}
-	cronSchedule = question{
-		title:    "Clean-up schedule",
-		describe: func(steps.Result) string { return `In cron's five fields; "0 3 * * 0" is Sundays at 03:00.` },
-		get:      func(s steps.Settings, _ steps.Result) string { return s.Cron },
-		set:      func(s *steps.Settings, v string) { s.Cron = cmp.Or(strings.TrimSpace(v), s.Cron) },
-		check:    func(v string) error { return validated(steps.Settings{Cron: strings.TrimSpace(v)}) },
-	}
-	adminUser = question{
-		title:    "Administrator user name",
-		describe: func(steps.Result) string { return "The IAM user to sign in as instead of the root user." },
-		get:      func(s steps.Settings, _ steps.Result) string { return s.AdminUser },
-		set:      func(s *steps.Settings, v string) { s.AdminUser = cmp.Or(strings.TrimSpace(v), s.AdminUser) },
-		check:    func(v string) error { return validated(steps.Settings{AdminUser: strings.TrimSpace(v)}) },
-	}
-)
-
-// seenAddress is the caller's address as the instance sees it, read generically from what the
-// step reported: a single-address SSH source in its plan, or an address-valued fact.
-func seenAddress(r steps.Result) string {
-	for _, c := range r.Plan.Changes {
-		if !strings.Contains(c.Address, "22") {
-			continue
-		}
-		for _, f := range strings.FieldsFunc(c.After, func(r rune) bool { return strings.ContainsRune(" ,;\n\t[]\"", r) }) {
-			if p, err := netip.ParsePrefix(f); err == nil && p.IsSingleIP() && !p.Addr().IsUnspecified() {
-				return p.Addr().String()
-			}
+// questionsOf are the options the wizard asks about, in the order the step declares them.
+func questionsOf(opts []steps.Option) []steps.Option {
+	var qs []steps.Option
+	for _, o := range opts {
+		if o.Question != "" {
+			qs = append(qs, o)
 		}
 	}
-	if r.State.Facts == nil {
-		return ""
-	}
-	b, err := json.Marshal(r.State.Facts)
-	if err != nil {
-		return ""
-	}
-	var facts map[string]any
-	if json.Unmarshal(b, &facts) != nil {
-		return ""
-	}
-	keys := make([]string, 0, len(facts))
-	for k := range facts {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	for _, k := range keys {
-		lk := strings.ToLower(k)
-		if !strings.Contains(lk, "client") && !strings.Contains(lk, "caller") && !strings.Contains(lk, "seen") {
-			continue
-		}
-		if s, ok := facts[k].(string); ok {
-			if a, err := netip.ParseAddr(s); err == nil {
-				return a.String()
-			}
-		}
-	}
-	return ""
+	return qs
 }
 
 // answers holds a step's answers while its form is open.
 type answers struct {
-	qs     []question
+	qs     []steps.Option
 	values []string
 }
 
-func newAnswers(step string, s steps.Settings, r steps.Result) *answers {
-	a := &answers{qs: questionsFor(step)}
+// newAnswers starts from the current settings; an unset one shows what the step suggests from what
+// it found (the address the instance sees), else the option's default.
+func newAnswers(opts []steps.Option, s steps.Settings, r steps.Result) *answers {
+	a := &answers{qs: questionsOf(opts)}
 	a.values = make([]string, len(a.qs))
 	for i, q := range a.qs {
-		a.values[i] = q.get(s, r)
+		v := q.Get(s)
+		if v == "" && q.Suggest != nil {
+			v = q.Suggest(r.State)
+		}
+		if v == "" {
+			v = q.Default
+		}
+		a.values[i] = v
 	}
 	return a
+}
+
+// check validates one answer exactly as the command-line flag is validated.
+func check(q steps.Option) func(string) error {
+	return func(v string) error {
+		var scratch steps.Settings
+		return q.Set(&scratch, strings.TrimSpace(v))
+	}
+}
+
+// describe is the line under a question: what the step found for it, when it found something, then
+// the option's note.
+func describe(q steps.Option, r steps.Result) string {
+	if q.Suggest == nil {
+		return q.Note
+	}
+	if v := q.Suggest(r.State); v != "" {
+		return strings.TrimSpace(cmp.Or(q.SuggestLabel, "Suggested") + ": " + v + ". " + q.Note)
+	}
+	return q.Note
 }
 
 // fields are huh fields bound to the answers. In plain mode the description is printed as a note
@@ -240,37 +87,45 @@ func newAnswers(step string, s steps.Settings, r steps.Result) *answers {
 func (a *answers) fields(r steps.Result, plain bool) []huh.Field {
 	var out []huh.Field
 	for i, q := range a.qs {
-		title := q.title
+		title, note := q.Question, describe(q, r)
 		if plain {
-			out = append(out, huh.NewNote().Description(q.describe(r)))
+			out = append(out, huh.NewNote().Description(note))
 			if a.values[i] != "" {
 				title += " [" + a.values[i] + "]"
 			}
 		}
-		if q.options != nil {
-			out = append(out, huh.NewSelect[string]().Title(title).Description(q.describe(r)).
-				Options(huh.NewOptions(q.options...)...).Value(&a.values[i]))
+		if len(q.Choices) > 0 {
+			opts := make([]huh.Option[string], len(q.Choices))
+			for j, c := range q.Choices {
+				opts[j] = huh.NewOption(c.Label, c.Value)
+			}
+			out = append(out, huh.NewSelect[string]().Title(title).Description(note).Options(opts...).Value(&a.values[i]))
 			continue
 		}
-		check, def := q.check, a.values[i]
+		valid, def := check(q), a.values[i]
 		if plain {
-			check = func(v string) error {
+			valid = func(v string) error {
 				if strings.TrimSpace(v) == "" && def != "" {
 					return nil
 				}
-				return q.check(v)
+				return check(q)(v)
 			}
 		}
-		out = append(out, huh.NewInput().Title(title).Description(q.describe(r)).
-			Value(&a.values[i]).Validate(check))
+		out = append(out, huh.NewInput().Title(title).Description(note).Value(&a.values[i]).Validate(valid))
 	}
 	return out
 }
 
-// settings returns s with the answers in it.
+// settings returns s with the answers in it (an empty answer to a question with a default keeps
+// the setting; otherwise it clears it).
 func (a *answers) settings(s steps.Settings) steps.Settings {
 	for i, q := range a.qs {
-		q.set(&s, a.values[i])
+		v := strings.TrimSpace(a.values[i])
+		if v == "" && q.Default != "" {
+			continue
+		}
+		// Answers were validated by the form; a value that still does not parse keeps the setting.
+		_ = q.Set(&s, v)
 	}
 	return s
 }

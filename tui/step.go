@@ -28,17 +28,20 @@ type stepScreen struct {
 	result   steps.Result
 	settings steps.Settings
 	answers  *answers
+	step     steps.Step
+	opts     []steps.Option
 	form     *huh.Form
 	phase    stepPhase
 	preview  viewport.Model
 	w, h     int
 }
 
-func newStepScreen(c *common, r steps.Result, s steps.Settings) *stepScreen {
-	sc := &stepScreen{c: c, keys: defaultKeys(), result: r, settings: s, preview: viewport.New()}
+func newStepScreen(c *common, r steps.Result, s steps.Settings, st steps.Step) *stepScreen {
+	opts := optionsOf(st)
+	sc := &stepScreen{c: c, keys: defaultKeys(), result: r, settings: s, step: st, opts: opts, preview: viewport.New()}
 	sc.preview.KeyMap.Up.SetKeys("up", "k")
 	sc.preview.KeyMap.Down.SetKeys("down", "j")
-	if len(questionsFor(r.Step)) > 0 {
+	if len(questionsOf(opts)) > 0 {
 		sc.phase = phaseQuestions
 	} else {
 		sc.phase = phasePreview
@@ -57,7 +60,7 @@ func (s *stepScreen) Init() tea.Cmd {
 
 func (s *stepScreen) openForm() tea.Cmd {
 	s.phase = phaseQuestions
-	s.answers = newAnswers(s.result.Step, s.settings, s.result)
+	s.answers = newAnswers(s.opts, s.settings, s.result)
 	km := huh.NewDefaultKeyMap()
 	km.Quit = key.NewBinding(key.WithKeys("ctrl+c"))
 	s.form = huh.NewForm(huh.NewGroup(s.answers.fields(s.result, false)...)).
@@ -87,7 +90,7 @@ func (s *stepScreen) refreshKeys() {
 	prev := s.phase == phasePreview
 	enable(&s.keys.Apply, prev && s.actionable())
 	enable(&s.keys.Skip, prev)
-	enable(&s.keys.Edit, prev && len(questionsFor(s.result.Step)) > 0)
+	enable(&s.keys.Edit, prev && len(questionsOf(s.opts)) > 0)
 	enable(&s.keys.PageUp, prev)
 	enable(&s.keys.PageDown, prev)
 	enable(&s.keys.Back, s.phase != phasePlanning)
@@ -107,7 +110,7 @@ func (s *stepScreen) SetSize(w, h int) {
 
 func (s *stepScreen) top() string {
 	st := s.c.styles
-	return st.Title.Render(s.result.Step+": "+s.result.Title) + "\n" + wrap(whyText(s.result.Step, s.result.Title), s.w) + "\n"
+	return st.Title.Render(s.result.Step+": "+s.result.Title) + "\n" + wrap(whyText(s.step, s.result.Title), s.w) + "\n"
 }
 
 func (s *stepScreen) topHeight() int { return strings.Count(s.top(), "\n") + 1 }

@@ -25,6 +25,32 @@ type fixture struct {
 	upgrades *steptest.MapStep
 }
 
+// askingStep is a map step with one option the wizard asks about, suggested from what Check found.
+type askingStep struct{ *steptest.MapStep }
+
+func (askingStep) Why() string {
+	return "The Lightsail firewall decides who may connect to the instance's public address, and every open " +
+		"rule is a door an attacker can try. Rather than leaving SSH open to the world, allow it only from your " +
+		"own address; the browser-based SSH in the Lightsail console stays a way back in."
+}
+
+func (askingStep) Options() []steps.Option {
+	return []steps.Option{{Flag: "ssh-cidr", Kind: steps.OptionList, Question: "Who may connect with SSH?",
+		Note:         "Addresses or ranges, comma-separated, or none.",
+		SuggestLabel: "Your address as the instance sees it",
+		Suggest:      func(steps.State) string { return "198.51.100.4/32" },
+		Get:          func(s steps.Settings) string { return strings.Join(s.SSHCIDRs, ",") },
+		Set: func(s *steps.Settings, v string) error {
+			for _, c := range steps.SplitList(v) {
+				if _, err := steps.ParseCIDR(c); err != nil && c != "none" {
+					return &steps.UsageError{Msg: "--ssh-cidr " + c + ": " + err.Error()}
+				}
+			}
+			s.SSHCIDRs = steps.SplitList(v)
+			return nil
+		}}}
+}
+
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	paths := steps.PathsFor(t.TempDir(), steps.Key{Account: "123456789012", Region: "us-east-1", Instance: "WordPress-1"})
@@ -41,7 +67,7 @@ func newFixture(t *testing.T) *fixture {
 			Want: map[string]string{"updates-origin": "enabled"},
 			Live: map[string]string{"updates-origin": "enabled"}},
 	}
-	f.engine = &steps.Engine{Steps: []steps.Step{f.firewall, f.upgrades}, Journal: j, SettingsPath: paths.Settings,
+	f.engine = &steps.Engine{Steps: []steps.Step{askingStep{f.firewall}, f.upgrades}, Journal: j, SettingsPath: paths.Settings,
 		Env: &steps.Env{Instance: "WordPress-1", Region: "us-east-1", Account: "123456789012"}}
 	return f
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hardsail/hardsail/steps"
+	"github.com/hardsail/hardsail/tui/iostreams"
 	"github.com/hardsail/hardsail/tui/render"
 )
 
@@ -26,7 +27,7 @@ Reads the local journal only: no AWS credentials are needed.`,
 			}
 			t := o.io.Theme()
 			var all []steps.Entry
-			shown := 0
+			shown, damaged := 0, false
 			for _, f := range files {
 				name := strings.TrimSuffix(filepath.Base(f), ".journal.jsonl")
 				if o.instance != "" && !strings.HasSuffix(name, "_"+o.instance) {
@@ -35,10 +36,11 @@ Reads the local journal only: no AWS credentials are needed.`,
 				if o.region != "" && !strings.Contains(name, "_"+o.region+"_") {
 					continue
 				}
-				entries, err := steps.ReadJournal(f)
+				entries, damage, err := steps.ScanJournal(f)
 				if err != nil {
 					return err
 				}
+				damaged = damaged || warnDamage(o.io, f, damage)
 				shown++
 				all = append(all, entries...)
 				if !o.json {
@@ -55,7 +57,22 @@ Reads the local journal only: no AWS credentials are needed.`,
 			} else if shown == 0 {
 				fmt.Fprintf(o.io.Out, "No journal in %s: hardsail has not changed anything from this machine.\n", steps.StateDir())
 			}
+			if damaged {
+				return &statusError{code: exitError}
+			}
 			return nil
 		},
 	}
+}
+
+// warnDamage says on stderr which lines of the journal at path could not be read (they are
+// skipped; the rest is shown and undone as usual) and reports whether there were any.
+func warnDamage(io *iostreams.IOStreams, path string, damage []steps.Damage) bool {
+	for _, d := range damage {
+		fmt.Fprintf(io.ErrOut, "warning: %s: line %d skipped: %s\n", path, d.Line, d.Why)
+	}
+	if len(damage) > 0 {
+		fmt.Fprintln(io.ErrOut, "Hint: the journal was edited or damaged; hardsail skipped those lines. Keep a copy of the file before changing it.")
+	}
+	return len(damage) > 0
 }

@@ -9,8 +9,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/hardsail/hardsail/assets"
 	"github.com/hardsail/hardsail/steps"
+	"github.com/hardsail/hardsail/steps/registry"
 	"github.com/hardsail/hardsail/tui/iostreams"
 )
 
@@ -26,7 +26,7 @@ type options struct {
 	accessible bool
 	demo       bool
 
-	settings   steps.Settings // only what this run's flags set
+	steps      stepFlags // the steps' own flags, as given
 	acceptCost bool
 	noSnapshot bool
 
@@ -87,7 +87,8 @@ Run it with no arguments in a terminal for the wizard, or try it safely first:
 			if o.accessible {
 				io.Accessible = true
 			}
-			if err := o.settings.Validate(); err != nil {
+			// Every value is checked before anything runs or is written.
+			if _, err := o.steps.over(steps.Settings{}); err != nil {
 				return err
 			}
 			if o.demo {
@@ -121,17 +122,7 @@ Run it with no arguments in a terminal for the wizard, or try it safely first:
 	f.BoolVar(&o.accessible, "accessible", false, "plain line-by-line prompts, no full-screen UI (also TERM=dumb)")
 	f.BoolVar(&o.demo, "demo", false, "run against a built-in emulated account and host; nothing real is changed")
 
-	f.StringSliceVar(&o.settings.SSHCIDRs, "ssh-cidr", nil, "sources allowed to reach SSH (22/tcp), IPv4 and/or IPv6 `CIDR`s, or none (default: your address as the instance sees it, /32)")
-	f.StringVar(&o.settings.Domain, "domain", "", "the site's `DOMAIN` for the HTTPS certificate, e.g. example.com")
-	f.StringSliceVar(&o.settings.AltDomains, "alt-domain", nil, "alternative `NAME`s on the certificate, e.g. www.example.com (up to 9)")
-	f.StringVar(&o.settings.HTTPSMode, "https-mode", "", "HTTPS `MODE`: lb (Lightsail load balancer, "+assets.LoadBalancerPrice().Monthly()+") or instance (Let's Encrypt, free)")
-	f.StringVar(&o.settings.Mail, "mail", "", "`ADDRESS` that unattended-upgrades mails its reports to")
-	f.StringVar(&o.settings.RebootTime, "reboot-time", "", "`HH:MM` when an update that needs it may reboot the instance (default 02:00)")
-	f.IntVar(&o.settings.KeepLogs, "keep-logs", 0, "`N` rotated logs to keep per log family (default 3)")
-	f.StringVar(&o.settings.Cron, "cron", "", "log clean-up `SCHEDULE` in cron syntax (default \"0 3 * * 0\", Sundays 03:00)")
-	f.StringVar(&o.settings.AdminUser, "admin-user", "", "IAM `NAME` of the administrator user (default administrator)")
-	f.StringSliceVar(&o.settings.ClosePorts, "close-port", nil, "also close these open `PORT/PROTO`s (e.g. 3306/tcp), or all; otherwise other open ports are only reported")
-	f.BoolVar(&o.settings.AutoSnapshot, "auto-snapshot", false, "turn on Lightsail's automatic daily snapshots (an add-on billed per GB-month of storage)")
+	o.steps.register(f, steps.OptionsOf(registry.All()))
 	f.BoolVar(&o.noSnapshot, "no-snapshot", false, "do not take an instance snapshot before the first change")
 	f.BoolVar(&o.acceptCost, "accept-cost", false, "agree to changes that cost money (a load balancer) when not asked at a terminal")
 

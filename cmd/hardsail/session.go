@@ -57,6 +57,10 @@ func openSession(ctx context.Context, o *options, ids []string, withJournal bool
 	if err != nil {
 		return nil, err
 	}
+	settings, err := o.steps.over(saved)
+	if err != nil {
+		return nil, err
+	}
 	logger, closeLog, err := openLog(s.paths.Log)
 	if err != nil {
 		return nil, err
@@ -65,7 +69,7 @@ func openSession(ctx context.Context, o *options, ids []string, withJournal bool
 	logger = logger.With("instance", instance, "region", s.key.Region)
 	env := &steps.Env{
 		Instance: instance, Region: s.key.Region, Account: id.Account,
-		Settings: steps.Effective(saved, o.settings),
+		Settings: steps.WithDefaults(settings, steps.OptionsOf(registry.All())),
 		Log:      logger, AWS: clients, AcceptCost: o.acceptCost,
 		Observer: steps.ObserverFunc(func(e steps.Event) {
 			logger.Info(string(e.Kind), "step", e.Step, "address", e.Address, "message", e.Message, "status", string(e.Status))
@@ -75,6 +79,15 @@ func openSession(ctx context.Context, o *options, ids []string, withJournal bool
 			}
 		}),
 	}
+	// The command log holds every AWS operation of the run, reads included.
+	clients.Observe(func(c awsapi.Call) {
+		msg := "aws: " + c.Service + " " + c.Operation
+		if c.Err != nil {
+			msg += " (failed: " + c.Err.Error() + ")"
+		}
+		env.Emit(steps.Event{Kind: steps.EventCommand, Message: msg})
+	})
+	s.close = append(s.close, func() { clients.Observe(nil) })
 	env.SSH = s.sshDialer(o, clients, env, withJournal)
 	if withJournal && o.io.Interactive() {
 		// Apply and undo at a terminal can ask (the MFA codes, a load balancer's cost, the snapshot).

@@ -35,7 +35,7 @@ func (s *session) sshDialer(o *options, clients *awsapi.Clients, env *steps.Env,
 			return nil, err
 		}
 		cfg.Observer = func(cmd sshhost.Command) {
-			env.Emit(steps.Event{Kind: steps.EventCommand, Message: "ssh: " + cmd.Line, At: env.Clock()})
+			env.Emit(steps.Event{Kind: steps.EventCommand, Message: "ssh: " + cmd.Line})
 		}
 		c, err = sshhost.Dial(ctx, cfg)
 		if err != nil {

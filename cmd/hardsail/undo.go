@@ -47,6 +47,9 @@ func runUndo(ctx context.Context, o *options, ids []string, yes, force bool) err
 	}
 	defer s.Close()
 	s.engine.Env.Force = force
+	if _, damage, err := steps.ScanJournal(s.paths.Journal); err == nil {
+		warnDamage(o.io, s.paths.Journal, damage)
+	}
 	entries, err := s.engine.UndoPlan()
 	if err != nil {
 		return err

@@ -43,9 +43,24 @@ func (h *Host) exec(line string, s *cmdIO) int {
 			return h.remove(target, s)
 		}
 	}
+	if p, ok := strings.CutPrefix(line, "test -d "); ok {
+		if d, rest, ok := cutWord(p); ok && rest == " && echo yes || echo no" {
+			return h.isDir(d, s)
+		}
+	}
 	if script, ok := cutSudo(line); ok {
 		if w, ok := parseWrite(script); ok {
 			return h.write(w, s)
+		}
+		if p, ok := strings.CutPrefix(script, "install -d -m 0700 -o root -g root "); ok {
+			if d, rest, ok := cutWord(p); ok && rest == "" {
+				return h.mkdir(d)
+			}
+		}
+		if p, ok := strings.CutPrefix(script, "rmdir --ignore-fail-on-non-empty "); ok {
+			if d, rest, ok := cutWord(p); ok && rest == "" {
+				return h.rmdir(d)
+			}
 		}
 		if m := aptGetLine.FindStringSubmatch(script); m != nil {
 			return h.aptGet(m[1], s)
@@ -70,6 +85,59 @@ func unquote(s string) (string, bool) {
 	return out, true
 }
 
+// cutWord reads one shell word at the start of s, quoted or a bare absolute path, and returns it
+// with the rest of s.
+func cutWord(s string) (string, string, bool) {
+	if strings.HasPrefix(s, "'") {
+		if w := quotedWord.FindString(s); w != "" {
+			u, ok := unquote(w)
+			return u, s[len(w):], ok
+		}
+		return "", "", false
+	}
+	w, rest, _ := strings.Cut(s, " ")
+	if rest != "" {
+		rest = " " + rest
+	}
+	if !path.IsAbs(w) || strings.Trim(w, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._-+:@") != "" {
+		return "", "", false
+	}
+	return w, rest, true
+}
+
+// isDir answers `test -d DIR && echo yes || echo no`.
+func (h *Host) isDir(d string, s *cmdIO) int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.dirs[d] {
+		fmt.Fprintln(s.stdout, "yes")
+	} else {
+		fmt.Fprintln(s.stdout, "no")
+	}
+	return 0
+}
+
+// mkdir makes a root-only directory (its parent must exist).
+func (h *Host) mkdir(d string) int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if !h.dirs[path.Dir(d)] {
+		return 1
+	}
+	h.dirs[d] = true
+	return 0
+}
+
+// rmdir removes a directory when it is empty.
+func (h *Host) rmdir(d string) int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if len(listing(h.files, d)) == 0 {
+		delete(h.dirs, d)
+	}
+	return 0
+}
+
 func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
 
 // cutSudo returns the script of `sudo -n sh -c '<script>'`.
@@ -82,7 +150,7 @@ func cutSudo(line string) (string, bool) {
 }
 
 var (
-	gatherFile   = regexp.MustCompile(`(?m)^f=('(?:[^']|'\\'')*')\nif \[ -f "\$f" \]`)
+	gatherFile   = regexp.MustCompile(`(?m)^f=('(?:[^']|'\\'')*')\nif \[ -L "\$f" \]`)
 	gatherDir    = regexp.MustCompile(`(?m)^d=('(?:[^']|'\\'')*')\nif \[ -d "\$d" \]`)
 	gatherPkgs   = regexp.MustCompile(`(?m)^dpkg-query -W -f='[^']*' (.*) 2>/dev/null$`)
 	gatherApt    = regexp.MustCompile(`grep -F ((?:-e '(?:[^']|'\\'')*' ?)+)\| enc`)

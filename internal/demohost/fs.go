@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/hardsail/hardsail/internal/testhost"
+	"github.com/hardsail/hardsail/internal/hostmanifest"
 )
 
 //go:embed testdata/50unattended-upgrades testdata/20auto-upgrades testdata/os-release
@@ -70,8 +70,8 @@ func mustSeed(name string) []byte {
 // loginGroup is each user's primary group, for chown "user:".
 var loginGroup = map[string]string{"root": "root", "bitnami": "bitnami", "daemon": "daemon", "mysql": "mysql"}
 
-var userNames = map[int]string{0: "root", testhost.BitnamiUID: "bitnami", testhost.MySQLUID: "mysql"}
-var groupNames = map[int]string{0: "root", testhost.BitnamiGID: "bitnami", testhost.DaemonGID: "daemon", testhost.MySQLGID: "mysql"}
+var userNames = map[int]string{0: "root", hostmanifest.BitnamiUID: "bitnami", hostmanifest.MySQLUID: "mysql"}
+var groupNames = map[int]string{0: "root", hostmanifest.BitnamiGID: "bitnami", hostmanifest.DaemonGID: "daemon", hostmanifest.MySQLGID: "mysql"}
 
 // newFS is a fresh Debian 12 Bitnami WordPress instance: the testhost manifest's logs and wp-config.php,
 // os-release, and unattended-upgrades installed with Debian's stock configuration.
@@ -87,11 +87,11 @@ func newFS() (map[string]*File, map[string]bool, map[string]string) {
 			}
 		}
 	}
-	for _, l := range testhost.Logs {
+	for _, l := range hostmanifest.Logs {
 		put(l.Path, File{Size: l.Size, Mode: l.Mode, Owner: userNames[l.UID], Group: groupNames[l.GID], ModTime: l.ModTime})
 	}
-	w := testhost.WPConfig
-	put(w.Path, File{Body: []byte(testhost.WPConfigPHP), Mode: w.Mode, Owner: userNames[w.UID], Group: groupNames[w.GID], ModTime: w.ModTime})
+	w := hostmanifest.WPConfig
+	put(w.Path, File{Body: []byte(hostmanifest.WPConfigPHP), Mode: w.Mode, Owner: userNames[w.UID], Group: groupNames[w.GID], ModTime: w.ModTime})
 	installed := time.Date(2025, time.March, 12, 9, 30, 0, 0, time.UTC)
 	put("/etc/os-release", File{Body: mustSeed("os-release"), Mode: 0o644, Owner: "root", Group: "root", ModTime: installed})
 	put(periodicPath, File{Body: mustSeed("20auto-upgrades"), Mode: 0o644, Owner: "root", Group: "root", ModTime: installed})
@@ -100,7 +100,7 @@ func newFS() (map[string]*File, map[string]bool, map[string]string) {
 		put(p, f)
 	}
 	// Debian's own directories a step may write into.
-	for _, d := range []string{"/run/lock", "/etc/cron.d", "/etc/cron.daily", "/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/tmp", "/var/log", "/root", "/home/bitnami"} {
+	for _, d := range []string{"/run/lock", "/etc/cron.d", "/etc/cron.daily", "/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/tmp", "/var/log", "/var/backups", "/root", "/home/bitnami"} {
 		for ; d != "/"; d = path.Dir(d) {
 			dirs[d] = true
 		}

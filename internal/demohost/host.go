@@ -21,7 +21,7 @@ import (
 
 	"golang.org/x/crypto/ssh"
 
-	"github.com/hardsail/hardsail/internal/testhost"
+	"github.com/hardsail/hardsail/internal/hostmanifest"
 )
 
 // User is the only login the host accepts, as on a Bitnami Lightsail instance.
@@ -86,8 +86,8 @@ func Start(ca ssh.PublicKey) (*Host, error) {
 // Addr is host:port of the SSH server.
 func (h *Host) Addr() string { return h.ln.Addr().String() }
 
-// Now is the host's clock: testhost.Now (when the Bitnami logs were "taken") plus the time since Start.
-func (h *Host) Now() time.Time { return testhost.Now.Add(time.Since(h.started)) }
+// Now is the host's clock: hostmanifest.Now (when the Bitnami logs were "taken") plus the time since Start.
+func (h *Host) Now() time.Time { return hostmanifest.Now.Add(time.Since(h.started)) }
 
 // Files is a copy of every regular file, by path (for tests).
 func (h *Host) Files() map[string]File {

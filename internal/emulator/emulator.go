@@ -17,7 +17,6 @@ import (
 	"regexp"
 	"strings"
 	"sync"
-	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -115,8 +114,16 @@ func New(opts Options) (*Emulator, error) {
 	return e, nil
 }
 
+// TB is the part of testing.TB that Start uses (the emulator also serves the demo, whose binary
+// must not link package testing).
+type TB interface {
+	Helper()
+	Fatalf(format string, args ...any)
+	Cleanup(func())
+}
+
 // Start serves a new emulator on 127.0.0.1:0 for the duration of the test.
-func Start(t testing.TB, opts Options) *Emulator {
+func Start(t TB, opts Options) *Emulator {
 	t.Helper()
 	e, err := New(opts)
 	if err != nil {

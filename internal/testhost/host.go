@@ -19,6 +19,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"github.com/hardsail/hardsail/internal/hostmanifest"
 	"io"
 	"io/fs"
 	"net"
@@ -278,7 +279,7 @@ func start(baseDir string, opts Options) (h *Host, retry bool, err error) {
 		"HN=" + Hostname,
 		"DB=" + opts.DB,
 		"PORT=" + strconv.Itoa(port),
-		"DIRMTIME=" + strconv.FormatInt(dirMTime.Unix(), 10),
+		"DIRMTIME=" + strconv.FormatInt(hostmanifest.DirMTime.Unix(), 10),
 	}
 	h.cmd.Stdout = h.log
 	h.cmd.Stderr = h.log

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/hardsail/hardsail/internal/hostmanifest"
 	"io"
 	"io/fs"
 	"os"
@@ -98,12 +99,12 @@ func bitnamiTree() ([]stagedFile, error) {
 	addDir := func(p string, uid, gid int) {
 		for d := p; d != "/opt" && d != "/"; d = path.Dir(d) {
 			if _, ok := dirs[d]; !ok {
-				dirs[d] = stagedFile{path: d, dir: true, mode: 0o755, uid: uid, gid: gid, modTime: dirMTime}
+				dirs[d] = stagedFile{path: d, dir: true, mode: 0o755, uid: uid, gid: gid, modTime: hostmanifest.DirMTime}
 			}
 		}
 	}
 	for _, l := range Logs {
-		data, err := logContent(l)
+		data, err := hostmanifest.LogContent(l)
 		if err != nil {
 			return nil, err
 		}
@@ -113,7 +114,7 @@ func bitnamiTree() ([]stagedFile, error) {
 	addDir(path.Dir(WPConfig.Path), BitnamiUID, DaemonGID)
 	files = append(files, stagedFile{path: WPConfig.Path, data: []byte(WPConfigPHP), mode: WPConfig.Mode, uid: WPConfig.UID, gid: WPConfig.GID, modTime: WPConfig.ModTime})
 	// /opt and /opt/bitnami belong to root whatever their first child says.
-	dirs["/opt/bitnami"] = stagedFile{path: "/opt/bitnami", dir: true, mode: 0o755, modTime: dirMTime}
+	dirs["/opt/bitnami"] = stagedFile{path: "/opt/bitnami", dir: true, mode: 0o755, modTime: hostmanifest.DirMTime}
 	var ds []stagedFile
 	for _, d := range dirs {
 		ds = append(ds, d)

@@ -51,8 +51,8 @@ func NewReport(command string, results []steps.Result) Report {
 	r := Report{SchemaVersion: SchemaVersion, Command: command, Summary: map[string]int{}}
 	for _, res := range results {
 		sr := StepReport{ID: res.Step, Title: res.Title, Status: res.Status, Detail: res.Detail, Fix: res.Fix,
-			Changes: []steps.Change{}, Findings: res.Plan.Findings, Notes: res.Plan.Notes,
-			Pending: res.Plan.Pending, Skip: res.Plan.Skip}
+			Changes: []steps.Change{}, Findings: res.Findings, Notes: res.Plan.Notes,
+			Pending: res.State.Pending, Skip: res.State.Skip}
 		for _, c := range res.Plan.Changes {
 			sr.Changes = append(sr.Changes, c.Redacted())
 		}

@@ -73,17 +73,17 @@ func writeStepPlan(b *strings.Builder, t theme.Theme, r steps.Result) {
 		if r.Fix != "" {
 			fmt.Fprintf(b, "    %s\n", t.Hint.Render("Hint: "+r.Fix))
 		}
-	case r.Plan.Skip != "":
-		fmt.Fprintf(b, "  %s skipped: %s\n", t.Skipped.Render(steps.StatusSkipped.Symbol()), r.Plan.Skip)
-	case r.Plan.Empty() && r.Plan.Pending != "":
-		fmt.Fprintf(b, "  %s pending: %s\n", t.Pending.Render(steps.StatusPending.Symbol()), r.Plan.Pending)
+	case r.State.Skip != "":
+		fmt.Fprintf(b, "  %s skipped: %s\n", t.Skipped.Render(steps.StatusSkipped.Symbol()), r.State.Skip)
+	case r.Plan.Empty() && r.State.Pending != "":
+		fmt.Fprintf(b, "  %s pending: %s\n", t.Pending.Render(steps.StatusPending.Symbol()), r.State.Pending)
 	case r.Plan.Empty():
 		fmt.Fprintf(b, "  %s no changes: compliant\n", t.OK.Render(steps.StatusOK.Symbol()))
 	}
 	for _, c := range r.Plan.Changes {
 		writeChange(b, t, c.Redacted())
 	}
-	for _, f := range r.Plan.Findings {
+	for _, f := range r.Findings {
 		fmt.Fprintf(b, "  %s %s\n", t.Warning.Render("!"), f.Message)
 		if f.Fix != "" {
 			fmt.Fprintf(b, "    %s\n", t.Hint.Render("Fix: "+f.Fix))
@@ -200,7 +200,7 @@ func Recap(t theme.Theme, results []steps.Result) string {
 		statuses[i] = r.Status
 		b.WriteString(StatusLine(t, r.Status, r.Step, r.Detail, r.Fix))
 		b.WriteString("\n")
-		for _, f := range r.Plan.Findings {
+		for _, f := range r.Findings {
 			fmt.Fprintf(&b, "    %s %s\n", t.Warning.Render("!"), f.Message)
 		}
 	}
@@ -291,8 +291,12 @@ func Progress(t theme.Theme, ev steps.Event) string {
 		return t.Bold.Render(ev.Step + ": applying…")
 	case steps.EventUndoStart:
 		return t.Bold.Render(ev.Step + ": undoing…")
-	case steps.EventCommand, steps.EventWait:
+	case steps.EventWait:
 		return t.Subtle.Render("  " + ev.Step + ": " + ev.Message)
+	case steps.EventCommand:
+		// Every AWS operation and remote command goes to the command log; on screen they would bury
+		// the changes.
+		return ""
 	case steps.EventChangeDone:
 		return "  " + ev.Step + ": " + ev.Address + " " + string(ev.Status)
 	}
