@@ -233,6 +233,23 @@ func (e *Engine) Apply(ctx context.Context, results []Result) []Outcome {
 	return out
 }
 
+// ToApply returns the results apply has something to do for, and whether any step failed or could
+// not be checked (then nothing should be applied around it).
+func ToApply(results []Result) (todo []Result, bad bool) {
+	for _, r := range results {
+		if r.NeedsApply() {
+			todo = append(todo, r)
+		}
+		bad = bad || r.Status.Bad()
+	}
+	return todo, bad
+}
+
+// HasChanges reports whether any plan would change something (a pending wait alone is not a change).
+func HasChanges(results []Result) bool {
+	return slices.ContainsFunc(results, func(r Result) bool { return !r.Plan.Empty() })
+}
+
 // NeedsApply reports whether apply has something to do for the result: changes, or a wait to resume.
 func (r Result) NeedsApply() bool { return r.Status == StatusDrift || r.Status == StatusPending }
 

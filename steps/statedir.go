@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 
 	"github.com/adrg/xdg"
 )
@@ -48,4 +49,31 @@ func PathsFor(dir string, k Key) Paths {
 		Settings: filepath.Join(dir, b+".settings.json"),
 		Log:      filepath.Join(dir, "hardsail.log"),
 	}
+}
+
+// JournalFile is one instance's journal found under a state dir.
+type JournalFile struct {
+	Path string
+	// Name is "account / region / instance" as the file is named.
+	Name string
+}
+
+// FindJournals lists the journals under dir, only those of instance and region when they are given.
+func FindJournals(dir, instance, region string) ([]JournalFile, error) {
+	files, err := filepath.Glob(filepath.Join(dir, "*.journal.jsonl"))
+	if err != nil {
+		return nil, err
+	}
+	var out []JournalFile
+	for _, f := range files {
+		base := strings.TrimSuffix(filepath.Base(f), ".journal.jsonl")
+		parts := strings.SplitN(base, "_", 3)
+		if len(parts) != 3 ||
+			instance != "" && parts[2] != unsafeName.ReplaceAllString(instance, "-") ||
+			region != "" && parts[1] != unsafeName.ReplaceAllString(region, "-") {
+			continue
+		}
+		out = append(out, JournalFile{Path: f, Name: strings.Join(parts, " / ")})
+	}
+	return out, nil
 }

@@ -22,8 +22,7 @@ journaled before it is made, so ` + "`hardsail undo`" + ` can reverse it, even a
 A step whose live state changed since the preview is refused.
 
 Off a terminal, --yes is required; changes that cost money also need --accept-cost.`,
-		Example: `  hardsail apply
-  hardsail apply firewall --ssh-cidr 198.51.100.4/32 --yes`,
+		Example: "  hardsail apply\n  hardsail apply STEP... --yes\n" + stepsLine(),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := requireYes(o, yes); err != nil {
 				return err
@@ -47,15 +46,10 @@ func runApply(ctx context.Context, o *options, ids []string, yes bool) error {
 		fmt.Fprint(o.io.Out, s.header(o))
 		fmt.Fprint(o.io.Out, render.Plan(t, results))
 	}
-	var todo []steps.Result
-	for _, r := range results {
-		if r.Status == steps.StatusDrift || r.Status == steps.StatusPending {
-			todo = append(todo, r)
-		}
-		if r.Status.Bad() {
-			// Applying around a step that could not be checked would leave a half-hardened instance.
-			return &statusError{code: exitError}
-		}
+	todo, bad := steps.ToApply(results)
+	if bad {
+		// Applying around a step that could not be checked would leave a half-hardened instance.
+		return &statusError{code: exitError}
 	}
 	if len(todo) == 0 {
 		if o.json {

@@ -2,8 +2,6 @@ package main
 
 import (
 	"fmt"
-	"path/filepath"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -21,7 +19,7 @@ interrupted (the run stopped between starting a change and finishing it; undo ca
 Reads the local journal only: no AWS credentials are needed.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			files, err := filepath.Glob(filepath.Join(steps.StateDir(), "*.journal.jsonl"))
+			files, err := steps.FindJournals(steps.StateDir(), o.instance, o.region)
 			if err != nil {
 				return err
 			}
@@ -29,22 +27,15 @@ Reads the local journal only: no AWS credentials are needed.`,
 			var all []steps.Entry
 			shown, damaged := 0, false
 			for _, f := range files {
-				name := strings.TrimSuffix(filepath.Base(f), ".journal.jsonl")
-				if o.instance != "" && !strings.HasSuffix(name, "_"+o.instance) {
-					continue
-				}
-				if o.region != "" && !strings.Contains(name, "_"+o.region+"_") {
-					continue
-				}
-				entries, damage, err := steps.ScanJournal(f)
+				entries, damage, err := steps.ScanJournal(f.Path)
 				if err != nil {
 					return err
 				}
-				damaged = damaged || warnDamage(o.io, f, damage)
+				damaged = warnDamage(o.io, f.Path, damage) || damaged
 				shown++
 				all = append(all, entries...)
 				if !o.json {
-					fmt.Fprintf(o.io.Out, "%s\n%s\n", t.Title.Render("# "+strings.ReplaceAll(name, "_", " / ")), render.History(t, entries))
+					fmt.Fprintf(o.io.Out, "%s\n%s\n", t.Title.Render("# "+f.Name), render.History(t, entries))
 				}
 			}
 			if o.json {

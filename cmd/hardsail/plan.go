@@ -8,8 +8,7 @@ func newPlanCmd(o *options) *cobra.Command {
 		Short: "Print the preview of what apply would change",
 		Long: `Print what apply would change, as a diff: + create, ~ update in-place, - destroy.
 Nothing is changed. Exit status 2 when there are changes, 0 when there are none.`,
-		Example: `  hardsail plan
-  hardsail plan firewall --ssh-cidr 198.51.100.4/32`,
+		Example: "  hardsail plan\n  hardsail plan STEP...\n" + stepsLine(),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runVerify(cmd.Context(), o, "plan", args)
 		},

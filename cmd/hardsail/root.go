@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -74,9 +75,10 @@ Run it with no arguments in a terminal for the wizard, or try it safely first:
   hardsail --demo`,
 		Example: `  hardsail --demo                  try the wizard on an emulated account (no AWS needed)
   hardsail verify                  check every step; exit 2 if anything drifted
-  hardsail plan firewall           show what would change
-  hardsail apply firewall --ssh-cidr 198.51.100.4/32
-  hardsail undo firewall`,
+  hardsail plan                    show what would change
+  hardsail apply STEP              preview, confirm and apply one step
+  hardsail undo STEP               reverse what hardsail changed
+` + stepsLine(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Args:          cobra.NoArgs,
@@ -155,4 +157,14 @@ func requireYes(o *options, yes bool) error {
 		Msg:  "--yes required when not running interactively",
 		Hint: "Review the changes with `hardsail plan`, then run this again with --yes.",
 	}
+}
+
+// stepsLine names the steps a command takes, from the registry (cmd/ names no step itself).
+func stepsLine() string {
+	all := registry.All()
+	ids := make([]string, len(all))
+	for i, s := range all {
+		ids[i] = s.ID()
+	}
+	return "  STEP is one of: " + strings.Join(ids, ", ")
 }

@@ -18,12 +18,11 @@ func newUndoCmd(o *options) *cobra.Command {
 		Long: `Reverse what hardsail changed, from the journal, newest first. It lists exactly what it
 will restore before it asks. A value that changed since hardsail wrote it is not overwritten
 unless --force is given. Undo is itself journaled.`,
-		Example: `  hardsail undo firewall
-  hardsail undo --all --yes`,
+		Example: "  hardsail undo STEP...\n  hardsail undo --all --yes\n" + stepsLine(),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 && !all {
 				return &steps.UsageError{Msg: "name the steps to undo, or --all",
-					Hint: "Run `hardsail history` to see what was changed, then e.g. `hardsail undo firewall`."}
+					Hint: "Run `hardsail history` to see what was changed, then name the steps to undo (`hardsail undo STEP`).\n" + stepsLine()}
 			}
 			if len(args) > 0 && all {
 				return &steps.UsageError{Msg: "--all cannot be combined with step names", Hint: "Give either step names or --all."}

@@ -19,8 +19,7 @@ built-in targets) and report each step as ok, drift, pending, skipped or failed.
 
 Exit status: 0 all ok, 2 drift or pending, 1 a step failed or could not be checked,
 3 usage error, 4 AWS credentials or permissions. Safe to run from cron or CI.`,
-		Example: `  hardsail verify
-  hardsail verify firewall auto-upgrades --json`,
+		Example: "  hardsail verify\n  hardsail verify STEP... --json\n" + stepsLine(),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runVerify(cmd.Context(), o, "verify", args)
 		},
@@ -49,14 +48,9 @@ func runVerify(ctx context.Context, o *options, command string, ids []string) er
 		fmt.Fprint(o.io.Out, s.header(o))
 		fmt.Fprint(o.io.Out, render.Recap(o.io.Theme(), results))
 	}
-	if command == "plan" && code == exitDrift {
+	if command == "plan" && code == exitDrift && !steps.HasChanges(results) {
 		// A plan "has changes" only when something would change; pending alone is not a change.
 		code = exitOK
-		for _, r := range results {
-			if !r.Plan.Empty() {
-				code = exitDrift
-			}
-		}
 	}
 	if code != exitOK {
 		return &statusError{code: code}
@@ -73,10 +67,5 @@ func (s *session) report(command string, results []steps.Result) render.Report {
 
 // header names what is being checked, and warns about the root user.
 func (s *session) header(o *options) string {
-	t := o.io.Theme()
-	h := fmt.Sprintf("%s %s in %s (account %s)\n", t.Title.Render("hardsail:"), s.key.Instance, s.key.Region, s.key.Account)
-	if s.identity.Root() {
-		h += t.Warning.Render("! you are using the root user; after the iam-admin step, sign in as the administrator user") + "\n"
-	}
-	return h + "\n"
+	return render.Header(o.io.Theme(), s.key.Instance, s.key.Region, s.key.Account, s.identity.Root())
 }
