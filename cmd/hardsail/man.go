@@ -3,10 +3,12 @@ package main
 import (
 	"fmt"
 	"os"
+	"strconv"
 	"time"
 
 	"github.com/spf13/cobra"
-	"github.com/spf13/cobra/doc"
+
+	"github.com/hardsail/hardsail/tui/manpage"
 )
 
 type manOptions struct {
@@ -32,17 +34,12 @@ func newManCmd(o *options) *cobra.Command {
 }
 
 func runMan(o *options, opts *manOptions, root *cobra.Command) error {
-	// The pages must be the same for the same release, so no "generated on <today>" footer.
-	root.DisableAutoGenTag = true
 	v, _, d := buildVersion()
-	header := &doc.GenManHeader{Title: "HARDSAIL", Section: "1", Source: "hardsail " + v, Manual: "hardsail manual"}
-	// The release date, not today's, so a rebuilt page is byte-identical; cobra falls back to
-	// SOURCE_DATE_EPOCH, then the clock, when the build has no date.
-	if t, err := time.Parse(time.RFC3339, d); err == nil {
-		header.Date = &t
-	}
+	// The pages must be the same for the same release: dated by the build, never by today, unless
+	// the build has no date (then SOURCE_DATE_EPOCH, then the clock).
+	h := manpage.Header{Title: "HARDSAIL", Section: "1", Source: "hardsail " + v, Manual: "hardsail manual", Date: manDate(d)}
 	if opts.dir == "" {
-		if err := doc.GenMan(root, header, o.io.Out); err != nil {
+		if err := manpage.Write(o.io.Out, root, h); err != nil {
 			return fmt.Errorf("write the manual page: %w", err)
 		}
 		return nil
@@ -50,8 +47,18 @@ func runMan(o *options, opts *manOptions, root *cobra.Command) error {
 	if err := os.MkdirAll(opts.dir, 0o755); err != nil {
 		return fmt.Errorf("create manual directory %s: %w", opts.dir, err)
 	}
-	if err := doc.GenManTree(root, header, opts.dir); err != nil {
+	if err := manpage.WriteTree(root, h, opts.dir); err != nil {
 		return fmt.Errorf("write manual pages into %s: %w", opts.dir, err)
 	}
 	return nil
+}
+
+func manDate(build string) time.Time {
+	if t, err := time.Parse(time.RFC3339, build); err == nil {
+		return t
+	}
+	if sec, err := strconv.ParseInt(os.Getenv("SOURCE_DATE_EPOCH"), 10, 64); err == nil {
+		return time.Unix(sec, 0).UTC()
+	}
+	return time.Now()
 }
