@@ -91,6 +91,8 @@ func Select(all []Step, ids []string) ([]Step, error) {
 
 // Verify checks every step (in parallel) and plans from what it found. It changes nothing.
 func (e *Engine) Verify(ctx context.Context) []Result {
+	// Every unset setting takes its option's default before any step reads the settings.
+	e.Env.Settings = WithDefaults(e.Env.Settings, OptionsOf(e.Steps))
 	e.freshFacts()
 	results := make([]Result, len(e.Steps))
 	var wg sync.WaitGroup

@@ -76,7 +76,7 @@ func (d *demo) dial(t *testing.T) *sshhost.Client {
 // env is a steps.Env over the demo whose one SSH connection holds the remote lock, as cmd's does.
 func (d *demo) env(t *testing.T, set steps.Settings) *steps.Env {
 	env := &steps.Env{Instance: instance, Region: d.clients.Config.Region, Account: emulator.AccountID,
-		Settings: steps.Effective(steps.Settings{}, set), Log: slog.New(slog.DiscardHandler), Now: time.Now,
+		Settings: set, Log: slog.New(slog.DiscardHandler), Now: time.Now,
 		AWS: d.clients, AcceptCost: true}
 	var mu sync.Mutex
 	var conn *sshhost.Client

@@ -88,7 +88,7 @@ func (w *World) EnvTB(t testing.TB) *steps.Env {
 		Instance:   w.Instance,
 		Region:     clients.Config.Region,
 		Account:    emulator.AccountID,
-		Settings:   steps.Effective(steps.Settings{}, w.opts.Settings),
+		Settings:   w.opts.Settings,
 		Log:        slog.New(slog.DiscardHandler),
 		Now:        time.Now,
 		AWS:        clients,

@@ -47,7 +47,7 @@ func sampleResults(t *testing.T) []steps.Result {
 		Live:   map[string]string{"22-tcp": "0.0.0.0/0", "cron": "0 4 * * * root /bin/true\n", "reboot-time": "02:00"},
 	}
 	ok := &steptest.MapStep{Name: "auto-upgrades", Live: map[string]string{"reboot-time": "02:00"}}
-	e := &steps.Engine{Steps: []steps.Step{drift, ok}, Env: &steps.Env{Settings: steps.Effective(steps.Settings{}, steps.Settings{})}}
+	e := &steps.Engine{Steps: []steps.Step{drift, ok}, Env: &steps.Env{Settings: steps.Settings{}}}
 	return e.Verify(context.Background())
 }
 
@@ -61,7 +61,7 @@ func TestPlanGolden(t *testing.T) {
 
 func TestPlanNoChanges(t *testing.T) {
 	ok := &steptest.MapStep{Name: "log-cleanup", Live: map[string]string{"reboot-time": "02:00"}}
-	e := &steps.Engine{Steps: []steps.Step{ok}, Env: &steps.Env{Settings: steps.Effective(steps.Settings{}, steps.Settings{})}}
+	e := &steps.Engine{Steps: []steps.Step{ok}, Env: &steps.Env{Settings: steps.Settings{}}}
 	got := render.Plan(theme.Plain(), e.Verify(context.Background()))
 	want := "# log-cleanup: Map log-cleanup\n  ✓ no changes: compliant\n\nNo changes.\n"
 	if got != want {
