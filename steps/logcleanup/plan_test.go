@@ -158,7 +158,7 @@ func TestPlan(t *testing.T) {
 			if strings.Join(got, ",") != strings.Join(tc.want, ",") {
 				t.Errorf("changes = %q, want %q", got, tc.want)
 			}
-			if facts, ok := tc.st.Facts.(Facts); ok && why == "" && tc.st.Skip == "" {
+			if facts, err := steps.FactsOf[Facts](tc.st); err == nil && why == "" && tc.st.Skip == "" {
 				_, keep, err := target(tc.set)
 				if err != nil {
 					t.Fatal(err)
@@ -178,6 +178,23 @@ func TestPlan(t *testing.T) {
 				t.Errorf("an empty plan has notes: %s", notes)
 			}
 		})
+	}
+}
+
+// TestPlanRefusesASymlink: a link at one of the step's paths is refused (writing over it would
+// leave its target with the old body), naming the fix.
+func TestPlanRefusesASymlink(t *testing.T) {
+	for _, p := range []string{ScriptPath, CronPath} {
+		link := &sshhost.File{Path: p, Exists: true, Body: []byte("elsewhere\n"), Mode: 0o644, Owner: "root", Group: "root", Link: "/opt/elsewhere"}
+		st := state(nil, link)
+		if p == ScriptPath {
+			st = state(link, nil)
+		}
+		_, err := New().Plan(st, steps.Settings{})
+		var le *hostfile.LinkError
+		if !errors.As(err, &le) || le.Path != p || !strings.Contains(steps.HintOf(err), "cp --remove-destination /opt/elsewhere "+p) {
+			t.Errorf("plan over a link at %s: %v (hint %q), want a LinkError naming the fix", p, err, steps.HintOf(err))
+		}
 	}
 }
 
