@@ -12,7 +12,6 @@ package logcleanup
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io/fs"
 	"strings"
@@ -21,6 +20,7 @@ import (
 	"github.com/hardsail/hardsail/assets"
 	"github.com/hardsail/hardsail/remote/sshhost"
 	"github.com/hardsail/hardsail/steps"
+	"github.com/hardsail/hardsail/steps/hostfile"
 )
 
 // ID is the step's stable id.
@@ -56,6 +56,7 @@ type Facts struct {
 }
 
 // Check reads the host in the one gathering the engine shares between steps. It changes nothing.
+// Its finding is what a cleanup keeping env.Settings' count would delete today.
 func (s *Step) Check(ctx context.Context, env *steps.Env) (steps.State, error) {
 	f, err := env.HostFacts(ctx, s.HostQuery())
 	if err != nil {
@@ -66,8 +67,22 @@ func (s *Step) Check(ctx context.Context, env *steps.Env) (steps.State, error) {
 	st := steps.State{Step: ID, Facts: facts}
 	if len(fams) == 0 {
 		st.Skip = "no Bitnami log directory here (looked for " + strings.Join(LogDirs(), ", ") + ")"
+		return st, nil
+	}
+	// Bad settings leave the finding out: Plan refuses them with the flag to fix.
+	if _, keep, err := target(env.Settings); err == nil {
+		st.Findings = []steps.Finding{finding(facts, keep)}
 	}
 	return st, nil
+}
+
+// finding says what a cleanup keeping keep copies would delete today.
+func finding(f Facts, keep int) steps.Finding {
+	return steps.Finding{
+		Severity: "info",
+		Message:  fmt.Sprintf("Keeping the newest %s of each log, a cleanup %s.", copies(keep), deletionSummary(Doomed(f.Rotated, keep))),
+		Fix:      "sudo " + ScriptPath + " --dry-run (lists them); without --dry-run it deletes them now",
+	}
 }
 
 func fileOf(f *sshhost.Facts, path string) sshhost.File {
@@ -78,88 +93,43 @@ func fileOf(f *sshhost.Facts, path string) sshhost.File {
 	return sshhost.File{Path: path}
 }
 
-// desired is a file as hardsail writes it.
-type desired struct {
-	Path  string
-	Body  []byte
-	Mode  fs.FileMode
-	Owner string
-	Group string
+// modes are the files the step owns on the host, with the mode each is written with (root:root).
+var modes = map[string]fs.FileMode{ScriptPath: 0o755, CronPath: 0o644}
+
+// desired is the file hardsail writes at p with body b.
+func desired(p string, b []byte) hostfile.Desired {
+	return hostfile.Desired{Path: p, Body: b, Mode: modes[p], Owner: "root", Group: "root"}
 }
 
-func scriptFile() (desired, error) {
+func scriptFile() (hostfile.Desired, error) {
 	b, err := assets.LogCleanup.ReadFile("logcleanup/hardsail-logcleanup")
 	if err != nil {
-		return desired{}, fmt.Errorf("read embedded %s: %w", ScriptPath, err)
+		return hostfile.Desired{}, fmt.Errorf("read embedded %s: %w", ScriptPath, err)
 	}
-	return desired{Path: ScriptPath, Body: b, Mode: 0o755, Owner: "root", Group: "root"}, nil
+	return desired(ScriptPath, b), nil
 }
 
 var cronTemplate = template.Must(template.ParseFS(assets.LogCleanup, "logcleanup/hardsail-logcleanup.cron.tmpl"))
 
-func cronFile(schedule string, keep int) (desired, error) {
+func cronFile(schedule string, keep int) (hostfile.Desired, error) {
 	var b bytes.Buffer
 	if err := cronTemplate.Execute(&b, struct {
 		Schedule string
 		Keep     int
 	}{schedule, keep}); err != nil {
-		return desired{}, fmt.Errorf("render %s: %w", CronPath, err)
+		return hostfile.Desired{}, fmt.Errorf("render %s: %w", CronPath, err)
 	}
-	return desired{Path: CronPath, Body: b.Bytes(), Mode: 0o644, Owner: "root", Group: "root"}, nil
-}
-
-// target reads the two settings the step uses, refusing bad ones before anything changes.
-func target(s steps.Settings) (schedule string, keep int, err error) {
-	def := steps.DefaultSettings()
-	keep, schedule = s.KeepLogs, s.Cron
-	if keep == 0 {
-		keep = def.KeepLogs
-	}
-	if schedule == "" {
-		schedule = def.Cron
-	}
-	if keep < 1 || keep > 1000 {
-		return "", 0, &steps.UsageError{Msg: fmt.Sprintf("--keep-logs %d is out of range", keep),
-			Hint: "Keep between 1 and 1000 rotated logs per log file, e.g. --keep-logs 3."}
-	}
-	if err := steps.ValidateCron(schedule); err != nil {
-		return "", 0, &steps.UsageError{Msg: fmt.Sprintf("--cron %q: %v", schedule, err),
-			Hint: `Use five cron fields, e.g. --cron "0 3 * * 0" (Sundays at 03:00).`}
-	}
-	// One space between fields, so the cron line (and the plan) do not depend on how it was typed.
-	return strings.Join(strings.Fields(schedule), " "), keep, nil
-}
-
-// factsOf returns the state's facts, also when they came back from JSON.
-func factsOf(st steps.State) (Facts, error) {
-	switch f := st.Facts.(type) {
-	case Facts:
-		return f, nil
-	case *Facts:
-		return *f, nil
-	}
-	var f Facts
-	b, err := json.Marshal(st.Facts)
-	if err == nil {
-		err = json.Unmarshal(b, &f)
-	}
-	if err != nil {
-		return f, fmt.Errorf("%s state: %w", ID, err)
-	}
-	return f, nil
+	return desired(CronPath, b.Bytes()), nil
 }
 
 // Plan is pure: the script and cron file as they should be, and what a run would delete today.
 func (s *Step) Plan(st steps.State, set steps.Settings) (steps.Plan, error) {
 	plan := steps.Plan{Step: ID}
 	schedule, keep, err := target(set)
-	if err != nil {
+	if err != nil || st.Skip != "" {
 		return plan, err
 	}
-	if st.Skip != "" {
-		return plan, nil
-	}
-	facts, err := factsOf(st)
+	facts, err := steps.FactsOf[Facts](st)
 	if err != nil {
 		return plan, err
 	}
@@ -172,18 +142,23 @@ func (s *Step) Plan(st steps.State, set steps.Settings) (steps.Plan, error) {
 		return plan, err
 	}
 	doomed := Doomed(facts.Rotated, keep)
-	today := deletionSummary(doomed)
-	if c, ok := change(facts.Script, script, "install the cleanup script (root:root 0755)"); ok {
-		plan.Changes = append(plan.Changes, c)
+	wants := []struct {
+		have sshhost.File
+		want hostfile.Desired
+		why  string
+	}{
+		{facts.Script, script, "install the cleanup script (root:root 0755)"},
+		{facts.Cron, cron, fmt.Sprintf("run it at %q keeping the newest %s of each log; %s", schedule, copies(keep), deletionSummary(doomed))},
 	}
-	if c, ok := change(facts.Cron, cron, fmt.Sprintf("run it at %q keeping the newest %s of each log; %s", schedule, copies(keep), today)); ok {
-		plan.Changes = append(plan.Changes, c)
+	for _, w := range wants {
+		c, ok, err := hostfile.Change(w.have, w.want, w.why)
+		if err != nil {
+			return plan, err
+		}
+		if ok {
+			plan.Changes = append(plan.Changes, c)
+		}
 	}
-	plan.Findings = append(plan.Findings, steps.Finding{
-		Severity: "info",
-		Message:  fmt.Sprintf("Keeping the newest %s of each log, a cleanup %s.", copies(keep), today),
-		Fix:      "sudo " + ScriptPath + " --dry-run (lists them); without --dry-run it deletes them now",
-	})
 	if !plan.Empty() {
 		plan.Notes = append(plan.Notes,
 			"Logs the cleanup deletes cannot be brought back: undo removes the script and the cron file, not the deleted logs.",
@@ -193,37 +168,6 @@ func (s *Step) Plan(st steps.State, set steps.Settings) (steps.Plan, error) {
 		}
 	}
 	return plan, nil
-}
-
-// change is the change that makes have into want, if they differ in body, mode or owner.
-func change(have sshhost.File, want desired, why string) (steps.Change, bool) {
-	c := steps.Change{Address: "host:" + want.Path, After: string(want.Body), File: true, Why: why}
-	switch {
-	case !have.Exists:
-		c.Action = steps.Create
-		return c, true
-	case !bytes.Equal(have.Body, want.Body):
-		c.Action, c.Before = steps.Update, string(have.Body)
-	case have.Mode.Perm() != want.Mode || have.Owner != want.Owner || have.Group != want.Group:
-		c.Action, c.Before = steps.Update, string(have.Body)
-	default:
-		return c, false
-	}
-	if m := metaDiff(have, want); m != "" {
-		c.Why += " (" + m + ")"
-	}
-	return c, true
-}
-
-func metaDiff(have sshhost.File, want desired) string {
-	var d []string
-	if have.Mode.Perm() != want.Mode {
-		d = append(d, fmt.Sprintf("mode %04o → %04o", have.Mode.Perm(), want.Mode))
-	}
-	if have.Owner != want.Owner || have.Group != want.Group {
-		d = append(d, fmt.Sprintf("owner %s:%s → %s:%s", have.Owner, have.Group, want.Owner, want.Group))
-	}
-	return strings.Join(d, ", ")
 }
 
 // deletionSummary is "would delete 7 files today, freeing 12.3 MB".

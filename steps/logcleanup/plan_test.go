@@ -10,6 +10,7 @@ import (
 
 	"github.com/hardsail/hardsail/remote/sshhost"
 	"github.com/hardsail/hardsail/steps"
+	"github.com/hardsail/hardsail/steps/hostfile"
 )
 
 func TestMember(t *testing.T) {
@@ -94,11 +95,12 @@ func state(script, cron *sshhost.File, rotated ...Rotated) steps.State {
 }
 
 // installed is the file as the step writes it; a rendering error is a bug in the test's inputs.
-func installed(d desired, err error) *sshhost.File {
+func installed(d hostfile.Desired, err error) *sshhost.File {
 	if err != nil {
 		panic(err)
 	}
-	return &sshhost.File{Path: d.Path, Exists: true, Body: d.Body, Mode: d.Mode, Owner: d.Owner, Group: d.Group}
+	f := d.File()
+	return &f
 }
 
 func TestPlan(t *testing.T) {
@@ -117,7 +119,7 @@ func TestPlan(t *testing.T) {
 		st       steps.State
 		set      steps.Settings
 		want     []string // action address
-		why      string   // in the cron change's Why (or the finding when compliant)
+		why      string   // in the cron change's Why (or the state's finding when compliant)
 		notes    []string
 		notNotes bool
 	}{
@@ -138,7 +140,7 @@ func TestPlan(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			p, err := New().Plan(tc.st, steps.DefaultSettings().Merge(tc.set))
+			p, err := New().Plan(tc.st, tc.set)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -156,8 +158,12 @@ func TestPlan(t *testing.T) {
 			if strings.Join(got, ",") != strings.Join(tc.want, ",") {
 				t.Errorf("changes = %q, want %q", got, tc.want)
 			}
-			if why == "" && len(p.Findings) > 0 {
-				why = p.Findings[0].Message
+			if facts, err := steps.FactsOf[Facts](tc.st); err == nil && why == "" && tc.st.Skip == "" {
+				_, keep, err := target(tc.set)
+				if err != nil {
+					t.Fatal(err)
+				}
+				why = finding(facts, keep).Message
 			}
 			if !strings.Contains(why, tc.why) {
 				t.Errorf("says %q, want it to contain %q", why, tc.why)
@@ -175,8 +181,27 @@ func TestPlan(t *testing.T) {
 	}
 }
 
-// TestBadSettingsAreRefusedBeforeAnyChange: a bad schedule or count fails the plan, so the engine
-// never reaches apply; with no SSH in the Env any attempt to touch the host would also fail loudly.
+// TestPlanRefusesASymlink: a link at one of the step's paths is refused (writing over it would
+// leave its target with the old body), naming the fix.
+func TestPlanRefusesASymlink(t *testing.T) {
+	for _, p := range []string{ScriptPath, CronPath} {
+		link := &sshhost.File{Path: p, Exists: true, Body: []byte("elsewhere\n"), Mode: 0o644, Owner: "root", Group: "root", Link: "/opt/elsewhere"}
+		st := state(nil, link)
+		if p == ScriptPath {
+			st = state(link, nil)
+		}
+		_, err := New().Plan(st, steps.Settings{})
+		var le *hostfile.LinkError
+		if !errors.As(err, &le) || le.Path != p || !strings.Contains(steps.HintOf(err), "cp --remove-destination /opt/elsewhere "+p) {
+			t.Errorf("plan over a link at %s: %v (hint %q), want a LinkError naming the fix", p, err, steps.HintOf(err))
+		}
+	}
+}
+
+// TestBadSettingsAreRefusedBeforeAnyChange: a bad schedule or count is refused by the step's
+// options (as the flag or the wizard's answer is checked, before anything runs) and fails the plan,
+// so the engine never reaches apply; with no SSH in the Env any attempt to touch the host would
+// also fail loudly.
 func TestBadSettingsAreRefusedBeforeAnyChange(t *testing.T) {
 	cases := []struct {
 		name string
@@ -191,17 +216,25 @@ func TestBadSettingsAreRefusedBeforeAnyChange(t *testing.T) {
 		{"step zero", steps.Settings{Cron: "*/0 3 * * 0"}, "bad step"},
 		{"a second line smuggled in", steps.Settings{Cron: "0 3 * * 0\n* * * * * root rm -rf /"}, "want 5 fields"},
 		{"@weekly is not five fields", steps.Settings{Cron: "@weekly"}, "want 5 fields"},
-		{"keep none", steps.Settings{KeepLogs: -1}, "--keep-logs -1"},
-		{"keep too many", steps.Settings{KeepLogs: 1001}, "--keep-logs 1001"},
+		{"keep none", steps.Settings{KeepLogs: -1}, `--keep-logs "-1": out of range`},
+		{"keep too many", steps.Settings{KeepLogs: 1001}, `--keep-logs "1001": out of range`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			env := &steps.Env{Settings: steps.DefaultSettings().Merge(tc.set)}
-			if _, err := New().Plan(state(nil, nil), env.Settings); err == nil || !strings.Contains(err.Error(), tc.want) {
-				t.Fatalf("plan error = %v, want one about %q", err, tc.want)
-			} else if ue := (*steps.UsageError)(nil); !errors.As(err, &ue) || ue.Hint == "" {
-				t.Errorf("error %v is not a UsageError with a hint", err)
+			usage := func(what string, err error) {
+				t.Helper()
+				ue := (*steps.UsageError)(nil)
+				switch {
+				case err == nil || !strings.Contains(err.Error(), tc.want):
+					t.Fatalf("%s: error = %v, want one about %q", what, err, tc.want)
+				case !errors.As(err, &ue) || ue.Hint == "":
+					t.Errorf("%s: error %v is not a UsageError with a hint", what, err)
+				}
 			}
+			usage("options", steps.ValidateSettings(tc.set, New().Options()))
+			env := &steps.Env{Settings: tc.set}
+			_, err := New().Plan(state(nil, nil), env.Settings)
+			usage("plan", err)
 			// Through the engine: verify fails the step, and apply leaves it alone.
 			st := fixedState{Step: New(), st: state(nil, nil)}
 			eng := &steps.Engine{Steps: []steps.Step{st}, Env: env}
@@ -210,6 +243,43 @@ func TestBadSettingsAreRefusedBeforeAnyChange(t *testing.T) {
 				t.Fatalf("verify: %s with %d changes, want failed with none", rs[0].Status, len(rs[0].Plan.Changes))
 			}
 		})
+	}
+}
+
+// TestOptions: the options' defaults are the step's, a set value reads back as it was stored
+// (the schedule with single spaces), and the hints are the ones the flags always had.
+func TestOptions(t *testing.T) {
+	opts := New().Options()
+	if len(opts) != 2 || opts[0].Flag != "keep-logs" || opts[1].Flag != "cron" {
+		t.Fatalf("options %+v, want keep-logs and cron", opts)
+	}
+	def := steps.WithDefaults(steps.Settings{}, opts)
+	if def.KeepLogs != 3 || def.Cron != "0 3 * * 0" {
+		t.Errorf("defaults: keep %d, cron %q; want 3 and \"0 3 * * 0\"", def.KeepLogs, def.Cron)
+	}
+	var s steps.Settings
+	if err := opts[0].Set(&s, " 1000 "); err != nil || opts[0].Get(s) != "1000" {
+		t.Errorf("keep-logs 1000: %v, reads back %q", err, opts[0].Get(s))
+	}
+	if err := opts[1].Set(&s, "15  4 * *\t1"); err != nil || opts[1].Get(s) != "15 4 * * 1" {
+		t.Errorf("cron: %v, reads back %q", err, opts[1].Get(s))
+	}
+	for _, tc := range []struct {
+		opt           int
+		v, want, hint string
+	}{
+		{0, "0", `--keep-logs "0": out of range`, "Keep between 1 and 1000 rotated logs per family, e.g. --keep-logs 3."},
+		{0, "three", `--keep-logs "three": not a whole number`, "Keep between 1 and 1000 rotated logs per family, e.g. --keep-logs 3."},
+		{1, "0 3 * *", `--cron "0 3 * *": want 5 fields, got 4`, `Use five cron fields, e.g. --cron "0 3 * * 0" (Sundays at 03:00).`},
+	} {
+		before := s
+		err := opts[tc.opt].Set(&s, tc.v)
+		if err == nil || err.Error() != tc.want || steps.HintOf(err) != tc.hint {
+			t.Errorf("set %q: %v (hint %q), want %q (hint %q)", tc.v, err, steps.HintOf(err), tc.want, tc.hint)
+		}
+		if s.KeepLogs != before.KeepLogs || s.Cron != before.Cron {
+			t.Errorf("a refused %q changed the settings", tc.v)
+		}
 	}
 }
 
@@ -226,21 +296,5 @@ func TestHumanBytes(t *testing.T) {
 		if got := humanBytes(n); got != want {
 			t.Errorf("humanBytes(%d) = %q, want %q", n, got, want)
 		}
-	}
-}
-
-func TestChangedSinceErrorShowsThreeVersions(t *testing.T) {
-	e := &ChangedSinceError{Path: CronPath,
-		Prior: sshhost.File{},
-		Wrote: sshhost.File{Exists: true, Body: []byte("a\n"), Mode: 0o644, Owner: "root", Group: "root"},
-		Live:  sshhost.File{Exists: true, Body: []byte("a\nb\n"), Mode: 0o666, Owner: "root", Group: "root"}}
-	msg := e.Error()
-	for _, want := range []string{"before hardsail: absent", "hardsail wrote:   2 bytes, 0644 root:root", "now:              4 bytes, 0666 root:root", "+b"} {
-		if !strings.Contains(msg, want) {
-			t.Errorf("error does not say %q:\n%s", want, msg)
-		}
-	}
-	if !strings.Contains(steps.HintOf(e), "--force") {
-		t.Errorf("hint %q does not name --force", steps.HintOf(e))
 	}
 }

@@ -90,6 +90,12 @@ func TestUndoAfterAnotherKeepLogs(t *testing.T) {
 // apply checks and applies the step through the engine and returns the plan it applied.
 func apply(t *testing.T, env *steps.Env, j *steps.Journal) steps.Plan {
 	t.Helper()
+	return applied(t, env, j).Plan
+}
+
+// applied is apply returning the whole result the plan came with (its findings too).
+func applied(t *testing.T, env *steps.Env, j *steps.Journal) steps.Result {
+	t.Helper()
 	eng := &steps.Engine{Steps: []steps.Step{New()}, Env: env, Journal: j}
 	rs := eng.Verify(t.Context())
 	if rs[0].Status != steps.StatusDrift {
@@ -99,7 +105,7 @@ func apply(t *testing.T, env *steps.Env, j *steps.Journal) steps.Plan {
 	if len(outs) != 1 || outs[0].Status != steps.StatusChanged {
 		t.Fatalf("apply: %+v", outs)
 	}
-	return rs[0].Plan
+	return rs[0]
 }
 
 func journal(t *testing.T) *steps.Journal {
@@ -121,7 +127,8 @@ func TestPreviewListsWhatTheCleanupDeletes(t *testing.T) {
 			t.Parallel()
 			w := world.New(t, world.Options{Host: true, Settings: steps.Settings{KeepLogs: keep}})
 			setUpOddFiles(t, w.Host)
-			plan := apply(t, w.Env(t), journal(t))
+			res := applied(t, w.Env(t), journal(t))
+			plan := res.Plan
 
 			var previewed []string
 			for _, n := range plan.Notes {
@@ -153,6 +160,9 @@ func TestPreviewListsWhatTheCleanupDeletes(t *testing.T) {
 			if !strings.Contains(why, want) {
 				t.Errorf("the cron change says %q, want it to say %q", why, want)
 			}
+			if len(res.Findings) != 1 || !strings.Contains(res.Findings[0].Message, want) {
+				t.Errorf("the check's findings are %+v, want one saying %q", res.Findings, want)
+			}
 		})
 	}
 }
@@ -182,6 +192,9 @@ func TestUndoRefusesAChangedFile(t *testing.T) {
 		if !strings.Contains(outs[0].Detail, want) {
 			t.Errorf("undo's refusal does not say %q:\n%s", want, outs[0].Detail)
 		}
+	}
+	if !strings.Contains(outs[0].Fix, "hardsail undo log-cleanup --force") {
+		t.Errorf("undo's refusal does not name the fix: %q", outs[0].Fix)
 	}
 	if got := w.Snapshot(t); got != edited {
 		t.Fatalf("a refused undo changed the host")
