@@ -10,12 +10,11 @@
 package logcleanup
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io/fs"
+	"strconv"
 	"strings"
-	"text/template"
 
 	"github.com/hardsail/hardsail/assets"
 	"github.com/hardsail/hardsail/remote/sshhost"
@@ -109,17 +108,22 @@ func scriptFile() (hostfile.Desired, error) {
 	return desired(ScriptPath, b), nil
 }
 
-var cronTemplate = template.Must(template.ParseFS(assets.LogCleanup, "logcleanup/hardsail-logcleanup.cron.tmpl"))
+// cronTemplate is the cron file with {{.Schedule}} and {{.Keep}} to fill in (a replacer, not
+// text/template: two plain substitutions do not need a template engine in the binary).
+var cronTemplate = func() string {
+	b, err := fs.ReadFile(assets.LogCleanup, "logcleanup/hardsail-logcleanup.cron.tmpl")
+	if err != nil {
+		panic("embedded cron template: " + err.Error())
+	}
+	return string(b)
+}()
 
 func cronFile(schedule string, keep int) (hostfile.Desired, error) {
-	var b bytes.Buffer
-	if err := cronTemplate.Execute(&b, struct {
-		Schedule string
-		Keep     int
-	}{schedule, keep}); err != nil {
-		return hostfile.Desired{}, fmt.Errorf("render %s: %w", CronPath, err)
+	if strings.ContainsAny(schedule, "\n\r") {
+		return hostfile.Desired{}, fmt.Errorf("render %s: the schedule spans lines", CronPath)
 	}
-	return desired(CronPath, b.Bytes()), nil
+	body := strings.NewReplacer("{{.Schedule}}", schedule, "{{.Keep}}", strconv.Itoa(keep)).Replace(cronTemplate)
+	return desired(CronPath, []byte(body)), nil
 }
 
 // Plan is pure: the script and cron file as they should be, and what a run would delete today.
