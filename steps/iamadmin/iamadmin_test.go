@@ -525,3 +525,23 @@ func TestUndoOfInterruptedApply(t *testing.T) {
 		t.Errorf("a second undo would still reverse %d entries", len(again))
 	}
 }
+
+// TestMFADeclinedLastsOneRun: a declined enrolment is an answer for the rest of the run (the Env),
+// whichever Step value asks; the next run offers MFA again.
+func TestMFADeclinedLastsOneRun(t *testing.T) {
+	b := startEmulator(t)
+	b.ask = &totpAsker{decline: true}
+	env := b.Env(t)
+	_, outs, _ := applyRun(t, env, iamadmin.New(), filepath.Join(t.TempDir(), "j"))
+	if outs[0].Status != steps.StatusPending {
+		t.Fatalf("apply: %+v, want pending", outs)
+	}
+	same := (&steps.Engine{Steps: []steps.Step{iamadmin.New()}, Env: env}).Verify(t.Context())[0]
+	if same.Status != steps.StatusPending || !strings.Contains(same.Detail, "declined") || !same.Plan.Empty() {
+		t.Errorf("verify in the same run: %s %q plan %v; want pending, saying it was declined, with no MFA change", same.Status, same.Detail, addresses(same.Plan))
+	}
+	next := (&steps.Engine{Steps: []steps.Step{iamadmin.New()}, Env: b.Env(t)}).Verify(t.Context())[0]
+	if got := addresses(next.Plan); !slices.Equal(got, []string{"+ iam:user/administrator/mfa"}) {
+		t.Errorf("the next run plans %v; want MFA offered again", got)
+	}
+}
