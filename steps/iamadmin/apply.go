@@ -48,11 +48,12 @@ type record struct {
 	Serial      string `json:"serial,omitempty"`
 }
 
-// run is one Apply: the env, the journal, and what this plan creates.
+// run is one Apply: the env, the recorder, the live facts, and what this plan creates.
 type run struct {
 	env         *steps.Env
-	j           *steps.Journal
+	rec         *steps.Recorder
 	api         awsapi.IAMAPI
+	facts       Facts
 	user, group string
 	// creates holds the addresses of the plan: what is made now, as opposed to adopted.
 	creates map[string]bool
@@ -66,13 +67,18 @@ func (r *run) origin(addr string) string {
 	return adopted
 }
 
-// Apply makes the plan's changes in order, journaling each one before it happens.
-func (s *Step) Apply(ctx context.Context, env *steps.Env, plan steps.Plan, j *steps.Journal) (steps.Outcome, error) {
-	r := &run{env: env, j: j, api: env.AWS.IAM, user: adminUser(env.Settings), group: GroupName, creates: map[string]bool{}}
+// Apply makes the plan's changes in order, each through the recorder. live is the state the plan
+// was made from: its facts name the user, the account and the partition.
+func (s *Step) Apply(ctx context.Context, env *steps.Env, live steps.State, plan steps.Plan, rec *steps.Recorder) (steps.Report, error) {
+	f, err := steps.FactsOf[Facts](live)
+	if err != nil {
+		return steps.Report{}, err
+	}
+	r := &run{env: env, rec: rec, api: env.AWS.IAM, facts: f, user: f.User.Name, group: f.Group.Name, creates: map[string]bool{}}
 	for _, c := range plan.Changes {
 		r.creates[c.Address] = true
 	}
-	out := steps.Outcome{Step: ID, Status: steps.StatusChanged}
+	var rep steps.Report
 	for _, c := range plan.Changes {
 		var err error
 		switch c.Address {
@@ -88,26 +94,26 @@ func (s *Step) Apply(ctx context.Context, env *steps.Env, plan steps.Plan, j *st
 			var password string
 			password, err = r.createLoginProfile(ctx, c)
 			if password != "" {
-				out.Secrets = map[string]string{"console password for " + r.user: password}
+				rep.Secrets = map[string]string{"console password for " + r.user: password}
 			}
 		case mfaAddr(r.user):
-			err = s.enrolMFA(ctx, r, c)
+			err = r.enrolMFA(ctx, c)
 		default:
-			err = fmt.Errorf("iam-admin: the plan has a change this step does not make: %s", c.Address)
+			err = steps.Definite(fmt.Errorf("iam-admin: the plan has a change this step does not make: %s", c.Address))
 		}
 		if err != nil {
-			out.Status, out.Detail = steps.StatusFailed, r.detail()
-			return out, err
+			rep.Detail = r.detail()
+			return rep, err
 		}
 	}
-	out.Detail = r.detail()
-	if out.Secrets != nil {
-		out.Detail += "; sign in at " + signInURL(env.Account) + " as " + r.user + " with the password shown below"
+	rep.Detail = r.detail()
+	if rep.Secrets != nil {
+		rep.Detail += "; sign in at " + signInURL(f.Account) + " as " + r.user + " with the password shown below"
 	}
-	if why := s.mfaSkipped(env); why != "" {
-		out.Detail += "; MFA not enrolled: " + why
+	if why := env.RunNote(noteMFASkipped); why != "" {
+		rep.Detail += "; MFA not enrolled: " + why
 	}
-	return out, nil
+	return rep, nil
 }
 
 func (r *run) detail() string {
@@ -124,33 +130,21 @@ func signInURL(account string) string {
 	return "https://" + account + ".signin.aws.amazon.com/console"
 }
 
-// mutate journals c with data, runs call, and marks the entry done or failed. op names the AWS
-// operation for the command log.
-func (r *run) mutate(c steps.Change, data record, op string, call func() error) (string, error) {
-	id, err := r.j.Begin(ID, c, data)
-	if err != nil {
-		return "", err
+// mutate records c with data and runs call through the recorder; what says what was done, for the
+// report.
+func (r *run) mutate(ctx context.Context, c steps.Change, data record, what string, call func(context.Context) error) error {
+	if err := r.rec.Do(ctx, c, data, call); err != nil {
+		return err
 	}
-	r.env.Emit(steps.Event{Kind: steps.EventChangeStart, Step: ID, Address: c.Address, At: r.env.Clock()})
-	r.env.Emit(steps.Event{Kind: steps.EventCommand, Step: ID, Message: op, At: r.env.Clock()})
-	if err := call(); err != nil {
-		if ferr := r.j.Fail(id, err); ferr != nil {
-			err = errors.Join(err, ferr)
-		}
-		r.env.Emit(steps.Event{Kind: steps.EventChangeDone, Step: ID, Address: c.Address, Status: steps.StatusFailed, At: r.env.Clock()})
-		return id, err
+	if what != "" {
+		r.done = append(r.done, what)
 	}
-	if err := r.j.Done(id); err != nil {
-		return id, err
-	}
-	r.env.Logger().Info("iam-admin changed", "address", c.Address, "operation", op)
-	r.env.Emit(steps.Event{Kind: steps.EventChangeDone, Step: ID, Address: c.Address, Status: steps.StatusChanged, At: r.env.Clock()})
-	return id, nil
+	return nil
 }
 
 // consistently retries call while IAM still answers NoSuchEntity for something this run just
 // created: IAM is eventually consistent, and a fresh user can be unknown for a moment.
-func (r *run) consistently(ctx context.Context, parentCreated bool, call func() error) error {
+func consistently(ctx context.Context, parentCreated bool, call func() error) error {
 	delay := 250 * time.Millisecond
 	for attempt := 1; ; attempt++ {
 		err := call()
@@ -167,59 +161,43 @@ func (r *run) consistently(ctx context.Context, parentCreated bool, call func() 
 }
 
 func (r *run) createGroup(ctx context.Context, c steps.Change) error {
-	_, err := r.mutate(c, record{Kind: kindGroup, Origin: created, Group: r.group}, "iam:CreateGroup "+r.group, func() error {
+	return r.mutate(ctx, c, record{Kind: kindGroup, Origin: created, Group: r.group}, "created group "+r.group, func(ctx context.Context) error {
 		_, err := r.api.CreateGroup(ctx, &iam.CreateGroupInput{GroupName: &r.group})
 		return awsapi.Classify("create IAM group "+r.group, err)
 	})
-	if err == nil {
-		r.done = append(r.done, "created group "+r.group)
-	}
-	return err
 }
 
 func (r *run) attachPolicy(ctx context.Context, c steps.Change) error {
 	data := record{Kind: kindPolicy, Origin: created, Group: r.group, GroupOrigin: r.origin(groupAddr(r.group)), PolicyARN: PolicyARN}
-	_, err := r.mutate(c, data, "iam:AttachGroupPolicy "+r.group+" "+policyName, func() error {
-		return r.consistently(ctx, data.GroupOrigin == created, func() error {
+	return r.mutate(ctx, c, data, "attached "+policyName+" to "+r.group, func(ctx context.Context) error {
+		return consistently(ctx, data.GroupOrigin == created, func() error {
 			_, err := r.api.AttachGroupPolicy(ctx, &iam.AttachGroupPolicyInput{GroupName: &r.group, PolicyArn: aws.String(PolicyARN)})
 			return awsapi.Classify("attach "+policyName+" to IAM group "+r.group, err)
 		})
 	})
-	if err == nil {
-		r.done = append(r.done, "attached "+policyName+" to "+r.group)
-	}
-	return err
 }
 
 func (r *run) createUser(ctx context.Context, c steps.Change) error {
-	_, err := r.mutate(c, record{Kind: kindUser, Origin: created, User: r.user}, "iam:CreateUser "+r.user, func() error {
+	return r.mutate(ctx, c, record{Kind: kindUser, Origin: created, User: r.user}, "created user "+r.user, func(ctx context.Context) error {
 		_, err := r.api.CreateUser(ctx, &iam.CreateUserInput{UserName: &r.user})
 		return awsapi.Classify("create IAM user "+r.user, err)
 	})
-	if err == nil {
-		r.done = append(r.done, "created user "+r.user)
-	}
-	return err
 }
 
 func (r *run) addToGroup(ctx context.Context, c steps.Change) error {
 	data := record{Kind: kindMembership, Origin: created, Group: r.group, GroupOrigin: r.origin(groupAddr(r.group)),
 		User: r.user, UserOrigin: r.origin(userAddr(r.user))}
-	_, err := r.mutate(c, data, "iam:AddUserToGroup "+r.user+" "+r.group, func() error {
-		return r.consistently(ctx, data.GroupOrigin == created || data.UserOrigin == created, func() error {
+	return r.mutate(ctx, c, data, "added "+r.user+" to "+r.group, func(ctx context.Context) error {
+		return consistently(ctx, data.GroupOrigin == created || data.UserOrigin == created, func() error {
 			_, err := r.api.AddUserToGroup(ctx, &iam.AddUserToGroupInput{GroupName: &r.group, UserName: &r.user})
 			return awsapi.Classify("add IAM user "+r.user+" to group "+r.group, err)
 		})
 	})
-	if err == nil {
-		r.done = append(r.done, "added "+r.user+" to "+r.group)
-	}
-	return err
 }
 
 // createLoginProfile gives the user a generated console password that must be changed at first
-// sign-in. The password goes back to the caller only; the journal entry is sensitive and its data
-// holds the user's name alone.
+// sign-in. The password goes back to the caller only; the journaled change is sensitive and its
+// data holds the user's name alone.
 func (r *run) createLoginProfile(ctx context.Context, c steps.Change) (string, error) {
 	password, err := NewPassword(PasswordLength)
 	if err != nil {
@@ -227,8 +205,8 @@ func (r *run) createLoginProfile(ctx context.Context, c steps.Change) (string, e
 	}
 	data := record{Kind: kindLoginProfile, Origin: created, User: r.user, UserOrigin: r.origin(userAddr(r.user))}
 	c.Sensitive = true
-	_, err = r.mutate(c, data, "iam:CreateLoginProfile "+r.user, func() error {
-		return r.consistently(ctx, data.UserOrigin == created, func() error {
+	err = r.mutate(ctx, c, data, "gave "+r.user+" a console password", func(ctx context.Context) error {
+		return consistently(ctx, data.UserOrigin == created, func() error {
 			create := func() error {
 				_, err := r.api.CreateLoginProfile(ctx, &iam.CreateLoginProfileInput{UserName: &r.user, Password: &password, PasswordResetRequired: true})
 				return err
@@ -239,7 +217,7 @@ func (r *run) createLoginProfile(ctx context.Context, c steps.Change) (string, e
 				// The account's password policy asks for more than PasswordLength characters; the
 				// longest password IAM accepts meets any minimum.
 				if password, err = NewPassword(MaxPasswordLength); err != nil {
-					return err
+					return steps.Definite(err)
 				}
 				err = create()
 			}
@@ -249,6 +227,5 @@ func (r *run) createLoginProfile(ctx context.Context, c steps.Change) (string, e
 	if err != nil {
 		return "", err
 	}
-	r.done = append(r.done, "gave "+r.user+" a console password")
 	return password, nil
 }

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
@@ -31,15 +30,14 @@ const (
 )
 
 // Step implements steps.Step for iam-admin.
-type Step struct {
-	mu sync.Mutex
-	// skippedMFA holds, per run (Env), why MFA enrolment did not happen although it was offered
-	// (declined, codes never matched): the rest of that run reports MFA as pending, not as a change.
-	skippedMFA map[*steps.Env]string
-}
+type Step struct{}
 
 // New returns the iam-admin step.
-func New() *Step { return &Step{skippedMFA: map[*steps.Env]string{}} }
+func New() *Step { return &Step{} }
+
+// noteMFASkipped is the run note that says why MFA enrolment was offered in this run and did not
+// happen (declined, codes never matched): the rest of the run reports MFA as pending, not as a change.
+const noteMFASkipped = ID + "/mfa-skipped"
 
 func (s *Step) ID() string    { return ID }
 func (s *Step) Title() string { return "IAM administrator user and group" }
@@ -106,7 +104,7 @@ func (s *Step) Check(ctx context.Context, env *steps.Env) (steps.State, error) {
 		return steps.State{}, err
 	}
 	f.Account, f.Partition = id.Account, partitionOf(id.ARN)
-	f.MFASkipped = s.mfaSkipped(env)
+	f.MFASkipped = env.RunNote(noteMFASkipped)
 	f.CanEnrolMFA = env.Ask != nil && f.MFASkipped == ""
 
 	st := steps.State{Step: ID, Facts: f, Findings: findings(id, summary, user)}
@@ -117,28 +115,6 @@ func (s *Step) Check(ctx context.Context, env *steps.Env) (steps.State, error) {
 		}
 	}
 	return st, nil
-}
-
-func (s *Step) mfaSkipped(env *steps.Env) string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.skippedMFA[env]
-}
-
-func (s *Step) skipMFA(env *steps.Env, why string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.skippedMFA == nil {
-		s.skippedMFA = map[*steps.Env]string{}
-	}
-	s.skippedMFA[env] = why
-}
-
-func adminUser(set steps.Settings) string {
-	if set.AdminUser != "" {
-		return set.AdminUser
-	}
-	return steps.DefaultSettings().AdminUser
 }
 
 // partitionOf reads the partition ("aws", "aws-cn", "aws-us-gov") from an ARN.
@@ -269,9 +245,9 @@ func mfaDeviceAddr(user string) string         { return "iam:user/" + user + "/m
 
 // Plan lists what is missing, in dependency order. It is pure.
 func (s *Step) Plan(state steps.State, set steps.Settings) (steps.Plan, error) {
-	f, ok := state.Facts.(Facts)
-	if !ok {
-		return steps.Plan{}, fmt.Errorf("iam-admin: plan from facts of type %T", state.Facts)
+	f, err := steps.FactsOf[Facts](state)
+	if err != nil {
+		return steps.Plan{}, err
 	}
 	user, group := f.User.Name, f.Group.Name
 	if want := adminUser(set); want != user {

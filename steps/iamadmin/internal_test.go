@@ -99,7 +99,7 @@ func TestPlan(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			p, err := New().Plan(steps.State{Step: ID, Facts: tc.facts}, steps.DefaultSettings())
+			p, err := New().Plan(steps.State{Step: ID, Facts: tc.facts}, steps.Settings{})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -33,11 +33,11 @@ func checkCode(s string) error {
 
 // enrolMFA offers a virtual MFA device for the user: create it, show its QR code and secret,
 // read two consecutive codes, enable it. Declining, or codes that never match, leave MFA pending
-// for the rest of this run rather than failing the step.
-func (s *Step) enrolMFA(ctx context.Context, r *run, c steps.Change) error {
+// for the rest of this run (a run note) rather than failing the step.
+func (r *run) enrolMFA(ctx context.Context, c steps.Change) error {
 	ask := r.env.Ask
 	if ask == nil {
-		s.skipMFA(r.env, "no terminal to enrol at")
+		r.env.SetRunNote(noteMFASkipped, "no terminal to enrol at")
 		return nil
 	}
 	ok, err := ask.Confirm(ctx, "Enrol a virtual MFA device for "+r.user+" now? You need an authenticator app on your phone (Google Authenticator, Microsoft Authenticator, 1Password…).", true)
@@ -45,20 +45,14 @@ func (s *Step) enrolMFA(ctx context.Context, r *run, c steps.Change) error {
 		return fmt.Errorf("ask about MFA for %s: %w", r.user, err)
 	}
 	if !ok {
-		s.skipMFA(r.env, "enrolment was declined")
+		r.env.SetRunNote(noteMFASkipped, "enrolment was declined")
 		return nil
 	}
-	// The device's serial and the app's label need the account and partition: one STS read.
-	id, err := r.env.AWS.Identity(ctx)
+	dev, err := r.createDevice(ctx)
 	if err != nil {
 		return err
 	}
-	account := id.Account
-	dev, err := r.createDevice(ctx, account, partitionOf(id.ARN))
-	if err != nil {
-		return err
-	}
-	body := mfaScreen(otpauthURI(account, r.user, dev.seed), dev.seed)
+	body := mfaScreen(otpauthURI(r.facts.Account, r.user, dev.seed), dev.seed)
 	if err := ask.Show(ctx, "Scan this with your authenticator app", body); err != nil {
 		return errors.Join(fmt.Errorf("show the MFA QR code: %w", err), r.dropDevice(ctx, dev))
 	}
@@ -69,7 +63,6 @@ func (s *Step) enrolMFA(ctx context.Context, r *run, c steps.Change) error {
 		}
 		err = r.enableDevice(ctx, c, dev.serial, code1, code2)
 		if err == nil {
-			r.done = append(r.done, "enrolled a virtual MFA device for "+r.user)
 			return nil
 		}
 		var bad *types.InvalidAuthenticationCodeException
@@ -77,7 +70,7 @@ func (s *Step) enrolMFA(ctx context.Context, r *run, c steps.Change) error {
 			return errors.Join(err, r.dropDevice(ctx, dev))
 		}
 		if attempt == codeAttempts {
-			s.skipMFA(r.env, "the codes from the app were not accepted")
+			r.env.SetRunNote(noteMFASkipped, "the codes from the app were not accepted")
 			return r.dropDevice(ctx, dev)
 		}
 		msg := "AWS did not accept those two codes. Check that the phone's clock is set automatically, wait for a new code, and type two consecutive codes again."
@@ -108,20 +101,24 @@ type device struct {
 	seed   string
 }
 
+// deviceSerial is the serial IAM gives a virtual MFA device of that name in the account.
+func deviceSerial(partition, account, name string) string {
+	return "arn:" + partition + ":iam::" + account + ":mfa/" + name
+}
+
 // createDevice creates a virtual MFA device named after the user, or, when a device of that name
 // is left over from elsewhere, one with a dated name. Its serial is journaled before it exists: it
 // is the ARN IAM derives from the account and the name.
-func (r *run) createDevice(ctx context.Context, account, partition string) (device, error) {
-	names := []string{r.user, r.user + "-" + r.env.Clock().UTC().Format("20060102T150405")}
+func (r *run) createDevice(ctx context.Context) (device, error) {
+	names := []string{r.user, r.user + "-" + r.env.Clock().UTC().Format(deviceStamp)}
 	var err error
 	for _, name := range names {
-		serial := "arn:" + partition + ":iam::" + account + ":mfa/" + name
+		serial := deviceSerial(r.facts.Partition, r.facts.Account, name)
 		c := steps.Change{Action: steps.Create, Address: mfaDeviceAddr(r.user), After: serial,
 			Why: "the virtual device holds the secret " + r.user + "'s authenticator app shares with AWS"}
 		var dev device
 		data := record{Kind: kindMFADevice, Origin: created, User: r.user, Device: name, Serial: serial}
-		var id string
-		id, err = r.mutate(c, data, "iam:CreateVirtualMFADevice "+name, func() error {
+		err = r.rec.Do(ctx, c, data, func(ctx context.Context) error {
 			out, err := r.api.CreateVirtualMFADevice(ctx, &iam.CreateVirtualMFADeviceInput{VirtualMFADeviceName: &name})
 			if err != nil {
 				return awsapi.Classify("create a virtual MFA device for IAM user "+r.user, err)
@@ -139,43 +136,55 @@ func (r *run) createDevice(ctx context.Context, account, partition string) (devi
 		if dev.serial != serial {
 			r.env.Logger().Warn("virtual MFA device serial differs from the journaled one", "journaled", serial, "actual", dev.serial)
 		}
-		dev.entry = steps.Entry{ID: id, Step: ID, Change: c}
-		return dev, nil
+		// Should the journal not read back, the device stays journaled as created: undo removes it.
+		dev.entry, err = r.lastEntry(c.Address)
+		return dev, err
 	}
 	return device{}, err
+}
+
+// deviceStamp dates the name of a device made when one with the user's name is left over.
+const deviceStamp = "20060102T150405"
+
+// lastEntry is the entry this run just journaled for addr, for reversing it within the run.
+func (r *run) lastEntry(addr string) (steps.Entry, error) {
+	j := r.rec.Journal()
+	entries, err := j.Entries()
+	if err != nil {
+		return steps.Entry{}, err
+	}
+	for i := len(entries) - 1; i >= 0; i-- {
+		e := entries[i]
+		if e.Run == j.Run() && e.Step == ID && e.Undoes == "" && e.Change.Address == addr {
+			return e, nil
+		}
+	}
+	return steps.Entry{}, fmt.Errorf("iam-admin: the journal has no entry for %s from this run", addr)
 }
 
 // enableDevice assigns the device to the user with two consecutive codes.
 func (r *run) enableDevice(ctx context.Context, c steps.Change, serial, code1, code2 string) error {
 	c.After = serial
 	data := record{Kind: kindMFAEnable, Origin: created, User: r.user, UserOrigin: r.origin(userAddr(r.user)), Serial: serial}
-	_, err := r.mutate(c, data, "iam:EnableMFADevice "+r.user, func() error {
+	return r.mutate(ctx, c, data, "enrolled a virtual MFA device for "+r.user, func(ctx context.Context) error {
 		_, err := r.api.EnableMFADevice(ctx, &iam.EnableMFADeviceInput{UserName: &r.user, SerialNumber: &serial,
 			AuthenticationCode1: &code1, AuthenticationCode2: &code2})
 		return awsapi.Classify("enable the virtual MFA device of IAM user "+r.user, err)
 	})
-	return err
 }
 
-// dropDevice deletes a device this run created but never enabled, so nothing is left behind. It
-// runs even when ctx was cancelled (the user pressed Ctrl-C at the code prompt).
+// dropDevice deletes a device this run created but never enabled, so nothing is left behind,
+// reversing its journal entry. It runs even when ctx was cancelled (the user pressed Ctrl-C at the
+// code prompt).
 func (r *run) dropDevice(ctx context.Context, dev device) error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
 	rev := steps.Change{Action: steps.Delete, Address: dev.entry.Change.Address, Before: dev.serial,
 		Why: "MFA enrolment did not finish; the unused device is removed"}
-	id, err := r.j.BeginUndo(dev.entry, rev, record{Kind: kindMFADevice, Origin: created, User: r.user, Serial: dev.serial})
-	if err != nil {
-		return err
-	}
-	r.env.Emit(steps.Event{Kind: steps.EventCommand, Step: ID, Message: "iam:DeleteVirtualMFADevice " + dev.serial, At: r.env.Clock()})
-	_, err = r.api.DeleteVirtualMFADevice(ctx, &iam.DeleteVirtualMFADeviceInput{SerialNumber: &dev.serial})
-	if err != nil {
-		err = awsapi.Classify("delete the unused virtual MFA device "+dev.serial, err)
-		_ = r.j.Fail(id, err)
-		return err
-	}
-	return r.j.Done(id)
+	data := record{Kind: kindMFADevice, Origin: created, User: r.user, Serial: dev.serial}
+	return r.rec.Reverse(ctx, dev.entry, rev, data, func(ctx context.Context) error {
+		return deleteDevice(ctx, r.api, data)
+	})
 }
 
 // otpauthURI is the key URI authenticator apps read from a QR code (Google Authenticator's

@@ -13,16 +13,101 @@ import (
 	"github.com/hardsail/hardsail/steps"
 )
 
-// undoRank orders reversals so that nothing is deleted while something still depends on it:
-// MFA off the user, device, password, membership, policy, group, and the user last.
-var undoRank = map[string]int{
-	kindMFAEnable:    0,
-	kindMFADevice:    1,
-	kindLoginProfile: 2,
-	kindMembership:   3,
-	kindPolicy:       4,
-	kindGroup:        5,
-	kindUser:         6,
+// kind is how undo handles the journal data of one kind of mutation.
+type kind struct {
+	// rank orders reversals so that nothing is deleted while something still depends on it: MFA
+	// off the user, device, password, membership, policy, group, and the user last.
+	rank int
+	// addr is the address the entry's change must have for its data.
+	addr func(r record) string
+	// what says what the reversal does, for the report.
+	what func(r record) string
+	// here reports whether what the entry made is there now, refusing (*InUseError) when more
+	// than hardsail's now depends on it; nil when the delete itself says (NoSuchEntity = gone).
+	here func(ctx context.Context, api awsapi.IAMAPI, r record) (bool, error)
+	// remove deletes it.
+	remove func(ctx context.Context, api awsapi.IAMAPI, r record) error
+}
+
+var kinds = map[string]kind{
+	kindMFAEnable: {0, func(r record) string { return mfaAddr(r.User) },
+		func(r record) string { return "took the MFA device off " + r.User },
+		func(ctx context.Context, api awsapi.IAMAPI, r record) (bool, error) {
+			f, err := readUser(ctx, api, r.User)
+			return slices.Contains(f.MFADevices, r.Serial), err
+		},
+		func(ctx context.Context, api awsapi.IAMAPI, r record) error {
+			_, err := api.DeactivateMFADevice(ctx, &iam.DeactivateMFADeviceInput{UserName: &r.User, SerialNumber: &r.Serial})
+			return awsapi.Classify("deactivate MFA device "+r.Serial+" of IAM user "+r.User, err)
+		}},
+	// IAMAPI lists no unassigned devices: DeleteVirtualMFADevice answers NoSuchEntity for one that is gone.
+	kindMFADevice: {1, func(r record) string { return mfaDeviceAddr(r.User) },
+		func(r record) string { return "deleted virtual MFA device " + r.Serial },
+		nil, deleteDevice},
+	kindLoginProfile: {2, func(r record) string { return loginAddr(r.User) },
+		func(r record) string { return "removed " + r.User + "'s console password" },
+		func(ctx context.Context, api awsapi.IAMAPI, r record) (bool, error) {
+			_, err := api.GetLoginProfile(ctx, &iam.GetLoginProfileInput{UserName: &r.User})
+			return found(awsapi.Classify("read the console login of IAM user "+r.User, err))
+		},
+		func(ctx context.Context, api awsapi.IAMAPI, r record) error {
+			_, err := api.DeleteLoginProfile(ctx, &iam.DeleteLoginProfileInput{UserName: &r.User})
+			return awsapi.Classify("delete the console login of IAM user "+r.User, err)
+		}},
+	kindMembership: {3, func(r record) string { return membershipAddr(r.User, r.Group) },
+		func(r record) string { return "removed " + r.User + " from " + r.Group },
+		func(ctx context.Context, api awsapi.IAMAPI, r record) (bool, error) {
+			members, _, err := groupMembers(ctx, api, r.Group)
+			return slices.ContainsFunc(members, func(m string) bool { return strings.EqualFold(m, r.User) }), err
+		},
+		func(ctx context.Context, api awsapi.IAMAPI, r record) error {
+			_, err := api.RemoveUserFromGroup(ctx, &iam.RemoveUserFromGroupInput{GroupName: &r.Group, UserName: &r.User})
+			return awsapi.Classify("remove IAM user "+r.User+" from group "+r.Group, err)
+		}},
+	kindPolicy: {4, func(r record) string { return policyAddr(r.Group) },
+		func(r record) string { return "detached " + policyName + " from " + r.Group },
+		func(ctx context.Context, api awsapi.IAMAPI, r record) (bool, error) {
+			policies, err := groupPolicies(ctx, api, r.Group)
+			if awsapi.IsKind(err, awsapi.KindNotFound) {
+				return false, nil
+			}
+			return slices.Contains(policies, r.PolicyARN), err
+		},
+		func(ctx context.Context, api awsapi.IAMAPI, r record) error {
+			_, err := api.DetachGroupPolicy(ctx, &iam.DetachGroupPolicyInput{GroupName: &r.Group, PolicyArn: &r.PolicyARN})
+			return awsapi.Classify("detach "+r.PolicyARN+" from IAM group "+r.Group, err)
+		}},
+	kindGroup: {5, func(r record) string { return groupAddr(r.Group) },
+		func(r record) string { return "deleted group " + r.Group },
+		func(ctx context.Context, api awsapi.IAMAPI, r record) (bool, error) {
+			return groupUnused(ctx, api, r.Group)
+		},
+		func(ctx context.Context, api awsapi.IAMAPI, r record) error {
+			_, err := api.DeleteGroup(ctx, &iam.DeleteGroupInput{GroupName: &r.Group})
+			return awsapi.Classify("delete IAM group "+r.Group, err)
+		}},
+	kindUser: {6, func(r record) string { return userAddr(r.User) },
+		func(r record) string { return "deleted user " + r.User },
+		func(ctx context.Context, api awsapi.IAMAPI, r record) (bool, error) {
+			return userUnused(ctx, api, r.User)
+		},
+		func(ctx context.Context, api awsapi.IAMAPI, r record) error {
+			_, err := api.DeleteUser(ctx, &iam.DeleteUserInput{UserName: &r.User})
+			return awsapi.Classify("delete IAM user "+r.User, err)
+		}},
+}
+
+// found turns a read's error into whether the thing exists.
+func found(err error) (bool, error) {
+	if awsapi.IsKind(err, awsapi.KindNotFound) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+func deleteDevice(ctx context.Context, api awsapi.IAMAPI, r record) error {
+	_, err := api.DeleteVirtualMFADevice(ctx, &iam.DeleteVirtualMFADeviceInput{SerialNumber: &r.Serial})
+	return awsapi.Classify("delete virtual MFA device "+r.Serial, err)
 }
 
 // InUseError refuses to delete a group or user hardsail created that has since gained members,
@@ -41,39 +126,34 @@ func (e *InUseError) HintText() string {
 	return "Remove those from " + e.What + " in the IAM console if they are no longer needed, then run `hardsail undo iam-admin` again; or keep it."
 }
 
+// item is one journal entry to reverse with its data.
+type item struct {
+	e steps.Entry
+	r record
+}
+
 // Undo reverses what hardsail created, in dependency order; what it adopted has no journal entry
-// and is never touched. Something already gone counts as undone.
-func (s *Step) Undo(ctx context.Context, env *steps.Env, entries []steps.Entry, j *steps.Journal) (steps.Outcome, error) {
-	type item struct {
-		e steps.Entry
-		r record
-	}
-	var items []item
-	for _, e := range entries {
-		var r record
-		if err := e.Decode(&r); err != nil {
-			return steps.Outcome{Step: ID, Status: steps.StatusFailed}, err
-		}
-		if _, ok := undoRank[r.Kind]; !ok || r.Origin != created {
-			return steps.Outcome{Step: ID, Status: steps.StatusFailed}, fmt.Errorf("journal entry %s: iam-admin cannot undo %q", e.ID, r.Kind)
-		}
-		items = append(items, item{e, r})
+// and is never touched. Every entry is checked against what this step could have journaled before
+// anything runs. An entry whose change may not have happened (interrupted, unknown), or whose
+// resource was removed since, is closed with nothing to do when the resource is not there.
+func (s *Step) Undo(ctx context.Context, env *steps.Env, entries []steps.Entry, rec *steps.Recorder) (steps.Report, error) {
+	items, err := s.validated(ctx, env, entries)
+	if err != nil {
+		return steps.Report{}, err
 	}
 	// Entries arrive newest first; a stable sort keeps that order within a kind.
-	slices.SortStableFunc(items, func(a, b item) int { return undoRank[a.r.Kind] - undoRank[b.r.Kind] })
-
-	u := &undoer{env: env, j: j, api: env.AWS.IAM}
+	slices.SortStableFunc(items, func(a, b item) int { return kinds[a.r.Kind].rank - kinds[b.r.Kind].rank })
+	u := &undoer{rec: rec, api: env.AWS.IAM}
 	for _, it := range items {
-		if err := u.reverse(ctx, it.e, it.r); err != nil {
-			return steps.Outcome{Step: ID, Status: steps.StatusFailed, Detail: u.detail()}, err
+		if err := u.reverse(ctx, it); err != nil {
+			return steps.Report{Detail: u.detail()}, err
 		}
 	}
-	return steps.Outcome{Step: ID, Status: steps.StatusChanged, Detail: u.detail()}, nil
+	return steps.Report{Detail: u.detail()}, nil
 }
 
 type undoer struct {
-	env  *steps.Env
-	j    *steps.Journal
+	rec  *steps.Recorder
 	api  awsapi.IAMAPI
 	done []string
 }
@@ -85,119 +165,74 @@ func (u *undoer) detail() string {
 	return strings.Join(u.done, ", ")
 }
 
-// reverse undoes one entry: the precondition check (for a group or user), then the delete, journaled.
-func (u *undoer) reverse(ctx context.Context, e steps.Entry, r record) error {
-	var (
-		op, what string
-		call     func() error
-	)
-	switch r.Kind {
-	case kindMFAEnable:
-		op, what = "iam:DeactivateMFADevice "+r.Serial, "took the MFA device off "+r.User
-		call = func() error {
-			_, err := u.api.DeactivateMFADevice(ctx, &iam.DeactivateMFADeviceInput{UserName: &r.User, SerialNumber: &r.Serial})
-			return awsapi.Classify("deactivate MFA device "+r.Serial+" of IAM user "+r.User, err)
-		}
-	case kindMFADevice:
-		op, what = "iam:DeleteVirtualMFADevice "+r.Serial, "deleted virtual MFA device "+r.Serial
-		call = func() error {
-			_, err := u.api.DeleteVirtualMFADevice(ctx, &iam.DeleteVirtualMFADeviceInput{SerialNumber: &r.Serial})
-			return awsapi.Classify("delete virtual MFA device "+r.Serial, err)
-		}
-	case kindLoginProfile:
-		op, what = "iam:DeleteLoginProfile "+r.User, "removed "+r.User+"'s console password"
-		call = func() error {
-			_, err := u.api.DeleteLoginProfile(ctx, &iam.DeleteLoginProfileInput{UserName: &r.User})
-			return awsapi.Classify("delete the console login of IAM user "+r.User, err)
-		}
-	case kindMembership:
-		op, what = "iam:RemoveUserFromGroup "+r.User+" "+r.Group, "removed "+r.User+" from "+r.Group
-		call = func() error {
-			_, err := u.api.RemoveUserFromGroup(ctx, &iam.RemoveUserFromGroupInput{GroupName: &r.Group, UserName: &r.User})
-			return awsapi.Classify("remove IAM user "+r.User+" from group "+r.Group, err)
-		}
-	case kindPolicy:
-		op, what = "iam:DetachGroupPolicy "+r.Group+" "+policyName, "detached "+policyName+" from "+r.Group
-		call = func() error {
-			_, err := u.api.DetachGroupPolicy(ctx, &iam.DetachGroupPolicyInput{GroupName: &r.Group, PolicyArn: &r.PolicyARN})
-			return awsapi.Classify("detach "+r.PolicyARN+" from IAM group "+r.Group, err)
-		}
-	case kindGroup:
-		if err := u.groupUnused(ctx, r.Group); err != nil {
+// reverse undoes one entry: is it there (refusing a group or user others use now), then the
+// delete, through the recorder. Something already gone is closed with nothing to do.
+func (u *undoer) reverse(ctx context.Context, it item) error {
+	k := kinds[it.r.Kind]
+	what := k.what(it.r)
+	here := true
+	if k.here != nil {
+		var err error
+		if here, err = k.here(ctx, u.api, it.r); err != nil {
 			return err
 		}
-		op, what = "iam:DeleteGroup "+r.Group, "deleted group "+r.Group
-		call = func() error {
-			_, err := u.api.DeleteGroup(ctx, &iam.DeleteGroupInput{GroupName: &r.Group})
-			return awsapi.Classify("delete IAM group "+r.Group, err)
-		}
-	case kindUser:
-		if err := u.userUnused(ctx, r.User); err != nil {
+	}
+	rev := steps.Change{Action: steps.Delete, Address: it.e.Change.Address, Before: it.e.Change.After, Why: "undo " + it.e.ID + ": " + what}
+	gone := !here
+	var fn func(context.Context) error
+	if here {
+		fn = func(ctx context.Context) error {
+			err := k.remove(ctx, u.api, it.r)
+			if awsapi.IsKind(err, awsapi.KindNotFound) {
+				// Removed by hand meanwhile: nothing left to reverse.
+				gone, err = true, nil
+			}
 			return err
 		}
-		op, what = "iam:DeleteUser "+r.User, "deleted user "+r.User
-		call = func() error {
-			_, err := u.api.DeleteUser(ctx, &iam.DeleteUserInput{UserName: &r.User})
-			return awsapi.Classify("delete IAM user "+r.User, err)
-		}
+	} else {
+		rev.Why = "undo " + it.e.ID + ": already gone, nothing to do"
 	}
-	rev := steps.Change{Action: steps.Delete, Address: e.Change.Address, Before: e.Change.After, Why: "undo " + e.ID + ": " + what}
-	id, err := u.j.BeginUndo(e, rev, r)
-	if err != nil {
+	if err := u.rec.Reverse(ctx, it.e, rev, it.r, fn); err != nil {
 		return err
 	}
-	u.env.Emit(steps.Event{Kind: steps.EventChangeStart, Step: ID, Address: rev.Address, At: u.env.Clock()})
-	u.env.Emit(steps.Event{Kind: steps.EventCommand, Step: ID, Message: op, At: u.env.Clock()})
-	err = call()
-	if awsapi.IsKind(err, awsapi.KindNotFound) {
-		// Already gone (removed by hand, or an interrupted apply never made it): nothing to reverse.
-		err, what = nil, what+" (already gone)"
+	if gone {
+		what += " (already gone)"
 	}
-	if err != nil {
-		_ = u.j.Fail(id, err)
-		u.env.Emit(steps.Event{Kind: steps.EventChangeDone, Step: ID, Address: rev.Address, Status: steps.StatusFailed, At: u.env.Clock()})
-		return err
-	}
-	if err := u.j.Done(id); err != nil {
-		return err
-	}
-	u.env.Logger().Info("iam-admin undone", "address", rev.Address, "operation", op)
-	u.env.Emit(steps.Event{Kind: steps.EventChangeDone, Step: ID, Address: rev.Address, Status: steps.StatusChanged, At: u.env.Clock()})
 	u.done = append(u.done, what)
 	return nil
 }
 
-// groupUnused refuses when the group has members or policies hardsail's undo has not removed:
-// someone else uses it now. A missing group passes (the delete then finds it gone).
-func (u *undoer) groupUnused(ctx context.Context, group string) error {
-	members, exists, err := groupMembers(ctx, u.api, group)
+// groupUnused reports whether the group exists, refusing when it has members or policies
+// hardsail's undo has not removed: someone else uses it now.
+func groupUnused(ctx context.Context, api awsapi.IAMAPI, group string) (exists bool, err error) {
+	members, exists, err := groupMembers(ctx, api, group)
 	if err != nil || !exists {
-		return err
+		return exists, err
 	}
 	var others []string
 	for _, m := range members {
 		others = append(others, "member "+m)
 	}
-	policies, err := groupPolicies(ctx, u.api, group)
+	policies, err := groupPolicies(ctx, api, group)
 	if err != nil {
-		return err
+		return true, err
 	}
 	for _, p := range policies {
 		others = append(others, "policy "+p[strings.LastIndex(p, "/")+1:])
 	}
 	if len(others) > 0 {
-		return &InUseError{What: "IAM group " + group, Others: others}
+		return true, &InUseError{What: "IAM group " + group, Others: others}
 	}
-	return nil
+	return true, nil
 }
 
-// userUnused refuses when the user has groups, a console password, MFA devices or access keys
-// that hardsail's undo has not removed. IAM would refuse too (DeleteConflict); checking first
-// gives the same answer everywhere and names what is in the way.
-func (u *undoer) userUnused(ctx context.Context, user string) error {
-	f, err := readUser(ctx, u.api, user)
+// userUnused reports whether the user exists, refusing when it has groups, a console password,
+// MFA devices or access keys that hardsail's undo has not removed. IAM would refuse too
+// (DeleteConflict); checking first gives the same answer everywhere and names what is in the way.
+func userUnused(ctx context.Context, api awsapi.IAMAPI, user string) (exists bool, err error) {
+	f, err := readUser(ctx, api, user)
 	if err != nil || !f.Exists {
-		return err
+		return f.Exists, err
 	}
 	var others []string
 	if f.LoginProfile {
@@ -206,22 +241,22 @@ func (u *undoer) userUnused(ctx context.Context, user string) error {
 	for _, d := range f.MFADevices {
 		others = append(others, "MFA device "+d)
 	}
-	groups, err := u.api.ListGroupsForUser(ctx, &iam.ListGroupsForUserInput{UserName: &user})
+	groups, err := api.ListGroupsForUser(ctx, &iam.ListGroupsForUserInput{UserName: &user})
 	if err != nil {
-		return awsapi.Classify("list the groups of IAM user "+user, err)
+		return true, awsapi.Classify("list the groups of IAM user "+user, err)
 	}
 	for _, g := range groups.Groups {
 		others = append(others, "group "+aws.ToString(g.GroupName))
 	}
-	keys, err := u.api.ListAccessKeys(ctx, &iam.ListAccessKeysInput{UserName: &user})
+	keys, err := api.ListAccessKeys(ctx, &iam.ListAccessKeysInput{UserName: &user})
 	if err != nil {
-		return awsapi.Classify("list the access keys of IAM user "+user, err)
+		return true, awsapi.Classify("list the access keys of IAM user "+user, err)
 	}
 	for _, k := range keys.AccessKeyMetadata {
 		others = append(others, "access key "+aws.ToString(k.AccessKeyId))
 	}
 	if len(others) > 0 {
-		return &InUseError{What: "IAM user " + user, Others: others}
+		return true, &InUseError{What: "IAM user " + user, Others: others}
 	}
-	return nil
+	return true, nil
 }

@@ -24,6 +24,7 @@ import (
 	"github.com/hardsail/hardsail/internal/moto"
 	"github.com/hardsail/hardsail/remote/awsapi"
 	"github.com/hardsail/hardsail/steps"
+	"github.com/hardsail/hardsail/steps/iamadmin"
 )
 
 // backend is one IAM implementation the step's tests run against: the emulator (AWS's behaviour)
@@ -78,7 +79,7 @@ func newBackendAt(t *testing.T, name string, cfg aws.Config, em *emulator.Emulat
 func (b *backend) Env(t *testing.T) *steps.Env {
 	return &steps.Env{
 		Instance: "WordPress-1", Region: "us-east-1", Account: emulator.AccountID,
-		Settings: steps.DefaultSettings(), AWS: awsapi.New(b.cfg), Ask: b.ask, Log: b.log,
+		Settings: steps.WithDefaults(steps.Settings{}, iamadmin.New().Options()), AWS: awsapi.New(b.cfg), Ask: b.ask, Log: b.log,
 	}
 }
 
