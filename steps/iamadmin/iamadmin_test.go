@@ -18,6 +18,7 @@ import (
 	"github.com/hardsail/hardsail/internal/world"
 	"github.com/hardsail/hardsail/steps"
 	"github.com/hardsail/hardsail/steps/iamadmin"
+	"github.com/hardsail/hardsail/tui/render"
 	"github.com/hardsail/hardsail/steps/steptest"
 )
 
@@ -143,26 +144,13 @@ func TestSecretsNeverStored(t *testing.T) {
 	}
 }
 
-// jsonReport is what --json puts out about a run: the results with their plans' changes redacted,
-// the outcomes and the journal entries (data included, which --json drops: stricter). It stands in
-// for tui/render's report, which does not build until the renderers move to contract v2.
+// jsonReport is what --json puts out about a run: the results, the outcomes and the journal.
 func jsonReport(t *testing.T, results []steps.Result, outs []steps.Outcome, journal []steps.Entry) []byte {
 	t.Helper()
-	for i := range results {
-		changes := slices.Clone(results[i].Plan.Changes)
-		for k := range changes {
-			changes[k] = changes[k].Redacted()
-		}
-		results[i].Plan.Changes = changes
-	}
-	for i := range journal {
-		journal[i].Change = journal[i].Change.Redacted()
-	}
-	b, err := json.Marshal(map[string]any{"steps": results, "outcomes": outs, "journal": journal})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
+	rep := render.NewReport("apply", results)
+	rep.AddOutcomes(outs)
+	rep.Journal = journal
+	return rep.JSON()
 }
 
 func checkNoSecret(t *testing.T, where string, raw []byte, secrets ...string) {
