@@ -355,3 +355,51 @@ func TestServerErrorMidApplyLeavesAnExactJournal(t *testing.T) {
 		})
 	}
 }
+
+// A month later, from another network: the saved --ssh-cidr no longer admits this session. Verify
+// compares with the saved value, reports the firewall ok and says how to move SSH, without
+// planning to move it; `--ssh-cidr auto` then moves it to this address and saves that.
+func TestVerifyFromAnotherAddressReportsButDoesNotMoveSSH(t *testing.T) {
+	w := world.New(t, world.Options{Host: true, Settings: steps.Settings{SSHCIDRs: []string{"198.51.100.4/32"}}})
+	env := w.Env(t)
+	// The run's connection is up before the firewall stops admitting 127.0.0.1 (the emulated
+	// firewall is stateful, like Lightsail's): it stands for a session from the new network.
+	if _, err := env.SSH(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	putPorts(t, w, hardened())
+	applied := ports(w)
+	eng := &steps.Engine{Steps: []steps.Step{firewall.New()}, Env: env, Journal: journal(t)}
+	rs := eng.Verify(t.Context())
+	if rs[0].Status != steps.StatusOK || !rs[0].Plan.Empty() {
+		t.Fatalf("verify from elsewhere: %s %q, plan %+v; want ok with nothing to change", rs[0].Status, rs[0].Detail, rs[0].Plan.Changes)
+	}
+	want := steps.Finding{Severity: "warning",
+		Message: "SSH from here (127.0.0.1) is not allowed: the firewall admits SSH from 198.51.100.4/32 + lightsail-connect only. `hardsail apply firewall --ssh-cidr auto` moves it to this address.",
+		Fix:     "hardsail apply firewall --ssh-cidr auto"}
+	if !slices.Contains(rs[0].Findings, want) {
+		t.Errorf("findings %+v, want %+v", rs[0].Findings, want)
+	}
+	if outs := eng.Apply(t.Context(), rs); len(outs) != 0 || !reflect.DeepEqual(ports(w), applied) {
+		t.Fatalf("applying an ok verify did %+v; the firewall must stay as saved", outs)
+	}
+
+	// The fix the finding names.
+	if err := optionOf(t, firewall.New(), "ssh-cidr").Set(&env.Settings, "auto"); err != nil {
+		t.Fatal(err)
+	}
+	rs = eng.Verify(t.Context())
+	if len(rs[0].Plan.Changes) != 1 || rs[0].Plan.Changes[0].After != "127.0.0.1/32 + lightsail-connect" || len(rs[0].Findings) != 0 {
+		t.Fatalf("with --ssh-cidr auto: plan %+v findings %+v; want 22 moved to 127.0.0.1/32", rs[0].Plan.Changes, rs[0].Findings)
+	}
+	outs := eng.Apply(t.Context(), rs)
+	if outs[0].Status != steps.StatusChanged || !strings.Contains(outs[0].Detail, "a new SSH connection from 127.0.0.1/32 still gets in") {
+		t.Fatalf("apply --ssh-cidr auto: %+v", outs)
+	}
+	if !slices.Equal(env.Settings.SSHCIDRs, []string{"127.0.0.1/32"}) {
+		t.Errorf("settings after apply have --ssh-cidr %q, want the address applied", env.Settings.SSHCIDRs)
+	}
+	if rs := eng.Verify(t.Context()); rs[0].Status != steps.StatusOK || len(rs[0].Findings) != 0 {
+		t.Errorf("verify after moving SSH here: %s, findings %+v", rs[0].Status, rs[0].Findings)
+	}
+}
