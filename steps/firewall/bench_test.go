@@ -28,7 +28,7 @@ func verifier(tb testing.TB, host bool) (*steps.Engine, *emulator.Emulator) {
 	cfg.RetryMaxAttempts = 8 // as remote/awsapi.Load
 	clients := awsapi.New(cfg)
 	env := &steps.Env{Instance: instance, Region: cfg.Region, AWS: clients,
-		Settings: steps.Effective(steps.Settings{}, steps.Settings{SSHCIDRs: []string{"198.51.100.4/32"}})}
+		Settings: steps.Settings{SSHCIDRs: []string{"198.51.100.4/32"}}}
 	if host {
 		env.Settings.SSHCIDRs = nil
 		h := testhost.Start(tb, testhost.Options{TrustedUserCAKeys: ssh.MarshalAuthorizedKey(em.CAPublicKey())})
