@@ -17,10 +17,9 @@ import (
 	"github.com/hardsail/hardsail/remote/sshhost"
 	"github.com/hardsail/hardsail/steps"
 	"github.com/hardsail/hardsail/steps/firewall"
-	"github.com/hardsail/hardsail/steps/snapshot"
 )
 
-// verifier is an engine over snapshot+firewall on an emulator, optionally with a real host that the
+// verifier is an engine over the firewall on an emulator, optionally with a real host that the
 // firewall reads this session's address from (no --ssh-cidr).
 func verifier(tb testing.TB, host bool) (*steps.Engine, *emulator.Emulator) {
 	tb.Helper()
@@ -29,7 +28,7 @@ func verifier(tb testing.TB, host bool) (*steps.Engine, *emulator.Emulator) {
 	cfg.RetryMaxAttempts = 8 // as remote/awsapi.Load
 	clients := awsapi.New(cfg)
 	env := &steps.Env{Instance: instance, Region: cfg.Region, AWS: clients,
-		Settings: steps.Effective(steps.Settings{}, steps.Settings{SSHCIDRs: []string{"198.51.100.4/32"}})}
+		Settings: steps.Settings{SSHCIDRs: []string{"198.51.100.4/32"}}}
 	if host {
 		env.Settings.SSHCIDRs = nil
 		h := testhost.Start(tb, testhost.Options{TrustedUserCAKeys: ssh.MarshalAuthorizedKey(em.CAPublicKey())})
@@ -56,7 +55,7 @@ func verifier(tb testing.TB, host bool) (*steps.Engine, *emulator.Emulator) {
 			return conn, nil
 		}
 	}
-	return &steps.Engine{Steps: []steps.Step{snapshot.New(), firewall.New()}, Env: env}, em
+	return &steps.Engine{Steps: []steps.Step{firewall.New()}, Env: env}, em
 }
 
 // callsByAction counts the emulator's calls per operation.
@@ -84,10 +83,10 @@ func TestCallsPerVerify(t *testing.T) {
 		first map[string]int // the run's first verify
 		next  map[string]int // each verify after it (the SSH connection is the run's one)
 	}{
-		{name: "--ssh-cidr set, no SSH", first: map[string]int{"GetInstance": 1, "GetInstanceSnapshots": 1, "GetInstancePortStates": 1}},
+		{name: "--ssh-cidr set, no SSH", first: map[string]int{"GetInstancePortStates": 1}},
 		{name: "address from this SSH session", host: true,
-			first: map[string]int{"GetInstance": 2, "GetInstanceAccessDetails": 1, "GetInstanceSnapshots": 1, "GetInstancePortStates": 1},
-			next:  map[string]int{"GetInstance": 1, "GetInstanceSnapshots": 1, "GetInstancePortStates": 1}},
+			first: map[string]int{"GetInstance": 1, "GetInstanceAccessDetails": 1, "GetInstancePortStates": 1},
+			next:  map[string]int{"GetInstancePortStates": 1}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -117,7 +116,7 @@ func sum(m map[string]int) int {
 	return n
 }
 
-// BenchmarkVerify measures a verify of snapshot+firewall against the emulator: AWS calls per
+// BenchmarkVerify measures a verify of the firewall against the emulator: AWS calls per
 // verify and time per verify. With a host, the run's SSH connection is dialled once beforehand and
 // each verify gathers the session's address over it.
 func BenchmarkVerify(b *testing.B) {

@@ -5,7 +5,6 @@
 package firewall
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -25,8 +24,8 @@ import (
 // ID is the step's stable name.
 const ID = "firewall"
 
-// Firewall is the step. The zero value uses the documented guard limits.
-type Firewall struct {
+// Step is the firewall step. The zero value uses the documented guard limits.
+type Step struct {
 	// GuardTimeout is how long the lockout guard keeps trying a new SSH connection (60 s when zero):
 	// on AWS a firewall change takes a moment to reach the instance.
 	GuardTimeout time.Duration
@@ -35,23 +34,38 @@ type Firewall struct {
 }
 
 // New returns the step with the default guard limits.
-func New() *Firewall { return &Firewall{} }
+func New() *Step { return &Step{} }
 
-var _ steps.Step = (*Firewall)(nil)
+var (
+	_ steps.Step     = (*Step)(nil)
+	_ steps.Optioner = (*Step)(nil)
+)
 
-func (fw *Firewall) ID() string    { return ID }
-func (fw *Firewall) Title() string { return "Firewall: SSH only from you" }
+func (fw *Step) ID() string    { return ID }
+func (fw *Step) Title() string { return "Firewall: SSH only from you" }
 
 // HostQuery asks for nothing beyond what every gathering reports (the session's address).
-func (fw *Firewall) HostQuery() sshhost.Query { return sshhost.Query{} }
+func (fw *Step) HostQuery() sshhost.Query { return sshhost.Query{} }
 
-// Check reads the open ports and, when it decides the plan, the address of this SSH session.
-func (fw *Firewall) Check(ctx context.Context, env *steps.Env) (steps.State, error) {
-	f, _, err := fw.look(ctx, env)
+// Check reads the open ports and the address of this SSH session: it decides the plan when no
+// --ssh-cidr is set, and otherwise only feeds notes and the finding that SSH from here is not
+// allowed.
+func (fw *Step) Check(ctx context.Context, env *steps.Env) (steps.State, error) {
+	listed, err := readRules(ctx, env)
 	if err != nil {
 		return steps.State{Step: ID}, err
 	}
-	return steps.State{Step: ID, Facts: f}, nil
+	f := Facts{Instance: env.Instance, Rules: sortedRules(listed), Listed: listed}
+	seen, err := sessionSource(ctx, env)
+	if len(env.Settings.SSHCIDRs) == 0 {
+		if err != nil {
+			return steps.State{Step: ID}, &SourceError{Instance: env.Instance, Err: err}
+		}
+		f.Source = seen
+	} else {
+		f.Seen = seen
+	}
+	return steps.State{Step: ID, Facts: f, Findings: findings(f, env.Settings)}, nil
 }
 
 // readRules returns the open ports in Lightsail's order, merged per port range.
@@ -71,25 +85,6 @@ func readRules(ctx context.Context, env *steps.Env) ([]Rule, error) {
 	return mergeRules(rules), nil
 }
 
-// look is Check's reading, also returning the rules in Lightsail's own order (what undo restores).
-func (fw *Firewall) look(ctx context.Context, env *steps.Env) (Facts, []Rule, error) {
-	live, err := readRules(ctx, env)
-	if err != nil {
-		return Facts{}, nil, err
-	}
-	f := Facts{Instance: env.Instance, Rules: sortedRules(live)}
-	seen, err := sessionSource(ctx, env)
-	if len(env.Settings.SSHCIDRs) == 0 {
-		if err != nil {
-			return Facts{}, nil, &SourceError{Instance: env.Instance, Err: err}
-		}
-		f.Source = seen
-	} else {
-		f.Seen = seen
-	}
-	return f, live, nil
-}
-
 // sessionSource is this run's SSH client address as the instance sees it, as a /32 or /128.
 func sessionSource(ctx context.Context, env *steps.Env) (string, error) {
 	if env.SSH == nil {
@@ -104,195 +99,6 @@ func sessionSource(ctx context.Context, env *steps.Env) (string, error) {
 		return "", err
 	}
 	return p.String(), nil
-}
-
-// record is what the journal keeps for one PutInstancePublicPorts: the whole set before and the
-// whole set written, so undo can put the first back and tell whether someone changed the second.
-type record struct {
-	Prior []Rule `json:"prior"`
-	Put   []Rule `json:"put"`
-}
-
-// Apply replaces the firewall with the target in one call, then checks that a new SSH connection
-// still gets in; if not, it puts the previous rules back and fails.
-func (fw *Firewall) Apply(ctx context.Context, env *steps.Env, plan steps.Plan, j *steps.Journal) (steps.Outcome, error) {
-	o := steps.Outcome{Step: ID}
-	if plan.Empty() {
-		o.Status, o.Detail = steps.StatusOK, "nothing to change"
-		return o, nil
-	}
-	f, live, err := fw.look(ctx, env)
-	if err != nil {
-		return o, err
-	}
-	if (steps.State{Step: ID, Facts: f}).Fingerprint() != plan.Fingerprint {
-		return o, &steps.StalePlanError{Step: ID}
-	}
-	want, err := target(f, env.Settings)
-	if err != nil {
-		return o, err
-	}
-	change := steps.Change{Action: steps.Update, Address: address(env.Instance), Before: describeSet(live), After: describeSet(want),
-		Why: "Replace the whole firewall in one call: " + summary(plan)}
-	id, err := j.Begin(ID, change, record{Prior: live, Put: want})
-	if err != nil {
-		return o, err
-	}
-	if err := fw.put(ctx, env, want, j, id, live); err != nil {
-		return o, err
-	}
-
-	seen := cmp.Or(f.Source, f.Seen)
-	if closesNone(env.Settings) {
-		o.Status, o.Detail = steps.StatusChanged, "SSH is closed except for Lightsail's browser SSH; no SSH check afterwards (--ssh-cidr none)"
-		return o, nil
-	}
-	if seen == "" {
-		o.Status, o.Detail = steps.StatusChanged, "firewall replaced; SSH could not be checked afterwards: this run has no SSH connection to the instance"
-		return o, nil
-	}
-	probeErr := fw.probe(ctx, env)
-	if probeErr == nil {
-		o.Status, o.Detail = steps.StatusChanged, "firewall replaced; a new SSH connection from "+seen+" still gets in"
-		return o, nil
-	}
-	// Locked out: put the previous rules back even if the run is being cancelled.
-	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
-	defer cancel()
-	lock := &LockoutError{Instance: env.Instance, Seen: seen, Probe: probeErr}
-	lock.RollbackErr = fw.restore(rctx, env, j, steps.Entry{ID: id, Step: ID, Change: change}, want, live,
-		"Lockout guard: a new SSH connection failed after the change, so the previous rules go back.")
-	o.Status, o.Detail = steps.StatusFailed, lock.Error()
-	return o, lock
-}
-
-// put writes rules, journaled by entry id (already begun), and waits for Lightsail to finish.
-// When the call fails without saying whether it took effect, the firewall is read again to
-// settle the entry as done or failed, so undo later knows what to reverse.
-func (fw *Firewall) put(ctx context.Context, env *steps.Env, rules []Rule, j *steps.Journal, id string, prior []Rule) error {
-	what := "put the firewall rules of " + env.Instance
-	env.Emit(steps.Event{Kind: steps.EventCommand, Step: ID, Address: address(env.Instance), Message: "lightsail PutInstancePublicPorts " + env.Instance, At: env.Clock()})
-	out, err := env.AWS.Lightsail.PutInstancePublicPorts(ctx, &lightsail.PutInstancePublicPortsInput{
-		InstanceName: aws.String(env.Instance), PortInfos: portInfos(rules)})
-	if err != nil {
-		err = awsapi.Classify(what, err)
-		now, rerr := readRules(ctx, env)
-		switch {
-		case rerr == nil && sameSet(now, rules) && !sameSet(now, prior):
-			// The change went through although the answer was lost.
-			if derr := j.Done(id); derr != nil {
-				return derr
-			}
-			return nil
-		case rerr == nil && sameSet(now, prior):
-			return errors.Join(err, j.Fail(id, err))
-		default:
-			// Unknown outcome: the entry stays open (interrupted) and undo compares before acting.
-			return fmt.Errorf("%w (the firewall may or may not have changed; `hardsail undo firewall` puts the previous rules back if it did)", err)
-		}
-	}
-	if err := j.Done(id); err != nil {
-		return err
-	}
-	if out.Operation == nil {
-		return nil
-	}
-	return env.AWS.Wait(ctx, what, []types.Operation{*out.Operation}, awsapi.WaitOptions{
-		Progress: func(op types.Operation, elapsed time.Duration) {
-			env.Emit(steps.Event{Kind: steps.EventWait, Step: ID, Address: address(env.Instance),
-				Message: fmt.Sprintf("waiting for %s %s… %s", op.OperationType, op.Status, elapsed.Round(time.Second)), At: env.Clock()})
-		}})
-}
-
-// restore puts rules back as the undo of entry orig, journaled.
-func (fw *Firewall) restore(ctx context.Context, env *steps.Env, j *steps.Journal, orig steps.Entry, from, to []Rule, why string) error {
-	c := steps.Change{Action: steps.Update, Address: address(env.Instance), Before: describeSet(from), After: describeSet(to), Why: why}
-	id, err := j.BeginUndo(orig, c, record{Prior: from, Put: to})
-	if err != nil {
-		return err
-	}
-	return fw.put(ctx, env, to, j, id, from)
-}
-
-// probe opens fresh SSH connections until one gets in or the guard's time is up.
-func (fw *Firewall) probe(ctx context.Context, env *steps.Env) error {
-	c, err := env.SSH(ctx)
-	if err != nil {
-		return err
-	}
-	ctx, cancel := context.WithTimeout(ctx, cmp.Or(fw.GuardTimeout, 60*time.Second))
-	defer cancel()
-	delay := cmp.Or(fw.GuardBackoff, time.Second)
-	for {
-		env.Emit(steps.Event{Kind: steps.EventCommand, Step: ID, Message: "ssh: new connection to check SSH still gets in", At: env.Clock()})
-		err := c.Probe(ctx)
-		if err == nil {
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return err
-		case <-time.After(delay):
-		}
-		delay = min(delay*2, 10*time.Second)
-	}
-}
-
-func portInfos(rules []Rule) []types.PortInfo {
-	out := make([]types.PortInfo, len(rules))
-	for i, r := range rules {
-		out[i] = types.PortInfo{FromPort: r.FromPort, ToPort: r.ToPort, Protocol: types.NetworkProtocol(r.Protocol),
-			Cidrs: r.CIDRs, Ipv6Cidrs: r.IPv6CIDRs, CidrListAliases: r.Aliases}
-	}
-	return out
-}
-
-// summary is a plan's changes in one line, for the journal entry's why.
-func summary(p steps.Plan) string {
-	parts := make([]string, len(p.Changes))
-	for i, c := range p.Changes {
-		parts[i] = string(c.Action) + " " + c.Address[strings.LastIndex(c.Address, "/")+1:]
-	}
-	return strings.Join(parts, ", ")
-}
-
-// Undo puts back the rules from before each journaled change, newest first. It refuses when the
-// firewall is neither what hardsail wrote nor what was there before, unless env.Force.
-func (fw *Firewall) Undo(ctx context.Context, env *steps.Env, entries []steps.Entry, j *steps.Journal) (steps.Outcome, error) {
-	o := steps.Outcome{Step: ID, Status: steps.StatusChanged}
-	var did []string
-	for _, e := range entries {
-		var d record
-		if err := e.Decode(&d); err != nil {
-			return o, err
-		}
-		live, err := readRules(ctx, env)
-		if err != nil {
-			return o, err
-		}
-		switch {
-		case sameSet(live, d.Prior):
-			// Nothing to put back (the change never took, or someone restored it); mark it undone.
-			id, err := j.BeginUndo(e, steps.Change{Action: steps.Update, Address: address(env.Instance),
-				Before: describeSet(live), After: describeSet(d.Prior), Why: "The firewall is already as it was before hardsail changed it."}, d)
-			if err != nil {
-				return o, err
-			}
-			if err := j.Done(id); err != nil {
-				return o, err
-			}
-			did = append(did, "already as before")
-		case sameSet(live, d.Put) || env.Force:
-			if err := fw.restore(ctx, env, j, e, live, d.Prior, "Undo: put back the firewall rules from before hardsail changed them."); err != nil {
-				return o, err
-			}
-			did = append(did, "previous rules put back")
-		default:
-			return o, &ThreeWayError{Instance: env.Instance, Prior: d.Prior, Put: d.Put, Live: live}
-		}
-	}
-	o.Detail = strings.Join(did, "; ")
-	return o, nil
 }
 
 // SourceError is a check that cannot tell which address SSH should stay open to.
@@ -337,7 +143,7 @@ func (e *LockoutError) Unwrap() []error { return []error{e.Probe, e.RollbackErr}
 // HintText says what most likely went wrong and how to get back in.
 func (e *LockoutError) HintText() string {
 	addr := strings.TrimSuffix(strings.TrimSuffix(e.Seen, "/32"), "/128")
-	h := fmt.Sprintf("Wrong --ssh-cidr? VPN? Your address as the instance sees it is %s: pass --ssh-cidr %s, or leave --ssh-cidr out to use it.", addr, e.Seen)
+	h := fmt.Sprintf("Wrong --ssh-cidr? VPN? Your address as the instance sees it is %s: pass --ssh-cidr %s, or --ssh-cidr auto to use it.", addr, e.Seen)
 	if e.RollbackErr != nil {
 		h += " Lightsail's browser SSH still gets in; run `hardsail undo firewall`, or restore the rules in the Lightsail console (Networking tab)."
 	}

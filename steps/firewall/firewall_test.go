@@ -2,6 +2,7 @@ package firewall_test
 
 import (
 	"fmt"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
@@ -87,8 +88,12 @@ func TestConformance(t *testing.T) {
 func TestDefaultSourceIsThisSession(t *testing.T) {
 	w := world.New(t, world.Options{Host: true})
 	env := w.Env(t)
-	eng := &steps.Engine{Steps: []steps.Step{firewall.New()}, Env: env, Journal: journal(t)}
+	saved := filepath.Join(t.TempDir(), "settings.json")
+	eng := &steps.Engine{Steps: []steps.Step{firewall.New()}, Env: env, Journal: journal(t), SettingsPath: saved}
 	rs := eng.Verify(t.Context())
+	if got := optionOf(t, firewall.New(), "ssh-cidr").Suggest(rs[0].State); got != "127.0.0.1/32" {
+		t.Errorf("the wizard would suggest --ssh-cidr %q, want the session's 127.0.0.1/32", got)
+	}
 	if len(rs[0].Plan.Changes) != 1 {
 		t.Fatalf("plan %+v", rs[0].Plan.Changes)
 	}
@@ -104,13 +109,29 @@ func TestDefaultSourceIsThisSession(t *testing.T) {
 	if got := rules(w); !slices.Equal(got, want) {
 		t.Errorf("firewall %q, want %q", got, want)
 	}
+	// "My address" is saved as the address applied, so a later verify compares with it.
+	s, err := steps.LoadSettings(saved)
+	if err != nil || !slices.Equal(s.SSHCIDRs, []string{"127.0.0.1/32"}) {
+		t.Errorf("saved --ssh-cidr %q (%v), want the applied 127.0.0.1/32", s.SSHCIDRs, err)
+	}
+}
+
+func optionOf(t *testing.T, s *firewall.Step, flag string) steps.Option {
+	t.Helper()
+	for _, o := range s.Options() {
+		if o.Flag == flag {
+			return o
+		}
+	}
+	t.Fatalf("no option --%s", flag)
+	return steps.Option{}
 }
 
 func TestLockoutGuardPutsThePreviousRulesBack(t *testing.T) {
 	w := world.New(t, world.Options{Host: true, Settings: steps.Settings{SSHCIDRs: []string{"203.0.113.7/32"}}})
 	before := ports(w)
 	env := w.Env(t)
-	fw := &firewall.Firewall{GuardTimeout: 2 * time.Second, GuardBackoff: 100 * time.Millisecond}
+	fw := &firewall.Step{GuardTimeout: 2 * time.Second, GuardBackoff: 100 * time.Millisecond}
 	j := journal(t)
 	eng := &steps.Engine{Steps: []steps.Step{fw}, Env: env, Journal: j}
 	rs := eng.Verify(t.Context())
@@ -118,9 +139,13 @@ func TestLockoutGuardPutsThePreviousRulesBack(t *testing.T) {
 		t.Errorf("the preview does not warn that 127.0.0.1 is left out: %q", rs[0].Plan.Notes)
 	}
 
-	o, err := fw.Apply(t.Context(), env, rs[0].Plan, j)
-	if o.Status != steps.StatusFailed || err == nil {
-		t.Fatalf("apply %+v, %v; want failed", o, err)
+	live, err := fw.Check(t.Context(), env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := fw.Apply(t.Context(), env, live, rs[0].Plan, steps.NewRecorder(j, env, firewall.ID))
+	if err == nil || rep.Resolved != nil {
+		t.Fatalf("apply %+v, %v; want a lockout error and nothing resolved", rep, err)
 	}
 	if h := steps.HintOf(err); !strings.Contains(h, "Wrong --ssh-cidr? VPN? Your address as the instance sees it is 127.0.0.1") {
 		t.Errorf("hint %q", h)
@@ -182,11 +207,11 @@ func TestOtherPorts(t *testing.T) {
 			if len(rs[0].Plan.Changes) != tc.changes {
 				t.Fatalf("changes %+v, want %d", rs[0].Plan.Changes, tc.changes)
 			}
-			found := slices.ContainsFunc(rs[0].Plan.Findings, func(f steps.Finding) bool {
+			found := slices.ContainsFunc(rs[0].Findings, func(f steps.Finding) bool {
 				return strings.Contains(f.Message, "3306/tcp") && f.Fix == "hardsail apply firewall --close-port 3306/tcp"
 			})
 			if found != tc.finding {
-				t.Errorf("findings %+v, want a 3306 finding: %v", rs[0].Plan.Findings, tc.finding)
+				t.Errorf("findings %+v, want a 3306 finding: %v", rs[0].Findings, tc.finding)
 			}
 			if outs := eng.Apply(t.Context(), rs); outs[0].Status != steps.StatusChanged {
 				t.Fatalf("apply %+v", outs)
@@ -289,7 +314,7 @@ func TestServerErrorMidApplyLeavesAnExactJournal(t *testing.T) {
 	}{
 		{name: "retried 5xx on the put is absorbed", attempts: 8, on: "begin", fail: 2, status: steps.StatusChanged, entry: steps.EntryDone},
 		{name: "put fails: nothing changed, entry failed", attempts: 1, on: "begin", fail: 1, status: steps.StatusFailed, entry: steps.EntryFailed},
-		{name: "put and the re-read fail: entry left open", attempts: 1, on: "begin", fail: 2, status: steps.StatusFailed, entry: steps.EntryInterrupted},
+		{name: "put and the re-read fail: entry unknown", attempts: 1, on: "begin", fail: 2, status: steps.StatusFailed, entry: steps.EntryUnknown},
 		{name: "wait fails after the put: entry done", attempts: 1, on: "done", fail: 1, status: steps.StatusFailed, entry: steps.EntryDone},
 	}
 	for _, tc := range cases {
@@ -328,5 +353,53 @@ func TestServerErrorMidApplyLeavesAnExactJournal(t *testing.T) {
 				t.Errorf("a second undo would still reverse %d entries", len(again))
 			}
 		})
+	}
+}
+
+// A month later, from another network: the saved --ssh-cidr no longer admits this session. Verify
+// compares with the saved value, reports the firewall ok and says how to move SSH, without
+// planning to move it; `--ssh-cidr auto` then moves it to this address and saves that.
+func TestVerifyFromAnotherAddressReportsButDoesNotMoveSSH(t *testing.T) {
+	w := world.New(t, world.Options{Host: true, Settings: steps.Settings{SSHCIDRs: []string{"198.51.100.4/32"}}})
+	env := w.Env(t)
+	// The run's connection is up before the firewall stops admitting 127.0.0.1 (the emulated
+	// firewall is stateful, like Lightsail's): it stands for a session from the new network.
+	if _, err := env.SSH(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	putPorts(t, w, hardened())
+	applied := ports(w)
+	eng := &steps.Engine{Steps: []steps.Step{firewall.New()}, Env: env, Journal: journal(t)}
+	rs := eng.Verify(t.Context())
+	if rs[0].Status != steps.StatusOK || !rs[0].Plan.Empty() {
+		t.Fatalf("verify from elsewhere: %s %q, plan %+v; want ok with nothing to change", rs[0].Status, rs[0].Detail, rs[0].Plan.Changes)
+	}
+	want := steps.Finding{Severity: "warning",
+		Message: "SSH from here (127.0.0.1) is not allowed: the firewall admits SSH from 198.51.100.4/32 + lightsail-connect only. `hardsail apply firewall --ssh-cidr auto` moves it to this address.",
+		Fix:     "hardsail apply firewall --ssh-cidr auto"}
+	if !slices.Contains(rs[0].Findings, want) {
+		t.Errorf("findings %+v, want %+v", rs[0].Findings, want)
+	}
+	if outs := eng.Apply(t.Context(), rs); len(outs) != 0 || !reflect.DeepEqual(ports(w), applied) {
+		t.Fatalf("applying an ok verify did %+v; the firewall must stay as saved", outs)
+	}
+
+	// The fix the finding names.
+	if err := optionOf(t, firewall.New(), "ssh-cidr").Set(&env.Settings, "auto"); err != nil {
+		t.Fatal(err)
+	}
+	rs = eng.Verify(t.Context())
+	if len(rs[0].Plan.Changes) != 1 || rs[0].Plan.Changes[0].After != "127.0.0.1/32 + lightsail-connect" || len(rs[0].Findings) != 0 {
+		t.Fatalf("with --ssh-cidr auto: plan %+v findings %+v; want 22 moved to 127.0.0.1/32", rs[0].Plan.Changes, rs[0].Findings)
+	}
+	outs := eng.Apply(t.Context(), rs)
+	if outs[0].Status != steps.StatusChanged || !strings.Contains(outs[0].Detail, "a new SSH connection from 127.0.0.1/32 still gets in") {
+		t.Fatalf("apply --ssh-cidr auto: %+v", outs)
+	}
+	if !slices.Equal(env.Settings.SSHCIDRs, []string{"127.0.0.1/32"}) {
+		t.Errorf("settings after apply have --ssh-cidr %q, want the address applied", env.Settings.SSHCIDRs)
+	}
+	if rs := eng.Verify(t.Context()); rs[0].Status != steps.StatusOK || len(rs[0].Findings) != 0 {
+		t.Errorf("verify after moving SSH here: %s, findings %+v", rs[0].Status, rs[0].Findings)
 	}
 }

@@ -1,6 +1,7 @@
 package firewall
 
 import (
+	"cmp"
 	"fmt"
 	"net/netip"
 	"slices"
@@ -18,10 +19,24 @@ type Facts struct {
 	// Source is this SSH session's address as the instance sees it (/32 or /128), recorded only when
 	// it decides the plan (no --ssh-cidr): from another network the same firewall is a new plan.
 	Source string `json:"source,omitempty"`
-	// Seen is the same address when --ssh-cidr decides instead: it only feeds notes and hints, so it
-	// stays out of the fingerprint.
+	// Seen is the same address when --ssh-cidr decides instead: it only feeds notes, hints and the
+	// finding that SSH from here is not allowed, so it stays out of the fingerprint.
 	Seen string `json:"-"`
+	// Listed are Rules in Lightsail's own order, which is what undo puts back; out of the fingerprint
+	// so that the order Lightsail lists them in never makes a plan stale.
+	Listed []Rule `json:"-"`
 }
+
+// listed is the firewall in Lightsail's order when Check saw it, else sorted.
+func (f Facts) listed() []Rule {
+	if len(f.Listed) > 0 {
+		return f.Listed
+	}
+	return f.Rules
+}
+
+// here is the session's address as Check found it, "" when it found none.
+func (f Facts) here() string { return cmp.Or(f.Source, f.Seen) }
 
 // webPorts are opened to everyone: the site must answer on both address families.
 var webPorts = []int32{80, 443}
@@ -58,10 +73,9 @@ func sshRule(s steps.Settings, f Facts) (Rule, error) {
 		list = []string{f.Source}
 	}
 	for _, c := range list {
-		p, err := steps.ParseCIDR(c)
+		p, err := parseSSHCIDR(c)
 		if err != nil {
-			return r, &steps.UsageError{Msg: fmt.Sprintf("--ssh-cidr %q: %v", c, err),
-				Hint: "Use an address range like 198.51.100.4/32 or 2001:db8::1/128, or none."}
+			return r, err
 		}
 		if p.Addr().Is4() {
 			r.CIDRs = append(r.CIDRs, p.String())
@@ -99,21 +113,28 @@ func target(f Facts, s steps.Settings) ([]Rule, error) {
 	for _, p := range webPorts {
 		want = append(want, webRule(p))
 	}
+	return append(want, others(f, s)...), nil
+}
+
+// others are the open rules hardsail does not manage and leaves open: all but those the user asked
+// to close.
+func others(f Facts, s steps.Settings) []Rule {
+	var out []Rule
 	all, keys := closeRequests(s)
 	for _, r := range f.Rules {
 		if managed(r.Key()) || all || slices.Contains(keys, r.Key()) {
 			continue
 		}
-		want = append(want, r)
+		out = append(out, r)
 	}
-	return want, nil
+	return out
 }
 
 // Plan compares the firewall with the target, one change per port rule.
-func (fw *Firewall) Plan(st steps.State, s steps.Settings) (steps.Plan, error) {
-	f, ok := st.Facts.(Facts)
-	if !ok {
-		return steps.Plan{}, fmt.Errorf("firewall: plan from facts of type %T", st.Facts)
+func (fw *Step) Plan(st steps.State, s steps.Settings) (steps.Plan, error) {
+	f, err := steps.FactsOf[Facts](st)
+	if err != nil {
+		return steps.Plan{}, err
 	}
 	want, err := target(f, s)
 	if err != nil {
@@ -140,12 +161,11 @@ func (fw *Firewall) Plan(st steps.State, s steps.Settings) (steps.Plan, error) {
 			p.Changes = append(p.Changes, fw.change(f, s, steps.Delete, r, Rule{}))
 		}
 	}
-	p.Findings = findings(f, want)
 	p.Notes = notes(f, s, want)
 	return p, nil
 }
 
-func (fw *Firewall) change(f Facts, s steps.Settings, a steps.Action, before, after Rule) steps.Change {
+func (fw *Step) change(f Facts, s steps.Settings, a steps.Action, before, after Rule) steps.Change {
 	r := after
 	if a == steps.Delete {
 		r = before
@@ -154,7 +174,7 @@ func (fw *Firewall) change(f Facts, s steps.Settings, a steps.Action, before, af
 		Before: before.Sources(), After: after.Sources()}
 	switch {
 	case a == steps.Delete:
-		c.Why = fmt.Sprintf("You asked to close %s (--close-port); nothing on the internet can reach it afterwards.", r.Key())
+		c.Why = fmt.Sprintf("You asked to close %s (--"+flagClosePort+"); nothing on the internet can reach it afterwards.", r.Key())
 	case r.Key() == "22/tcp" && closesNone(s):
 		c.Why = "SSH is closed to the internet (--ssh-cidr none); Lightsail's browser SSH still gets in."
 	case r.Key() == "22/tcp" && len(s.SSHCIDRs) == 0:
@@ -169,13 +189,11 @@ func (fw *Firewall) change(f Facts, s steps.Settings, a steps.Action, before, af
 
 func address(instance string) string { return "lightsail:" + instance + "/firewall" }
 
-// findings are open ports hardsail leaves alone unless asked: each could expose a service.
-func findings(f Facts, want []Rule) []steps.Finding {
+// findings are what Check reports but the plan does not change: open ports hardsail leaves alone
+// unless asked (each could expose a service), and SSH that no longer admits this session's address.
+func findings(f Facts, s steps.Settings) []steps.Finding {
 	var out []steps.Finding
-	for _, r := range want {
-		if managed(r.Key()) {
-			continue
-		}
+	for _, r := range others(f, s) {
 		msg := fmt.Sprintf("Port %s is open to %s", r.Key(), r.Sources())
 		if name := commonNames[r.Key()]; name != "" {
 			msg += " (usually " + name + ")"
@@ -189,9 +207,48 @@ func findings(f Facts, want []Rule) []steps.Finding {
 			sev = "warning"
 		}
 		out = append(out, steps.Finding{Severity: sev, Message: msg + ".",
-			Fix: "hardsail apply firewall --close-port " + r.Key()})
+			Fix: "hardsail apply firewall --" + flagClosePort + " " + r.Key()})
+	}
+	if hf, ok := notFromHere(f, s); ok {
+		out = append(out, hf)
 	}
 	return out
+}
+
+// notFromHere is the finding that the saved --ssh-cidr no longer admits the address this run
+// connects from (a new network since): SSH is never moved without being asked, so verify reports
+// the firewall as it is and names the command that moves it.
+func notFromHere(f Facts, s steps.Settings) (steps.Finding, bool) {
+	if f.Seen == "" || len(s.SSHCIDRs) == 0 || closesNone(s) {
+		return steps.Finding{}, false
+	}
+	for _, r := range f.Rules {
+		if r.covers(22) && admits(r, f.Seen) {
+			return steps.Finding{}, false
+		}
+	}
+	return steps.Finding{Severity: "warning",
+		Message: fmt.Sprintf("SSH from here (%s) is not allowed: the firewall admits SSH from %s only. `hardsail apply firewall --%s %s` moves it to this address.",
+			bareAddr(f.Seen), sshSources(f.Rules), flagSSHCIDR, sshAuto),
+		Fix: "hardsail apply firewall --" + flagSSHCIDR + " " + sshAuto}, true
+}
+
+// sshSources are who may reach SSH now, for the finding.
+func sshSources(rules []Rule) string {
+	for _, r := range rules {
+		if r.Key() == "22/tcp" {
+			return r.Sources()
+		}
+	}
+	return "nowhere"
+}
+
+// bareAddr is a /32 or /128 source as the address alone.
+func bareAddr(prefix string) string {
+	if p, err := netip.ParsePrefix(prefix); err == nil && p.IsSingleIP() {
+		return p.Addr().String()
+	}
+	return prefix
 }
 
 // notes tell the user what the preview alone would not: close requests that match nothing, and an
@@ -202,9 +259,9 @@ func notes(f Facts, s steps.Settings, want []Rule) []string {
 	for _, k := range keys {
 		switch {
 		case managed(k):
-			out = append(out, fmt.Sprintf("--close-port %s: hardsail manages 22, 80 and 443 itself (--ssh-cidr sets who reaches SSH); not closed.", k))
+			out = append(out, fmt.Sprintf("--"+flagClosePort+" %s: hardsail manages 22, 80 and 443 itself (--ssh-cidr sets who reaches SSH); not closed.", k))
 		case !slices.ContainsFunc(f.Rules, func(r Rule) bool { return r.Key() == k }):
-			out = append(out, fmt.Sprintf("--close-port %s: no such port is open.", k))
+			out = append(out, fmt.Sprintf("--"+flagClosePort+" %s: no such port is open.", k))
 		}
 	}
 	if f.Seen != "" && len(s.SSHCIDRs) > 0 && !closesNone(s) && !admits(want[0], f.Seen) {

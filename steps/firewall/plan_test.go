@@ -143,10 +143,11 @@ func TestPlan(t *testing.T) {
 			if strings.Join(got, "\n") != strings.Join(tc.changes, "\n") {
 				t.Errorf("changes:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(tc.changes, "\n"))
 			}
-			if len(p.Findings) != len(tc.findings) {
-				t.Fatalf("findings %+v, want %d", p.Findings, len(tc.findings))
+			found := findings(tc.facts, tc.settings)
+			if len(found) != len(tc.findings) {
+				t.Fatalf("findings %+v, want %d", found, len(tc.findings))
 			}
-			for i, f := range p.Findings {
+			for i, f := range found {
 				if !strings.Contains(f.Message, tc.findings[i]) || !strings.HasPrefix(f.Fix, "hardsail apply firewall --close-port ") {
 					t.Errorf("finding %+v, want it to say %q with a --close-port fix", f, tc.findings[i])
 				}
@@ -184,9 +185,8 @@ func TestPlanSeverities(t *testing.T) {
 	if len(p.Changes) != 1 || p.Changes[0].Action != steps.Create {
 		t.Fatalf("with 22 closed, want it created; got %+v", p.Changes)
 	}
-	p, _ = New().Plan(steps.State{Facts: facts("198.51.100.4/32", append(stock(), rule(8, -1, "icmp", "0.0.0.0/0"), rule(3306, 3306, "tcp", "0.0.0.0/0"))...)}, steps.Settings{})
 	sev := map[string]string{}
-	for _, f := range p.Findings {
+	for _, f := range findings(facts("198.51.100.4/32", append(stock(), rule(8, -1, "icmp", "0.0.0.0/0"), rule(3306, 3306, "tcp", "0.0.0.0/0"))...), steps.Settings{}) {
 		sev[strings.Fields(f.Message)[1]] = f.Severity
 	}
 	if sev["8/icmp"] != "info" || sev["3306/tcp"] != "warning" {

@@ -1,0 +1,153 @@
+package firewall
+
+import (
+	"fmt"
+	"net/netip"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/hardsail/hardsail/steps"
+)
+
+const (
+	flagSSHCIDR   = "ssh-cidr"
+	flagClosePort = "close-port"
+	// sshAuto asks for the address the instance sees for this SSH session: it clears a saved
+	// --ssh-cidr, and apply saves the address it used.
+	sshAuto = "auto"
+	// sshNone closes 22 to everything but Lightsail's browser SSH.
+	sshNone  = "none"
+	cidrHint = "Use an address range like 198.51.100.4/32 or 2001:db8::1/128, or none."
+)
+
+// Options are the step's settings: who may reach SSH, and which other open ports to close.
+func (fw *Step) Options() []steps.Option {
+	return []steps.Option{
+		{
+			Flag: flagSSHCIDR, Arg: "CIDR", Kind: steps.OptionList,
+			Usage:    "sources allowed to reach SSH (22/tcp), IPv4 and/or IPv6 CIDRs; none (only Lightsail's browser SSH); or auto (your address as the instance sees it, /32: the default, and what clears a saved value)",
+			Question: "Who may connect over SSH (port 22)?",
+			Note:     "Address ranges such as 198.51.100.4/32, auto for your address as the instance sees it, or none. Lightsail's browser SSH always stays open.",
+			Suggest:  suggestSource,
+			Get:      func(s steps.Settings) string { return strings.Join(s.SSHCIDRs, ",") },
+			Set:      setSSHCIDRs,
+		},
+		{
+			Flag: flagClosePort, Arg: "PORT/PROTO", Kind: steps.OptionList,
+			Usage:    "also close these open PORT/PROTOs (e.g. 3306/tcp), or all; otherwise other open ports are only reported",
+			Question: "Which other open ports should be closed?",
+			Note:     "Such as 3306/tcp, or all. Leave empty to only report them; 22, 80 and 443 are hardsail's own.",
+			Get:      func(s steps.Settings) string { return strings.Join(s.ClosePorts, ",") },
+			Set:      setClosePorts,
+		},
+	}
+}
+
+// suggestSource offers the address this SSH session comes from, as Check found it.
+func suggestSource(st steps.State) string {
+	f, err := steps.FactsOf[Facts](st)
+	if err != nil {
+		return ""
+	}
+	return f.here()
+}
+
+// setSSHCIDRs stores address ranges, ["none"], or nothing for auto (and for an empty value).
+func setSSHCIDRs(s *steps.Settings, v string) error {
+	list := steps.SplitList(v)
+	for _, word := range []string{sshNone, sshAuto} {
+		if slices.Contains(list, word) && len(list) > 1 {
+			return &steps.UsageError{Msg: fmt.Sprintf("--%s %q cannot be combined with addresses", flagSSHCIDR, word),
+				Hint: fmt.Sprintf("Give either --%s %s or one or more CIDRs.", flagSSHCIDR, word)}
+		}
+	}
+	switch {
+	case len(list) == 0 || list[0] == sshAuto:
+		s.SSHCIDRs = nil
+		return nil
+	case list[0] == sshNone:
+		s.SSHCIDRs = []string{sshNone}
+		return nil
+	}
+	for _, c := range list {
+		if _, err := parseSSHCIDR(c); err != nil {
+			return err
+		}
+	}
+	s.SSHCIDRs = list
+	return nil
+}
+
+// parseSSHCIDR reads one --ssh-cidr source; a bad one is the usage error naming the flag.
+func parseSSHCIDR(c string) (netip.Prefix, error) {
+	p, err := steps.ParseCIDR(c)
+	if err != nil {
+		return p, steps.Option{Flag: flagSSHCIDR}.Bad(c, err.Error(), cidrHint)
+	}
+	return p, nil
+}
+
+// setClosePorts stores each port as its key ("3306" becomes "3306/tcp"), or "all".
+func setClosePorts(s *steps.Settings, v string) error {
+	var keys []string
+	for _, item := range steps.SplitList(v) {
+		k, err := closeKey(item)
+		if err != nil {
+			return steps.Option{Flag: flagClosePort}.Bad(item, err.Error(),
+				"Use --"+flagClosePort+" 3306/tcp (`hardsail plan firewall` lists the open ports), or --"+flagClosePort+" all.")
+		}
+		if !slices.Contains(keys, k) {
+			keys = append(keys, k)
+		}
+	}
+	s.ClosePorts = keys
+	return nil
+}
+
+// closeKey reads one --close-port value as the key of the rule it closes: "all", "3306/tcp",
+// "8000-8100/udp", "0-65535/all", "8/icmp", "3:4/icmp", "any/icmpv6".
+func closeKey(v string) (string, error) {
+	v = strings.ToLower(strings.TrimSpace(v))
+	if v == "all" {
+		return v, nil
+	}
+	ports, proto, ok := strings.Cut(v, "/")
+	if !ok {
+		proto = "tcp"
+	}
+	r := Rule{Protocol: proto}
+	var err error
+	switch proto {
+	case "tcp", "udp", "all":
+		lo, hi, isRange := strings.Cut(ports, "-")
+		r.FromPort, err = portNumber(lo, 0, 65535)
+		r.ToPort = r.FromPort
+		if err == nil && isRange {
+			r.ToPort, err = portNumber(hi, r.FromPort, 65535)
+		}
+	case "icmp", "icmpv6":
+		typ, code, hasCode := strings.Cut(ports, ":")
+		r.FromPort, r.ToPort = -1, -1
+		if typ != "any" {
+			r.FromPort, err = portNumber(typ, 0, 255)
+		}
+		if err == nil && hasCode {
+			r.ToPort, err = portNumber(code, 0, 255)
+		}
+	default:
+		return "", fmt.Errorf("protocol %q is not one of tcp, udp, all, icmp, icmpv6", proto)
+	}
+	if err != nil {
+		return "", err
+	}
+	return r.Key(), nil
+}
+
+func portNumber(s string, lo, hi int32) (int32, error) {
+	n, err := strconv.ParseInt(s, 10, 32)
+	if err != nil || int32(n) < lo || int32(n) > hi {
+		return 0, fmt.Errorf("%q is not a number from %d to %d", s, lo, hi)
+	}
+	return int32(n), nil
+}
