@@ -26,20 +26,20 @@ func (fw *Step) Options() []steps.Option {
 	return []steps.Option{
 		{
 			Flag: flagSSHCIDR, Arg: "CIDR", Kind: steps.OptionList,
-			Usage:    "sources allowed to reach SSH (22/tcp), IPv4 and/or IPv6 CIDRs; none (only Lightsail's browser SSH); or auto (your address as the instance sees it, /32: the default, and what clears a saved value)",
-			Question: "Who may connect over SSH (port 22)?",
-			Note:     "Address ranges such as 198.51.100.4/32, auto for your address as the instance sees it, or none. Lightsail's browser SSH always stays open.",
-			Suggest:  suggestSource,
-			Get:      func(s steps.Settings) string { return strings.Join(s.SSHCIDRs, ",") },
-			Set:      setSSHCIDRs,
+			Usage:        "sources allowed to reach SSH (22/tcp), IPv4 and/or IPv6 CIDRs; none (only Lightsail's browser SSH); or auto (your address as the instance sees it, /32: the default, and what clears a saved value)",
+			Question:     "Who may connect with SSH?",
+			Note:         "Addresses or ranges, comma-separated (IPv4 and IPv6), auto for your address, or none. Browser SSH from the Lightsail console keeps working.",
+			SuggestLabel: "Your address as the instance sees it",
+			Suggest:      suggestSource,
+			Get:          func(s steps.Settings) string { return strings.Join(s.SSHCIDRs, ",") },
+			Set:          setSSHCIDRs,
 		},
 		{
 			Flag: flagClosePort, Arg: "PORT/PROTO", Kind: steps.OptionList,
-			Usage:    "also close these open PORT/PROTOs (e.g. 3306/tcp), or all; otherwise other open ports are only reported",
-			Question: "Which other open ports should be closed?",
-			Note:     "Such as 3306/tcp, or all. Leave empty to only report them; 22, 80 and 443 are hardsail's own.",
-			Get:      func(s steps.Settings) string { return strings.Join(s.ClosePorts, ",") },
-			Set:      setClosePorts,
+			Usage: "also close these open PORT/PROTOs (e.g. 3306/tcp), or all; otherwise other open ports are only reported",
+			// Not asked in the wizard: other open ports are reported as findings, with this flag as the fix.
+			Get: func(s steps.Settings) string { return strings.Join(s.ClosePorts, ",") },
+			Set: setClosePorts,
 		},
 	}
 }
