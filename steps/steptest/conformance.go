@@ -147,6 +147,7 @@ func (h *harness) engine(env *steps.Env, j *steps.Journal) *steps.Engine {
 // checkAndPlan proves 1. Check is read-only, and 2. Plan is pure and deterministic, checking twice
 // gives the same fingerprint, and the start state is out of compliance.
 func (h *harness) checkAndPlan(env *steps.Env, base string) (steps.State, steps.Plan, bool) {
+	h.r.Helper()
 	r, w, s, id, ctx := h.r, h.c.World, h.c.Step, h.id, h.t.Context()
 	m0 := w.Mutations(h.t)
 	var st steps.State
@@ -195,6 +196,7 @@ func (h *harness) checkAndPlan(env *steps.Env, base string) (steps.State, steps.
 // finds nothing left to do; 5. applying the empty plan changes nothing; 6. undo restores the world
 // exactly; 7. the step is then as out of compliance as it began; 8. a second undo has nothing to do.
 func (h *harness) applyAndUndo(env *steps.Env, j *steps.Journal, base *string, st steps.State, p1 steps.Plan) bool {
+	h.r.Helper()
 	r, w, id, ctx := h.r, h.c.World, h.id, h.t.Context()
 	eng := h.engine(env, j)
 	if h.c.Irreversible != "" && h.c.Perturb != nil {
@@ -250,6 +252,7 @@ func (h *harness) applyAndUndo(env *steps.Env, j *steps.Journal, base *string, s
 
 // undoRestores undoes entries (every mutation inside rec.Reverse) and proves the world is base again.
 func (h *harness) undoRestores(eng *steps.Engine, undo []steps.Entry, base string) bool {
+	h.r.Helper()
 	var outs []steps.Outcome
 	h.guarded("undo", func() { outs = eng.Undo(h.t.Context(), undo) })
 	for _, o := range outs {
@@ -266,6 +269,7 @@ func (h *harness) undoRestores(eng *steps.Engine, undo []steps.Entry, base strin
 }
 
 func (h *harness) backToStart(j *steps.Journal, st steps.State, p1 steps.Plan) bool {
+	h.r.Helper()
 	eng := h.engine(h.env(), j)
 	rs := eng.Verify(h.t.Context())
 	if a, b := jsonOf(p1.Changes), jsonOf(rs[0].Plan.Changes); a != b {
@@ -282,6 +286,7 @@ func (h *harness) backToStart(j *steps.Journal, st steps.State, p1 steps.Plan) b
 
 // guarded runs fn (an apply or an undo) with the rec.Do guard and the command log watching.
 func (h *harness) guarded(what string, fn func()) {
+	h.r.Helper()
 	h.guard.start()
 	h.logged(what, false, fn)
 	for _, v := range h.guard.stop() {
@@ -347,6 +352,7 @@ func applyAgain(t *testing.T, r reporter, c Case, env *steps.Env, j *steps.Journ
 // cancelledApply proves c.CancelAt: an apply cancelled at the step's first such event leaves the
 // change in flight unknown, undo offers it, and undo restores base exactly.
 func (h *harness) cancelledApply(j *steps.Journal, base string) bool {
+	h.r.Helper()
 	r, id := h.r, h.id
 	ctx, cancel := context.WithCancel(h.t.Context())
 	defer cancel()
@@ -531,6 +537,7 @@ func (l *commandLog) since(awsN, cmdN int) ([]loggedCall, int) {
 // cancel cut it short); otherwise at least one entry per mutation. With reads, fn must have logged
 // at least one AWS operation.
 func (h *harness) logged(what string, reads bool, fn func()) {
+	h.r.Helper()
 	if !h.c.AWS {
 		fn()
 		return
