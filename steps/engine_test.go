@@ -346,10 +346,12 @@ type snapshotter struct {
 	err   error
 }
 
-func (s *snapshotter) Prepare(ctx context.Context, env *steps.Env, j *steps.Journal) (steps.Outcome, error) {
+func (s *snapshotter) ID() string { return "snapshot" }
+
+func (s *snapshotter) Prepare(ctx context.Context, env *steps.Env, rec *steps.Recorder) (steps.Report, error) {
 	s.ran++
 	s.seenM = s.step.Mutations
-	return steps.Outcome{Step: "snapshot", Status: steps.StatusChanged}, s.err
+	return steps.Report{Detail: "snapshot taken"}, s.err
 }
 
 func TestPrepareRunsOnceBeforeTheFirstChange(t *testing.T) {
@@ -428,5 +430,250 @@ func TestPreflightRefusalChangesNothing(t *testing.T) {
 		if !accept && (outs[0].Status != steps.StatusSkipped || outs[1].Status != steps.StatusFailed || !strings.Contains(outs[1].Detail, "costs money")) {
 			t.Fatalf("refused run reported %+v", outs)
 		}
+	}
+}
+
+// scripted is a MapStep whose Apply reports what the test says, so the tests can see that the
+// engine alone turns a Report and an error into a status.
+type scripted struct {
+	*steptest.MapStep
+	rep steps.Report
+	err error
+	// fnErr, when set, is what the first change's fn returns, after changing the value when acted.
+	fnErr error
+	acted bool
+	// pending is what Check says it waits for, once the plan is empty.
+	pending string
+	applies int
+}
+
+func (s *scripted) Check(ctx context.Context, env *steps.Env) (steps.State, error) {
+	st, err := s.MapStep.Check(ctx, env)
+	st.Pending = s.pending
+	return st, err
+}
+
+func (s *scripted) Apply(ctx context.Context, env *steps.Env, live steps.State, p steps.Plan, rec *steps.Recorder) (steps.Report, error) {
+	s.applies++
+	if s.fnErr == nil {
+		if _, err := s.MapStep.Apply(ctx, env, live, p, rec); err != nil {
+			return steps.Report{}, err
+		}
+		return s.rep, s.err
+	}
+	c := p.Changes[0]
+	key := strings.TrimPrefix(c.Address, "map:"+s.Name+"/")
+	err := rec.Do(ctx, c, map[string]any{"key": key, "existed": true}, func(context.Context) error {
+		if s.acted {
+			s.Set(key, c.After) // the request acted, and then its answer was lost
+			s.Mutations++
+		}
+		return s.fnErr
+	})
+	return s.rep, err
+}
+
+// Options let the step resolve --reboot-time, for Report.Resolved.
+func (s *scripted) Options() []steps.Option {
+	return []steps.Option{{Flag: "reboot-time", Get: func(st steps.Settings) string { return st.RebootTime },
+		Set: func(st *steps.Settings, v string) error { st.RebootTime = v; return nil }}}
+}
+
+// hinted is an error with a fix.
+type hinted struct{ msg, hint string }
+
+func (e *hinted) Error() string    { return e.msg }
+func (e *hinted) HintText() string { return e.hint }
+
+func TestEngineAloneDecidesStatus(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		s       scripted
+		status  steps.Status
+		detail  string
+		fix     string
+		secrets bool
+	}{
+		{name: "a report is changed, with its detail and secrets", s: scripted{rep: steps.Report{Detail: "wrote it", Secrets: map[string]string{"pw": "s3cret"}}},
+			status: steps.StatusChanged, detail: "wrote it", secrets: true},
+		{name: "still awaited after apply is pending, with what is awaited", s: scripted{rep: steps.Report{Detail: "requested"}, pending: "certificate awaits DNS"},
+			status: steps.StatusPending, detail: "requested; certificate awaits DNS", fix: "hardsail apply demo"},
+		{name: "an error is failed, with its hint as the fix", s: scripted{rep: steps.Report{Detail: "half done"}, err: &hinted{"quota reached", "Ask AWS for more."}},
+			status: steps.StatusFailed, detail: "half done; quota reached", fix: "Ask AWS for more."},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t)
+			st := tc.s
+			st.MapStep = f.step
+			e, done := f.engine()
+			defer done()
+			e.Steps = []steps.Step{&st}
+			rs := e.Verify(context.Background())
+			if rs[0].Status != steps.StatusDrift {
+				t.Fatalf("verify %s, want drift before apply", rs[0].Status)
+			}
+			out := e.Apply(context.Background(), rs)
+			if len(out) != 1 || out[0].Status != tc.status || out[0].Detail != tc.detail || out[0].Fix != tc.fix {
+				t.Fatalf("outcome %+v, want %s %q fix %q", out, tc.status, tc.detail, tc.fix)
+			}
+			if got := out[0].Secrets["pw"] == "s3cret"; got != tc.secrets {
+				t.Errorf("secrets %v reached the outcome: %v, want %v", out[0].Secrets, got, tc.secrets)
+			}
+		})
+	}
+}
+
+// oneWayUndo cannot reverse its changes: it closes them and says what to do by hand.
+type oneWayUndo struct{ *steptest.MapStep }
+
+func (o oneWayUndo) Undo(ctx context.Context, env *steps.Env, entries []steps.Entry, rec *steps.Recorder) (steps.Report, error) {
+	for _, e := range entries {
+		if err := rec.Reverse(ctx, e, steps.Change{Action: steps.Update, Address: e.Change.Address, Why: "cannot be reversed"}, nil, nil); err != nil {
+			return steps.Report{}, err
+		}
+	}
+	return steps.Report{Detail: "kept 3 values", Manual: "delete them by hand"}, nil
+}
+
+// declining is a Preparer the user said no to.
+type declining struct{ ran int }
+
+func (d *declining) ID() string { return "snapshot" }
+func (d *declining) Prepare(context.Context, *steps.Env, *steps.Recorder) (steps.Report, error) {
+	d.ran++
+	return steps.Report{Manual: "no snapshot taken: you chose to go on without one"}, nil
+}
+
+func TestManualIsSkipped(t *testing.T) {
+	f := newFixture(t)
+	e, done := f.engine()
+	defer done()
+	p := &declining{}
+	e.Prepare = p
+	e.Steps = []steps.Step{oneWayUndo{f.step}}
+	out := e.Apply(context.Background(), e.Verify(context.Background()))
+	if len(out) != 2 || out[0].Status != steps.StatusSkipped || out[0].Detail != "no snapshot taken: you chose to go on without one" || out[1].Status != steps.StatusChanged {
+		t.Fatalf("a declined preparation gave %+v, want it skipped and the step still applied", out)
+	}
+	plan, _ := e.UndoPlan()
+	undo := e.Undo(context.Background(), plan)
+	if len(undo) != 1 || undo[0].Status != steps.StatusSkipped || undo[0].Detail != "kept 3 values; delete them by hand" {
+		t.Fatalf("an undo with Manual gave %+v, want skipped with the detail and what to do by hand", undo)
+	}
+	if again, _ := e.UndoPlan(); len(again) != 0 {
+		t.Errorf("the entries closed with Manual are still offered for undo: %d", len(again))
+	}
+}
+
+func TestStalePlanRefusedBeforeApplyIsCalled(t *testing.T) {
+	f := newFixture(t)
+	st := &scripted{MapStep: f.step}
+	e, done := f.engine()
+	defer done()
+	e.Steps = []steps.Step{st}
+	rs := e.Verify(context.Background())
+	f.step.Set("motd", "edited by hand\n")
+	out := e.Apply(context.Background(), rs)
+	if out[0].Status != steps.StatusFailed || out[0].Detail != (&steps.StalePlanError{Step: "demo"}).Error() || out[0].Fix != (&steps.StalePlanError{Step: "demo"}).HintText() {
+		t.Fatalf("outcome %+v, want the stale plan refused with its hint", out[0])
+	}
+	if st.applies != 0 {
+		t.Fatalf("Apply was called %d time(s) for a stale plan", st.applies)
+	}
+}
+
+func TestInconsistentResultIsAnInconsistentError(t *testing.T) {
+	f := newFixture(t)
+	f.step.Forget = "motd"
+	e, done := f.engine()
+	defer done()
+	out := e.Apply(context.Background(), e.Verify(context.Background()))
+	want := &steps.InconsistentError{Step: "demo", Remains: []steps.Change{{Address: "map:demo/motd"}}}
+	if out[0].Status != steps.StatusFailed || out[0].Detail != want.Error() || out[0].Fix != want.HintText() {
+		t.Fatalf("outcome %+v, want %q with hint %q", out[0], want.Error(), want.HintText())
+	}
+	// What was done is journaled done, so undo can reverse it.
+	if plan, _ := e.UndoPlan(); len(plan) != 3 {
+		t.Errorf("undo plan has %d entries after an inconsistent apply, want 3", len(plan))
+	}
+}
+
+func TestResolvedSavedOnlyWhenApplySucceeds(t *testing.T) {
+	resolved := map[string]string{"reboot-time": "04:45"}
+	for _, tc := range []struct {
+		name   string
+		s      scripted
+		forget string
+		saved  bool
+	}{
+		{name: "applied: saved", s: scripted{rep: steps.Report{Resolved: resolved}}, saved: true},
+		{name: "apply failed: not saved", s: scripted{rep: steps.Report{Resolved: resolved}, err: errors.New("boom")}},
+		{name: "inconsistent: not saved", s: scripted{rep: steps.Report{Resolved: resolved}}, forget: "motd"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t)
+			f.step.Forget = tc.forget
+			st := tc.s
+			st.MapStep = f.step
+			e, done := f.engine()
+			defer done()
+			e.Steps = []steps.Step{&st}
+			e.Apply(context.Background(), e.Verify(context.Background()))
+			got, err := steps.LoadSettings(f.paths.Settings)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if saved := got.RebootTime == "04:45"; saved != tc.saved {
+				t.Fatalf("saved settings %+v: resolved saved %v, want %v", got, saved, tc.saved)
+			}
+			if _, err := os.Stat(f.paths.Settings); (err == nil) != tc.saved {
+				t.Errorf("settings file present: %v, want %v", err == nil, tc.saved)
+			}
+		})
+	}
+}
+
+func TestChangeErrorsAreJournaledUnknownOrFailed(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		err     error
+		acted   bool
+		state   steps.EntryState
+		offered bool
+	}{
+		{"an error that may have acted is unknown, and undo offers it", errors.New("connection reset by peer"), true, steps.EntryUnknown, true},
+		{"a Definite error is failed, and undo has nothing to do", steps.Definite(errors.New("refused: bad input")), false, steps.EntryFailed, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t)
+			st := &scripted{MapStep: f.step, fnErr: tc.err, acted: tc.acted}
+			e, done := f.engine()
+			defer done()
+			e.Steps = []steps.Step{st}
+			out := e.Apply(context.Background(), e.Verify(context.Background()))
+			if out[0].Status != steps.StatusFailed || !strings.Contains(out[0].Detail, tc.err.Error()) {
+				t.Fatalf("outcome %+v, want failed naming %v", out[0], tc.err)
+			}
+			entries, _ := steps.ReadJournal(f.paths.Journal)
+			if len(entries) != 1 || entries[0].State != tc.state || entries[0].Error != tc.err.Error() {
+				t.Fatalf("journal %+v, want one %s entry with the error", entries, tc.state)
+			}
+			plan, _ := e.UndoPlan()
+			if offered := len(plan) == 1 && plan[0].ID == entries[0].ID; offered != tc.offered {
+				t.Fatalf("undo plan %+v: offers the entry %v, want %v", plan, offered, tc.offered)
+			}
+			if !tc.offered {
+				if got, _ := f.step.Get("motd"); got != "welcome\n" {
+					t.Errorf("motd %q after a change that failed definitely", got)
+				}
+				return
+			}
+			if u := e.Undo(context.Background(), plan); u[0].Status != steps.StatusChanged {
+				t.Fatalf("undo of the unknown entry: %+v", u)
+			}
+			if got, _ := f.step.Get("motd"); got != "welcome\n" {
+				t.Errorf("motd %q after undoing the unknown change, want it as it was", got)
+			}
+		})
 	}
 }

@@ -2,6 +2,7 @@ package snapshot_test
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strings"
 	"sync"
@@ -44,11 +45,26 @@ func (a *asker) Show(context.Context, string, string) error                     
 
 func lightsailOf(w *world.World) *lightsail.Client { return lightsail.NewFromConfig(w.Em.AWSConfig()) }
 
+// served is the world with the emulator's call log, so the harness holds the command log to
+// every operation the emulator served.
+type served struct{ *world.World }
+
+func (w served) AWSCalls(*testing.T) []string {
+	var out []string
+	for _, c := range w.Em.Calls() {
+		out = append(out, c.Service+"."+c.Action)
+	}
+	return out
+}
+
 func TestConformance(t *testing.T) {
 	w := world.New(t, world.Options{Settings: steps.Settings{AutoSnapshot: true}})
 	steptest.Conformance(t, steptest.Case{
 		Step:  snapshot.New(),
-		World: w,
+		World: served{w},
+		AWS:   true,
+		// A cancel while Lightsail enables the add-on: the entry is unknown, undo turns it off.
+		CancelAt: steps.EventWait,
 		Perturb: func(t *testing.T) {
 			// Someone turns automatic snapshots on in the console after the preview.
 			_, err := lightsailOf(w).EnableAddOn(t.Context(), &lightsail.EnableAddOnInput{ResourceName: aws.String(instance),
@@ -66,10 +82,9 @@ func TestPlan(t *testing.T) {
 		on       bool
 		want     bool
 		changes  int
-		finding  bool
 		costNote bool
 	}{
-		{name: "off and not asked for: a finding with the fix", finding: true},
+		{name: "off and not asked for: nothing to do"},
 		{name: "off and asked for: enable it, with the price", want: true, changes: 1, costNote: true},
 		{name: "on: nothing to do", on: true},
 		{name: "on and asked for: nothing to do", on: true, want: true},
@@ -86,14 +101,83 @@ func TestPlan(t *testing.T) {
 			if tc.changes > 0 && (p.Changes[0].Address != "lightsail:WordPress-1/add-on/AutoSnapshot" || p.Changes[0].Action != steps.Create) {
 				t.Errorf("change %+v", p.Changes[0])
 			}
-			if got := len(p.Findings) == 1 && p.Findings[0].Fix == "hardsail apply snapshot --auto-snapshot" &&
-				strings.Contains(p.Findings[0].Message, "No automatic snapshots"); got != tc.finding {
-				t.Errorf("findings %+v, want the no-automatic-snapshots finding: %v", p.Findings, tc.finding)
-			}
 			if got := slices.ContainsFunc(p.Notes, func(n string) bool { return strings.Contains(n, "$0.05 per GB-month") && strings.Contains(n, "2026") }); got != tc.costNote {
 				t.Errorf("notes %q, want the dated price: %v", p.Notes, tc.costNote)
 			}
 		})
+	}
+}
+
+func TestPlanFromJSONFacts(t *testing.T) {
+	// Facts that went through JSON (a saved preview) still plan.
+	p, err := snapshot.New().Plan(steps.State{Step: "snapshot", Facts: map[string]any{"instance": instance, "auto_snapshot": false}}, steps.Settings{AutoSnapshot: true})
+	if err != nil || len(p.Changes) != 1 {
+		t.Fatalf("plan %+v, %v", p, err)
+	}
+	if _, err := snapshot.New().Plan(steps.State{Step: "snapshot", Facts: "not facts"}, steps.Settings{}); err == nil {
+		t.Error("plan from facts of another shape: no error")
+	}
+}
+
+func TestCheckFindings(t *testing.T) {
+	cases := []struct {
+		name    string
+		on      bool
+		want    bool
+		finding bool
+	}{
+		{name: "off and not asked for: a finding with the fix", finding: true},
+		{name: "off and asked for: the plan enables it, no finding", want: true},
+		{name: "on: no finding", on: true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			w := world.New(t, world.Options{Settings: steps.Settings{AutoSnapshot: tc.want}})
+			if tc.on {
+				_, err := lightsailOf(w).EnableAddOn(t.Context(), &lightsail.EnableAddOnInput{ResourceName: aws.String(instance),
+					AddOnRequest: &types.AddOnRequest{AddOnType: types.AddOnTypeAutoSnapshot}})
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+			st, err := snapshot.New().Check(t.Context(), w.Env(t))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := len(st.Findings) == 1 && st.Findings[0].Fix == "hardsail apply snapshot --auto-snapshot" &&
+				strings.Contains(st.Findings[0].Message, "No automatic snapshots"); got != tc.finding {
+				t.Errorf("findings %+v, want the no-automatic-snapshots finding: %v", st.Findings, tc.finding)
+			}
+			if f, err := steps.FactsOf[snapshot.Facts](st); err != nil || f.AutoSnapshot != tc.on {
+				t.Errorf("facts %+v (%v), want auto snapshot %v", f, err, tc.on)
+			}
+		})
+	}
+}
+
+func TestOptions(t *testing.T) {
+	opts := snapshot.New().Options()
+	if len(opts) != 1 || opts[0].Flag != "auto-snapshot" || opts[0].Kind != steps.OptionSwitch || opts[0].Usage == "" || opts[0].Default != "" {
+		t.Fatalf("options %+v, want one switch --auto-snapshot, off by default", opts)
+	}
+	o := opts[0]
+	for _, v := range []string{"true", "yes", "on", "1"} {
+		var s steps.Settings
+		if err := o.Set(&s, v); err != nil || !s.AutoSnapshot || o.Get(s) != "true" {
+			t.Errorf("Set(%q): %+v, %v", v, s, err)
+		}
+	}
+	s := steps.Settings{AutoSnapshot: true}
+	if err := o.Set(&s, "false"); err != nil || s.AutoSnapshot || o.Get(s) != "" {
+		t.Errorf("Set(false): %+v, %v", s, err)
+	}
+	err := o.Set(&s, "daily")
+	var ue *steps.UsageError
+	if !errors.As(err, &ue) || !strings.Contains(ue.Msg, `--auto-snapshot "daily"`) || !strings.Contains(ue.Hint, "--auto-snapshot") {
+		t.Errorf("Set(daily): %v, want a usage error naming the flag with a hint", err)
+	}
+	if err := steps.ValidateSettings(steps.Settings{AutoSnapshot: true}, opts); err != nil {
+		t.Errorf("validate: %v", err)
 	}
 }
 
@@ -135,6 +219,9 @@ func newFixture(t *testing.T, ask steps.Asker) *fixture {
 	return f
 }
 
+// rec is a recorder of the snapshot step's changes into the fixture's journal.
+func (f *fixture) rec() *steps.Recorder { return steps.NewRecorder(f.eng.Journal, f.env, "snapshot") }
+
 // userSnapshot is a snapshot the user made in the console, which hardsail must never delete.
 func (f *fixture) userSnapshot(t *testing.T) {
 	t.Helper()
@@ -157,13 +244,13 @@ func (f *fixture) snapshots() []string {
 
 const taken = "hardsail-WordPress-1-20260301-120000"
 
-func TestPrepareTakesSnapshotAndUndoDeletesOnlyIt(t *testing.T) {
+func TestPrepareTakesSnapshotAndUndoKeepsIt(t *testing.T) {
 	ask := &asker{answers: []bool{true, true}}
 	f := newFixture(t, ask)
 	f.userSnapshot(t)
-	o, err := snapshot.New().Prepare(t.Context(), f.env, f.eng.Journal)
-	if err != nil || o.Status != steps.StatusChanged {
-		t.Fatalf("prepare: %+v, %v", o, err)
+	rep, err := snapshot.New().Prepare(t.Context(), f.env, f.rec())
+	if err != nil || rep.Manual != "" || rep.Detail != "snapshot "+taken+" is available" {
+		t.Fatalf("prepare: %+v, %v", rep, err)
 	}
 	if got := f.snapshots(); !slices.Equal(got, []string{taken + " available", "my-backup available"}) {
 		t.Fatalf("snapshots after prepare %q, want %s available beside the user's", got, taken)
@@ -188,15 +275,20 @@ func TestPrepareTakesSnapshotAndUndoDeletesOnlyIt(t *testing.T) {
 	if err != nil || len(undo) != 1 {
 		t.Fatalf("undo plan %+v, %v", undo, err)
 	}
+	mutating := len(f.w.Em.MutatingCalls())
 	outs := f.eng.Undo(t.Context(), undo)
-	if outs[0].Status != steps.StatusChanged {
-		t.Fatalf("undo: %+v", outs)
+	if len(outs) != 1 || outs[0].Status != steps.StatusSkipped || !strings.Contains(outs[0].Detail, "does not delete snapshots, so snapshot "+taken+" of WordPress-1 stays") ||
+		!strings.Contains(outs[0].Detail, "$0.05 per GB-month") {
+		t.Fatalf("undo: %+v, want skipped, saying the snapshot stays, how to delete it and what it costs", outs)
 	}
-	if got := f.snapshots(); !slices.Equal(got, []string{"my-backup available"}) {
-		t.Errorf("snapshots after undo %q, want only the user's", got)
+	if got := f.snapshots(); !slices.Equal(got, []string{taken + " available", "my-backup available"}) {
+		t.Errorf("snapshots after undo %q, want both kept", got)
 	}
-	if len(ask.questions) != 2 || !strings.Contains(ask.questions[1], "Delete snapshot "+taken) {
-		t.Errorf("undo asked %q, want a confirmation naming the snapshot", ask.questions[1:])
+	if n := len(f.w.Em.MutatingCalls()); n != mutating {
+		t.Errorf("undo made %d mutating call(s); it deletes no snapshot", n-mutating)
+	}
+	if len(ask.questions) != 1 {
+		t.Errorf("undo asked %q; there is nothing to confirm when nothing is deleted", ask.questions[1:])
 	}
 	if again, _ := f.eng.UndoPlan(); len(again) != 0 {
 		t.Errorf("a second undo would still reverse %+v", again)
@@ -205,9 +297,9 @@ func TestPrepareTakesSnapshotAndUndoDeletesOnlyIt(t *testing.T) {
 
 func TestPrepareDeclined(t *testing.T) {
 	f := newFixture(t, &asker{answers: []bool{false}})
-	o, err := snapshot.New().Prepare(t.Context(), f.env, f.eng.Journal)
-	if err != nil || o.Status != steps.StatusSkipped {
-		t.Fatalf("prepare: %+v, %v; want skipped", o, err)
+	rep, err := snapshot.New().Prepare(t.Context(), f.env, f.rec())
+	if err != nil || rep.Manual != "no snapshot taken: you chose to go on without one" {
+		t.Fatalf("prepare: %+v, %v; want Manual saying no snapshot was taken", rep, err)
 	}
 	if got := f.snapshots(); len(got) != 0 {
 		t.Errorf("snapshots %q after the user said no", got)
@@ -215,40 +307,38 @@ func TestPrepareDeclined(t *testing.T) {
 	if n := len(f.w.Em.MutatingCalls()); n != 0 {
 		t.Errorf("%d mutating calls after the user said no", n)
 	}
+	if entries, _ := f.eng.Journal.Entries(); len(entries) != 0 {
+		t.Errorf("a declined snapshot journaled %+v", entries)
+	}
 }
 
 func TestPrepareWithNoOneToAskTakesIt(t *testing.T) {
 	f := newFixture(t, nil)
-	o, err := snapshot.New().Prepare(t.Context(), f.env, f.eng.Journal)
-	if err != nil || o.Status != steps.StatusChanged || !strings.Contains(o.Detail, "without asking") {
-		t.Fatalf("prepare: %+v, %v; want the snapshot taken and said so", o, err)
+	rep, err := snapshot.New().Prepare(t.Context(), f.env, f.rec())
+	if err != nil || rep.Manual != "" || !strings.Contains(rep.Detail, "without asking") {
+		t.Fatalf("prepare: %+v, %v; want the snapshot taken and said so", rep, err)
 	}
 	if got := f.snapshots(); !slices.Equal(got, []string{taken + " available"}) {
 		t.Errorf("snapshots %q", got)
 	}
 }
 
-func TestUndoSnapshot(t *testing.T) {
+// Undo never deletes a snapshot, whoever could confirm it and whatever --force says.
+func TestUndoSnapshotKeepsIt(t *testing.T) {
 	cases := []struct {
-		name    string
-		ask     *asker
-		force   bool
-		status  steps.Status
-		hint    string
-		remains []string
+		name  string
+		ask   *asker
+		force bool
 	}{
-		{name: "off a terminal without --force: refused with a hint", status: steps.StatusFailed, hint: "--force",
-			remains: []string{taken + " available", "my-backup available"}},
-		{name: "off a terminal with --force: deleted", force: true, status: steps.StatusChanged,
-			remains: []string{"my-backup available"}},
-		{name: "the user says keep it", ask: &asker{answers: []bool{false}}, status: steps.StatusSkipped,
-			remains: []string{taken + " available", "my-backup available"}},
+		{name: "off a terminal"},
+		{name: "off a terminal with --force", force: true},
+		{name: "the user would say yes to anything", ask: &asker{answers: []bool{true}}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFixture(t, nil)
 			f.userSnapshot(t)
-			if _, err := snapshot.New().Prepare(t.Context(), f.env, f.eng.Journal); err != nil {
+			if _, err := snapshot.New().Prepare(t.Context(), f.env, f.rec()); err != nil {
 				t.Fatal(err)
 			}
 			if tc.ask != nil {
@@ -257,19 +347,19 @@ func TestUndoSnapshot(t *testing.T) {
 			f.env.Force = tc.force
 			undo, _ := f.eng.UndoPlan()
 			entries, _ := f.eng.Journal.Entries()
-			o, err := snapshot.New().Undo(t.Context(), f.env, undo, f.eng.Journal)
-			if o.Status != tc.status {
-				t.Fatalf("undo %+v (%v), want %s", o, err, tc.status)
+			rep, err := snapshot.New().Undo(t.Context(), f.env, undo, f.rec())
+			if err != nil || !strings.Contains(rep.Manual, taken) || !strings.Contains(rep.Manual, "Lightsail console") {
+				t.Fatalf("undo %+v (%v), want Manual naming the snapshot and where to delete it", rep, err)
 			}
-			if tc.hint != "" && !strings.Contains(steps.HintOf(err), tc.hint) {
-				t.Errorf("error %v with hint %q, want a hint mentioning %s", err, steps.HintOf(err), tc.hint)
+			if got := f.snapshots(); !slices.Equal(got, []string{taken + " available", "my-backup available"}) {
+				t.Errorf("snapshots %q, want both kept", got)
 			}
-			if got := f.snapshots(); !slices.Equal(got, tc.remains) {
-				t.Errorf("snapshots %q, want %q", got, tc.remains)
+			if tc.ask != nil && len(tc.ask.questions) != 0 {
+				t.Errorf("undo asked %q", tc.ask.questions)
 			}
 			after, _ := f.eng.Journal.Entries()
-			if deleted := tc.status == steps.StatusChanged; deleted != (len(after) > len(entries)) {
-				t.Errorf("journal went from %d to %d entries; a deletion (and only one) is journaled", len(entries), len(after))
+			if len(after) != len(entries)+1 || after[len(after)-1].Undoes != entries[0].ID || after[0].State != steps.EntryUndone {
+				t.Errorf("journal went from %d to %d entries; the kept snapshot's entry must be closed by one undo record", len(entries), len(after))
 			}
 		})
 	}
@@ -277,16 +367,16 @@ func TestUndoSnapshot(t *testing.T) {
 
 func TestUndoOfADeletedSnapshotIsDone(t *testing.T) {
 	f := newFixture(t, nil)
-	if _, err := snapshot.New().Prepare(t.Context(), f.env, f.eng.Journal); err != nil {
+	if _, err := snapshot.New().Prepare(t.Context(), f.env, f.rec()); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := lightsailOf(f.w).DeleteInstanceSnapshot(t.Context(), &lightsail.DeleteInstanceSnapshotInput{InstanceSnapshotName: aws.String(taken)}); err != nil {
 		t.Fatal(err)
 	}
 	undo, _ := f.eng.UndoPlan()
-	o, err := snapshot.New().Undo(t.Context(), f.env, undo, f.eng.Journal)
-	if err != nil || !strings.Contains(o.Detail, "already deleted") {
-		t.Fatalf("undo %+v, %v; want it to notice the snapshot is gone", o, err)
+	rep, err := snapshot.New().Undo(t.Context(), f.env, undo, f.rec())
+	if err != nil || !strings.Contains(rep.Detail, "already deleted") || rep.Manual != "" {
+		t.Fatalf("undo %+v, %v; want it to notice the snapshot is gone, with nothing left to do by hand", rep, err)
 	}
 	if again, _ := f.eng.UndoPlan(); len(again) != 0 {
 		t.Errorf("the gone snapshot is still offered for undo")
@@ -299,11 +389,131 @@ func TestPrepareRunsBeforeTheFirstChange(t *testing.T) {
 	f.eng.Prepare = snapshot.New()
 	rs := f.eng.Verify(t.Context())
 	outs := f.eng.Apply(t.Context(), rs)
-	if len(outs) != 2 || outs[0].Step != "snapshot" || outs[1].Status != steps.StatusChanged {
+	if len(outs) != 2 || outs[0].Step != "snapshot" || outs[0].Status != steps.StatusChanged || outs[1].Status != steps.StatusChanged {
 		t.Fatalf("outcomes %+v: want the snapshot taken, then the add-on enabled (the new snapshot does not make the plan stale)", outs)
 	}
 	st := f.w.Em.State()
 	if len(st.Snapshots) != 1 || len(st.Instances[0].AddOns) != 1 {
 		t.Errorf("state: snapshots %+v add-ons %+v", st.Snapshots, st.Instances[0].AddOns)
+	}
+
+	// Undo turns off what hardsail turned on, and keeps the snapshot.
+	undo, _ := f.eng.UndoPlan()
+	u := f.eng.Undo(t.Context(), undo)
+	if len(u) != 1 || !strings.Contains(u[0].Detail, "automatic snapshots disabled") || !strings.Contains(u[0].Detail, "stays as a way back") {
+		t.Fatalf("undo %+v, want the add-on disabled and the snapshot kept", u)
+	}
+	st = f.w.Em.State()
+	if len(st.Snapshots) != 1 || len(st.Instances[0].AddOns) != 0 {
+		t.Errorf("after undo: snapshots %+v add-ons %+v", st.Snapshots, st.Instances[0].AddOns)
+	}
+}
+
+// Undo disables only what hardsail enabled: not an add-on the user had on already, and not one
+// the user has turned off since.
+func TestUndoDisablesOnlyWhatHardsailEnabled(t *testing.T) {
+	t.Run("on before hardsail", func(t *testing.T) {
+		f := newFixture(t, nil)
+		f.env.Settings.AutoSnapshot = true
+		if _, err := lightsailOf(f.w).EnableAddOn(t.Context(), &lightsail.EnableAddOnInput{ResourceName: aws.String(instance),
+			AddOnRequest: &types.AddOnRequest{AddOnType: types.AddOnTypeAutoSnapshot}}); err != nil {
+			t.Fatal(err)
+		}
+		if outs := f.eng.Apply(t.Context(), f.eng.Verify(t.Context())); len(outs) != 0 {
+			t.Fatalf("apply with the add-on on already: %+v", outs)
+		}
+		if undo, _ := f.eng.UndoPlan(); len(undo) != 0 {
+			t.Fatalf("undo would reverse %+v, an add-on hardsail did not enable", undo)
+		}
+	})
+	t.Run("turned off by hand since", func(t *testing.T) {
+		f := newFixture(t, nil)
+		f.env.Settings.AutoSnapshot = true
+		f.eng.Apply(t.Context(), f.eng.Verify(t.Context()))
+		if _, err := lightsailOf(f.w).DisableAddOn(t.Context(), &lightsail.DisableAddOnInput{ResourceName: aws.String(instance), AddOnType: types.AddOnTypeAutoSnapshot}); err != nil {
+			t.Fatal(err)
+		}
+		mutating := len(f.w.Em.MutatingCalls())
+		undo, _ := f.eng.UndoPlan()
+		u := f.eng.Undo(t.Context(), undo)
+		if len(u) != 1 || u[0].Status != steps.StatusChanged || u[0].Detail != "automatic snapshots were already off" {
+			t.Fatalf("undo %+v", u)
+		}
+		if n := len(f.w.Em.MutatingCalls()); n != mutating {
+			t.Errorf("undo of an add-on already off made %d mutating call(s)", n-mutating)
+		}
+	})
+}
+
+func TestPrepareCancelledDuringTheWaitIsUnknown(t *testing.T) {
+	f := newFixture(t, nil)
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	f.env.Observer = steps.ObserverFunc(func(e steps.Event) {
+		if e.Kind == steps.EventWait {
+			cancel()
+		}
+	})
+	_, err := snapshot.New().Prepare(ctx, f.env, f.rec())
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("prepare cancelled during the wait: %v", err)
+	}
+	entries, _ := f.eng.Journal.Entries()
+	if len(entries) != 1 || entries[0].State != steps.EntryUnknown {
+		t.Fatalf("journal %+v, want the snapshot entry unknown", entries)
+	}
+	f.env.Observer = nil
+	undo, _ := f.eng.UndoPlan()
+	if len(undo) != 1 || undo[0].ID != entries[0].ID {
+		t.Fatalf("undo plan %+v, want the unknown snapshot offered", undo)
+	}
+	rep, err := snapshot.New().Undo(t.Context(), f.env, undo, f.rec())
+	if err != nil || !strings.Contains(rep.Manual, taken) {
+		t.Fatalf("undo %+v, %v; want the snapshot Lightsail went on making kept and named", rep, err)
+	}
+	if got := f.snapshots(); len(got) != 1 || !strings.HasPrefix(got[0], taken+" ") {
+		t.Errorf("snapshots %q, want the one hardsail started", got)
+	}
+}
+
+func TestUndoRefusesTamperedEntries(t *testing.T) {
+	cases := []struct {
+		name    string
+		address string
+		data    map[string]string
+	}{
+		{"a user's snapshot", "lightsail:WordPress-1/snapshot/my-backup", map[string]string{"snapshot": "my-backup"}},
+		{"another instance's snapshot", "lightsail:WordPress-1/snapshot/hardsail-Other-1-20260301-120000", map[string]string{"snapshot": "hardsail-Other-1-20260301-120000"}},
+		{"a snapshot under another address", "lightsail:Other-1/snapshot/" + taken, map[string]string{"snapshot": taken}},
+		{"another add-on", "lightsail:WordPress-1/add-on/AutoSnapshot", map[string]string{"add_on": "StopInstanceOnIdle"}},
+		{"nothing at all", "lightsail:WordPress-1/add-on/AutoSnapshot", map[string]string{}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t, nil)
+			f.env.Settings.AutoSnapshot = true
+			f.eng.Apply(t.Context(), f.eng.Verify(t.Context()))
+			if _, err := snapshot.New().Prepare(t.Context(), f.env, f.rec()); err != nil {
+				t.Fatal(err)
+			}
+			err := f.rec().Do(t.Context(), steps.Change{Action: steps.Create, Address: tc.address, Why: "edited by hand"}, tc.data, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			before, mutating := f.w.Snapshot(t), len(f.w.Em.MutatingCalls())
+			undo, _ := f.eng.UndoPlan()
+			n := len(undo)
+			_, err = snapshot.New().Undo(t.Context(), f.env, undo, f.rec())
+			var te *steps.TamperedError
+			if !errors.As(err, &te) || te.Entry != undo[0].ID {
+				t.Fatalf("undo: %v, want a TamperedError for %s", err, undo[0].ID)
+			}
+			if f.w.Snapshot(t) != before || len(f.w.Em.MutatingCalls()) != mutating {
+				t.Error("undo changed the world although an entry was tampered with")
+			}
+			if again, _ := f.eng.UndoPlan(); len(again) != n {
+				t.Errorf("undo closed entries (%d left of %d) although it refused", len(again), n)
+			}
+		})
 	}
 }

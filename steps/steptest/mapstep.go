@@ -12,7 +12,8 @@ import (
 	"github.com/hardsail/hardsail/steps"
 )
 
-// ErrCrash stands for the process dying between a journal "begin" and its "done".
+// ErrCrash stands for the process dying between a journal "begin" and its "done": the change's fn
+// closes the journal, so no end record can follow its begin, and returns ErrCrash.
 var ErrCrash = errors.New("simulated crash after journal begin")
 
 // MapStep keeps "live" values in a map. Its target is Want plus reboot-time from the settings.
@@ -112,6 +113,7 @@ func (m *MapStep) Apply(ctx context.Context, env *steps.Env, live steps.State, p
 		_, existed := m.Get(k)
 		err := rec.Do(ctx, c, undoData{Key: k, Existed: existed}, func(context.Context) error {
 			if k == m.CrashAfterBegin {
+				_ = rec.Journal().Close() // the process is gone: nothing more reaches the journal
 				return ErrCrash
 			}
 			if k != m.Forget {
