@@ -107,7 +107,7 @@ func (w dnsRecords) Snapshot(t *testing.T) string {
 	if err := json.Unmarshal([]byte(body), &v); err != nil {
 		t.Fatalf("decode the lightsail snapshot: %v", err)
 	}
-	doms, _ := v["domains"].([]any)
+	doms, _ := v["Domains"].([]any)
 	for _, d := range doms {
 		dm, _ := d.(map[string]any)
 		es, _ := dm["domainEntries"].([]any)
