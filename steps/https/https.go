@@ -421,8 +421,7 @@ func (s *Step) readCerts(ctx context.Context, env *steps.Env, names []string, lf
 // readZones keeps the Lightsail DNS zones that hold any of the names, with the entries the step
 // cares about (the names' A/AAAA/CNAME records and the validation CNAMEs).
 func (s *Step) readZones(ctx context.Context, env *steps.Env, f *facts) error {
-	dom := env.AWS.Domains
-	if dom == nil {
+	if env.AWS.Domains == nil {
 		return nil
 	}
 	all, err := listZones(ctx, env)

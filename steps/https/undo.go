@@ -155,7 +155,7 @@ func (u *undoRun) one(ctx context.Context, it undoItem) error {
 	}
 	rev := steps.Change{Action: reverse(e.Change.Action), Address: e.Change.Address, Before: e.Change.After, After: e.Change.Before,
 		Why: "undo: " + e.Change.Why}
-	close := func(why string) error {
+	closeAs := func(why string) error {
 		rev.Why = why
 		return u.rec.Reverse(ctx, e, rev, d, nil)
 	}
@@ -167,9 +167,9 @@ func (u *undoRun) one(ctx context.Context, it undoItem) error {
 		} else if !u.dropLB[d.LB] && !u.dropCert[d.LB] {
 			u.notes = append(u.notes, rv.note(d))
 		}
-		return close("undo: nothing to run (" + e.Change.Why + ")")
+		return closeAs("undo: nothing to run (" + e.Change.Why + ")")
 	case rv.withLB && (u.dropLB[d.LB] || u.dropCert[d.LB]):
-		return close("undo: goes with the load balancer's certificate or the load balancer itself")
+		return closeAs("undo: goes with the load balancer's certificate or the load balancer itself")
 	}
 	on, err := rv.applied(ctx, u.env, d)
 	if err != nil {
@@ -177,7 +177,7 @@ func (u *undoRun) one(ctx context.Context, it undoItem) error {
 	}
 	u.done++
 	if !on {
-		return close("undo: already as it was before hardsail")
+		return closeAs("undo: already as it was before hardsail")
 	}
 	return u.rec.Reverse(ctx, e, rev, d, func(ctx context.Context) error { return rv.revert(ctx, u.env, d) })
 }
