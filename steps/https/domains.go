@@ -23,10 +23,7 @@ func Names(domain string, alts []string) ([]string, error) {
 		return nil, nil
 	}
 	if len(alts) > maxAlternativeNames {
-		return nil, &steps.UsageError{
-			Msg:  fmt.Sprintf("%d alternative names were given; a Lightsail certificate takes at most %d", len(alts), maxAlternativeNames),
-			Hint: fmt.Sprintf("Keep at most %d --alt-domain names (e.g. only www.%s).", maxAlternativeNames, strings.ToLower(strings.TrimSpace(domain))),
-		}
+		return nil, tooManyNames(len(alts), strings.ToLower(strings.TrimSpace(domain)))
 	}
 	first, err := checkName("--domain", domain)
 	if err != nil {

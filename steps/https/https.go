@@ -4,6 +4,7 @@
 package https
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"net"
@@ -24,6 +25,9 @@ import (
 
 // ID is the step's stable identifier.
 const ID = "https"
+
+// defaultMode is the mode when none is chosen: a load balancer with a Lightsail certificate.
+const defaultMode = "lb"
 
 // Resolver looks up CNAME records; *net.Resolver is one. Tests give one that reads the emulator's
 // outside-world DNS.
@@ -246,8 +250,8 @@ func (s *Step) Check(ctx context.Context, env *steps.Env) (steps.State, error) {
 }
 
 func modeOf(set steps.Settings) (string, error) {
-	switch set.HTTPSMode {
-	case "", "lb":
+	switch cmp.Or(set.HTTPSMode, defaultMode) {
+	case "lb":
 		return "lb", nil
 	case "instance":
 		if set.Mail == "" {
@@ -417,22 +421,12 @@ func (s *Step) readCerts(ctx context.Context, env *steps.Env, names []string, lf
 // readZones keeps the Lightsail DNS zones that hold any of the names, with the entries the step
 // cares about (the names' A/AAAA/CNAME records and the validation CNAMEs).
 func (s *Step) readZones(ctx context.Context, env *steps.Env, f *facts) error {
-	dom := env.AWS.Domains
-	if dom == nil {
+	if env.AWS.Domains == nil {
 		return nil
 	}
-	var all []types.Domain
-	var token *string
-	for {
-		out, err := dom.GetDomains(ctx, &lightsail.GetDomainsInput{PageToken: token})
-		if err != nil {
-			return awsapi.Classify("list Lightsail DNS zones (us-east-1)", err)
-		}
-		all = append(all, out.Domains...)
-		if aws.ToString(out.NextPageToken) == "" {
-			break
-		}
-		token = out.NextPageToken
+	all, err := listZones(ctx, env)
+	if err != nil {
+		return err
 	}
 	want := slices.Clone(f.Names)
 	if f.LB != nil && f.LB.Cert != nil {
@@ -463,6 +457,9 @@ func (s *Step) readZones(ctx context.Context, env *steps.Env, f *facts) error {
 
 // pointsAtLB reports whether name's A record in its Lightsail zone is an alias to the balancer.
 func (f *facts) pointsAtLB(zone, name string) bool {
+	if f.LB == nil || f.LB.DNSName == "" {
+		return false
+	}
 	for _, z := range f.Zones {
 		if z.Name != zone {
 			continue
@@ -504,10 +501,14 @@ func findingsLB(f *facts) []steps.Finding {
 				zone := f.zoneFor(n)
 				switch {
 				case zone != "" && f.pointsAtLB(zone, n):
+				case zone != "" && f.ownBalancer(f.LB.Name):
+					out = append(out, steps.Finding{Severity: "warning",
+						Message: n + " does not point at the load balancer yet",
+						Fix:     "Apply replaces its A record in Lightsail DNS with an alias to " + f.LB.DNSName + " (see `hardsail plan https`)."})
 				case zone != "":
 					out = append(out, steps.Finding{Severity: "warning",
 						Message: n + " does not point at the load balancer yet",
-						Fix:     "Apply offers to replace its A record in Lightsail DNS with an alias to " + f.LB.DNSName + ", or change it in the Lightsail console."})
+						Fix:     "Replace its A record with an alias to " + f.LB.DNSName + " in the Lightsail console (hardsail leaves a balancer it did not create as it is)."})
 				default:
 					out = append(out, steps.Finding{Severity: "info",
 						Message: n + " is not in a Lightsail DNS zone: point it at the load balancer at your DNS provider",

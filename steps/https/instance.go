@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/lightsail"
@@ -88,44 +87,39 @@ func setupError(h *types.SetupHistory) string {
 }
 
 // applyInstance runs SetupInstanceHttps and follows its history for a bounded time.
-func (s *Step) applyInstance(ctx context.Context, env *steps.Env, f *facts, ops []op, j *steps.Journal) (steps.Outcome, error) {
-	o := steps.Outcome{Step: ID, Status: steps.StatusChanged}
-	for _, x := range ops {
-		if x.Kind != opSetup {
-			continue
-		}
-		var opID string
-		err := s.mutate(ctx, env, j, x.Change, undoData{Kind: opSetup, Instance: env.Instance, Names: f.Names}, func() error {
+func (s *Step) applyInstance(ctx context.Context, env *steps.Env, f *facts, rec *steps.Recorder) (steps.Report, error) {
+	ops, _ := planOps(f)
+	if len(ops) == 0 {
+		return steps.Report{}, nil
+	}
+	what := "set up Let's Encrypt HTTPS on " + env.Instance
+	var opID string
+	err := rec.Do(ctx, ops[0].Change, undoData{Kind: opSetup, Instance: env.Instance, Names: f.Names}, func(ctx context.Context) error {
+		return callAndWait(ctx, env.AWS, what, func() ([]types.Operation, error) {
 			out, err := env.AWS.Lightsail.SetupInstanceHttps(ctx, &lightsail.SetupInstanceHttpsInput{
 				InstanceName: &env.Instance, EmailAddress: &env.Settings.Mail, DomainNames: f.Names,
 				CertificateProvider: types.CertificateProviderLetsEncrypt,
 			})
-			if err != nil {
-				return awsapi.Classify("set up Let's Encrypt HTTPS on "+env.Instance, err)
-			}
-			if len(out.Operations) > 0 {
+			if err == nil && len(out.Operations) > 0 {
 				opID = aws.ToString(out.Operations[0].Id)
 			}
-			return env.AWS.Wait(ctx, "set up Let's Encrypt HTTPS on "+env.Instance, out.Operations, awsapi.WaitOptions{})
+			return opsOf(out, err, func(o *lightsail.SetupInstanceHttpsOutput) []types.Operation { return o.Operations })
 		})
-		if err != nil {
-			return o, err
-		}
-		status, detail, err := s.followSetup(ctx, env, f.Names, opID)
-		if err != nil {
-			return o, err
-		}
-		switch status {
-		case types.SetupStatusSucceeded:
-			o.Detail = "Let's Encrypt serves https://" + f.Names[0] + " from the instance"
-		case types.SetupStatusFailed:
-			return o, &steps.UsageError{Msg: "Let's Encrypt setup on " + env.Instance + " failed: " + detail,
-				Hint: "Point " + strings.Join(f.Names, ", ") + " at the instance's public IP, wait for DNS, and run `hardsail apply https` again."}
-		default:
-			o.Status, o.Detail = steps.StatusPending, "Let's Encrypt setup is still running on the instance; run `hardsail verify https` later"
-		}
+	})
+	if err != nil {
+		return steps.Report{}, err
 	}
-	return o, nil
+	status, detail, err := s.followSetup(ctx, env, f.Names, opID)
+	switch {
+	case err != nil:
+		return steps.Report{}, err
+	case status == types.SetupStatusSucceeded:
+		return steps.Report{Detail: "Let's Encrypt serves https://" + f.Names[0] + " from the instance"}, nil
+	case status == types.SetupStatusFailed:
+		return steps.Report{}, &steps.UsageError{Msg: "Let's Encrypt setup on " + env.Instance + " failed: " + detail,
+			Hint: "Point " + strings.Join(f.Names, ", ") + " at the instance's public IP, wait for DNS, and run `hardsail apply https` again."}
+	}
+	return steps.Report{Detail: "Let's Encrypt setup is still running on the instance; run `hardsail verify https` later"}, nil
 }
 
 // followSetup polls the history of one setup run until it ends or SetupWait passes.
@@ -144,30 +138,4 @@ func (s *Step) followSetup(ctx context.Context, env *steps.Env, names []string, 
 		return h.Status != types.SetupStatusInProgress, nil
 	})
 	return last, detail, err
-}
-
-// pollUntil calls done with the step's backoff until it reports true, fails, or limit passes (no
-// error then: the caller reports pending).
-func (s *Step) pollUntil(ctx context.Context, env *steps.Env, limit time.Duration, what string, done func() (bool, error)) error {
-	b := s.poll(env)
-	deadline := time.Now().Add(limit)
-	delay := b.Initial
-	for {
-		ok, err := done()
-		if err != nil || ok {
-			return err
-		}
-		if time.Now().Add(delay).After(deadline) {
-			return nil
-		}
-		env.Emit(steps.Event{Kind: steps.EventWait, Step: ID, Message: "waiting for " + what, At: env.Clock()})
-		t := time.NewTimer(delay)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return ctx.Err()
-		case <-t.C:
-		}
-		delay = min(delay+delay/2, b.Max)
-	}
 }

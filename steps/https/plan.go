@@ -3,11 +3,12 @@ package https
 import (
 	"errors"
 	"fmt"
-	"github.com/hardsail/hardsail/assets"
 	"slices"
 	"strings"
 
+	"github.com/hardsail/hardsail/assets"
 	"github.com/hardsail/hardsail/steps"
+	"github.com/hardsail/hardsail/steps/hostfile"
 )
 
 // opKind is what carrying out one change means.
@@ -25,11 +26,15 @@ const (
 	opRedirect      opKind = "https-redirection"
 	opPolicy        opKind = "tls-policy"
 	opSetup         opKind = "setup-instance-https"
-	opPointDNS      opKind = "point-dns"
+	// opDNSDelete removes one A or CNAME record of a name; opDNSCreate adds the alias to the balancer.
+	opDNSDelete opKind = "dns-delete"
+	opDNSCreate opKind = "dns-create"
 )
 
 // tail are the changes that need an ISSUED certificate.
-func (k opKind) tail() bool { return k == opAttachCert || k == opRedirect || k == opPolicy }
+func (k opKind) tail() bool {
+	return slices.Contains([]opKind{opAttachCert, opRedirect, opPolicy, opDNSDelete, opDNSCreate}, k)
+}
 
 type op struct {
 	Kind   opKind
@@ -37,8 +42,9 @@ type op struct {
 	LB     string
 	Cert   string
 	Zone   string
-	Name   string // opValidationFor: the certificate name whose records to create
+	Name   string // opValidationFor: the name whose records to create
 	Rec    record // opValidation
+	Entry  entry  // opDNSDelete: the record removed
 	Value  string // opPolicy: the policy to set
 }
 
@@ -48,9 +54,12 @@ func (s *Step) Plan(state steps.State, set steps.Settings) (steps.Plan, error) {
 	if state.Skip != "" {
 		return p, nil
 	}
-	f, ok := state.Facts.(*facts)
-	if !ok || f == nil {
+	if state.Facts == nil {
 		return p, errors.New("https: plan needs the facts from Check")
+	}
+	f, err := steps.FactsOf[facts](state)
+	if err != nil {
+		return p, err
 	}
 	names, err := Names(set.Domain, set.AltDomains)
 	if err != nil {
@@ -64,7 +73,7 @@ func (s *Step) Plan(state steps.State, set steps.Settings) (steps.Plan, error) {
 		return p, fmt.Errorf("https: the state was checked for %s (%s), the settings ask for %s (%s)",
 			strings.Join(f.Names, ", "), f.Mode, strings.Join(names, ", "), mode)
 	}
-	ops, notes := planOps(f)
+	ops, notes := planOps(&f)
 	for _, o := range ops {
 		p.Changes = append(p.Changes, o.Change)
 	}
@@ -82,8 +91,9 @@ func isLBAddress(address string) bool {
 	return strings.HasPrefix(address, "lightsail:") && ok && !strings.Contains(rest, "/")
 }
 
-func dnsAddress(zone, name, typ string) string {
-	return fmt.Sprintf("lightsail-dns:%s/%s/%s", zone, name, typ)
+// dnsAddress is the plan address of a record in a Lightsail DNS zone.
+func dnsAddress(zone, typ, name string) string {
+	return fmt.Sprintf("lightsail:dns/%s/%s/%s", zone, typ, name)
 }
 
 // planOps is the plan as operations to carry out, with the notes the preview shows.
@@ -109,57 +119,83 @@ func planInstance(f *facts) ([]op, []string) {
 		}
 }
 
+// lbPlan is planLB's work in progress.
+type lbPlan struct {
+	f        *facts
+	lbName   string
+	lbAddr   string
+	cert     *certFacts
+	certName string
+	ops      []op
+	notes    []string
+}
+
+func (p *lbPlan) add(o op) { p.ops = append(p.ops, o) }
+
 func planLB(f *facts) ([]op, []string) {
-	var ops []op
-	var notes []string
-	price := assets.LoadBalancerPrice()
-	lbName := LoadBalancerName(f.Instance)
+	p := &lbPlan{f: f, lbName: LoadBalancerName(f.Instance), certName: certificateName(f.Names)}
 	if f.LB != nil {
-		lbName = f.LB.Name
+		p.lbName, p.cert = f.LB.Name, f.LB.Cert
 	}
-	lbAddr := lbAddress(f.Region, lbName)
+	if p.cert != nil {
+		p.certName = p.cert.Name
+	}
+	p.lbAddr = lbAddress(f.Region, p.lbName)
+	p.balancer()
+	tail := p.certificate()
+	p.wpConfig()
+	if tail {
+		p.tail()
+	} else if pending := p.deferred(); pending != "" {
+		p.notes = append(p.notes, pending)
+	}
+	return p.ops, p.notes
+}
+
+// balancer plans the load balancer and the instance behind it.
+func (p *lbPlan) balancer() {
+	f := p.f
 	if f.LB == nil {
-		ops = append(ops, op{Kind: opCreateLB, LB: lbName, Change: steps.Change{
-			Action: steps.Create, Address: lbAddr,
+		price := assets.LoadBalancerPrice()
+		p.add(op{Kind: opCreateLB, LB: p.lbName, Change: steps.Change{
+			Action: steps.Create, Address: p.lbAddr,
 			After: "HTTP to instance port 80, health check /",
 			Why:   fmt.Sprintf("terminates HTTPS in front of %s; costs %s", f.Instance, price.Monthly()),
 		}})
-		notes = append(notes, fmt.Sprintf("The load balancer costs %s (Lightsail price as of %s); its certificate is free. Undo deletes both.", price.Monthly(), price.AsOf))
+		p.notes = append(p.notes, fmt.Sprintf("The load balancer costs %s (Lightsail price as of %s); its certificate is free. Undo deletes both.", price.Monthly(), price.AsOf))
 	}
 	if f.LB == nil || !f.LB.Attached {
-		ops = append(ops, op{Kind: opAttachInstance, LB: lbName, Change: steps.Change{
-			Action: steps.Create, Address: lbAddr + "/instance/" + f.Instance,
-			After: "target of " + lbName, Why: "sends the site's traffic through the load balancer",
+		p.add(op{Kind: opAttachInstance, LB: p.lbName, Change: steps.Change{
+			Action: steps.Create, Address: p.lbAddr + "/instance/" + f.Instance,
+			After: "target of " + p.lbName, Why: "sends the site's traffic through the load balancer",
 		}})
 	}
-	var cert *certFacts
-	if f.LB != nil {
-		cert = f.LB.Cert
-	}
-	certName := certificateName(f.Names)
-	if cert != nil {
-		certName = cert.Name
-	}
-	certAddr := lbAddr + "/certificate/" + certName
-	tail := false
+}
+
+// certificate plans the certificate and its validation records; it reports whether the changes
+// that need an issued certificate belong in this plan.
+func (p *lbPlan) certificate() bool {
+	f, cert := p.f, p.cert
+	certAddr := p.lbAddr + "/certificate/" + p.certName
 	switch {
 	case cert == nil:
-		ops = append(ops, op{Kind: opCreateCert, LB: lbName, Cert: certName, Change: steps.Change{
+		p.add(op{Kind: opCreateCert, LB: p.lbName, Cert: p.certName, Change: steps.Change{
 			Action: steps.Create, Address: certAddr, After: strings.Join(f.Names, ", "),
 			Why: "free Lightsail certificate for the site's names",
 		}})
 		for _, n := range f.Names {
 			if z := f.zoneFor(n); z != "" {
-				ops = append(ops, op{Kind: opValidationFor, LB: lbName, Cert: certName, Zone: z, Name: n, Change: steps.Change{
-					Action: steps.Create, Address: dnsAddress(z, "(validation of "+n+")", "CNAME"),
+				p.add(op{Kind: opValidationFor, LB: p.lbName, Cert: p.certName, Zone: z, Name: n, Change: steps.Change{
+					Action: steps.Create, Address: dnsAddress(z, "CNAME", "(validation of "+n+")"),
 					After: "the certificate's validation record", Why: n + " is in Lightsail DNS, so hardsail proves ownership itself",
 				}})
 			} else {
-				notes = append(notes, n+" is not in a Lightsail DNS zone: apply shows the CNAME record to add at your DNS provider, and HTTPS stays pending until Amazon sees it.")
+				p.notes = append(p.notes, n+" is not in a Lightsail DNS zone: apply shows the CNAME record to add at your DNS provider, and HTTPS stays pending until Amazon sees it.")
 			}
 		}
-		tail = true
+		return true
 	case cert.Status == "PENDING_VALIDATION":
+		tail := false
 		var seen []string
 		for _, r := range cert.Records {
 			z := f.zoneFor(r.Domain)
@@ -167,49 +203,119 @@ func planLB(f *facts) ([]op, []string) {
 				continue
 			}
 			seen = append(seen, r.Name)
-			ops = append(ops, op{Kind: opValidation, LB: lbName, Cert: certName, Zone: z, Rec: r, Change: steps.Change{
-				Action: steps.Create, Address: dnsAddress(z, r.Name, "CNAME"), After: r.Value + ".",
-				Why: "validates certificate " + certName + " for " + r.Domain,
-			}})
+			p.add(op{Kind: opValidation, LB: p.lbName, Cert: p.certName, Zone: z, Rec: r, Change: validationChange(z, p.certName, r)})
 			tail = true
 		}
-	case cert.Status == "ISSUED":
-		tail = true
+		return tail
 	}
-	if w := f.WP; w != nil && w.Exists && w.Block != "current" && (w.Anchor || w.Block == "other") {
-		c := steps.Change{Action: steps.Create, Address: "host:" + WPConfigPath, After: wpBlock, File: true,
-			Why: "WordPress behind the load balancer must treat X-Forwarded-Proto: https as HTTPS, or it redirects in a loop"}
-		if w.Block == "other" {
-			c.Action, c.Why = steps.Update, "the hardsail https block differs from this version's; "+c.Why
-		}
-		ops = append(ops, op{Kind: opWPConfig, Change: c})
+	return cert.Status == "ISSUED"
+}
+
+func validationChange(zone, cert string, r record) steps.Change {
+	return steps.Change{Action: steps.Create, Address: dnsAddress(zone, "CNAME", r.Name), After: r.Value + ".",
+		Why: "validates certificate " + cert + " for " + r.Domain}
+}
+
+// wpConfig plans the X-Forwarded-Proto block in wp-config.php.
+func (p *lbPlan) wpConfig() {
+	w := p.f.WP
+	if w == nil || !w.Exists || w.Block == "current" || !(w.Anchor || w.Block == "other") {
+		return
 	}
-	if !tail {
-		return ops, notes
+	c := steps.Change{Action: steps.Create, Address: hostfile.Address(WPConfigPath), After: wpBlock, File: true,
+		Why: "WordPress behind the load balancer must treat X-Forwarded-Proto: https as HTTPS, or it redirects in a loop"}
+	if w.Block == "other" {
+		c.Action, c.Why = steps.Update, "the hardsail https block differs from this version's; "+c.Why
 	}
-	if cert == nil || !cert.Attached {
-		ops = append(ops, op{Kind: opAttachCert, LB: lbName, Cert: certName, Change: steps.Change{
-			Action: steps.Update, Address: lbAddr + "/https-certificate", Before: "none", After: certName,
+	p.add(op{Kind: opWPConfig, Change: c})
+}
+
+// tail plans what needs an issued certificate: attach it, redirect, the TLS policy, and the DNS
+// records of the names pointed at the balancer.
+func (p *lbPlan) tail() {
+	f, lbAddr := p.f, p.lbAddr
+	if p.cert == nil || !p.cert.Attached {
+		p.add(op{Kind: opAttachCert, LB: p.lbName, Cert: p.certName, Change: steps.Change{
+			Action: steps.Update, Address: lbAddr + "/https-certificate", Before: "none", After: p.certName,
 			Why: "serves HTTPS on port 443 once the certificate is issued",
 		}})
 	}
 	if f.LB == nil || !f.LB.Redirect {
-		ops = append(ops, op{Kind: opRedirect, LB: lbName, Change: steps.Change{
+		p.add(op{Kind: opRedirect, LB: p.lbName, Change: steps.Change{
 			Action: steps.Update, Address: lbAddr + "/https-redirection", Before: "false", After: "true",
 			Why: "sends http:// visitors to https://",
 		}})
 	}
-	if f.TLS12Policy != "" {
-		cur := f.DefaultPolicy
-		if f.LB != nil && f.LB.Policy != "" {
-			cur = f.LB.Policy
+	if cur := f.currentPolicy(); f.TLS12Policy != "" && cur != f.TLS12Policy {
+		p.add(op{Kind: opPolicy, LB: p.lbName, Value: f.TLS12Policy, Change: steps.Change{
+			Action: steps.Update, Address: lbAddr + "/tls-policy", Before: cur, After: f.TLS12Policy,
+			Why: "refuses TLS 1.0 and 1.1",
+		}})
+	}
+	p.ops = append(p.ops, planDNS(f, p.lbName)...)
+}
+
+func (f *facts) currentPolicy() string {
+	if f.LB != nil && f.LB.Policy != "" {
+		return f.LB.Policy
+	}
+	return f.DefaultPolicy
+}
+
+// deferred is the note of a plan that waits for the certificate: what apply does once it is issued.
+func (p *lbPlan) deferred() string {
+	if p.cert == nil || p.cert.Status != "PENDING_VALIDATION" {
+		return ""
+	}
+	then := &lbPlan{f: p.f, lbName: p.lbName, lbAddr: p.lbAddr, cert: p.cert, certName: p.certName}
+	then.tail()
+	var list []string
+	for _, o := range then.ops {
+		list = append(list, string(o.Change.Action)+" "+o.Change.Address)
+	}
+	if len(list) == 0 {
+		return ""
+	}
+	return "Once certificate " + p.certName + " is issued, apply makes: " + strings.Join(list, "; ") + "."
+}
+
+// ownBalancer reports whether the balancer is the one hardsail creates (or will create): only then
+// does hardsail point the names at it. A balancer someone else set up is used as it is, DNS included.
+func (f *facts) ownBalancer(lb string) bool { return lb == LoadBalancerName(f.Instance) }
+
+// planDNS replaces each name's A and CNAME records in Lightsail DNS with an alias to the balancer:
+// one change per record deleted and one per alias created, so undo restores each exactly.
+func planDNS(f *facts, lb string) []op {
+	if !f.ownBalancer(lb) {
+		return nil
+	}
+	target := "load balancer " + lb
+	if f.LB != nil && f.LB.DNSName != "" {
+		target = f.LB.DNSName
+	}
+	var ops []op
+	for _, n := range f.Names {
+		z := f.zoneFor(n)
+		if z == "" || f.pointsAtLB(z, n) {
+			continue
 		}
-		if cur != f.TLS12Policy {
-			ops = append(ops, op{Kind: opPolicy, LB: lbName, Value: f.TLS12Policy, Change: steps.Change{
-				Action: steps.Update, Address: lbAddr + "/tls-policy", Before: cur, After: f.TLS12Policy,
-				Why: "refuses TLS 1.0 and 1.1",
+		for _, e := range f.entriesFor(z, n) {
+			ops = append(ops, op{Kind: opDNSDelete, Zone: z, Entry: e, LB: lb, Change: steps.Change{
+				Action: steps.Delete, Address: dnsAddress(z, e.Type, n), Before: describeEntry(e),
+				Why: "replaced by an alias to the load balancer; undo puts it back",
 			}})
 		}
+		ops = append(ops, op{Kind: opDNSCreate, Zone: z, Name: n, LB: lb, Change: steps.Change{
+			Action: steps.Create, Address: dnsAddress(z, "A", n), After: "alias to " + target,
+			Why: "sends visitors of " + n + " to the load balancer",
+		}})
 	}
-	return ops, notes
+	return ops
+}
+
+func describeEntry(e entry) string {
+	if e.Alias {
+		return "alias to " + e.Target
+	}
+	return e.Target
 }

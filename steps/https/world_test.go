@@ -2,6 +2,7 @@ package https
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -11,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/lightsail"
 	"github.com/aws/aws-sdk-go-v2/service/lightsail/types"
 
@@ -80,9 +82,77 @@ func TestConformanceLoadBalancerZoneInLightsail(t *testing.T) {
 	w := world.New(t, world.Options{Host: true, Settings: lbSettings("example.com", "www.example.com"),
 		AcceptCost: true, Watch: []string{WPConfigPath}})
 	steptest.Conformance(t, steptest.Case{
-		Step: testStep(w), World: w,
+		Step: testStep(w), World: dnsRecords{w},
 		Perturb: func(t *testing.T) { w.Run(t, "echo '// edited by hand' >> "+WPConfigPath) },
 	})
+}
+
+// dnsRecords is the world with each DNS zone's records compared as records: Lightsail gives a
+// record it recreates a new id and lists it last, so undo restores the records exactly (name,
+// type, target, alias) but not their ids or order. Everything else is compared as it is.
+type dnsRecords struct{ *world.World }
+
+func (w dnsRecords) Snapshot(t *testing.T) string {
+	t.Helper()
+	snap := w.World.Snapshot(t)
+	head, rest, ok := strings.Cut(snap, "lightsail: ")
+	if !ok {
+		t.Fatalf("snapshot without a lightsail part:\n%s", snap)
+	}
+	body, tail, ok := strings.Cut(rest, "\niam: ")
+	if !ok {
+		t.Fatalf("snapshot without an iam part:\n%s", snap)
+	}
+	var v map[string]any
+	if err := json.Unmarshal([]byte(body), &v); err != nil {
+		t.Fatalf("decode the lightsail snapshot: %v", err)
+	}
+	doms, _ := v["Domains"].([]any)
+	for _, d := range doms {
+		dm, _ := d.(map[string]any)
+		es, _ := dm["domainEntries"].([]any)
+		for _, e := range es {
+			delete(e.(map[string]any), "id")
+		}
+		slices.SortFunc(es, func(a, b any) int { return strings.Compare(fmt.Sprint(a), fmt.Sprint(b)) })
+	}
+	out, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return head + "lightsail: " + string(out) + "\niam: " + tail
+}
+
+func TestDNSRecordsWrapperSeesRecords(t *testing.T) {
+	w := world.New(t, world.Options{})
+	d := dnsRecords{w}
+	before := d.Snapshot(t)
+	if !strings.Contains(before, `"target": "192.0.2.10"`) || strings.Contains(before, `"id": "-1001"`) {
+		t.Fatalf("the wrapped snapshot does not show the records without ids:\n%s", before)
+	}
+	ls := lightsail.NewFromConfig(w.Em.AWSConfig())
+	zone := "example.com"
+	rec := func(target string) *types.DomainEntry {
+		return &types.DomainEntry{Name: aws.String("www.example.com"), Type: aws.String("A"), Target: aws.String(target)}
+	}
+	if _, err := ls.DeleteDomainEntry(t.Context(), &lightsail.DeleteDomainEntryInput{DomainName: &zone, DomainEntry: rec("192.0.2.10")}); err != nil {
+		t.Fatal(err)
+	}
+	if d.Snapshot(t) == before {
+		t.Fatal("deleting a record does not change the wrapped snapshot")
+	}
+	if _, err := ls.CreateDomainEntry(t.Context(), &lightsail.CreateDomainEntryInput{DomainName: &zone, DomainEntry: rec("192.0.2.10")}); err != nil {
+		t.Fatal(err)
+	}
+	if got := d.Snapshot(t); got != before {
+		t.Fatalf("the same record recreated (new id, listed last) compares different:\n%s\nwant\n%s", got, before)
+	}
+	if _, err := ls.CreateDomainEntry(t.Context(), &lightsail.CreateDomainEntryInput{DomainName: &zone, DomainEntry: rec("192.0.2.11")}); err != nil {
+		t.Fatal(err)
+	}
+	if d.Snapshot(t) == before {
+		t.Fatal("an added record compares equal")
+	}
 }
 
 func TestConformanceLoadBalancerZoneOutsideLightsail(t *testing.T) {
@@ -265,22 +335,19 @@ func TestLoadBalancerCostNeedsAgreement(t *testing.T) {
 				o.Ask = c.ask
 			}
 			w := world.New(t, o)
-			env := w.Env(t)
-			s := testStep(w)
-			st, err := s.Check(t.Context(), env)
-			if err != nil {
-				t.Fatal(err)
+			j := openJournal(t)
+			eng := &steps.Engine{Steps: []steps.Step{testStep(w)}, Env: w.Env(t), Journal: j}
+			rs := eng.Verify(t.Context())
+			if rs[0].Status != steps.StatusDrift {
+				t.Fatalf("verify: %s %s", rs[0].Status, rs[0].Detail)
 			}
-			p, err := s.Plan(st, env.Settings)
-			if err != nil {
-				t.Fatal(err)
-			}
-			p.Fingerprint, p.Pending = st.Fingerprint(), st.Pending
 			before := len(w.Em.MutatingCalls())
-			_, err = s.Apply(t.Context(), env, p, openJournal(t))
-			var ue *steps.UsageError
-			if !errors.As(err, &ue) || ue.Hint != c.wantHint && !strings.Contains(ue.Hint, c.wantHint) {
-				t.Fatalf("apply: %v (hint %q); want a usage error with hint %q", err, steps.HintOf(err), c.wantHint)
+			out := eng.Apply(t.Context(), rs)
+			if len(out) != 1 || out[0].Status != steps.StatusFailed || !strings.Contains(out[0].Fix, c.wantHint) {
+				t.Fatalf("apply: %+v; want it failed with hint %q", out, c.wantHint)
+			}
+			if es, _ := j.Entries(); len(es) != 0 {
+				t.Errorf("the refusal journaled %d entries", len(es))
 			}
 			if n := len(w.Em.MutatingCalls()); n != before {
 				t.Errorf("%d mutating calls after the refusal", n-before)
@@ -368,8 +435,15 @@ func TestFullApplyCallsAndDNSPointing(t *testing.T) {
 		}
 	}
 	t.Logf("full lb apply (engine: check, apply, re-check): %d API calls, %d mutating: %v", len(calls), mut, counts)
-	if len(a.questions) != 2 || !strings.Contains(a.questions[0], "$18/month") || !strings.Contains(a.questions[1], "Point example.com") {
-		t.Errorf("questions: %q", a.questions)
+	// The DNS re-pointing is in the plan the user saw, not a question of its own.
+	if len(a.questions) != 1 || !strings.Contains(a.questions[0], "$18/month") {
+		t.Errorf("questions: %q; want only the cost", a.questions)
+	}
+	for _, want := range []string{"- lightsail:dns/example.com/A/example.com", "+ lightsail:dns/example.com/A/example.com",
+		"- lightsail:dns/example.com/A/www.example.com", "+ lightsail:dns/example.com/A/www.example.com"} {
+		if !slices.ContainsFunc(rs[0].Plan.Changes, func(c steps.Change) bool { return string(c.Action)+" "+c.Address == want }) {
+			t.Errorf("the plan does not list %s", want)
+		}
 	}
 	lb := w.Em.State().LoadBalancers[0]
 	for _, e := range entries() {

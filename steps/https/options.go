@@ -1,0 +1,88 @@
+package https
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/hardsail/hardsail/assets"
+	"github.com/hardsail/hardsail/steps"
+)
+
+// Options are the step's settings: the names the site is served under and how HTTPS is provided.
+// The email address for Let's Encrypt (--mail) is shared with auto-upgrades and declared there.
+func (s *Step) Options() []steps.Option {
+	price := assets.LoadBalancerPrice().Monthly()
+	var domain, alt, mode steps.Option
+	domain = steps.Option{
+		Flag: "domain", Arg: "NAME", Kind: steps.OptionText,
+		Usage:    "the site's domain name, served over HTTPS (e.g. example.com)",
+		Question: "Which domain name serves the site?",
+		Note:     "Leave it empty to skip HTTPS.",
+		Get:      func(st steps.Settings) string { return st.Domain },
+		Set: func(st *steps.Settings, v string) error {
+			n, err := checkName("--domain", v)
+			if err != nil {
+				return err
+			}
+			st.Domain = n
+			return nil
+		},
+	}
+	alt = steps.Option{
+		Flag: "alt-domain", Arg: "NAME", Kind: steps.OptionList,
+		Usage:    "another name on the same certificate (e.g. www.example.com); repeat or comma-separate",
+		Question: "Other names for the site (comma-separated)?",
+		Note:     fmt.Sprintf("At most %d, e.g. www.example.com.", maxAlternativeNames),
+		Get:      func(st steps.Settings) string { return strings.Join(st.AltDomains, ",") },
+		Set: func(st *steps.Settings, v string) error {
+			names, err := altNames(steps.SplitList(v))
+			if err != nil {
+				return err
+			}
+			st.AltDomains = names
+			return nil
+		},
+	}
+	mode = steps.Option{
+		Flag: "https-mode", Arg: "MODE", Kind: steps.OptionText,
+		Usage:    "how HTTPS is provided: lb (load balancer, " + price + ") or instance (Let's Encrypt, free)",
+		Question: "How should the site get HTTPS?",
+		Choices: []steps.Choice{
+			{Value: "lb", Label: "Lightsail load balancer with a free certificate (" + price + ")"},
+			{Value: "instance", Label: "Let's Encrypt on the instance (free; needs --mail)"},
+		},
+		Default: defaultMode,
+		Get:     func(st steps.Settings) string { return st.HTTPSMode },
+		Set: func(st *steps.Settings, v string) error {
+			if v != "lb" && v != "instance" {
+				return mode.Bad(v, "not a mode", "Use --https-mode lb (load balancer, "+price+") or --https-mode instance (Let's Encrypt, free).")
+			}
+			st.HTTPSMode = v
+			return nil
+		},
+	}
+	return []steps.Option{domain, alt, mode}
+}
+
+// altNames checks the alternative names on their own (Names also checks them against --domain).
+func altNames(alts []string) ([]string, error) {
+	if len(alts) > maxAlternativeNames {
+		return nil, tooManyNames(len(alts), "example.com")
+	}
+	var out []string
+	for _, a := range alts {
+		n, err := checkName("--alt-domain", a)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
+func tooManyNames(n int, domain string) error {
+	return &steps.UsageError{
+		Msg:  fmt.Sprintf("%d alternative names were given; a Lightsail certificate takes at most %d", n, maxAlternativeNames),
+		Hint: fmt.Sprintf("Keep at most %d --alt-domain names (e.g. only www.%s).", maxAlternativeNames, domain),
+	}
+}
