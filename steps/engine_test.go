@@ -16,11 +16,12 @@ import (
 
 func newMap() *steptest.MapStep {
 	return &steptest.MapStep{
-		Name:   "demo",
-		Want:   map[string]string{"port-22": "198.51.100.4/32", "motd": "hardened\n"},
-		Files:  []string{"motd"},
-		Secret: []string{"password"},
-		Live:   map[string]string{"port-22": "0.0.0.0/0", "motd": "welcome\n"},
+		Name:          "demo",
+		RebootDefault: "02:00",
+		Want:          map[string]string{"port-22": "198.51.100.4/32", "motd": "hardened\n"},
+		Files:         []string{"motd"},
+		Secret:        []string{"password"},
+		Live:          map[string]string{"port-22": "0.0.0.0/0", "motd": "welcome\n"},
 	}
 }
 
@@ -35,7 +36,7 @@ func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	k := steps.Key{Account: "123456789012", Region: "us-east-1", Instance: "WordPress-1"}
 	return &fixture{t: t, paths: steps.PathsFor(t.TempDir(), k), step: newMap(),
-		env: &steps.Env{Instance: "WordPress-1", Settings: steps.Effective(steps.Settings{}, steps.Settings{})}}
+		env: &steps.Env{Instance: "WordPress-1", Settings: steps.Settings{}}}
 }
 
 func (f *fixture) engine() (*steps.Engine, func()) {
@@ -309,8 +310,7 @@ func TestSecretsNeverReachTheJournal(t *testing.T) {
 
 func TestSettingsSavedOnApplyAreWhatVerifyUses(t *testing.T) {
 	f := newFixture(t)
-	flags := steps.Settings{RebootTime: "04:30"}
-	f.env.Settings = steps.Effective(steps.Settings{}, flags)
+	f.env.Settings = steps.Settings{RebootTime: "04:30"}
 	e, done := f.engine()
 	e.Apply(context.Background(), e.Verify(context.Background()))
 	done()
@@ -320,11 +320,11 @@ func TestSettingsSavedOnApplyAreWhatVerifyUses(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A later run with no flags reads the saved settings, so it reports ok rather than drift from 02:00.
-	later := &steps.Engine{Steps: []steps.Step{f.step}, Env: &steps.Env{Settings: steps.Effective(saved, steps.Settings{})}}
+	later := &steps.Engine{Steps: []steps.Step{f.step}, Env: &steps.Env{Settings: saved}}
 	if r := later.Verify(context.Background()); r[0].Status != steps.StatusOK {
 		t.Fatalf("verify without flags after apply with --reboot-time 04:30: %s %s", r[0].Status, r[0].Detail)
 	}
-	defaults := &steps.Engine{Steps: []steps.Step{f.step}, Env: &steps.Env{Settings: steps.Effective(steps.Settings{}, steps.Settings{})}}
+	defaults := &steps.Engine{Steps: []steps.Step{f.step}, Env: &steps.Env{Settings: steps.Settings{}}}
 	if r := defaults.Verify(context.Background()); r[0].Status != steps.StatusDrift {
 		t.Fatalf("verify against built-in defaults should drift, got %s", r[0].Status)
 	}

@@ -9,14 +9,12 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
-
-	"github.com/hardsail/hardsail/assets"
 )
 
-// Settings are what the user chose for an instance. Zero fields are unset; Defaults fills them.
+// Settings are what the user chose for an instance. Zero fields are unset; each step's options
+// (steps.Option) read, write, check and default them.
 // They are saved beside the journal on apply and are what verify compares against later.
 type Settings struct {
 	// SSHCIDRs are the sources allowed to reach 22/tcp (IPv4 and IPv6). ["none"] closes 22 except
@@ -37,63 +35,6 @@ type Settings struct {
 	AutoSnapshot bool `json:"auto_snapshot,omitempty"`
 }
 
-// DefaultSettings are the built-in choices (design.md §2).
-func DefaultSettings() Settings {
-	return Settings{
-		RebootTime: "02:00",
-		KeepLogs:   3,
-		Cron:       "0 3 * * 0",
-		AdminUser:  "administrator",
-	}
-}
-
-// Merge returns s with every field that is set in over replacing its own.
-func (s Settings) Merge(over Settings) Settings {
-	if len(over.SSHCIDRs) > 0 {
-		s.SSHCIDRs = append([]string(nil), over.SSHCIDRs...)
-	}
-	if over.Domain != "" {
-		s.Domain = over.Domain
-	}
-	if len(over.AltDomains) > 0 {
-		s.AltDomains = append([]string(nil), over.AltDomains...)
-	}
-	if over.HTTPSMode != "" {
-		s.HTTPSMode = over.HTTPSMode
-	}
-	if over.Mail != "" {
-		s.Mail = over.Mail
-	}
-	if over.RebootTime != "" {
-		s.RebootTime = over.RebootTime
-	}
-	if over.KeepLogs != 0 {
-		s.KeepLogs = over.KeepLogs
-	}
-	if over.Cron != "" {
-		s.Cron = over.Cron
-	}
-	if over.AdminUser != "" {
-		s.AdminUser = over.AdminUser
-	}
-	if len(over.ClosePorts) > 0 {
-		s.ClosePorts = append([]string(nil), over.ClosePorts...)
-	}
-	if over.AutoSnapshot {
-		s.AutoSnapshot = true
-	}
-	return s
-}
-
-// Effective is what a run uses: defaults, then what was saved for the instance, then this run's flags.
-func Effective(saved, flags Settings) Settings {
-	s := DefaultSettings().Merge(saved).Merge(flags)
-	if s.HTTPSMode == "" && s.Domain != "" {
-		s.HTTPSMode = "lb"
-	}
-	return s
-}
-
 // UsageError is bad input from the user: exit 3, nothing changed.
 type UsageError struct {
 	Msg  string
@@ -104,48 +45,6 @@ func (e *UsageError) Error() string { return e.Msg }
 
 // HintText returns the one action that fixes the error.
 func (e *UsageError) HintText() string { return e.Hint }
-
-var (
-	clockRE   = regexp.MustCompile(`^([01][0-9]|2[0-3]):[0-5][0-9]$`)
-	iamNameRE = regexp.MustCompile(`^[\w+=,.@-]{1,64}$`)
-	mailRE    = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[^@\s]+$`)
-)
-
-// Validate checks every set field and names the flag that fixes a bad one.
-func (s Settings) Validate() error {
-	for _, c := range s.SSHCIDRs {
-		if c == "none" {
-			if len(s.SSHCIDRs) > 1 {
-				return &UsageError{Msg: `--ssh-cidr "none" cannot be combined with addresses`, Hint: "Give either --ssh-cidr none or one or more CIDRs."}
-			}
-			continue
-		}
-		if _, err := ParseCIDR(c); err != nil {
-			return &UsageError{Msg: fmt.Sprintf("--ssh-cidr %q: %v", c, err), Hint: "Use an address range like 198.51.100.4/32 or 2001:db8::1/128, or none."}
-		}
-	}
-	if s.HTTPSMode != "" && s.HTTPSMode != "lb" && s.HTTPSMode != "instance" {
-		return &UsageError{Msg: fmt.Sprintf("--https-mode %q is not a mode", s.HTTPSMode), Hint: "Use --https-mode lb (load balancer, " + assets.LoadBalancerPrice().Monthly() + ") or --https-mode instance (Let's Encrypt, free)."}
-	}
-	if s.Mail != "" && !mailRE.MatchString(s.Mail) {
-		return &UsageError{Msg: fmt.Sprintf("--mail %q is not an email address", s.Mail), Hint: "Use --mail you@example.com."}
-	}
-	if s.RebootTime != "" && !clockRE.MatchString(s.RebootTime) {
-		return &UsageError{Msg: fmt.Sprintf("--reboot-time %q is not a time of day", s.RebootTime), Hint: "Use 24-hour HH:MM, e.g. --reboot-time 02:00."}
-	}
-	if s.KeepLogs < 0 || s.KeepLogs > 1000 {
-		return &UsageError{Msg: fmt.Sprintf("--keep-logs %d is out of range", s.KeepLogs), Hint: "Keep between 1 and 1000 rotated logs per family, e.g. --keep-logs 3."}
-	}
-	if s.Cron != "" {
-		if err := ValidateCron(s.Cron); err != nil {
-			return &UsageError{Msg: fmt.Sprintf("--cron %q: %v", s.Cron, err), Hint: `Use five cron fields, e.g. --cron "0 3 * * 0" (Sundays at 03:00).`}
-		}
-	}
-	if s.AdminUser != "" && !iamNameRE.MatchString(s.AdminUser) {
-		return &UsageError{Msg: fmt.Sprintf("--admin-user %q is not a valid IAM user name", s.AdminUser), Hint: "Use up to 64 letters, digits and +=,.@_- e.g. --admin-user administrator."}
-	}
-	return nil
-}
 
 // ParseCIDR accepts a prefix or a bare address (taken as /32 or /128) and returns it normalised.
 func ParseCIDR(s string) (netip.Prefix, error) {

@@ -1,7 +1,6 @@
 package steps_test
 
 import (
-	"errors"
 	"path/filepath"
 	"reflect"
 	"testing"
@@ -9,52 +8,16 @@ import (
 	"github.com/hardsail/hardsail/steps"
 )
 
-func TestSettingsValidate(t *testing.T) {
-	cases := []struct {
-		name string
-		s    steps.Settings
-		ok   bool
-	}{
-		{"defaults", steps.DefaultSettings(), true},
-		{"ipv4 and ipv6 sources", steps.Settings{SSHCIDRs: []string{"198.51.100.4/32", "2001:db8::1"}}, true},
-		{"none", steps.Settings{SSHCIDRs: []string{"none"}}, true},
-		{"none with an address", steps.Settings{SSHCIDRs: []string{"none", "198.51.100.4/32"}}, false},
-		{"host bits set", steps.Settings{SSHCIDRs: []string{"198.51.100.4/24"}}, false},
-		{"not an address", steps.Settings{SSHCIDRs: []string{"my-laptop"}}, false},
-		{"https mode typo", steps.Settings{HTTPSMode: "loadbalancer"}, false},
-		{"mail without domain", steps.Settings{Mail: "root@localhost"}, false},
-		{"reboot 24:00", steps.Settings{RebootTime: "24:00"}, false},
-		{"reboot 2am", steps.Settings{RebootTime: "2:00"}, false},
-		{"keep logs negative", steps.Settings{KeepLogs: -1}, false},
-		{"cron with names and steps", steps.Settings{Cron: "*/15 3 * jan-mar sun,wed"}, true},
-		{"cron day of week 7", steps.Settings{Cron: "0 3 * * 7"}, true},
-		{"cron minute 60", steps.Settings{Cron: "60 3 * * 0"}, false},
-		{"cron backwards range", steps.Settings{Cron: "0 5-3 * * *"}, false},
-		{"cron six fields", steps.Settings{Cron: "0 0 3 * * 0"}, false},
-		{"admin user with space", steps.Settings{AdminUser: "site admin"}, false},
+// An option's default fills an unset setting and never overrides a set one.
+func TestWithDefaults(t *testing.T) {
+	opts := []steps.Option{{Flag: "reboot-time", Default: "02:00",
+		Get: func(s steps.Settings) string { return s.RebootTime },
+		Set: func(s *steps.Settings, v string) error { s.RebootTime = v; return nil }}}
+	if got := steps.WithDefaults(steps.Settings{}, opts); got.RebootTime != "02:00" {
+		t.Errorf("unset: %q, want the default 02:00", got.RebootTime)
 	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			err := tc.s.Validate()
-			if (err == nil) != tc.ok {
-				t.Fatalf("Validate() = %v, want ok=%v", err, tc.ok)
-			}
-			var ue *steps.UsageError
-			if err != nil && (!errors.As(err, &ue) || ue.Hint == "") {
-				t.Fatalf("error %v is not a UsageError with a hint", err)
-			}
-		})
-	}
-}
-
-func TestEffectiveSettingsPrecedence(t *testing.T) {
-	saved := steps.Settings{RebootTime: "04:00", KeepLogs: 5, Domain: "example.com"}
-	flags := steps.Settings{KeepLogs: 7}
-	got := steps.Effective(saved, flags)
-	want := steps.Settings{RebootTime: "04:00", KeepLogs: 7, Domain: "example.com", HTTPSMode: "lb",
-		Cron: "0 3 * * 0", AdminUser: "administrator"}
-	if !reflect.DeepEqual(got, want) {
-		t.Fatalf("Effective = %+v, want %+v", got, want)
+	if got := steps.WithDefaults(steps.Settings{RebootTime: "04:30"}, opts); got.RebootTime != "04:30" {
+		t.Errorf("set: %q, want 04:30 kept", got.RebootTime)
 	}
 }
 

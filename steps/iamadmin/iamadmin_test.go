@@ -18,8 +18,8 @@ import (
 	"github.com/hardsail/hardsail/internal/world"
 	"github.com/hardsail/hardsail/steps"
 	"github.com/hardsail/hardsail/steps/iamadmin"
-	"github.com/hardsail/hardsail/tui/render"
 	"github.com/hardsail/hardsail/steps/steptest"
+	"github.com/hardsail/hardsail/tui/render"
 )
 
 // conformanceWorlds are the worlds the contract is proven in: the emulator through internal/world

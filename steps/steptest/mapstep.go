@@ -23,6 +23,8 @@ type MapStep struct {
 	Want   map[string]string
 	Files  []string
 	Secret []string
+	// RebootDefault, when set, is the default of the reboot-time setting the step declares.
+	RebootDefault string
 
 	mu   sync.Mutex
 	Live map[string]string
@@ -43,6 +45,17 @@ type mapFacts struct {
 type undoData struct {
 	Key     string `json:"key"`
 	Existed bool   `json:"existed"`
+}
+
+// Options declares reboot-time with the default RebootDefault (none when it is empty), so the engine
+// fills the default as it does for a real step's settings.
+func (m *MapStep) Options() []steps.Option {
+	if m.RebootDefault == "" {
+		return nil
+	}
+	return []steps.Option{{Flag: "reboot-time", Arg: "HH:MM", Default: m.RebootDefault,
+		Get: func(s steps.Settings) string { return s.RebootTime },
+		Set: func(s *steps.Settings, v string) error { s.RebootTime = v; return nil }}}
 }
 
 func (m *MapStep) ID() string    { return m.Name }
