@@ -251,7 +251,10 @@ func TestUndoRefusesHandEdits(t *testing.T) {
 	if outs[0].Status != steps.StatusFailed {
 		t.Fatalf("undo over a hand edit: %+v, want failed", outs)
 	}
-	for _, want := range []string{"50unattended-upgrades changed since hardsail wrote it", `-Unattended-Upgrade::Automatic-Reboot-Time "02:00";`,
+	if !strings.Contains(outs[0].Fix, "hardsail undo auto-upgrades --force") {
+		t.Errorf("refusal's fix %q does not name --force", outs[0].Fix)
+	}
+	for _, want := range []string{"50unattended-upgrades: the file changed since hardsail wrote it; nothing was restored", `-Unattended-Upgrade::Automatic-Reboot-Time "02:00";`,
 		`+Unattended-Upgrade::Automatic-Reboot-Time "05:00";`, `+//Unattended-Upgrade::Automatic-Reboot-Time "02:00";`} {
 		if !strings.Contains(outs[0].Detail, want) {
 			t.Errorf("refusal does not show %q:\n%s", want, outs[0].Detail)
