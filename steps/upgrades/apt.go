@@ -7,10 +7,9 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/aymanbagabas/go-udiff"
-
 	"github.com/hardsail/hardsail/remote/sshhost"
 	"github.com/hardsail/hardsail/steps"
+	"github.com/hardsail/hardsail/steps/hostfile"
 )
 
 // BusyMessage is the event shown while apt's lock is held by someone else.
@@ -70,31 +69,40 @@ func lastLines(b []byte, n int) string {
 	return strings.Join(lines, "; ")
 }
 
-// install installs pkg, journaled so undo purges it again. It tries once without waiting for the
-// dpkg lock so it can say why it waits, and refreshes stale package lists once.
-func (s *Step) install(ctx context.Context, env *steps.Env, c *sshhost.Client, j *steps.Journal, ch steps.Change, pkg string) error {
-	id, err := j.Begin(ID, ch, undoData{Package: pkg})
-	if err != nil {
-		return err
+// install installs pkg, journaled with its name so undo purges it again. It tries once without
+// waiting for the dpkg lock so it can say why it waits, and refreshes stale package lists once.
+func install(ctx context.Context, env *steps.Env, rec *steps.Recorder, c *sshhost.Client, ch steps.Change, pkg string) error {
+	if !installable(pkg) {
+		return fmt.Errorf("install %q: not a package this step installs", pkg)
 	}
-	args := "install -y --no-install-recommends " + pkg
-	res, err := aptGet(ctx, c, 0, args)
-	if err != nil && aptBusy(res) {
-		env.Emit(steps.Event{Kind: steps.EventWait, Step: ID, Address: ch.Address, Message: BusyMessage, At: env.Clock()})
-		res, err = aptGet(ctx, c, lockWait, args)
-	}
-	if err != nil && staleLists(res) {
-		env.Emit(steps.Event{Kind: steps.EventWait, Step: ID, Address: ch.Address, Message: "apt's package lists are out of date; updating them…", At: env.Clock()})
-		if _, uerr := aptGet(ctx, c, lockWait, "update"); uerr == nil {
+	args := "install -y --no-install-recommends " + shellQuote(pkg)
+	return rec.Do(ctx, ch, pkgData{Package: pkg}, func(ctx context.Context) error {
+		res, err := aptGet(ctx, c, 0, args)
+		if err != nil && aptBusy(res) {
+			env.Emit(steps.Event{Kind: steps.EventWait, Step: ID, Address: ch.Address, Message: BusyMessage})
 			res, err = aptGet(ctx, c, lockWait, args)
 		}
-	}
-	if err != nil {
+		if err != nil && staleLists(res) {
+			env.Emit(steps.Event{Kind: steps.EventWait, Step: ID, Address: ch.Address, Message: "apt's package lists are out of date; updating them…"})
+			if _, uerr := aptGet(ctx, c, lockWait, "update"); uerr == nil {
+				res, err = aptGet(ctx, c, lockWait, args)
+			}
+		}
+		if err == nil {
+			return nil
+		}
 		ierr := &InstallError{Package: pkg, Output: aptOutput(res, err)}
-		_ = j.Fail(id, ierr)
+		if beforeDpkg(res) {
+			// apt gave up before dpkg ran (no lock, no package, a download failed): nothing changed.
+			return steps.Definite(ierr)
+		}
 		return ierr
-	}
-	return j.Done(id)
+	})
+}
+
+// beforeDpkg reports whether apt-get failed before it handed anything to dpkg.
+func beforeDpkg(res sshhost.Result) bool {
+	return aptBusy(res) || staleLists(res) || strings.Contains(string(res.Stderr), "Unable to fetch some archives")
 }
 
 func aptBusy(res sshhost.Result) bool {
@@ -107,95 +115,6 @@ func staleLists(res sshhost.Result) bool {
 	e := string(res.Stderr)
 	return strings.Contains(e, "Unable to locate package") || strings.Contains(e, "404  Not Found") ||
 		strings.Contains(e, "has no installation candidate")
-}
-
-// dumpLine is one line of `apt-config dump`.
-var dumpLine = regexp.MustCompile(`^(\S+) "(.*)";$`)
-
-// validate has apt read the new files: apt-config dump must show what they say, and
-// unattended-upgrades must accept them in a dry run.
-func validate(ctx context.Context, c *sshhost.Client, set steps.Settings, open []openWrite) *ValidationError {
-	res, err := c.Run(ctx, "apt-config dump")
-	if err != nil {
-		return &ValidationError{What: "apt-config dump", Output: aptOutput(res, err)}
-	}
-	var dump []sshhost.AptValue
-	for _, l := range strings.Split(string(res.Stdout), "\n") {
-		if m := dumpLine.FindStringSubmatch(l); m != nil {
-			dump = append(dump, sshhost.AptValue{Key: m[1], Value: m[2]})
-		}
-	}
-	want := append(append(unattendedSettings(familyDebian, set.Mail, "-"), unattendedSettings(familyUbuntu, "", "-")...), periodicSettings()...)
-	for _, w := range open {
-		cfg, err := ParseConfig(w.data.Wrote)
-		if err != nil {
-			return &ValidationError{What: "hardsail", Output: err.Error()}
-		}
-		for _, s := range want {
-			if s.list {
-				if has(cfg.List(s.key), s.value) && !hasApt(dump, s.key+"::", s.value) {
-					return &ValidationError{What: "apt-config dump", Output: fmt.Sprintf("apt does not list %q in %s", s.value, s.key)}
-				}
-				continue
-			}
-			v, ok := cfg.Get(s.key)
-			if !ok {
-				continue
-			}
-			if got, seen := lastApt(dump, s.key); !seen || got != v {
-				return &ValidationError{What: "apt-config dump",
-					Output: fmt.Sprintf("apt reads %s as %q, not %q as %s says (a later file in /etc/apt/apt.conf.d overrides it)", s.key, got, v, w.path)}
-			}
-		}
-	}
-	res, err = c.Sudo(ctx, "unattended-upgrades --dry-run --debug", nil)
-	if err != nil {
-		return &ValidationError{What: "unattended-upgrades --dry-run", Output: aptOutput(res, err)}
-	}
-	return nil
-}
-
-func has(list []string, v string) bool {
-	for _, x := range list {
-		if x == v {
-			return true
-		}
-	}
-	return false
-}
-
-func hasApt(vals []sshhost.AptValue, key, v string) bool {
-	for _, a := range vals {
-		if strings.EqualFold(a.Key, key) && a.Value == v {
-			return true
-		}
-	}
-	return false
-}
-
-// ChangedError refuses to undo over a file edited since hardsail wrote it; it shows the three versions.
-type ChangedError struct {
-	Path                string
-	Prior, Wrote, Live  []byte
-	PriorGone, LiveGone bool
-}
-
-func (e *ChangedError) Error() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "%s changed since hardsail wrote it; undo left it as it is.\n", e.Path)
-	b.WriteString("What hardsail wrote → what is there now:\n")
-	b.WriteString(udiff.Unified(e.Path+" (hardsail wrote)", e.Path+" (now)", string(e.Wrote), string(e.Live)))
-	if e.PriorGone {
-		b.WriteString("Undo would remove the file: it did not exist before hardsail.\n")
-	} else {
-		b.WriteString("What is there now → what undo would put back:\n")
-		b.WriteString(udiff.Unified(e.Path+" (now)", e.Path+" (before hardsail)", string(e.Live), string(e.Prior)))
-	}
-	return strings.TrimRight(b.String(), "\n")
-}
-
-func (e *ChangedError) HintText() string {
-	return "Keep the edits (nothing to do), or run `hardsail undo auto-upgrades --force` to put back the file as it was before hardsail."
 }
 
 // lockedHost is the run's connection with the remote lock held, so another hardsail run on this host
@@ -212,74 +131,104 @@ func lockedHost(ctx context.Context, env *steps.Env) (*sshhost.Client, func() er
 	return c, release, nil
 }
 
+// pkgData is journaled with a package install: the name undo purges.
+type pkgData struct {
+	Package string `json:"package"`
+}
+
+// packageName is Debian's syntax for a package name (Policy §5.6.1).
+var packageName = regexp.MustCompile(`^[a-z0-9][a-z0-9+.-]+$`)
+
+// installable reports whether pkg is a package this step installs (and so may purge).
+func installable(pkg string) bool {
+	return packageName.MatchString(pkg) && (pkg == Package || pkg == MailPackage)
+}
+
+// shellQuote makes s one word of a shell command line.
+func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
+
 // Undo puts back, newest first, the files as they were and purges the packages hardsail installed.
-func (s *Step) Undo(ctx context.Context, env *steps.Env, entries []steps.Entry, j *steps.Journal) (steps.Outcome, error) {
-	out := steps.Outcome{Step: ID, Status: steps.StatusChanged}
+// Every entry is checked before anything runs: a path this step does not write, or a package it
+// does not install, is a journal edited by hand (*steps.TamperedError), and nothing is undone.
+func (s *Step) Undo(ctx context.Context, env *steps.Env, entries []steps.Entry, rec *steps.Recorder) (steps.Report, error) {
+	pkgs := make([]string, len(entries))
+	for i, e := range entries {
+		p, err := checkEntry(e)
+		if err != nil {
+			return steps.Report{}, err
+		}
+		pkgs[i] = p
+	}
 	c, release, err := lockedHost(ctx, env)
 	if err != nil {
-		return out, err
+		return steps.Report{}, err
 	}
 	defer release()
 	var did []string
-	for _, e := range entries {
-		var d undoData
-		if err := e.Decode(&d); err != nil {
-			return out, err
+	report := func(err error) (steps.Report, error) {
+		if len(did) == 0 && err == nil {
+			return steps.Report{Detail: "the host was already as before"}, nil
 		}
-		if d.Package != "" {
-			if err := purge(ctx, c, j, e, d.Package); err != nil {
-				return out, err
+		return steps.Report{Detail: strings.Join(did, ", ")}, err
+	}
+	for i, e := range entries {
+		if pkgs[i] == "" {
+			d, err := hostfile.Undo(ctx, rec, c, entries[i:i+1], owns)
+			did = append(did, d...)
+			if err != nil {
+				return report(err)
 			}
-			did = append(did, "purged "+d.Package)
 			continue
 		}
-		live, err := c.ReadFile(ctx, d.Path)
+		purged, err := purge(ctx, rec, c, e, pkgs[i])
 		if err != nil {
-			return out, err
+			return report(err)
 		}
-		atPrior := live.Exists == d.Existed && bytes.Equal(live.Body, d.Body)
-		atWrote := live.Exists && bytes.Equal(live.Body, d.Wrote)
-		if !atPrior && !atWrote && !env.Force {
-			return out, &ChangedError{Path: d.Path, Prior: d.Body, Wrote: d.Wrote, Live: live.Body, PriorGone: !d.Existed, LiveGone: !live.Exists}
-		}
-		rev := steps.Change{Action: steps.Update, Address: e.Change.Address, File: true,
-			Before: string(live.Body), After: string(d.Body), Why: "undo: put back the file as it was before hardsail"}
-		if !d.Existed {
-			rev.Action, rev.After, rev.Why = steps.Delete, "", "undo: the file did not exist before hardsail"
-		}
-		id, err := j.BeginUndo(e, rev, nil)
-		if err != nil {
-			return out, err
-		}
-		if !atPrior {
-			if err := putBack(ctx, c, d); err != nil {
-				_ = j.Fail(id, err)
-				return out, err
-			}
-			did = append(did, "restored "+d.Path)
-		}
-		if err := j.Done(id); err != nil {
-			return out, err
+		if purged {
+			did = append(did, "purged "+pkgs[i])
 		}
 	}
-	out.Detail = strings.Join(did, ", ")
-	if len(did) == 0 {
-		out.Detail = "the host was already as before"
-	}
-	return out, nil
+	return report(nil)
 }
 
-func purge(ctx context.Context, c *sshhost.Client, j *steps.Journal, e steps.Entry, pkg string) error {
-	id, err := j.BeginUndo(e, steps.Change{Action: steps.Delete, Address: e.Change.Address,
-		Why: "undo: hardsail installed " + pkg}, nil)
-	if err != nil {
-		return err
+// checkEntry refuses an entry that is not one this step could have written; it returns the
+// package the entry installed, or "" for a file entry (whose record hostfile.Undo reads).
+func checkEntry(e steps.Entry) (string, error) {
+	var d struct {
+		Package string `json:"package"`
+		Path    string `json:"path"`
 	}
-	res, err := aptGet(ctx, c, lockWait, "purge -y "+pkg)
-	if err != nil {
-		perr := fmt.Errorf("purge %s: %s", pkg, aptOutput(res, err))
-		_ = j.Fail(id, perr)
-		return perr
+	if err := e.Decode(&d); err != nil {
+		return "", &steps.TamperedError{Entry: e.ID, Why: err.Error()}
 	}
-	return j.Done(id)
+	switch p := hostfile.PathOf(e.Change); {
+	case d.Package == "" && (d.Path != p || !owns(p)):
+		return "", &steps.TamperedError{Entry: e.ID, Why: fmt.Sprintf("its file %q (change %s) is not one this step writes", d.Path, e.Change.Address)}
+	case d.Package == "":
+		return "", nil
+	case d.Path != "" || !installable(d.Package) || e.Change.Address != packagePrefix+d.Package:
+		return "", &steps.TamperedError{Entry: e.ID, Why: fmt.Sprintf("its package %q (change %s) is not one this step installs", d.Package, e.Change.Address)}
+	}
+	return d.Package, nil
+}
+
+// purge reverses the install of pkg, when pkg is still installed (an interrupted or unknown
+// install may never have happened); it reports whether it purged.
+func purge(ctx context.Context, rec *steps.Recorder, c *sshhost.Client, e steps.Entry, pkg string) (bool, error) {
+	hf, err := c.Gather(ctx, sshhost.Query{Packages: []string{pkg}})
+	if err != nil {
+		return false, fmt.Errorf("look up %s: %w", pkg, err)
+	}
+	ch := steps.Change{Action: steps.Delete, Address: e.Change.Address, Why: "undo: hardsail installed " + pkg}
+	if !hf.Packages[pkg].Installed {
+		ch.Why = "undo: " + pkg + " is not installed; nothing to purge"
+		return false, rec.Reverse(ctx, e, ch, nil, nil)
+	}
+	return true, rec.Reverse(ctx, e, ch, nil, func(ctx context.Context) error {
+		res, err := aptGet(ctx, c, lockWait, "purge -y "+shellQuote(pkg))
+		if err != nil {
+			return fmt.Errorf("purge %s: %s", pkg, aptOutput(res, err))
+		}
+		return nil
+	})
 }

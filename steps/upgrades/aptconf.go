@@ -115,100 +115,126 @@ func (l *lexer) onlyBlanksBefore(at int) bool {
 }
 
 func (l *lexer) run() error {
-	s := l.src
-	if bytes.IndexByte(s, 0) >= 0 {
-		return l.fail(bytes.IndexByte(s, 0), "NUL byte")
+	if i := bytes.IndexByte(l.src, 0); i >= 0 {
+		return l.fail(i, "NUL byte")
 	}
-	for l.pos < len(s) {
-		c := s[l.pos]
-		switch {
-		case isBlank(c):
-			l.pos++
-			l.glued = false
-		case c == '/' && l.pos+1 < len(s) && s[l.pos+1] == '/':
-			end := l.lineEnd(l.pos)
-			if l.onlyBlanksBefore(l.pos) {
-				l.comments = append(l.comments, [2]int{l.pos, end})
-			}
-			l.pos, l.glued = end, false
-		case c == '/' && l.pos+1 < len(s) && s[l.pos+1] == '*':
-			if l.glued {
-				return l.fail(l.pos, "comment glued to a word (apt would join them)")
-			}
-			rel := bytes.Index(s[l.pos+2:], []byte("*/"))
-			if rel < 0 {
-				return l.fail(l.pos, "unterminated /* comment")
-			}
-			end := l.pos + 2 + rel + 2
-			body := s[l.pos:end]
-			// apt strips // and # comments from a line before it looks for /* */.
-			if bytes.Contains(body, []byte("//")) || bytes.ContainsAny(body, "#\"") {
-				return l.fail(l.pos, "block comment holding //, # or a quote (apt reads it differently)")
-			}
-			if end < len(s) && !isBlank(s[end]) && !bytes.ContainsAny(s[end:end+1], "{};/#") {
-				return l.fail(l.pos, "comment glued to a word (apt would join them)")
-			}
-			l.pos = end
-		case c == '#' && !l.magicAt(l.pos):
-			l.pos, l.glued = l.lineEnd(l.pos), false
-		case c == '{' || c == '}' || c == ';':
-			kind := tokSemi
-			switch c {
-			case '{':
-				kind = tokOpen
-			case '}':
-				kind = tokClose
-			}
-			l.toks = append(l.toks, token{kind: kind, start: l.pos, end: l.pos + 1})
-			l.pos++
-			l.glued = false
-		case c == '"':
-			if l.glued {
-				return l.fail(l.pos, "quoted string glued to a word")
-			}
-			end := l.pos + 1
-			for end < len(s) && s[end] != '"' {
-				if s[end] < 0x20 || s[end] == 0x7f {
-					return l.fail(end, "control character inside a quoted string")
-				}
-				end++
-			}
-			if end == len(s) {
-				return l.fail(l.pos, "unterminated quoted string")
-			}
-			l.toks = append(l.toks, token{kind: tokQuoted, start: l.pos, end: end + 1, text: string(s[l.pos+1 : end])})
-			l.pos = end + 1
-			l.glued = true
-		default:
-			if l.glued {
-				return l.fail(l.pos, "word glued to a quoted string")
-			}
-			start := l.pos
-			for l.pos < len(s) {
-				c := s[l.pos]
-				if isBlank(c) || c == '{' || c == '}' || c == ';' || c == '"' {
-					break
-				}
-				if c == '/' && l.pos+1 < len(s) && (s[l.pos+1] == '/' || s[l.pos+1] == '*') {
-					break
-				}
-				if c == '#' && !l.magicAt(l.pos) {
-					break
-				}
-				l.pos++
-			}
-			word := s[start:l.pos]
-			// apt reads [ … ] inside a word as one unit, spaces included; keep words where that cannot matter.
-			if bytes.ContainsAny(word, "[]") && !balancedBrackets(word) {
-				return l.fail(start, "unbalanced [ ] in %q", word)
-			}
-			if l.pos < len(s) && s[l.pos] == '/' {
-				return l.fail(l.pos, "comment glued to a word (apt would join them)")
-			}
-			l.toks = append(l.toks, token{kind: tokWord, start: start, end: l.pos, text: percentDecode(string(word))})
-			l.glued = true
+	for l.pos < len(l.src) {
+		if err := l.next(); err != nil {
+			return err
 		}
 	}
+	return nil
+}
+
+// next reads what starts at l.pos: blanks, a comment, punctuation, a quoted string or a word.
+func (l *lexer) next() error {
+	s := l.src
+	c := s[l.pos]
+	switch {
+	case isBlank(c):
+		l.pos++
+		l.glued = false
+	case c == '/' && l.pos+1 < len(s) && s[l.pos+1] == '/':
+		end := l.lineEnd(l.pos)
+		if l.onlyBlanksBefore(l.pos) {
+			l.comments = append(l.comments, [2]int{l.pos, end})
+		}
+		l.pos, l.glued = end, false
+	case c == '/' && l.pos+1 < len(s) && s[l.pos+1] == '*':
+		return l.blockComment()
+	case c == '#' && !l.magicAt(l.pos):
+		l.pos, l.glued = l.lineEnd(l.pos), false
+	case c == '{' || c == '}' || c == ';':
+		kind := tokSemi
+		switch c {
+		case '{':
+			kind = tokOpen
+		case '}':
+			kind = tokClose
+		}
+		l.toks = append(l.toks, token{kind: kind, start: l.pos, end: l.pos + 1})
+		l.pos++
+		l.glued = false
+	case c == '"':
+		return l.quoted()
+	default:
+		return l.word()
+	}
+	return nil
+}
+
+func (l *lexer) blockComment() error {
+	s := l.src
+	if l.glued {
+		return l.fail(l.pos, "comment glued to a word (apt would join them)")
+	}
+	rel := bytes.Index(s[l.pos+2:], []byte("*/"))
+	if rel < 0 {
+		return l.fail(l.pos, "unterminated /* comment")
+	}
+	end := l.pos + 2 + rel + 2
+	body := s[l.pos:end]
+	// apt strips // and # comments from a line before it looks for /* */.
+	if bytes.Contains(body, []byte("//")) || bytes.ContainsAny(body, "#\"") {
+		return l.fail(l.pos, "block comment holding //, # or a quote (apt reads it differently)")
+	}
+	if end < len(s) && !isBlank(s[end]) && !bytes.ContainsAny(s[end:end+1], "{};/#") {
+		return l.fail(l.pos, "comment glued to a word (apt would join them)")
+	}
+	l.pos = end
+	return nil
+}
+
+func (l *lexer) quoted() error {
+	s := l.src
+	if l.glued {
+		return l.fail(l.pos, "quoted string glued to a word")
+	}
+	end := l.pos + 1
+	for end < len(s) && s[end] != '"' {
+		if s[end] < 0x20 || s[end] == 0x7f {
+			return l.fail(end, "control character inside a quoted string")
+		}
+		end++
+	}
+	if end == len(s) {
+		return l.fail(l.pos, "unterminated quoted string")
+	}
+	l.toks = append(l.toks, token{kind: tokQuoted, start: l.pos, end: end + 1, text: string(s[l.pos+1 : end])})
+	l.pos = end + 1
+	l.glued = true
+	return nil
+}
+
+func (l *lexer) word() error {
+	s := l.src
+	if l.glued {
+		return l.fail(l.pos, "word glued to a quoted string")
+	}
+	start := l.pos
+	for l.pos < len(s) {
+		c := s[l.pos]
+		if isBlank(c) || c == '{' || c == '}' || c == ';' || c == '"' {
+			break
+		}
+		if c == '/' && l.pos+1 < len(s) && (s[l.pos+1] == '/' || s[l.pos+1] == '*') {
+			break
+		}
+		if c == '#' && !l.magicAt(l.pos) {
+			break
+		}
+		l.pos++
+	}
+	word := s[start:l.pos]
+	// apt reads [ … ] inside a word as one unit, spaces included; keep words where that cannot matter.
+	if bytes.ContainsAny(word, "[]") && !balancedBrackets(word) {
+		return l.fail(start, "unbalanced [ ] in %q", word)
+	}
+	if l.pos < len(s) && s[l.pos] == '/' {
+		return l.fail(l.pos, "comment glued to a word (apt would join them)")
+	}
+	l.toks = append(l.toks, token{kind: tokWord, start: start, end: l.pos, text: percentDecode(string(word))})
+	l.glued = true
 	return nil
 }
 
@@ -270,65 +296,20 @@ func ParseConfig(src []byte) (*Config, error) {
 	}
 	c := &Config{src: src}
 	var stack []frame
-	parent := func() string {
-		if len(stack) == 0 {
-			return ""
-		}
-		return stack[len(stack)-1].key
-	}
-	join := func(p, tag string) string {
-		if p == "" {
-			return tag
-		}
-		return p + "::" + tag
-	}
 	var pending []token
 	for _, t := range l.toks {
+		var err error
 		switch t.kind {
 		case tokWord, tokQuoted:
 			pending = append(pending, t)
 			if len(pending) > 2 {
 				return nil, l.fail(t.start, "extra junk after value")
 			}
+			continue
 		case tokSemi:
-			switch len(pending) {
-			case 0: // a stray ; is harmless to apt
-			case 1: // a list item
-				v := pending[0]
-				if v.text == "#clear" {
-					return nil, l.fail(v.start, "#clear needs the option tree to clear")
-				}
-				c.stmts = append(c.stmts, statement{key: parent() + "::", value: v.text, valStart: v.start, valEnd: v.end})
-				c.noteIndent(l, stack, v.start)
-			case 2:
-				tag, v := pending[0], pending[1]
-				st := statement{value: v.text, valStart: v.start, valEnd: v.end}
-				if strings.HasPrefix(tag.text, "#") {
-					if len(stack) > 0 {
-						return nil, l.fail(tag.start, "directives can only be at the top level")
-					}
-					if !isDirective(tag.text) || tag.kind != tokWord {
-						return nil, l.fail(tag.start, "unsupported directive %q", tag.text)
-					}
-					st.directive = tag.text
-				} else {
-					st.key = join(parent(), tag.text)
-				}
-				c.stmts = append(c.stmts, st)
-				c.noteIndent(l, stack, tag.start)
-			}
-			pending = pending[:0]
+			err = c.statement(l, stack, pending)
 		case tokOpen:
-			if len(pending) != 1 {
-				return nil, l.fail(t.start, "block needs exactly one name before {")
-			}
-			if strings.HasPrefix(pending[0].text, "#") || pending[0].text == "" {
-				return nil, l.fail(t.start, "a block needs a name")
-			}
-			c.noteIndent(l, stack, pending[0].start)
-			c.scopes = append(c.scopes, scope{key: join(parent(), pending[0].text), open: t.start, close: -1})
-			stack = append(stack, frame{key: join(parent(), pending[0].text), scope: len(c.scopes) - 1})
-			pending = pending[:0]
+			stack, err = c.open(l, stack, pending, t)
 		case tokClose:
 			if len(pending) != 0 {
 				return nil, l.fail(t.start, "statement before } has no ;")
@@ -339,6 +320,10 @@ func ParseConfig(src []byte) (*Config, error) {
 			c.scopes[stack[len(stack)-1].scope].close = t.start
 			stack = stack[:len(stack)-1]
 		}
+		if err != nil {
+			return nil, err
+		}
+		pending = pending[:0]
 	}
 	if len(pending) != 0 {
 		return nil, l.fail(len(src), "statement without ; at end of file")
@@ -350,6 +335,67 @@ func ParseConfig(src []byte) (*Config, error) {
 		return nil, err
 	}
 	return c, nil
+}
+
+// parentKey is the key of the innermost open block of stack ("" at the top level).
+func parentKey(stack []frame) string {
+	if len(stack) == 0 {
+		return ""
+	}
+	return stack[len(stack)-1].key
+}
+
+// keyIn is tag's full key inside the innermost open block of stack.
+func keyIn(stack []frame, tag string) string {
+	if len(stack) == 0 {
+		return tag
+	}
+	return parentKey(stack) + "::" + tag
+}
+
+// statement reads the words before a ';': nothing, a list item, or a tag and its value.
+func (c *Config) statement(l *lexer, stack []frame, pending []token) error {
+	switch len(pending) {
+	case 1: // a list item
+		v := pending[0]
+		if v.text == "#clear" {
+			return l.fail(v.start, "#clear needs the option tree to clear")
+		}
+		c.stmts = append(c.stmts, statement{key: parentKey(stack) + "::", value: v.text, valStart: v.start, valEnd: v.end})
+		c.noteIndent(l, stack, v.start)
+	case 2:
+		tag, v := pending[0], pending[1]
+		st := statement{value: v.text, valStart: v.start, valEnd: v.end}
+		if strings.HasPrefix(tag.text, "#") {
+			if len(stack) > 0 {
+				return l.fail(tag.start, "directives can only be at the top level")
+			}
+			if !isDirective(tag.text) || tag.kind != tokWord {
+				return l.fail(tag.start, "unsupported directive %q", tag.text)
+			}
+			st.directive = tag.text
+		} else {
+			st.key = keyIn(stack, tag.text)
+		}
+		c.stmts = append(c.stmts, st)
+		c.noteIndent(l, stack, tag.start)
+	}
+	// No words: a stray ; is harmless to apt.
+	return nil
+}
+
+// open starts the block named by pending at t ('{') and returns the stack with it on top.
+func (c *Config) open(l *lexer, stack []frame, pending []token, t token) ([]frame, error) {
+	if len(pending) != 1 {
+		return stack, l.fail(t.start, "block needs exactly one name before {")
+	}
+	if strings.HasPrefix(pending[0].text, "#") || pending[0].text == "" {
+		return stack, l.fail(t.start, "a block needs a name")
+	}
+	c.noteIndent(l, stack, pending[0].start)
+	key := keyIn(stack, pending[0].text)
+	c.scopes = append(c.scopes, scope{key: key, open: t.start, close: -1})
+	return append(stack, frame{key: key, scope: len(c.scopes) - 1}), nil
 }
 
 func isDirective(tag string) bool {

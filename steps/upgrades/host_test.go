@@ -42,8 +42,9 @@ func TestConformanceWithMail(t *testing.T) {
 	}
 }
 
-// apply runs verify + apply through the engine, as `hardsail apply auto-upgrades` does.
-func apply(t *testing.T, w *world.World, events *[]steps.Event) []steps.Outcome {
+// apply runs verify + apply through the engine, as `hardsail apply auto-upgrades` does, and
+// returns the outcomes and the journal.
+func apply(t *testing.T, w *world.World, events *[]steps.Event) ([]steps.Outcome, *steps.Journal) {
 	t.Helper()
 	env := w.Env(t)
 	var mu sync.Mutex
@@ -60,12 +61,12 @@ func apply(t *testing.T, w *world.World, events *[]steps.Event) []steps.Outcome 
 	}
 	t.Cleanup(func() { j.Close() })
 	eng := &steps.Engine{Steps: []steps.Step{upgrades.New()}, Env: env, Journal: j}
-	return eng.Apply(t.Context(), eng.Verify(t.Context()))
+	return eng.Apply(t.Context(), eng.Verify(t.Context())), j
 }
 
 func TestHardenedHostPassesDryRun(t *testing.T) {
 	w := hostWorld(t, steps.Settings{RebootTime: "03:15"})
-	outs := apply(t, w, nil)
+	outs, _ := apply(t, w, nil)
 	if len(outs) != 1 || outs[0].Status != steps.StatusChanged {
 		t.Fatalf("apply: %+v", outs)
 	}
@@ -127,9 +128,23 @@ chmod 755 /usr/local/sbin/unattended-upgrades`,
 			w := hostWorld(t, steps.Settings{})
 			w.Run(t, tt.break_)
 			before50, before20 := readHost(t, w, upgrades.UnattendedPath), readHost(t, w, upgrades.PeriodicPath)
-			outs := apply(t, w, nil)
+			outs, j := apply(t, w, nil)
 			if len(outs) != 1 || outs[0].Status != steps.StatusFailed {
 				t.Fatalf("apply gave %+v, want failed", outs)
+			}
+			// The files went back as the journaled undo of their writes: nothing is left to undo.
+			entries, err := j.Entries()
+			if err != nil {
+				t.Fatal(err)
+			}
+			reversals := 0
+			for _, e := range entries {
+				if e.Undoes != "" && e.State == steps.EntryDone {
+					reversals++
+				}
+			}
+			if left := steps.Undoable(entries, upgrades.ID); len(left) != 0 || reversals != 2 {
+				t.Errorf("journal after the rollback: %d entries still to undo, %d reversals done; want 0 and 2", len(left), reversals)
 			}
 			if !strings.Contains(outs[0].Detail, tt.want) || !strings.Contains(outs[0].Detail, "the previous files were put back") {
 				t.Errorf("outcome %q, want it to hold %q and say the files were put back", outs[0].Detail, tt.want)
@@ -200,7 +215,7 @@ chmod 755 /usr/local/sbin/apt-get`,
 			w.Run(t, tt.setup)
 			before := readHost(t, w, upgrades.UnattendedPath)
 			var events []steps.Event
-			outs := apply(t, w, &events)
+			outs, _ := apply(t, w, &events)
 			if len(outs) != 1 || outs[0].Status != tt.status || !strings.Contains(outs[0].Detail, tt.detail) {
 				t.Fatalf("apply gave %+v, want %s with %q", outs, tt.status, tt.detail)
 			}
@@ -251,7 +266,10 @@ func TestUndoRefusesHandEdits(t *testing.T) {
 	if outs[0].Status != steps.StatusFailed {
 		t.Fatalf("undo over a hand edit: %+v, want failed", outs)
 	}
-	for _, want := range []string{"50unattended-upgrades changed since hardsail wrote it", `-Unattended-Upgrade::Automatic-Reboot-Time "02:00";`,
+	if !strings.Contains(outs[0].Fix, "hardsail undo auto-upgrades --force") {
+		t.Errorf("refusal's fix %q does not name --force", outs[0].Fix)
+	}
+	for _, want := range []string{"50unattended-upgrades: the file changed since hardsail wrote it; nothing was restored", `-Unattended-Upgrade::Automatic-Reboot-Time "02:00";`,
 		`+Unattended-Upgrade::Automatic-Reboot-Time "05:00";`, `+//Unattended-Upgrade::Automatic-Reboot-Time "02:00";`} {
 		if !strings.Contains(outs[0].Detail, want) {
 			t.Errorf("refusal does not show %q:\n%s", want, outs[0].Detail)

@@ -94,7 +94,7 @@ func TestCheckAndPlanByDistribution(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			st := stateFrom(tt.facts)
-			p, err := New().Plan(st, steps.DefaultSettings())
+			p, err := New().Plan(st, steps.Settings{})
 			if err != nil {
 				t.Fatalf("plan: %v", err)
 			}
@@ -122,7 +122,7 @@ func TestCheckAndPlanByDistribution(t *testing.T) {
 			}
 			// Applied, the same host is compliant.
 			done := hostFacts(tt.facts.OS, true, []byte(u.After), assets.AutoUpgrades, "")
-			if p2, _ := New().Plan(stateFrom(done), steps.DefaultSettings()); !p2.Empty() {
+			if p2, _ := New().Plan(stateFrom(done), steps.Settings{}); !p2.Empty() {
 				t.Errorf("plan after the change is applied: %q", addresses(p2))
 			}
 		})
@@ -140,10 +140,10 @@ func TestPlanWhy(t *testing.T) {
 		addr  string
 		why   []string
 	}{
-		{name: "reboot time drift", facts: hostFacts(bookworm, true, at04, assets.AutoUpgrades, ""), set: steps.DefaultSettings(),
+		{name: "reboot time drift", facts: hostFacts(bookworm, true, at04, assets.AutoUpgrades, ""), set: steps.Settings{},
 			addr: "host:" + UnattendedPath, why: []string{"Automatic-Reboot-Time is 04:00, want 02:00", "Automatic-Reboot is unset, want true",
 				"the ${distro_codename}-updates origin is not enabled"}},
-		{name: "periodic settings missing", facts: hostFacts(bookworm, true, debian, twoPeriodic, ""), set: steps.DefaultSettings(),
+		{name: "periodic settings missing", facts: hostFacts(bookworm, true, debian, twoPeriodic, ""), set: steps.Settings{},
 			addr: "host:" + PeriodicPath, why: []string{"Download-Upgradeable-Packages is unset, want 1", "AutocleanInterval is unset, want 7"}},
 		{name: "mail without mailx", facts: hostFacts(bookworm, true, debian, assets.AutoUpgrades, ""), set: steps.Settings{Mail: "ops@example.com"},
 			addr: "host:package/" + MailPackage, why: []string{"mail reports to ops@example.com need mailx"}},
@@ -177,7 +177,7 @@ func TestPlanRefusesUnwritableMail(t *testing.T) {
 
 func TestPlanRefusesUnreadableFile(t *testing.T) {
 	f := hostFacts(osRelease("debian", "12", "bookworm", ""), true, []byte("/* bug #1 */\n"), nil, "")
-	_, err := New().Plan(stateFrom(f), steps.DefaultSettings())
+	_, err := New().Plan(stateFrom(f), steps.Settings{})
 	if err == nil || steps.HintOf(err) == "" || !strings.Contains(err.Error(), UnattendedPath+": line 1") {
 		t.Fatalf("plan of a file the editor cannot read: %v; want an error naming the file and line, with a hint", err)
 	}

@@ -8,16 +8,16 @@
 package upgrades
 
 import (
+	"cmp"
 	"context"
-	"errors"
 	"fmt"
-	"io/fs"
 	"strconv"
 	"strings"
 
 	"github.com/hardsail/hardsail/assets"
 	"github.com/hardsail/hardsail/remote/sshhost"
 	"github.com/hardsail/hardsail/steps"
+	"github.com/hardsail/hardsail/steps/hostfile"
 )
 
 // ID is the step's stable name.
@@ -63,23 +63,14 @@ type osInfo struct {
 	Pretty    string `json:"pretty,omitempty"`
 }
 
-// fileFact is one managed file as Check read it.
-type fileFact struct {
-	Exists bool   `json:"exists"`
-	Body   []byte `json:"body,omitempty"`
-	Mode   uint32 `json:"mode,omitempty"`
-	Owner  string `json:"owner,omitempty"`
-	Group  string `json:"group,omitempty"`
-}
-
 // facts is State.Facts: plain JSON, and so the fingerprint of a plan.
 type facts struct {
 	OS         osInfo             `json:"os"`
 	Installed  bool               `json:"installed"`
 	Version    string             `json:"version,omitempty"`
 	Mailx      string             `json:"mailx,omitempty"` // path of mailx on PATH, "" when absent
-	Unattended fileFact           `json:"unattended"`
-	Periodic   fileFact           `json:"periodic"`
+	Unattended sshhost.File       `json:"unattended"`
+	Periodic   sshhost.File       `json:"periodic"`
 	AptConfig  []sshhost.AptValue `json:"apt_config,omitempty"`
 	AptError   string             `json:"apt_error,omitempty"`
 }
@@ -91,11 +82,22 @@ func (f facts) family() string {
 	return familyDebian
 }
 
-func fileFrom(f sshhost.File) fileFact {
-	if !f.Exists {
-		return fileFact{}
+// file is the managed file at p as Check read it.
+func (f facts) file(p string) sshhost.File {
+	if p == PeriodicPath {
+		return f.Periodic
 	}
-	return fileFact{Exists: true, Body: f.Body, Mode: uint32(f.Mode.Perm()), Owner: f.Owner, Group: f.Group}
+	return f.Unattended
+}
+
+// fileFrom is the gathered file at p, with nothing but its path (and a link's target) when absent.
+func fileFrom(hf *sshhost.Facts, p string) sshhost.File {
+	f := hf.Files[p]
+	if !f.Exists {
+		return sshhost.File{Path: p, Link: f.Link}
+	}
+	f.Path = p
+	return f
 }
 
 // Check reads the host in the engine's one gathering command. It changes nothing.
@@ -115,8 +117,8 @@ func stateFrom(hf *sshhost.Facts) steps.State {
 		Installed:  hf.Packages[Package].Installed,
 		Version:    hf.Packages[Package].Version,
 		Mailx:      hf.Commands["mailx"],
-		Unattended: fileFrom(hf.Files[UnattendedPath]),
-		Periodic:   fileFrom(hf.Files[PeriodicPath]),
+		Unattended: fileFrom(hf, UnattendedPath),
+		Periodic:   fileFrom(hf, PeriodicPath),
 		AptError:   hf.AptError,
 	}
 	// The engine's gathering may hold other steps' apt keys; only ours belong in this fingerprint.
@@ -168,16 +170,11 @@ func findings(f facts) []steps.Finding {
 			Fix:     "Fix the file apt names; until then apt, and unattended-upgrades, read no configuration."})
 		return out
 	}
-	for _, ff := range []struct {
-		path string
-		file fileFact
-		want []setting
-	}{
-		{UnattendedPath, f.Unattended, unattendedSettings(f.family(), "-", "-")},
-		{PeriodicPath, f.Periodic, periodicSettings()},
-	} {
-		cfg, err := ParseConfig(ff.file.Body)
-		if !ff.file.Exists || err != nil {
+	// "-" stands for the mail and reboot time, which the settings choose: any value is ours.
+	for _, ff := range fileSpecs(f, "-", "-") {
+		file := f.file(ff.path)
+		cfg, err := ParseConfig(file.Body)
+		if !file.Exists || err != nil {
 			continue
 		}
 		for _, s := range ff.want {
@@ -233,19 +230,12 @@ func (s *Step) Plan(st steps.State, set steps.Settings) (steps.Plan, error) {
 	if st.Skip != "" {
 		return p, nil
 	}
-	f, ok := st.Facts.(facts)
-	if !ok {
-		return p, fmt.Errorf("%s: state holds %T, not this step's facts", ID, st.Facts)
+	f, err := steps.FactsOf[facts](st)
+	if err != nil {
+		return p, err
 	}
-	reboot := set.RebootTime
-	if reboot == "" {
-		reboot = DefaultRebootTime
-	}
-	if set.Mail != "" {
-		if _, err := quote(set.Mail); err != nil {
-			return p, &steps.UsageError{Msg: fmt.Sprintf("--mail %q cannot be written to apt's configuration: %v", set.Mail, err),
-				Hint: "Use a plain address such as --mail you@example.com."}
-		}
+	if err := steps.ValidateSettings(set, s.Options()); err != nil {
+		return p, err
 	}
 	if !f.Installed {
 		p.Changes = append(p.Changes, steps.Change{Action: steps.Create, Address: packagePrefix + Package,
@@ -258,22 +248,13 @@ func (s *Step) Plan(st steps.State, set steps.Settings) (steps.Plan, error) {
 		p.Notes = append(p.Notes,
 			"Undo purges "+MailPackage+" again. It is installed without a mail server: mail leaves the host only once one (postfix, msmtp-mta…) is set up.")
 	}
-	files := []struct {
-		path string
-		file fileFact
-		base []byte
-		want []setting
-	}{
-		{UnattendedPath, f.Unattended, shipped(f), unattendedSettings(f.family(), set.Mail, reboot)},
-		{PeriodicPath, f.Periodic, assets.AutoUpgrades, periodicSettings()},
-	}
-	for _, ff := range files {
-		c, err := fileChange(ff.path, ff.file, ff.base, ff.want)
+	for _, spec := range fileSpecs(f, set.Mail, rebootTime(set)) {
+		c, _, ok, err := spec.change(f.file(spec.path))
 		if err != nil {
 			return p, err
 		}
-		if c != nil {
-			p.Changes = append(p.Changes, *c)
+		if ok {
+			p.Changes = append(p.Changes, c)
 		}
 	}
 	if !p.Empty() {
@@ -281,6 +262,24 @@ func (s *Step) Plan(st steps.State, set steps.Settings) (steps.Plan, error) {
 			"Undo puts the previous files back byte for byte.")
 	}
 	return p, nil
+}
+
+// rebootTime is the settings' reboot time, or the default when they name none.
+func rebootTime(set steps.Settings) string { return cmp.Or(set.RebootTime, DefaultRebootTime) }
+
+// fileSpec is one managed file: what it is edited from when missing, and what it must say.
+type fileSpec struct {
+	path string
+	base []byte
+	want []setting
+}
+
+// fileSpecs are the step's two files, in the order they are written.
+func fileSpecs(f facts, mail, reboot string) []fileSpec {
+	return []fileSpec{
+		{UnattendedPath, shipped(f), unattendedSettings(f.family(), mail, reboot)},
+		{PeriodicPath, assets.AutoUpgrades, periodicSettings()},
+	}
 }
 
 // shipped is the distribution's own 50unattended-upgrades: the base when the file is missing.
@@ -291,198 +290,31 @@ func shipped(f facts) []byte {
 	return assets.DebianUnattendedUpgrades
 }
 
-// fileChange is the change that makes the file say want, or nil when it does.
-func fileChange(path string, file fileFact, base []byte, want []setting) (*steps.Change, error) {
-	before := base
-	if file.Exists {
-		before = file.Body
+// change is the change that makes have say what the spec wants, and the file it writes (false when
+// have already says it). A symbolic link is refused with *hostfile.LinkError.
+func (sp fileSpec) change(have sshhost.File) (steps.Change, hostfile.Desired, bool, error) {
+	before := sp.base
+	if have.Exists {
+		before = have.Body
 	}
-	after, why, err := edit(before, want)
+	after, drifts, err := edit(before, sp.want)
 	if err != nil {
-		return nil, &SyntaxError{Path: path, Err: err}
+		return steps.Change{}, hostfile.Desired{}, false, &SyntaxError{Path: sp.path, Err: err}
 	}
-	c := &steps.Change{Action: steps.Update, Address: "host:" + path, File: true,
-		Before: string(file.Body), After: string(after), Why: strings.Join(why, "; ")}
-	if !file.Exists {
-		c.Action, c.Why = steps.Create, "the file is missing"
-		return c, nil
+	why := "the file is missing"
+	if have.Exists {
+		why = strings.Join(drifts, "; ")
 	}
-	if string(after) == string(file.Body) {
-		return nil, nil
-	}
-	return c, nil
+	want := desired(sp.path, after, have)
+	c, ok, err := hostfile.Change(have, want, why)
+	return c, want, ok, err
 }
 
-// undoData is journaled with each change: what undo needs to put the host back.
-type undoData struct {
-	Path    string `json:"path,omitempty"`
-	Existed bool   `json:"existed,omitempty"`
-	Body    []byte `json:"body,omitempty"` // the prior body, byte for byte
-	Mode    uint32 `json:"mode,omitempty"`
-	Owner   string `json:"owner,omitempty"`
-	Group   string `json:"group,omitempty"`
-	Wrote   []byte `json:"wrote,omitempty"` // what hardsail wrote, to notice later edits
-	// Package was installed by hardsail (it was absent before).
-	Package string `json:"package,omitempty"`
-}
-
-// ValidationError is apt refusing the new files; they have been put back.
-type ValidationError struct {
-	What   string // the command that refused
-	Output string // apt's own message
-	// Restore is set when putting the previous files back failed too.
-	Restore error
-}
-
-func (e *ValidationError) Error() string {
-	msg := fmt.Sprintf("%s refused the new configuration: %s", e.What, e.Output)
-	if e.Restore != nil {
-		return msg + "; putting the previous files back failed too: " + e.Restore.Error()
+// desired is body at p, keeping the mode and owner of the file it replaces (0644 root:root for a new one).
+func desired(p string, body []byte, have sshhost.File) hostfile.Desired {
+	d := hostfile.Desired{Path: p, Body: body, Mode: 0o644, Owner: "root", Group: "root"}
+	if have.Exists {
+		d.Mode, d.Owner, d.Group = have.Mode.Perm(), have.Owner, have.Group
 	}
-	return msg + "; the previous files were put back"
-}
-
-func (e *ValidationError) HintText() string {
-	if e.Restore != nil {
-		return "Run `hardsail undo auto-upgrades` to put the journaled files back, then fix what apt reports."
-	}
-	return "Fix what apt reports (often another file in /etc/apt/apt.conf.d), then run `hardsail apply auto-upgrades` again."
-}
-
-// openWrite is a file written whose journal entry stays open until apt has accepted it.
-type openWrite struct {
-	id   string
-	path string
-	data undoData
-}
-
-// Apply installs what is missing, writes the files, has apt check them, and puts the previous
-// files back if apt refuses them. A file entry is marked done only once apt accepted it.
-func (s *Step) Apply(ctx context.Context, env *steps.Env, plan steps.Plan, j *steps.Journal) (steps.Outcome, error) {
-	out := steps.Outcome{Step: ID, Status: steps.StatusOK}
-	if plan.Empty() {
-		return out, nil
-	}
-	c, release, err := lockedHost(ctx, env)
-	if err != nil {
-		return out, err
-	}
-	defer release()
-	var did []string
-	installed := false
-	for _, ch := range plan.Changes {
-		pkg, ok := strings.CutPrefix(ch.Address, packagePrefix)
-		if !ok {
-			continue
-		}
-		if err := s.install(ctx, env, c, j, ch, pkg); err != nil {
-			return out, err
-		}
-		installed = true
-		did = append(did, "installed "+pkg)
-	}
-	fileChanges := plan.Changes
-	if installed {
-		// The package brought its own files: plan their edit from what is there now.
-		env.ForgetHostFacts()
-		st, err := s.Check(ctx, env)
-		if err != nil {
-			return out, err
-		}
-		fresh, err := s.Plan(st, env.Settings)
-		if err != nil {
-			return out, err
-		}
-		fileChanges = fresh.Changes
-	}
-	var open []openWrite
-	// fail ends the apply after an error: the files written so far go back first. An entry is marked
-	// failed only when its file is known to hold its prior body again; after a dropped connection
-	// (a rename may or may not have happened) or a failed restore, entries stay open (interrupted)
-	// and undo looks at which body is live.
-	fail := func(err error) (steps.Outcome, error) {
-		if sshhost.Dropped(err) {
-			return out, err
-		}
-		if rerr := restore(ctx, c, open); rerr != nil {
-			return out, errors.Join(err, rerr)
-		}
-		for _, w := range open {
-			_ = j.Fail(w.id, err)
-		}
-		return out, err
-	}
-	for _, ch := range fileChanges {
-		if !ch.File {
-			continue
-		}
-		path := strings.TrimPrefix(ch.Address, "host:")
-		live, err := c.ReadFile(ctx, path)
-		if err != nil {
-			return fail(err)
-		}
-		if string(live.Body) != ch.Before || live.Exists != (ch.Action != steps.Create) {
-			return fail(&steps.StalePlanError{Step: ID})
-		}
-		w, err := write(ctx, c, j, ch, path, live)
-		if w.id != "" {
-			open = append(open, w)
-		}
-		if err != nil {
-			return fail(err)
-		}
-		did = append(did, "wrote "+path)
-	}
-	if len(open) > 0 {
-		if verr := validate(ctx, c, env.Settings, open); verr != nil {
-			if verr.Restore = restore(ctx, c, open); verr.Restore != nil {
-				return out, verr
-			}
-			for _, w := range open {
-				_ = j.Fail(w.id, verr)
-			}
-			return out, verr
-		}
-	}
-	for i := len(open) - 1; i >= 0; i-- {
-		if err := j.Done(open[i].id); err != nil {
-			return out, err
-		}
-	}
-	out.Status, out.Detail = steps.StatusChanged, strings.Join(did, ", ")
-	return out, nil
-}
-
-func write(ctx context.Context, c *sshhost.Client, j *steps.Journal, ch steps.Change, path string, live sshhost.File) (openWrite, error) {
-	d := undoData{Path: path, Existed: live.Exists, Body: live.Body, Mode: uint32(live.Mode.Perm()),
-		Owner: live.Owner, Group: live.Group, Wrote: []byte(ch.After)}
-	mode, owner, group := fs.FileMode(0o644), "root", "root"
-	if live.Exists {
-		mode, owner, group = live.Mode.Perm(), live.Owner, live.Group
-	}
-	id, err := j.Begin(ID, ch, d)
-	if err != nil {
-		return openWrite{}, err
-	}
-	w := openWrite{id: id, path: path, data: d}
-	if err := c.WriteFileAtomic(ctx, path, []byte(ch.After), mode, owner, group); err != nil {
-		return w, err
-	}
-	return w, nil
-}
-
-// restore puts the previous files back, newest first.
-func restore(ctx context.Context, c *sshhost.Client, open []openWrite) error {
-	var errs []error
-	for i := len(open) - 1; i >= 0; i-- {
-		errs = append(errs, putBack(ctx, c, open[i].data))
-	}
-	return errors.Join(errs...)
-}
-
-func putBack(ctx context.Context, c *sshhost.Client, d undoData) error {
-	if !d.Existed {
-		return c.RemoveFile(ctx, d.Path)
-	}
-	return c.WriteFileAtomic(ctx, d.Path, d.Body, fs.FileMode(d.Mode).Perm(), d.Owner, d.Group)
+	return d
 }

@@ -1,0 +1,64 @@
+package upgrades
+
+import (
+	"regexp"
+	"strings"
+
+	"github.com/hardsail/hardsail/steps"
+)
+
+var (
+	clockRE = regexp.MustCompile(`^([01][0-9]|2[0-3]):[0-5][0-9]$`)
+	mailRE  = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[^@\s]+$`)
+)
+
+// Options are the step's settings: where reports are mailed, and when the host may reboot.
+func (*Step) Options() []steps.Option { return []steps.Option{mailOption(), rebootOption()} }
+
+func mailOption() steps.Option {
+	o := steps.Option{
+		Flag:     "mail",
+		Arg:      "ADDRESS",
+		Kind:     steps.OptionText,
+		Usage:    "`ADDRESS` that unattended-upgrades mails its reports to",
+		Question: "Mail update reports to",
+		Note:     "An email address for what was upgraded and any problem. May be empty.",
+		Get:      func(s steps.Settings) string { return s.Mail },
+	}
+	o.Set = func(s *steps.Settings, v string) error {
+		v = strings.TrimSpace(v)
+		if v != "" && !mailRE.MatchString(v) {
+			return o.Bad(v, "not an email address", "Use --mail you@example.com.")
+		}
+		// apt's quoted strings have no escapes: an address the editor cannot write is refused here.
+		if _, err := quote(v); err != nil {
+			return o.Bad(v, "cannot be written to apt's configuration: "+ErrBadValue.Error(),
+				"Use a plain address such as --mail you@example.com.")
+		}
+		s.Mail = v
+		return nil
+	}
+	return o
+}
+
+func rebootOption() steps.Option {
+	o := steps.Option{
+		Flag:     "reboot-time",
+		Arg:      "HH:MM",
+		Kind:     steps.OptionText,
+		Usage:    "`HH:MM` when an update that needs it may reboot the instance",
+		Question: "Reboot time",
+		Note:     "When an update that needs it may reboot the instance (24-hour HH:MM, a quiet hour).",
+		Default:  DefaultRebootTime,
+		Get:      func(s steps.Settings) string { return s.RebootTime },
+	}
+	o.Set = func(s *steps.Settings, v string) error {
+		v = strings.TrimSpace(v)
+		if v != "" && !clockRE.MatchString(v) {
+			return o.Bad(v, "not a time of day", "Use 24-hour HH:MM, e.g. --reboot-time 02:00.")
+		}
+		s.RebootTime = v
+		return nil
+	}
+	return o
+}

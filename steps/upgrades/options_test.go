@@ -1,0 +1,74 @@
+package upgrades
+
+import (
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/hardsail/hardsail/steps"
+)
+
+func TestOptions(t *testing.T) {
+	tests := []struct {
+		flag, value string
+		want        string // the setting as stored; "" with bad set
+		bad         string // in the usage error
+		hint        string
+	}{
+		{flag: "mail", value: "ops@example.com", want: "ops@example.com"},
+		{flag: "mail", value: " ops@example.com ", want: "ops@example.com"},
+		{flag: "mail", value: "ops", bad: `--mail "ops": not an email address`, hint: "Use --mail you@example.com."},
+		{flag: "mail", value: `a"b@example.com`, bad: `cannot be written to apt's configuration`, hint: "Use a plain address such as --mail you@example.com."},
+		{flag: "reboot-time", value: "03:15", want: "03:15"},
+		{flag: "reboot-time", value: "25:00", bad: `--reboot-time "25:00": not a time of day`, hint: "Use 24-hour HH:MM, e.g. --reboot-time 02:00."},
+		{flag: "reboot-time", value: "3:15", bad: "not a time of day"},
+	}
+	opts := map[string]steps.Option{}
+	for _, o := range New().Options() {
+		opts[o.Flag] = o
+	}
+	for _, tt := range tests {
+		t.Run(tt.flag+"="+tt.value, func(t *testing.T) {
+			o, ok := opts[tt.flag]
+			if !ok {
+				t.Fatalf("no option --%s", tt.flag)
+			}
+			var s steps.Settings
+			err := o.Set(&s, tt.value)
+			if tt.bad == "" {
+				if err != nil || o.Get(s) != tt.want {
+					t.Fatalf("set %q: %v, stored %q; want %q", tt.value, err, o.Get(s), tt.want)
+				}
+				return
+			}
+			var ue *steps.UsageError
+			if !errors.As(err, &ue) || !strings.Contains(ue.Msg, tt.bad) || !strings.Contains(ue.Hint, tt.hint) {
+				t.Fatalf("set %q: %v; want a usage error with %q and hint %q", tt.value, err, tt.bad, tt.hint)
+			}
+			if o.Get(s) != "" {
+				t.Errorf("a refused value was stored: %q", o.Get(s))
+			}
+		})
+	}
+}
+
+// TestDefaults: the reboot time defaults to 02:00 through the option, and Plan uses the same
+// default for an unset one.
+func TestDefaults(t *testing.T) {
+	s := steps.WithDefaults(steps.Settings{}, New().Options())
+	if s.RebootTime != DefaultRebootTime || s.Mail != "" {
+		t.Fatalf("defaults %+v, want reboot time %s and no mail", s, DefaultRebootTime)
+	}
+	f := hostFacts(osRelease("debian", "12", "bookworm", ""), true, testdata(t, "debian12-50unattended-upgrades"), nil, "")
+	unset, err1 := New().Plan(stateFrom(f), steps.Settings{})
+	set, err2 := New().Plan(stateFrom(f), s)
+	if err1 != nil || err2 != nil || jsonOf(unset) != jsonOf(set) {
+		t.Fatalf("plan with the reboot time unset differs from one with the default (%v, %v)", err1, err2)
+	}
+}
+
+func jsonOf(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
+}
