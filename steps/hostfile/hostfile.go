@@ -115,12 +115,27 @@ func (r Record) Guarded() bool { return r.PriorSum != "" || r.WroteSum != "" }
 
 // Write journals and makes ch, which writes want over have (as the step's Check found it).
 func Write(ctx context.Context, rec *steps.Recorder, c *sshhost.Client, ch steps.Change, have sshhost.File, want Desired) error {
+	return WriteThen(ctx, rec, c, ch, have, want, nil)
+}
+
+// WriteThen is Write with then run after the write, inside the same journal entry (a check that
+// runs as root, like apt's dry run, is part of the change). The write stands when then fails; the
+// step decides whether to put it back.
+func WriteThen(ctx context.Context, rec *steps.Recorder, c *sshhost.Client, ch steps.Change, have sshhost.File, want Desired, then func(context.Context)) error {
 	if have.Link != "" {
 		return &LinkError{Path: want.Path, Target: have.Link}
 	}
 	have.Path = want.Path
 	r := Record{Path: want.Path, Prior: have, Wrote: want.File()}
-	return rec.Do(ctx, ch, r, func(ctx context.Context) error { return write(ctx, c, want.File()) })
+	return rec.Do(ctx, ch, r, func(ctx context.Context) error {
+		if err := write(ctx, c, want.File()); err != nil {
+			return err
+		}
+		if then != nil {
+			then(ctx)
+		}
+		return nil
+	})
 }
 
 // Remove journals and makes ch, which removes have.

@@ -107,7 +107,7 @@ func writeChecked(ctx context.Context, rec *steps.Recorder, c *sshhost.Client, s
 		if i < len(writes)-1 {
 			err = hostfile.Write(ctx, rec, c, w.change, w.have, w.want)
 		} else {
-			err = writeThen(ctx, rec, c, w, func(ctx context.Context) { verr = validate(ctx, c, set, writes) })
+			err = hostfile.WriteThen(ctx, rec, c, w.change, w.have, w.want, func(ctx context.Context) { verr = validate(ctx, c, set, writes) })
 		}
 		if err == nil && verr != nil {
 			err = verr
@@ -117,24 +117,6 @@ func writeChecked(ctx context.Context, rec *steps.Recorder, c *sshhost.Client, s
 		}
 	}
 	return nil
-}
-
-// writeThen is hostfile.Write with then run inside the write's journal entry, after the write.
-// (hostfile has no such hook yet; the record is hostfile's own, so hostfile.Undo reverses it.)
-func writeThen(ctx context.Context, rec *steps.Recorder, c *sshhost.Client, w fileWrite, then func(context.Context)) error {
-	if w.have.Link != "" {
-		return &hostfile.LinkError{Path: w.want.Path, Target: w.have.Link}
-	}
-	prior := w.have
-	prior.Path = w.want.Path
-	r := hostfile.Record{Path: w.want.Path, Prior: prior, Wrote: w.want.File()}
-	return rec.Do(ctx, w.change, r, func(ctx context.Context) error {
-		if err := c.WriteFileAtomic(ctx, w.want.Path, w.want.Body, w.want.Mode.Perm(), w.want.Owner, w.want.Group); err != nil {
-			return err
-		}
-		then(ctx)
-		return nil
-	})
 }
 
 // putBack undoes this run's file writes after err. After a cancel or a dropped connection nothing
