@@ -396,8 +396,13 @@ func (e *Engine) Undo(ctx context.Context, entries []Entry) []Outcome {
 		}
 		e.Env.Emit(Event{Kind: EventUndoStart, Step: id})
 		e.freshFacts()
-		rep, err := s.Undo(ctx, e.Env, groups[id], NewRecorder(e.Journal, e.Env, id))
+		rec := NewRecorder(e.Journal, e.Env, id)
+		rep, err := s.Undo(ctx, e.Env, groups[id], rec)
 		o := outcomeOf(id, rep, err)
+		if err == nil && rep.Manual != "" && rec.acted > 0 {
+			// Part was reversed and part is left to the user: it changed, and says what is left.
+			o.Status = StatusChanged
+		}
 		e.Env.Emit(Event{Kind: EventUndoDone, Step: id, Status: o.Status, Message: o.Detail})
 		out = append(out, o)
 	}

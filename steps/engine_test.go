@@ -565,6 +565,37 @@ func TestManualIsSkipped(t *testing.T) {
 	}
 }
 
+// partUndo reverses the first entry and leaves the rest to the user.
+type partUndo struct{ *steptest.MapStep }
+
+func (p partUndo) Undo(ctx context.Context, env *steps.Env, entries []steps.Entry, rec *steps.Recorder) (steps.Report, error) {
+	for i, e := range entries {
+		var fn func(context.Context) error
+		if i == 0 {
+			fn = func(context.Context) error { return nil }
+		}
+		if err := rec.Reverse(ctx, e, steps.Change{Action: steps.Update, Address: e.Change.Address, Why: "undo"}, nil, fn); err != nil {
+			return steps.Report{}, err
+		}
+	}
+	return steps.Report{Detail: "put one back", Manual: "delete the rest by hand"}, nil
+}
+
+// An undo that reversed something and left the rest to the user changed the world: it is not
+// reported as skipped.
+func TestPartialManualUndoIsChanged(t *testing.T) {
+	f := newFixture(t)
+	e, done := f.engine()
+	defer done()
+	e.Steps = []steps.Step{partUndo{f.step}}
+	e.Apply(context.Background(), e.Verify(context.Background()))
+	plan, _ := e.UndoPlan()
+	undo := e.Undo(context.Background(), plan)
+	if len(undo) != 1 || undo[0].Status != steps.StatusChanged || undo[0].Detail != "put one back; delete the rest by hand" {
+		t.Fatalf("a partly manual undo gave %+v, want changed with what is left to do", undo)
+	}
+}
+
 func TestStalePlanRefusedBeforeApplyIsCalled(t *testing.T) {
 	f := newFixture(t)
 	st := &scripted{MapStep: f.step}

@@ -17,6 +17,8 @@ type Recorder struct {
 	j    *Journal
 	env  *Env
 	step string
+	// acted counts the changes whose action ran and succeeded.
+	acted int
 }
 
 // NewRecorder returns the recorder of step's changes into j.
@@ -57,6 +59,9 @@ func (r *Recorder) run(ctx context.Context, id string, c Change, fn func(context
 	case err == nil:
 		if jerr := r.j.Done(id); jerr != nil {
 			return jerr
+		}
+		if fn != nil {
+			r.acted++
 		}
 		r.env.Emit(Event{Kind: EventChangeDone, Step: r.step, Address: c.Address, Status: StatusChanged})
 		return nil
