@@ -458,6 +458,9 @@ func (h *Host) aptGet(args string, s *cmdIO) int {
 	}
 	var pkgs []string
 	for _, f := range fields[2:] {
+		if u, ok := unquote(f); ok {
+			f = u // the steps quote package names
+		}
 		switch {
 		case f == "--no-install-recommends" && fields[0] == "install":
 		case pkgArg.MatchString(f):

@@ -24,7 +24,7 @@ func ctxT(t *testing.T) context.Context {
 func TestEnvReachesHostThroughKeylessSSH(t *testing.T) {
 	w := world.New(t, world.Options{Host: true, DB: "mariadb", Settings: steps.Settings{KeepLogs: 5}})
 	env := w.Env(t)
-	if env.Instance != "WordPress-1" || env.Account != "123456789012" || env.Region != "us-east-1" || env.Settings.KeepLogs != 5 || env.Settings.RebootTime != "02:00" {
+	if env.Instance != "WordPress-1" || env.Account != "123456789012" || env.Region != "us-east-1" || env.Settings.KeepLogs != 5 {
 		t.Fatalf("env = instance %q account %q region %q settings %+v", env.Instance, env.Account, env.Region, env.Settings)
 	}
 	c, err := env.SSH(ctxT(t))

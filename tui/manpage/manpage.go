@@ -78,9 +78,9 @@ func flags(b *strings.Builder, title string, set *pflag.FlagSet) {
 		var l strings.Builder
 		l.WriteString(".PP\n")
 		if f.Shorthand != "" && f.ShorthandDeprecated == "" {
-			fmt.Fprintf(&l, "\\fB\\-%s\\fP, ", f.Shorthand)
+			fmt.Fprintf(&l, "\\fB-%s\\fP, ", f.Shorthand)
 		}
-		fmt.Fprintf(&l, "\\fB\\-\\-%s\\fP", strings.ReplaceAll(f.Name, "-", "\\-"))
+		fmt.Fprintf(&l, "\\fB--%s\\fP", f.Name)
 		name, usage := pflag.UnquoteUsage(f)
 		if name != "" && f.NoOptDefVal == "" {
 			fmt.Fprintf(&l, " %s", text(name))
