@@ -21,7 +21,6 @@ type LightsailAPI interface {
 	CreateLoadBalancer(ctx context.Context, in *lightsail.CreateLoadBalancerInput, opts ...func(*lightsail.Options)) (*lightsail.CreateLoadBalancerOutput, error)
 	CreateLoadBalancerTlsCertificate(ctx context.Context, in *lightsail.CreateLoadBalancerTlsCertificateInput, opts ...func(*lightsail.Options)) (*lightsail.CreateLoadBalancerTlsCertificateOutput, error)
 	DeleteDomainEntry(ctx context.Context, in *lightsail.DeleteDomainEntryInput, opts ...func(*lightsail.Options)) (*lightsail.DeleteDomainEntryOutput, error)
-	DeleteInstanceSnapshot(ctx context.Context, in *lightsail.DeleteInstanceSnapshotInput, opts ...func(*lightsail.Options)) (*lightsail.DeleteInstanceSnapshotOutput, error)
 	DeleteLoadBalancer(ctx context.Context, in *lightsail.DeleteLoadBalancerInput, opts ...func(*lightsail.Options)) (*lightsail.DeleteLoadBalancerOutput, error)
 	DeleteLoadBalancerTlsCertificate(ctx context.Context, in *lightsail.DeleteLoadBalancerTlsCertificateInput, opts ...func(*lightsail.Options)) (*lightsail.DeleteLoadBalancerTlsCertificateOutput, error)
 	DetachInstancesFromLoadBalancer(ctx context.Context, in *lightsail.DetachInstancesFromLoadBalancerInput, opts ...func(*lightsail.Options)) (*lightsail.DetachInstancesFromLoadBalancerOutput, error)

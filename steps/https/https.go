@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -193,11 +194,11 @@ func (f *facts) hasEntry(zone string, e entry) bool {
 	return false
 }
 
-var nameCleanRE = regexp.MustCompile(`[^A-Za-z0-9_-]+`)
+var nameCleanRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`[^A-Za-z0-9_-]+`) })
 
 // LoadBalancerName is the name hardsail gives the load balancer it creates for instance.
 func LoadBalancerName(instance string) string {
-	return strings.Trim(nameCleanRE.ReplaceAllString("hardsail-"+instance, "-"), "-_")
+	return strings.Trim(nameCleanRE().ReplaceAllString("hardsail-"+instance, "-"), "-_")
 }
 
 // certificateName names the certificate after its primary name and a digest of all names, so a
@@ -206,7 +207,7 @@ func certificateName(names []string) string {
 	sorted := slices.Clone(names[1:])
 	slices.Sort(sorted)
 	d := sum([]byte(names[0] + " " + strings.Join(sorted, " ")))[:6]
-	base := strings.Trim(nameCleanRE.ReplaceAllString(strings.ReplaceAll(names[0], ".", "-"), "-"), "-_")
+	base := strings.Trim(nameCleanRE().ReplaceAllString(strings.ReplaceAll(names[0], ".", "-"), "-"), "-_")
 	if len(base) > 40 {
 		base = strings.Trim(base[:40], "-_")
 	}

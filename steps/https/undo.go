@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/lightsail"
@@ -139,6 +140,9 @@ type undoRun struct {
 }
 
 func (u *undoRun) report() steps.Report {
+	if len(u.notes) == 0 && u.done > 0 {
+		u.notes = append(u.notes, fmt.Sprintf("reversed %d change(s)", u.done))
+	}
 	r := steps.Report{Detail: strings.Join(u.notes, "\n")}
 	if u.done == 0 && len(u.manual) > 0 {
 		r.Manual = strings.Join(u.manual, "\n")
@@ -211,14 +215,14 @@ func reverse(a steps.Action) steps.Action {
 
 var (
 	// lightsailNameRE is a Lightsail resource name.
-	lightsailNameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,254}$`)
+	lightsailNameRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,254}$`) })
 	// certNameRE is a name certificateName gives.
-	certNameRE = regexp.MustCompile(`^hardsail-[a-z0-9_-]+-[0-9a-f]{6}$`)
-	policyRE   = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$`)
+	certNameRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^hardsail-[a-z0-9_-]+-[0-9a-f]{6}$`) })
+	policyRE   = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$`) })
 )
 
 func badLB(lb string) string {
-	if !lightsailNameRE.MatchString(lb) {
+	if !lightsailNameRE().MatchString(lb) {
 		return fmt.Sprintf("%q is not a Lightsail load balancer name", lb)
 	}
 	return ""
@@ -243,7 +247,7 @@ func checkAttach(env *steps.Env, d undoData) string {
 }
 
 func checkCert(env *steps.Env, d undoData) string {
-	if !certNameRE.MatchString(d.Cert) {
+	if !certNameRE().MatchString(d.Cert) {
 		return fmt.Sprintf("certificate %q is not a name hardsail gives", d.Cert)
 	}
 	return badLB(d.LB)
@@ -251,7 +255,7 @@ func checkCert(env *steps.Env, d undoData) string {
 
 func checkAttribute(name types.LoadBalancerAttributeName) func(*steps.Env, undoData) string {
 	return func(env *steps.Env, d undoData) string {
-		ok := policyRE.MatchString(d.Before)
+		ok := policyRE().MatchString(d.Before)
 		if name == types.LoadBalancerAttributeNameHttpsRedirectionEnabled {
 			ok = d.Before == "true" || d.Before == "false"
 		}

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 )
@@ -38,11 +39,13 @@ var managedPolicies = []string{
 }
 
 var (
-	namePattern      = regexp.MustCompile(`^[\w+=,.@-]+$`)
-	pathPattern      = regexp.MustCompile(`^(/|/[\x21-\x7E]+/)$`)
-	policyARNPattern = regexp.MustCompile(`^arn:aws[a-z-]*:iam::(aws|\d{12}):policy/[\x21-\x7E]+$`)
-	serialPattern    = regexp.MustCompile(`^[\w+=/:,.@-]{9,256}$`)
-	codePattern      = regexp.MustCompile(`^\d{6}$`)
+	namePattern      = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[\w+=,.@-]+$`) })
+	pathPattern      = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(/|/[\x21-\x7E]+/)$`) })
+	policyARNPattern = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^arn:aws[a-z-]*:iam::(aws|\d{12}):policy/[\x21-\x7E]+$`)
+	})
+	serialPattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[\w+=/:,.@-]{9,256}$`) })
+	codePattern   = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^\d{6}$`) })
 )
 
 // Name limits from the IAM API reference.
@@ -203,7 +206,7 @@ func checkName(param, v string, maxLen int) *apiError {
 		return validationError("1 validation error detected: Value null at '%s' failed to satisfy constraint: Member must not be null", lowerFirst(param))
 	case len(v) > maxLen:
 		return validationError("1 validation error detected: Value '%s' at '%s' failed to satisfy constraint: Member must have length less than or equal to %d", v, lowerFirst(param), maxLen)
-	case !namePattern.MatchString(v):
+	case !namePattern().MatchString(v):
 		return validationError(`1 validation error detected: Value '%s' at '%s' failed to satisfy constraint: Member must satisfy regular expression pattern: [\w+=,.@-]+`, v, lowerFirst(param))
 	}
 	return nil
@@ -214,7 +217,7 @@ func pathParam(form url.Values) (string, *apiError) {
 	if p == "" {
 		return "/", nil
 	}
-	if len(p) > maxPath || !pathPattern.MatchString(p) {
+	if len(p) > maxPath || !pathPattern().MatchString(p) {
 		return "", validationError("The specified value for path is invalid. It must begin and end with / and contain only printable ASCII characters.")
 	}
 	return p, nil
@@ -420,7 +423,7 @@ func policyARNParam(form url.Values) (string, *apiError) {
 	if arn == "" {
 		return "", validationError("1 validation error detected: Value null at 'policyArn' failed to satisfy constraint: Member must not be null")
 	}
-	if !policyARNPattern.MatchString(arn) {
+	if !policyARNPattern().MatchString(arn) {
 		return "", invalidInput("ARN %s is not valid.", arn)
 	}
 	return arn, nil
@@ -668,7 +671,7 @@ func (s *Service) createVirtualMFADevice(form url.Values) (any, *apiError) {
 		SerialNumber     string
 		Base32StringSeed string
 		QRCodePNG        string
-	}{serial, base64.StdEncoding.EncodeToString([]byte(d.Base32Seed)), base64.StdEncoding.EncodeToString(placeholderQRCodePNG)}}, nil
+	}{serial, base64.StdEncoding.EncodeToString([]byte(d.Base32Seed)), base64.StdEncoding.EncodeToString(placeholderQRCodePNG())}}, nil
 }
 
 func serialParam(form url.Values) (string, *apiError) {
@@ -676,7 +679,7 @@ func serialParam(form url.Values) (string, *apiError) {
 	if serial == "" {
 		return "", validationError("1 validation error detected: Value null at 'serialNumber' failed to satisfy constraint: Member must not be null")
 	}
-	if !serialPattern.MatchString(serial) {
+	if !serialPattern().MatchString(serial) {
 		return "", validationError(`1 validation error detected: Value '%s' at 'serialNumber' failed to satisfy constraint: Member must satisfy regular expression pattern: [\w+=/:,.@-]+`, serial)
 	}
 	return serial, nil
@@ -693,7 +696,7 @@ func (s *Service) enableMFADevice(form url.Values) (any, *apiError) {
 	}
 	code1, code2 := form.Get("AuthenticationCode1"), form.Get("AuthenticationCode2")
 	for _, c := range []struct{ param, v string }{{"authenticationCode1", code1}, {"authenticationCode2", code2}} {
-		if !codePattern.MatchString(c.v) {
+		if !codePattern().MatchString(c.v) {
 			return nil, validationError(`1 validation error detected: Value '%s' at '%s' failed to satisfy constraint: Member must satisfy regular expression pattern: [\d]+ and have length 6`, c.v, c.param)
 		}
 	}
