@@ -416,12 +416,14 @@ func (e *Emulator) isMutating(service, action string) bool {
 	return iamsts.IsMutating(service, action)
 }
 
-var scopeRE = regexp.MustCompile(`Credential=[^/,\s]+/\d{8}/([^/]+)/([^/]+)/aws4_request`)
+var scopeRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`Credential=[^/,\s]+/\d{8}/([^/]+)/([^/]+)/aws4_request`)
+})
 
 // credentialScope pulls service and region out of a SigV4 Authorization
 // header; the signature itself is never checked.
 func credentialScope(auth string) (service, region string) {
-	m := scopeRE.FindStringSubmatch(auth)
+	m := scopeRE().FindStringSubmatch(auth)
 	if m == nil {
 		return "", ""
 	}

@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // maxSourcesPerFamily is the API limit on source addresses per firewall,
@@ -147,19 +148,19 @@ func portAllowed(rules []InstancePortInfo, port int32, src netip.Addr) bool {
 	return false
 }
 
-var resourceNameRE = regexp.MustCompile(`^\w[\w\-]*\w$`)
+var resourceNameRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^\w[\w\-]*\w$`) })
 
 func checkResourceName(param, name string) *apiError {
 	if name == "" {
 		return invalid("The %s parameter is required.", param)
 	}
-	if len(name) > 255 || !resourceNameRE.MatchString(name) {
+	if len(name) > 255 || !resourceNameRE().MatchString(name) {
 		return invalid("The %s %q is not valid. Names must start and end with a letter or number and contain only letters, numbers, underscores and hyphens.", param, name)
 	}
 	return nil
 }
 
-var labelRE = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
+var labelRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`) })
 
 // checkCertDomain enforces ACM's rules for a certificate name: a fully
 // qualified, non-wildcard DNS name.
@@ -173,16 +174,16 @@ func checkCertDomain(name string) *apiError {
 		return invalid("The domain name %q is not a valid fully qualified domain name.", name)
 	}
 	for _, l := range labels {
-		if !labelRE.MatchString(l) {
+		if !labelRE().MatchString(l) {
 			return invalid("The domain name %q is not a valid fully qualified domain name.", name)
 		}
 	}
 	return nil
 }
 
-var timeOfDayRE = regexp.MustCompile(`^([01][0-9]|2[0-3]):(00|30)$`)
+var timeOfDayRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^([01][0-9]|2[0-3]):(00|30)$`) })
 
-func validTimeOfDay(s string) bool { return timeOfDayRE.MatchString(s) }
+func validTimeOfDay(s string) bool { return timeOfDayRE().MatchString(s) }
 
 // deepCopy copies v through reflection so callers can never alias the
 // emulator's slices, maps or pointers.

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/hardsail/hardsail/steps"
 )
@@ -12,7 +13,7 @@ import (
 const defaultAdminUser = "administrator"
 
 // iamName is what IAM accepts as a user, group or MFA device name.
-var iamName = regexp.MustCompile(`^[\w+=,.@-]{1,64}$`)
+var iamName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[\w+=,.@-]{1,64}$`) })
 
 // Options declares the step's one setting: the administrator user's name.
 func (s *Step) Options() []steps.Option {
@@ -26,7 +27,7 @@ func (s *Step) Options() []steps.Option {
 	}
 	o.Set = func(s *steps.Settings, v string) error {
 		name := strings.TrimSpace(v)
-		if !iamName.MatchString(name) {
+		if !iamName().MatchString(name) {
 			return o.Bad(v, "not a valid IAM user name", "Use up to 64 letters, digits and +=,.@_- e.g. --admin-user administrator.")
 		}
 		s.AdminUser = name

@@ -56,7 +56,7 @@ func checkRecord(e steps.Entry, r record) string {
 		return fmt.Sprintf("iam-admin journals no mutation of kind %q", r.Kind)
 	case r.Origin != created:
 		return fmt.Sprintf("iam-admin undoes only what it created, not %q", r.Origin)
-	case (r.User != "" || !groupOnly) && !iamName.MatchString(r.User):
+	case (r.User != "" || !groupOnly) && !iamName().MatchString(r.User):
 		return fmt.Sprintf("%q is not an IAM user name", r.User)
 	case (r.Group != "" || groupOnly || r.Kind == kindMembership) && r.Group != GroupName:
 		return fmt.Sprintf("iam-admin manages group %s, not %q", GroupName, r.Group)
@@ -81,7 +81,7 @@ func checkSerial(r record, partition, account string) string {
 		return fmt.Sprintf("MFA device %q is not in account %s", r.Serial, account)
 	}
 	rest, mine := strings.CutPrefix(name, r.User)
-	if !iamName.MatchString(name) || !mine || (rest != "" && !datedName.MatchString(rest)) {
+	if !iamName().MatchString(name) || !mine || (rest != "" && !datedName.MatchString(rest)) {
 		return fmt.Sprintf("MFA device %q is not one iam-admin names for %s", r.Serial, r.User)
 	}
 	if r.Device != "" && r.Device != name {
