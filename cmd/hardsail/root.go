@@ -124,7 +124,6 @@ Run it with no arguments in a terminal for the wizard, or try it safely first:
 	f.BoolVar(&o.accessible, "accessible", false, "plain line-by-line prompts, no full-screen UI (also TERM=dumb)")
 	f.BoolVar(&o.demo, "demo", false, "run against a built-in emulated account and host; nothing real is changed")
 
-	o.steps.register(f, steps.OptionsOf(registry.All()))
 	f.BoolVar(&o.noSnapshot, "no-snapshot", false, "do not take an instance snapshot before the first change")
 	f.BoolVar(&o.acceptCost, "accept-cost", false, "agree to changes that cost money (a load balancer) when not asked at a terminal")
 
@@ -135,7 +134,13 @@ Run it with no arguments in a terminal for the wizard, or try it safely first:
 	f.StringVar(&o.acceptHostKey, "accept-host-key", "", "trust the host key with this `FINGERPRINT` (SHA256:…) when it is not in known_hosts")
 
 	root.AddGroup(&cobra.Group{ID: "steps", Title: "Hardening:"}, &cobra.Group{ID: "other", Title: "More:"})
+	// The steps' own flags go on the commands that read the settings: the wizard, verify, plan, apply.
+	opts := steps.OptionsOf(registry.All())
+	o.steps.register(root.Flags(), opts)
 	for _, c := range []*cobra.Command{newVerifyCmd(o), newPlanCmd(o), newApplyCmd(o), newUndoCmd(o)} {
+		if c.Name() != "undo" {
+			o.steps.register(c.Flags(), opts)
+		}
 		c.GroupID = "steps"
 		root.AddCommand(c)
 	}

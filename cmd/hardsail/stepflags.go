@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"strings"
 
 	"github.com/spf13/pflag"
@@ -29,28 +30,27 @@ func (v optionValue) Set(s string) error {
 	return nil
 }
 
+// Type is the placeholder help shows after the flag (--ssh-cidr CIDR); pflag takes it from here.
 func (v optionValue) Type() string {
-	switch v.opt.Kind {
-	case steps.OptionList:
-		return "strings"
-	case steps.OptionSwitch:
+	if v.opt.Kind == steps.OptionSwitch {
 		return "bool"
 	}
-	return "string"
+	return cmp.Or(v.opt.Arg, "string")
 }
 
 // IsBoolFlag lets a switch be given without a value (--auto-snapshot).
 func (v optionValue) IsBoolFlag() bool { return v.opt.Kind == steps.OptionSwitch }
 
-// register adds a flag for every option to fs.
+// register adds a flag for every option to fs (each command that uses the steps' settings has
+// them; they share what was typed).
 func (f *stepFlags) register(fs *pflag.FlagSet, opts []steps.Option) {
-	f.opts, f.given = opts, map[string][]string{}
+	if f.given == nil {
+		f.given = map[string][]string{}
+	}
+	f.opts = opts
 	for _, o := range opts {
-		usage := o.Usage
-		if o.Arg != "" {
-			usage = strings.Replace(usage, o.Arg, "`"+o.Arg+"`", 1)
-		}
-		if o.Default != "" {
+		usage := strings.ReplaceAll(o.Usage, "`", "")
+		if o.Default != "" && !strings.Contains(usage, "default") {
 			usage += " (default " + o.Default + ")"
 		}
 		fl := fs.VarPF(optionValue{f: f, opt: o}, o.Flag, "", usage)

@@ -19,7 +19,7 @@ var iamName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`
 func (s *Step) Options() []steps.Option {
 	o := steps.Option{
 		Flag: "admin-user", Arg: "NAME", Kind: steps.OptionText,
-		Usage:    "IAM name of the administrator user (default " + defaultAdminUser + ")",
+		Usage:    "IAM name of the administrator user",
 		Question: "Administrator user name",
 		Note:     "The IAM user to sign in as instead of the root user.",
 		Default:  defaultAdminUser,

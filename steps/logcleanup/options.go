@@ -49,7 +49,7 @@ func options() []steps.Option {
 	}
 	schedule := steps.Option{
 		Flag: "cron", Arg: "SCHEDULE", Kind: steps.OptionText,
-		Usage:    "log clean-up schedule in cron syntax (Sundays 03:00 by default)",
+		Usage:    "log clean-up schedule in cron syntax, five fields (Sundays 03:00 by itself)",
 		Question: "Clean-up schedule",
 		Note:     `In cron's five fields; "0 3 * * 0" is Sundays at 03:00.`,
 		Default:  defaultCron,
