@@ -49,7 +49,7 @@ func options() []steps.Option {
 	}
 	schedule := steps.Option{
 		Flag: "cron", Arg: "SCHEDULE", Kind: steps.OptionText,
-		Usage:    "log clean-up schedule in cron syntax, five fields (Sundays 03:00 by itself)",
+		Usage:    "log clean-up schedule in five cron fields (default \"0 3 * * 0\": Sundays at 03:00)",
 		Question: "Clean-up schedule",
 		Note:     `In cron's five fields; "0 3 * * 0" is Sundays at 03:00.`,
 		Default:  defaultCron,
