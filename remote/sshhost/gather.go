@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io/fs"
 	"path"
@@ -127,228 +128,254 @@ func (c *Client) gather(ctx context.Context, q Query, full bool, label string) (
 	return f, nil
 }
 
+// factReader reads the gather script's output, one tagged line at a time.
+type factReader struct {
+	f      *Facts
+	q      Query
+	nonce  string
+	ended  bool
+	links  map[string]string
+	fields []string
+}
+
+// plainError is reported as it is, without the output line it came from.
+type plainError struct{ error }
+
+// factLines are the tags the gather script prints: how many tab-separated fields each has, and how
+// it is read.
+var factLines = map[string]struct {
+	fields int
+	read   func(r *factReader) error
+}{
+	"ssh":     {2, func(r *factReader) error { r.f.SSHClient = r.fields[1]; return nil }},
+	"os":      {2, (*factReader).os},
+	"file":    {6, (*factReader).file},
+	"link":    {3, (*factReader).link},
+	"nofile":  {2, func(r *factReader) error { _, err := r.index(r.fields[1], len(r.q.Files)); return err }},
+	"notfile": {2, (*factReader).unreadable},
+	"fileerr": {2, (*factReader).unreadable},
+	"pkg":     {4, (*factReader).pkg},
+	"apt":     {2, (*factReader).apt},
+	"apterr":  {2, (*factReader).apt},
+	"dir":     {3, (*factReader).dir},
+	"nodir":   {2, (*factReader).dir},
+	"cmd":     {3, (*factReader).cmd},
+	"df":      {2, (*factReader).df},
+	"time":    {2, (*factReader).time},
+	"end":     {2, (*factReader).end},
+}
+
 func parseFacts(out []byte, q Query, nonce string) (*Facts, error) {
-	f := &Facts{
-		OS:       map[string]string{},
-		Files:    map[string]File{},
-		Packages: map[string]Package{},
-		Dirs:     map[string]bool{},
-		Commands: map[string]string{},
-	}
+	r := &factReader{q: q, nonce: nonce, links: map[string]string{}, f: &Facts{
+		OS: map[string]string{}, Files: map[string]File{}, Packages: map[string]Package{},
+		Dirs: map[string]bool{}, Commands: map[string]string{},
+	}}
 	for _, p := range q.Files {
-		f.Files[p] = File{Path: p}
+		r.f.Files[p] = File{Path: p}
 	}
 	for _, p := range q.Packages {
-		f.Packages[p] = Package{}
+		r.f.Packages[p] = Package{}
 	}
-	index := func(s string, n int) (int, error) {
-		i, err := strconv.Atoi(s)
-		if err != nil || i < 0 || i >= n {
-			return 0, fmt.Errorf("index %q out of range", s)
-		}
-		return i, nil
-	}
-	ended := false
-	links := map[string]string{}
 	for n, line := range strings.Split(string(out), "\n") {
 		if line == "" {
 			continue
 		}
-		if ended {
+		if r.ended {
 			return nil, fmt.Errorf("output line %d follows the end marker", n+1)
 		}
-		fields := strings.Split(line, "\t")
-		bad := func(err error) error { return fmt.Errorf("output line %d (%s): %w", n+1, fields[0], err) }
-		need := func(k int) error {
-			if len(fields) != k {
-				return bad(fmt.Errorf("%d fields, want %d", len(fields), k))
-			}
-			return nil
+		r.fields = strings.Split(line, "\t")
+		tag := r.fields[0]
+		kind, ok := factLines[tag]
+		if !ok {
+			return nil, fmt.Errorf("output line %d: unknown tag %q", n+1, tag)
 		}
-		switch fields[0] {
-		case "ssh":
-			if err := need(2); err != nil {
-				return nil, err
+		if len(r.fields) != kind.fields {
+			return nil, fmt.Errorf("output line %d (%s): %d fields, want %d", n+1, tag, len(r.fields), kind.fields)
+		}
+		if err := kind.read(r); err != nil {
+			var pe plainError
+			if errors.As(err, &pe) {
+				return nil, pe.error
 			}
-			f.SSHClient = fields[1]
-		case "os":
-			if err := need(2); err != nil {
-				return nil, err
-			}
-			body, err := base64.StdEncoding.DecodeString(fields[1])
-			if err != nil {
-				return nil, bad(err)
-			}
-			f.OS = parseOSRelease(string(body))
-		case "file":
-			if err := need(6); err != nil {
-				return nil, err
-			}
-			i, err := index(fields[1], len(q.Files))
-			if err != nil {
-				return nil, bad(err)
-			}
-			mode, err := strconv.ParseUint(fields[2], 8, 32)
-			if err != nil {
-				return nil, bad(err)
-			}
-			body, err := base64.StdEncoding.DecodeString(fields[5])
-			if err != nil {
-				return nil, bad(err)
-			}
-			p := q.Files[i]
-			f.Files[p] = File{Path: p, Exists: true, Body: body, Mode: fs.FileMode(mode).Perm(), Owner: fields[3], Group: fields[4]}
-		case "link":
-			if err := need(3); err != nil {
-				return nil, err
-			}
-			i, err := index(fields[1], len(q.Files))
-			if err != nil {
-				return nil, bad(err)
-			}
-			target, err := base64.StdEncoding.DecodeString(fields[2])
-			if err != nil {
-				return nil, bad(err)
-			}
-			links[q.Files[i]] = strings.TrimSuffix(string(target), "\n")
-		case "nofile":
-			if err := need(2); err != nil {
-				return nil, err
-			}
-			if _, err := index(fields[1], len(q.Files)); err != nil {
-				return nil, bad(err)
-			}
-		case "notfile", "fileerr":
-			if err := need(2); err != nil {
-				return nil, err
-			}
-			i, err := index(fields[1], len(q.Files))
-			if err != nil {
-				return nil, bad(err)
-			}
-			if fields[0] == "notfile" {
-				return nil, fmt.Errorf("%s exists but is not a regular file", q.Files[i])
-			}
-			return nil, fmt.Errorf("read %s: root could not read it", q.Files[i])
-		case "pkg":
-			if err := need(4); err != nil {
-				return nil, err
-			}
-			name, status, version := fields[1], fields[2], fields[3]
-			for _, want := range q.Packages {
-				if want != name && strings.Split(want, ":")[0] != name {
-					continue
-				}
-				installed := len(status) >= 2 && status[1] == 'i'
-				if prev := f.Packages[want]; prev.Installed && !installed {
-					continue // another architecture's entry of an installed package
-				}
-				f.Packages[want] = Package{Installed: installed, Version: version}
-			}
-		case "apt", "apterr":
-			if err := need(2); err != nil {
-				return nil, err
-			}
-			body, err := base64.StdEncoding.DecodeString(fields[1])
-			if err != nil {
-				return nil, bad(err)
-			}
-			if fields[0] == "apterr" {
-				f.AptError = strings.TrimSpace(string(body))
-				if f.AptError == "" {
-					f.AptError = "apt-config dump failed without a message"
-				}
-				continue
-			}
-			f.AptConfig = parseAptDump(string(body), q.AptConfig)
-		case "dir", "nodir":
-			want := 2
-			if fields[0] == "dir" {
-				want = 3
-			}
-			if err := need(want); err != nil {
-				return nil, err
-			}
-			i, err := index(fields[1], len(q.Dirs))
-			if err != nil {
-				return nil, bad(err)
-			}
-			f.Dirs[q.Dirs[i]] = fields[0] == "dir"
-			if fields[0] == "nodir" {
-				continue
-			}
-			raw, err := base64.StdEncoding.DecodeString(fields[2])
-			if err != nil {
-				return nil, bad(err)
-			}
-			entries, err := parseListing(q.Dirs[i], raw)
-			if err != nil {
-				return nil, bad(err)
-			}
-			f.Listing = append(f.Listing, entries...)
-		case "cmd":
-			if err := need(3); err != nil {
-				return nil, err
-			}
-			i, err := index(fields[1], len(q.Commands))
-			if err != nil {
-				return nil, bad(err)
-			}
-			p, err := base64.StdEncoding.DecodeString(fields[2])
-			if err != nil {
-				return nil, bad(err)
-			}
-			f.Commands[q.Commands[i]] = strings.TrimSpace(string(p))
-		case "df":
-			if err := need(2); err != nil {
-				return nil, err
-			}
-			var avail, bsize int64
-			if _, err := fmt.Sscanf(fields[1], "%d %d", &avail, &bsize); err != nil {
-				return nil, bad(err)
-			}
-			f.FreeBytes = avail * bsize
-		case "time":
-			if err := need(2); err != nil {
-				return nil, err
-			}
-			t, err := parseEpoch(fields[1])
-			if err != nil {
-				return nil, bad(err)
-			}
-			f.HostTime = t
-		case "end":
-			if err := need(2); err != nil {
-				return nil, err
-			}
-			if fields[1] != nonce {
-				return nil, bad(fmt.Errorf("end marker %q, want this run's %q", fields[1], nonce))
-			}
-			ended = true
-		default:
-			return nil, fmt.Errorf("output line %d: unknown tag %q", n+1, fields[0])
+			return nil, fmt.Errorf("output line %d (%s): %w", n+1, tag, err)
 		}
 	}
-	if !ended {
+	if !r.ended {
 		return nil, fmt.Errorf("output ends before the end marker (%d bytes)", len(out))
 	}
-	for _, c := range q.Commands {
+	return r.finish()
+}
+
+func (r *factReader) finish() (*Facts, error) {
+	f := r.f
+	for _, c := range r.q.Commands {
 		if _, ok := f.Commands[c]; !ok {
 			f.Commands[c] = ""
 		}
 	}
-	for _, d := range q.Dirs {
+	for _, d := range r.q.Dirs {
 		if _, ok := f.Dirs[d]; !ok {
 			return nil, fmt.Errorf("no answer for directory %s", d)
 		}
 	}
-	for p, target := range links {
+	for p, target := range r.links {
 		file := f.Files[p]
 		file.Path, file.Link = p, target
 		f.Files[p] = file
 	}
 	slices.SortFunc(f.Listing, func(a, b DirEntry) int { return strings.Compare(a.Path, b.Path) })
 	return f, nil
+}
+
+func (r *factReader) index(s string, n int) (int, error) {
+	i, err := strconv.Atoi(s)
+	if err != nil || i < 0 || i >= n {
+		return 0, fmt.Errorf("index %q out of range", s)
+	}
+	return i, nil
+}
+
+// decoded is field k, base64-decoded.
+func (r *factReader) decoded(k int) ([]byte, error) {
+	return base64.StdEncoding.DecodeString(r.fields[k])
+}
+
+func (r *factReader) os() error {
+	body, err := r.decoded(1)
+	if err == nil {
+		r.f.OS = parseOSRelease(string(body))
+	}
+	return err
+}
+
+func (r *factReader) file() error {
+	i, err := r.index(r.fields[1], len(r.q.Files))
+	if err != nil {
+		return err
+	}
+	mode, err := strconv.ParseUint(r.fields[2], 8, 32)
+	if err != nil {
+		return err
+	}
+	body, err := r.decoded(5)
+	if err != nil {
+		return err
+	}
+	p := r.q.Files[i]
+	r.f.Files[p] = File{Path: p, Exists: true, Body: body, Mode: fs.FileMode(mode).Perm(), Owner: r.fields[3], Group: r.fields[4]}
+	return nil
+}
+
+func (r *factReader) link() error {
+	i, err := r.index(r.fields[1], len(r.q.Files))
+	if err != nil {
+		return err
+	}
+	target, err := r.decoded(2)
+	if err == nil {
+		r.links[r.q.Files[i]] = strings.TrimSuffix(string(target), "\n")
+	}
+	return err
+}
+
+func (r *factReader) unreadable() error {
+	i, err := r.index(r.fields[1], len(r.q.Files))
+	if err != nil {
+		return err
+	}
+	if r.fields[0] == "notfile" {
+		return plainError{fmt.Errorf("%s exists but is not a regular file", r.q.Files[i])}
+	}
+	return plainError{fmt.Errorf("read %s: root could not read it", r.q.Files[i])}
+}
+
+func (r *factReader) pkg() error {
+	name, status, version := r.fields[1], r.fields[2], r.fields[3]
+	for _, want := range r.q.Packages {
+		if want != name && strings.Split(want, ":")[0] != name {
+			continue
+		}
+		installed := len(status) >= 2 && status[1] == 'i'
+		if prev := r.f.Packages[want]; prev.Installed && !installed {
+			continue // another architecture's entry of an installed package
+		}
+		r.f.Packages[want] = Package{Installed: installed, Version: version}
+	}
+	return nil
+}
+
+func (r *factReader) apt() error {
+	body, err := r.decoded(1)
+	if err != nil {
+		return err
+	}
+	if r.fields[0] == "apterr" {
+		r.f.AptError = strings.TrimSpace(string(body))
+		if r.f.AptError == "" {
+			r.f.AptError = "apt-config dump failed without a message"
+		}
+		return nil
+	}
+	r.f.AptConfig = parseAptDump(string(body), r.q.AptConfig)
+	return nil
+}
+
+func (r *factReader) dir() error {
+	i, err := r.index(r.fields[1], len(r.q.Dirs))
+	if err != nil {
+		return err
+	}
+	r.f.Dirs[r.q.Dirs[i]] = r.fields[0] == "dir"
+	if r.fields[0] == "nodir" {
+		return nil
+	}
+	raw, err := r.decoded(2)
+	if err != nil {
+		return err
+	}
+	entries, err := parseListing(r.q.Dirs[i], raw)
+	if err != nil {
+		return err
+	}
+	r.f.Listing = append(r.f.Listing, entries...)
+	return nil
+}
+
+func (r *factReader) cmd() error {
+	i, err := r.index(r.fields[1], len(r.q.Commands))
+	if err != nil {
+		return err
+	}
+	p, err := r.decoded(2)
+	if err == nil {
+		r.f.Commands[r.q.Commands[i]] = strings.TrimSpace(string(p))
+	}
+	return err
+}
+
+func (r *factReader) df() error {
+	var avail, bsize int64
+	if _, err := fmt.Sscanf(r.fields[1], "%d %d", &avail, &bsize); err != nil {
+		return err
+	}
+	r.f.FreeBytes = avail * bsize
+	return nil
+}
+
+func (r *factReader) time() error {
+	t, err := parseEpoch(r.fields[1])
+	if err == nil {
+		r.f.HostTime = t
+	}
+	return err
+}
+
+func (r *factReader) end() error {
+	if r.fields[1] != r.nonce {
+		return fmt.Errorf("end marker %q, want this run's %q", r.fields[1], r.nonce)
+	}
+	r.ended = true
+	return nil
 }
 
 // parseListing reads find's NUL-terminated "size\tmtime\ttype\tname" records.
