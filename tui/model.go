@@ -168,73 +168,94 @@ func (m *model) quit() tea.Cmd {
 }
 
 func (m *model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	for _, on := range []func(tea.Msg) (tea.Cmd, bool){m.onTerminal, m.onRun, m.onNavigation} {
+		if cmd, ok := on(msg); ok {
+			return m, cmd
+		}
+	}
+	// Anything else (a form's blink, a viewport's scroll) belongs to the focused layer.
+	if m.modal != nil {
+		return m, m.updateModal(msg)
+	}
+	return m, m.screen.Update(msg)
+}
+
+// onTerminal handles what the terminal sends: its size and colours, the spinner, keys.
+func (m *model) onTerminal(msg tea.Msg) (tea.Cmd, bool) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.w, m.h = msg.Width, msg.Height
 		m.resize()
 		// A form inside the screen sizes itself from this (its height, its wrapping).
-		return m, m.screen.Update(tea.WindowSizeMsg{Width: m.w, Height: m.bodyHeight()})
+		return m.screen.Update(tea.WindowSizeMsg{Width: m.w, Height: m.bodyHeight()}), true
 	case tea.BackgroundColorMsg:
 		if m.c.styles.Color {
 			m.c.styles = theme.NewWizard(m.c.styles.Theme, msg.IsDark())
 			m.help.Styles = m.c.styles.Help
 		}
-		return m, nil
+		return nil, true
 	case spinner.TickMsg:
 		if !m.active() {
 			m.spinning = false
-			return m, nil
+			return nil, true
 		}
 		var cmd tea.Cmd
 		m.c.spinner, cmd = m.c.spinner.Update(msg)
-		return m, cmd
+		return cmd, true
 	case tea.KeyPressMsg:
 		if key.Matches(msg, m.keys.Quit) && (msg.String() == "ctrl+c" || !m.capturing()) {
 			if m.modal != nil && m.modal.ask != nil && msg.String() == "ctrl+c" {
 				m.modal.dismiss()
 				m.modal = nil
 			}
-			return m, m.quit()
+			return m.quit(), true
 		}
 		if key.Matches(msg, m.keys.Help) && !m.capturing() {
 			m.help.ShowAll = !m.help.ShowAll
 			m.resize()
-			return m, nil
+			return nil, true
 		}
 		if m.modal != nil {
-			return m, m.updateModal(msg)
+			return m.updateModal(msg), true
 		}
-		return m, m.screen.Update(msg)
+		return m.screen.Update(msg), true
+	}
+	return nil, false
+}
+
+// onRun handles what the engine and the runner report: events, questions, results.
+func (m *model) onRun(msg tea.Msg) (tea.Cmd, bool) {
+	switch msg := msg.(type) {
 	case eventMsg:
 		m.onEvent(steps.Event(msg))
-		return m, m.run.listen()
+		return m.run.listen(), true
 	case askMsg:
 		if m.quitAfter {
 			msg.reply <- askReply{err: errAskCancelled}
-			return m, m.run.listen()
+			return m.run.listen(), true
 		}
 		if m.modal != nil && m.modal.ask == nil {
 			m.modal = nil // a question from the step outranks the quit guard
 		}
 		md, cmd := newAskModal(m.c, msg, m.w)
 		m.modal = md
-		return m, tea.Batch(cmd, m.run.listen())
+		return tea.Batch(cmd, m.run.listen()), true
 	case openedMsg:
 		p, _ := m.screen.(*picker)
 		if msg.err != nil {
 			if p != nil {
 				p.opening, p.err = "", msg.err
 			}
-			return m, nil
+			return nil, true
 		}
 		m.run.attach(msg.engine)
 		m.id.instance = msg.instance
 		m.dash = newDashboard(m.c, m.id, msg.engine.Steps)
-		return m, tea.Batch(m.focus(m.dash), m.startCheck())
+		return tea.Batch(m.focus(m.dash), m.startCheck()), true
 	case chooseMsg:
-		return m, tea.Batch(m.open(msg.instance), m.spin())
+		return tea.Batch(m.open(msg.instance), m.spin()), true
 	case verifiedMsg:
-		return m, m.onVerified(msg)
+		return m.onVerified(msg), true
 	case undoPlanMsg:
 		if msg.step == "" {
 			m.dash.undoable = map[string]int{}
@@ -242,43 +263,50 @@ func (m *model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 				m.dash.undoable[e.Step]++
 			}
 			m.dash.refreshKeys()
-			return m, nil
+			return nil, true
 		}
 		if u, ok := m.screen.(*undoScreen); ok && u.step == msg.step {
 			u.loadedPlan(msg)
 		}
-		return m, nil
+		return nil, true
 	case appliedMsg:
 		m.busy = false
 		m.progress.finished(msg.outs)
 		if m.quitAfter {
-			return m, tea.Quit
+			return tea.Quit, true
 		}
 		m.checking = true
-		return m, tea.Batch(m.run.verify(msg.step, nil), m.run.undoPlan(""))
+		return tea.Batch(m.run.verify(msg.step, nil), m.run.undoPlan("")), true
 	case undoneMsg:
 		m.busy = false
 		m.progress.finished(msg.outs)
 		if m.quitAfter {
-			return m, tea.Quit
+			return tea.Quit, true
 		}
-		return m, m.startCheck()
+		return m.startCheck(), true
+	}
+	return nil, false
+}
+
+// onNavigation handles moving between screens: open, back, apply, skip, undo.
+func (m *model) onNavigation(msg tea.Msg) (tea.Cmd, bool) {
+	switch msg := msg.(type) {
 	case openStepMsg:
 		r, ok := m.dash.result(msg.step)
 		if !ok {
-			return m, nil
+			return nil, true
 		}
-		return m, m.openStep(r)
+		return m.openStep(r), true
 	case backMsg:
-		return m, m.focus(m.dash)
+		return m.focus(m.dash), true
 	case recheckMsg:
-		return m, m.startCheck()
+		return m.startCheck(), true
 	case replanMsg:
-		return m, tea.Batch(m.run.verify(msg.step, &msg.settings), m.spin())
+		return tea.Batch(m.run.verify(msg.step, &msg.settings), m.spin()), true
 	case applyMsg:
 		m.busy = true
 		m.progress = newProgress(m.c, "Applying", msg.result.Step, m.now)
-		return m, tea.Batch(m.focus(m.progress), m.run.apply(msg.result), m.spin())
+		return tea.Batch(m.focus(m.progress), m.run.apply(msg.result), m.spin()), true
 	case skipMsg, continueMsg:
 		after := ""
 		if s, ok := msg.(skipMsg); ok {
@@ -288,12 +316,12 @@ func (m *model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			after = msg.(continueMsg).after
 		}
 		if r, ok := m.next(after); ok {
-			return m, m.openStep(r)
+			return m.openStep(r), true
 		}
-		return m, m.focus(m.dash)
+		return m.focus(m.dash), true
 	case undoMsg:
 		u := newUndoScreen(m.c, msg.step)
-		return m, tea.Batch(m.focus(u), m.run.undoPlan(msg.step), m.spin())
+		return tea.Batch(m.focus(u), m.run.undoPlan(msg.step), m.spin()), true
 	case confirmUndo:
 		m.busy = true
 		step := ""
@@ -301,13 +329,9 @@ func (m *model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			step = msg.entries[0].Step
 		}
 		m.progress = newProgress(m.c, "Undoing", step, m.now)
-		return m, tea.Batch(m.focus(m.progress), m.run.undo(msg.entries), m.spin())
+		return tea.Batch(m.focus(m.progress), m.run.undo(msg.entries), m.spin()), true
 	}
-	// Anything else (a form's blink, a viewport's scroll) belongs to the focused layer.
-	if m.modal != nil {
-		return m, m.updateModal(msg)
-	}
-	return m, m.screen.Update(msg)
+	return nil, false
 }
 
 // updateModal gives msg to the modal and removes it once it is answered.

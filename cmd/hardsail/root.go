@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/hardsail/hardsail/steps"
 	"github.com/hardsail/hardsail/steps/registry"
@@ -115,23 +116,7 @@ Run it with no arguments in a terminal for the wizard, or try it safely first:
 		return &steps.UsageError{Msg: err.Error(), Hint: "Run `" + c.CommandPath() + " --help` for the flags it takes."}
 	})
 
-	f := root.PersistentFlags()
-	f.StringVar(&o.instance, "instance", "", "Lightsail instance `NAME` (chosen for you if the account has one)")
-	f.StringVar(&o.region, "region", "", "AWS `REGION` (default: from the AWS profile or AWS_REGION)")
-	f.StringVar(&o.profile, "profile", "", "AWS shared config `PROFILE` (default: AWS_PROFILE or default)")
-	f.BoolVar(&o.json, "json", false, "print machine-readable JSON on stdout (schema_version 1)")
-	f.BoolVar(&o.noColor, "no-color", false, "no colour in the output (also NO_COLOR)")
-	f.BoolVar(&o.accessible, "accessible", false, "plain line-by-line prompts, no full-screen UI (also TERM=dumb)")
-	f.BoolVar(&o.demo, "demo", false, "run against a built-in emulated account and host; nothing real is changed")
-
-	f.BoolVar(&o.noSnapshot, "no-snapshot", false, "do not take an instance snapshot before the first change")
-	f.BoolVar(&o.acceptCost, "accept-cost", false, "agree to changes that cost money (a load balancer) when not asked at a terminal")
-
-	f.StringVar(&o.sshUser, "ssh-user", "", "SSH `USER` (default: the instance's user, e.g. bitnami)")
-	f.StringVar(&o.sshKey, "ssh-key", "", "log in with this private key `FILE`, or \"agent\" for ssh-agent, checking ~/.ssh/known_hosts (default: a temporary key from Lightsail, host keys as Lightsail reports them)")
-	f.StringVar(&o.sshHost, "ssh-host", "", "connect to this `HOST` instead of the instance's public address")
-	f.IntVar(&o.sshPort, "ssh-port", 22, "SSH `PORT`")
-	f.StringVar(&o.acceptHostKey, "accept-host-key", "", "trust the host key with this `FINGERPRINT` (SHA256:…) when it is not in known_hosts")
+	o.globalFlags(root.PersistentFlags())
 
 	root.AddGroup(&cobra.Group{ID: "steps", Title: "Hardening:"}, &cobra.Group{ID: "other", Title: "More:"})
 	// The steps' own flags go on the commands that read the settings: the wizard, verify, plan, apply.
@@ -172,4 +157,24 @@ func stepsLine() string {
 		ids[i] = s.ID()
 	}
 	return "  STEP is one of: " + strings.Join(ids, ", ")
+}
+
+// globalFlags are the flags every command takes.
+func (o *options) globalFlags(f *pflag.FlagSet) {
+	f.StringVar(&o.instance, "instance", "", "Lightsail instance `NAME` (chosen for you if the account has one)")
+	f.StringVar(&o.region, "region", "", "AWS `REGION` (default: from the AWS profile or AWS_REGION)")
+	f.StringVar(&o.profile, "profile", "", "AWS shared config `PROFILE` (default: AWS_PROFILE or default)")
+	f.BoolVar(&o.json, "json", false, "print machine-readable JSON on stdout (schema_version 1)")
+	f.BoolVar(&o.noColor, "no-color", false, "no colour in the output (also NO_COLOR)")
+	f.BoolVar(&o.accessible, "accessible", false, "plain line-by-line prompts, no full-screen UI (also TERM=dumb)")
+	f.BoolVar(&o.demo, "demo", false, "run against a built-in emulated account and host; nothing real is changed")
+
+	f.BoolVar(&o.noSnapshot, "no-snapshot", false, "do not take an instance snapshot before the first change")
+	f.BoolVar(&o.acceptCost, "accept-cost", false, "agree to changes that cost money (a load balancer) when not asked at a terminal")
+
+	f.StringVar(&o.sshUser, "ssh-user", "", "SSH `USER` (default: the instance's user, e.g. bitnami)")
+	f.StringVar(&o.sshKey, "ssh-key", "", "log in with this private key `FILE`, or \"agent\" for ssh-agent, checking ~/.ssh/known_hosts (default: a temporary key from Lightsail, host keys as Lightsail reports them)")
+	f.StringVar(&o.sshHost, "ssh-host", "", "connect to this `HOST` instead of the instance's public address")
+	f.IntVar(&o.sshPort, "ssh-port", 22, "SSH `PORT`")
+	f.StringVar(&o.acceptHostKey, "accept-host-key", "", "trust the host key with this `FINGERPRINT` (SHA256:…) when it is not in known_hosts")
 }
