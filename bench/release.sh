@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Prints the release binaries' sizes (budget 30 MB per target) and how long `hardsail version` takes to
+# Prints the release binaries' sizes (budget 25 MB per target) and how long `hardsail version` takes to
 # start and exit (budget 20 ms), measured on the linux/amd64 binary of the last snapshot in dist/
 # (`make release-check` makes one). Exits 1 when a figure is over its budget.
 #
@@ -15,7 +15,7 @@ cd "$(dirname "$0")/.."
 
 runs=${RUNS:-200}
 warmup=${WARMUP:-10}
-max_bytes=$((30 * 1024 * 1024))
+max_bytes=$((25 * 1024 * 1024))
 max_median_ms=20
 status=0
 
@@ -24,7 +24,7 @@ if [[ ! -f dist/metadata.json ]]; then
 	exit 1
 fi
 
-echo "binary sizes (dist/, budget 30 MB):"
+echo "binary sizes (dist/, budget 25 MB):"
 for target in linux_amd64 linux_arm64 darwin_amd64 darwin_arm64; do
 	bin=$(find dist -path "dist/hardsail_${target}*/hardsail" -type f)
 	size=$(stat -c %s "$bin")
