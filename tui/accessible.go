@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"maps"
 	"slices"
 
 	"charm.land/huh/v2"
@@ -93,7 +92,7 @@ func runPlain(ctx context.Context, o Options) error {
 	results := p.check()
 	defer func() {
 		fmt.Fprintln(p.out)
-		printRecap(p.out, o, instance, results, o.IO)
+		printRecap(p.out, o, instance, results, p.applied())
 	}()
 	for {
 		if err := ctx.Err(); err != nil {
@@ -152,15 +151,25 @@ func (p *plain) ask(fields ...huh.Field) error {
 func (p *plain) check() []steps.Result {
 	fmt.Fprintf(p.out, "\nChecking %d steps (nothing is changed)…\n", len(p.eng.Steps))
 	rs := p.eng.Verify(p.ctx)
-	fmt.Fprint(p.out, render.Recap(p.t, rs))
-	if attention(rs) == 0 && !anyBad(rs) {
-		fmt.Fprintln(p.out, hardenedText)
+	fmt.Fprint(p.out, render.WizardRecap(p.t, rs, p.applied()))
+	if t := doneText(rs); t != "" {
+		fmt.Fprintln(p.out, t)
 	}
 	return rs
 }
 
-func anyBad(rs []steps.Result) bool {
-	return slices.ContainsFunc(rs, func(r steps.Result) bool { return r.Status.Bad() })
+// applied says which steps have changes in the journal that undo could reverse (so a difference
+// is drift, not "to do").
+func (p *plain) applied() func(string) bool {
+	n := map[string]int{}
+	if p.eng.Journal != nil {
+		if entries, err := p.eng.UndoPlan(); err == nil {
+			for _, e := range entries {
+				n[e.Step]++
+			}
+		}
+	}
+	return func(step string) bool { return n[step] > 0 }
 }
 
 func (p *plain) sub(step string) *steps.Engine {
@@ -186,7 +195,7 @@ func (p *plain) walk(results []steps.Result) []steps.Result {
 				results[i] = r
 			}
 		}
-		fmt.Fprint(p.out, "\n"+render.Plan(p.t, []steps.Result{r}))
+		fmt.Fprint(p.out, "\n"+render.WizardPlan(p.t, []steps.Result{r}))
 		if r.Status != steps.StatusDrift && r.Status != steps.StatusPending {
 			continue
 		}
@@ -209,17 +218,12 @@ func (p *plain) walk(results []steps.Result) []steps.Result {
 		}
 		p.prepared = true
 		outs := e.Apply(p.ctx, []steps.Result{r})
-		fmt.Fprint(p.out, "\n"+render.Outcomes(p.t, outs))
-		for _, o := range outs {
-			for _, k := range slices.Sorted(maps.Keys(o.Secrets)) {
-				fmt.Fprintf(p.out, "Shown once, save it now — %s: %s\n", k, o.Secrets[k])
-			}
-		}
+		fmt.Fprint(p.out, "\n"+render.WizardOutcomes(p.t, outs)+secretsText(p.t, outs))
 		if rs := p.sub(r.Step).Verify(p.ctx); len(rs) == 1 {
 			results[i] = rs[0]
 		}
 	}
-	fmt.Fprint(p.out, "\n"+render.Recap(p.t, results))
+	fmt.Fprint(p.out, "\n"+render.WizardRecap(p.t, results, p.applied()))
 	return results
 }
 
@@ -261,9 +265,9 @@ func (p *plain) undo(results []steps.Result) {
 	}
 	fmt.Fprint(p.out, render.UndoList(p.t, entries))
 	yes := false
-	if err := p.ask(huh.NewConfirm().Title("Undo these changes on the instance?").Value(&yes)); err != nil || !yes {
+	if err := p.ask(huh.NewConfirm().Title("Undo these changes?").Value(&yes)); err != nil || !yes {
 		fmt.Fprintln(p.out, "Undo cancelled; nothing was changed.")
 		return
 	}
-	fmt.Fprint(p.out, "\n"+render.Outcomes(p.t, p.eng.Undo(p.ctx, entries)))
+	fmt.Fprint(p.out, "\n"+render.WizardOutcomes(p.t, p.eng.Undo(p.ctx, entries)))
 }

@@ -22,7 +22,7 @@ func TestAccessibleJourney(t *testing.T) {
 			input: "1\n\n1\n",
 			want: []string{
 				"hardsail: you are arn:aws:iam::123456789012:user/alice (account 123456789012)",
-				"! drift    firewall", "✓ ok       auto-upgrades",
+				"! to do    firewall", "✓ ok       auto-upgrades",
 				"Walk the 1 step(s) that need attention",
 				"# firewall: Map firewall", "Rather than leaving SSH open to the world",
 				"Your address as the instance sees it: 198.51.100.4",
@@ -30,20 +30,20 @@ func TestAccessibleJourney(t *testing.T) {
 				"firewall: applying…", "~ changed  firewall",
 				"✓ ok       firewall",
 				// input ends: the menu's default is Quit, and the recap stays on the screen.
-				"hardsail: WordPress-1 in us-east-1 (account 123456789012)", "2 steps: 2 ok, 0 drift, 0 failed.",
+				"hardsail: WordPress-1 in us-east-1 (account 123456789012)", "2 steps: 2 ok, 0 to do, 0 failed.",
 			},
 			live: "198.51.100.4/32",
 		},
 		{
 			name:  "skip is the default: an empty answer changes nothing",
 			input: "1\n\n\n",
-			want:  []string{"Apply this step?", "firewall skipped: nothing was changed.", "2 steps: 1 ok, 1 drift, 0 failed."},
+			want:  []string{"Apply this step?", "firewall skipped: nothing was changed.", "2 steps: 1 ok, 1 to do, 0 failed."},
 			live:  "0.0.0.0/0",
 		},
 		{
 			name:  "closed input quits without changing anything",
 			input: "",
-			want:  []string{"! drift    firewall", "What next?", "2 steps: 1 ok, 1 drift, 0 failed."},
+			want:  []string{"! to do    firewall", "What next?", "2 steps: 1 ok, 1 to do, 0 failed."},
 			live:  "0.0.0.0/0",
 		},
 	}
