@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"sync"
 
 	"charm.land/huh/v2"
 	"github.com/charmbracelet/colorprofile"
@@ -50,10 +51,42 @@ type plain struct {
 	eng  *steps.Engine
 	// prepared: the snapshot hook ran before this session's first change.
 	prepared bool
+	// busy is held during every engine call: Ctrl+C waits for one in flight (it sees the cancel and
+	// journals how it ended), never for a prompt.
+	busy sync.Mutex
 }
 
-func runPlain(ctx context.Context, o Options) error {
+func call[T any](p *plain, f func() T) T {
+	p.busy.Lock()
+	defer p.busy.Unlock()
+	return f()
+}
+
+func call2[T any](p *plain, f func() (T, error)) (T, error) {
+	p.busy.Lock()
+	defer p.busy.Unlock()
+	return f()
+}
+
+// runPlainCancellable runs the plain wizard until it ends or ctx is cancelled (Ctrl+C): then it
+// returns at once, even while a prompt waits on the terminal (a read cannot be interrupted), once
+// an engine call in flight has ended.
+func runPlainCancellable(ctx context.Context, o Options) error {
 	p := &plain{ctx: ctx, o: o, in: lineReader{bufio.NewReader(o.IO.In)}, out: plainWriter(o.IO, o.IO.Out), t: o.IO.Theme()}
+	done := make(chan error, 1)
+	go func() { done <- p.run() }()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		// Held for good: the session makes no engine call after the cancel.
+		p.busy.Lock()
+		return ctx.Err()
+	}
+}
+
+func (p *plain) run() error {
+	ctx, o := p.ctx, p.o
 	p.form = theme.NewWizard(p.t, true).Form
 	instance := o.Instance
 	fmt.Fprintf(p.out, "hardsail: you are %s (account %s)\n", o.Identity.ARN, o.Identity.Account)
@@ -87,7 +120,7 @@ func runPlain(ctx context.Context, o Options) error {
 			fmt.Fprintln(p.out, line)
 		}
 	})
-	p.eng.Env.Ask = &plainAsker{in: p.in, out: p.out, theme: p.form}
+	p.eng.Env.Ask = &plainAsker{in: p.in, out: p.out, theme: p.form, busy: &p.busy}
 
 	results := p.check()
 	defer func() {
@@ -150,7 +183,7 @@ func (p *plain) ask(fields ...huh.Field) error {
 
 func (p *plain) check() []steps.Result {
 	fmt.Fprintf(p.out, "\nChecking %d steps (nothing is changed)…\n", len(p.eng.Steps))
-	rs := p.eng.Verify(p.ctx)
+	rs := call(p, func() []steps.Result { return p.eng.Verify(p.ctx) })
 	fmt.Fprint(p.out, render.WizardRecap(p.t, rs, p.applied()))
 	if t := doneText(rs); t != "" {
 		fmt.Fprintln(p.out, t)
@@ -163,7 +196,7 @@ func (p *plain) check() []steps.Result {
 func (p *plain) applied() func(string) bool {
 	n := map[string]int{}
 	if p.eng.Journal != nil {
-		if entries, err := p.eng.UndoPlan(); err == nil {
+		if entries, err := call2(p, p.eng.UndoPlan); err == nil {
 			for _, e := range entries {
 				n[e.Step]++
 			}
@@ -190,7 +223,7 @@ func (p *plain) walk(results []steps.Result) []steps.Result {
 				return results
 			}
 			p.eng.Env.Settings = qs.settings(p.eng.Env.Settings)
-			if rs := p.sub(r.Step).Verify(p.ctx); len(rs) == 1 {
+			if rs := call(p, func() []steps.Result { return p.sub(r.Step).Verify(p.ctx) }); len(rs) == 1 {
 				r = rs[0]
 				results[i] = r
 			}
@@ -217,9 +250,9 @@ func (p *plain) walk(results []steps.Result) []steps.Result {
 			e.Prepare = nil
 		}
 		p.prepared = true
-		outs := e.Apply(p.ctx, []steps.Result{r})
+		outs := call(p, func() []steps.Outcome { return e.Apply(p.ctx, []steps.Result{r}) })
 		fmt.Fprint(p.out, "\n"+render.WizardOutcomes(p.t, outs)+secretsText(p.t, outs))
-		if rs := p.sub(r.Step).Verify(p.ctx); len(rs) == 1 {
+		if rs := call(p, func() []steps.Result { return p.sub(r.Step).Verify(p.ctx) }); len(rs) == 1 {
 			results[i] = rs[0]
 		}
 	}
@@ -233,7 +266,7 @@ func (p *plain) undo(results []steps.Result) {
 		fmt.Fprintln(p.out, "Nothing to undo: no journal is open.")
 		return
 	}
-	all, err := p.eng.UndoPlan()
+	all, err := call2(p, p.eng.UndoPlan)
 	if err != nil {
 		fmt.Fprintf(p.out, "✗ %v\n", err)
 		return
@@ -269,5 +302,6 @@ func (p *plain) undo(results []steps.Result) {
 		fmt.Fprintln(p.out, "Undo cancelled; nothing was changed.")
 		return
 	}
-	fmt.Fprint(p.out, "\n"+render.WizardOutcomes(p.t, p.eng.Undo(p.ctx, entries)))
+	outs := call(p, func() []steps.Outcome { return p.eng.Undo(p.ctx, entries) })
+	fmt.Fprint(p.out, "\n"+render.WizardOutcomes(p.t, outs))
 }

@@ -2,8 +2,13 @@ package tui
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/hardsail/hardsail/steps"
+	"github.com/hardsail/hardsail/steps/steptest"
 
 	"github.com/hardsail/hardsail/tui/iostreams"
 )
@@ -73,4 +78,73 @@ func TestAccessibleJourney(t *testing.T) {
 			}
 		})
 	}
+}
+
+// stalledInput is a terminal nobody types at: the first read says so, then blocks for good.
+type stalledInput struct{ reading chan struct{} }
+
+func (s stalledInput) Read([]byte) (int, error) {
+	close(s.reading)
+	select {}
+}
+
+// TestAccessibleCtrlCExitsAtOnce: Ctrl+C (the context cancelled) while a prompt waits on the
+// terminal ends the session at once with context.Canceled (exit 130), nothing changed.
+func TestAccessibleCtrlCExitsAtOnce(t *testing.T) {
+	f := newFixture(t)
+	io, out, _ := iostreams.Test("")
+	in := stalledInput{reading: make(chan struct{})}
+	io.In = in
+	o := f.options(io)
+	o.Accessible = true
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- Run(ctx, o) }()
+	<-in.reading
+	cancel()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("Run = %v, want context.Canceled", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Ctrl+C did not end the session while a prompt waited")
+	}
+	if !strings.Contains(out.String(), "What next?") {
+		t.Errorf("the session never reached its menu:\n%s", out)
+	}
+	if v, _ := f.firewall.Get("22-tcp"); v != "0.0.0.0/0" {
+		t.Errorf("22-tcp = %q: something changed", v)
+	}
+}
+
+// TestAccessibleWords: a step never applied is "to do"; "hardened" is never said while a step is
+// skipped.
+func TestAccessibleWords(t *testing.T) {
+	f := newFixture(t)
+	f.engine.Steps[1] = skippedStep{f.upgrades}
+	f.firewall.Live["22-tcp"] = "198.51.100.4/32"
+	io, out, _ := iostreams.Test("")
+	o := f.options(io)
+	o.Accessible = true
+	o.Engine.Env.Settings.SSHCIDRs = []string{"198.51.100.4/32"}
+	if err := Run(context.Background(), o); err != nil {
+		t.Fatal(err)
+	}
+	got := out.String()
+	if strings.Contains(got, "hardened.") && !strings.Contains(got, "not fully hardened") {
+		t.Errorf("said hardened while a step is skipped:\n%s", got)
+	}
+	if !strings.Contains(got, "auto-upgrades skipped: "+notHardenedText) {
+		t.Errorf("did not say the skipped step keeps it from being hardened:\n%s", got)
+	}
+}
+
+// skippedStep is a map step its check finds does not apply here.
+type skippedStep struct{ *steptest.MapStep }
+
+func (s skippedStep) Check(ctx context.Context, env *steps.Env) (steps.State, error) {
+	st, err := s.MapStep.Check(ctx, env)
+	st.Skip = "this host has no updates origin"
+	return st, err
 }

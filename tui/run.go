@@ -52,7 +52,7 @@ func Run(ctx context.Context, o Options) error {
 		return errors.New("tui: Options needs an Engine or an Open function")
 	}
 	if o.Accessible || o.IO.Accessible {
-		return runPlain(ctx, o)
+		return runPlainCancellable(ctx, o)
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
