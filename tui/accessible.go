@@ -5,8 +5,8 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"maps"
 	"slices"
+	"sync"
 
 	"charm.land/huh/v2"
 	"github.com/charmbracelet/colorprofile"
@@ -51,10 +51,42 @@ type plain struct {
 	eng  *steps.Engine
 	// prepared: the snapshot hook ran before this session's first change.
 	prepared bool
+	// busy is held during every engine call: Ctrl+C waits for one in flight (it sees the cancel and
+	// journals how it ended), never for a prompt.
+	busy sync.Mutex
 }
 
-func runPlain(ctx context.Context, o Options) error {
+func call[T any](p *plain, f func() T) T {
+	p.busy.Lock()
+	defer p.busy.Unlock()
+	return f()
+}
+
+func call2[T any](p *plain, f func() (T, error)) (T, error) {
+	p.busy.Lock()
+	defer p.busy.Unlock()
+	return f()
+}
+
+// runPlainCancellable runs the plain wizard until it ends or ctx is cancelled (Ctrl+C): then it
+// returns at once, even while a prompt waits on the terminal (a read cannot be interrupted), once
+// an engine call in flight has ended.
+func runPlainCancellable(ctx context.Context, o Options) error {
 	p := &plain{ctx: ctx, o: o, in: lineReader{bufio.NewReader(o.IO.In)}, out: plainWriter(o.IO, o.IO.Out), t: o.IO.Theme()}
+	done := make(chan error, 1)
+	go func() { done <- p.run() }()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		// Held for good: the session makes no engine call after the cancel.
+		p.busy.Lock()
+		return ctx.Err()
+	}
+}
+
+func (p *plain) run() error {
+	ctx, o := p.ctx, p.o
 	p.form = theme.NewWizard(p.t, true).Form
 	instance := o.Instance
 	fmt.Fprintf(p.out, "hardsail: you are %s (account %s)\n", o.Identity.ARN, o.Identity.Account)
@@ -88,12 +120,12 @@ func runPlain(ctx context.Context, o Options) error {
 			fmt.Fprintln(p.out, line)
 		}
 	})
-	p.eng.Env.Ask = &plainAsker{in: p.in, out: p.out, theme: p.form}
+	p.eng.Env.Ask = &plainAsker{in: p.in, out: p.out, theme: p.form, busy: &p.busy}
 
 	results := p.check()
 	defer func() {
 		fmt.Fprintln(p.out)
-		printRecap(p.out, o, instance, results, o.IO)
+		printRecap(p.out, o, instance, results, p.applied())
 	}()
 	for {
 		if err := ctx.Err(); err != nil {
@@ -151,16 +183,26 @@ func (p *plain) ask(fields ...huh.Field) error {
 
 func (p *plain) check() []steps.Result {
 	fmt.Fprintf(p.out, "\nChecking %d steps (nothing is changed)…\n", len(p.eng.Steps))
-	rs := p.eng.Verify(p.ctx)
-	fmt.Fprint(p.out, render.Recap(p.t, rs))
-	if attention(rs) == 0 && !anyBad(rs) {
-		fmt.Fprintln(p.out, hardenedText)
+	rs := call(p, func() []steps.Result { return p.eng.Verify(p.ctx) })
+	fmt.Fprint(p.out, render.WizardRecap(p.t, rs, p.applied()))
+	if t := doneText(rs); t != "" {
+		fmt.Fprintln(p.out, t)
 	}
 	return rs
 }
 
-func anyBad(rs []steps.Result) bool {
-	return slices.ContainsFunc(rs, func(r steps.Result) bool { return r.Status.Bad() })
+// applied says which steps have changes in the journal that undo could reverse (so a difference
+// is drift, not "to do").
+func (p *plain) applied() func(string) bool {
+	n := map[string]int{}
+	if p.eng.Journal != nil {
+		if entries, err := call2(p, p.eng.UndoPlan); err == nil {
+			for _, e := range entries {
+				n[e.Step]++
+			}
+		}
+	}
+	return func(step string) bool { return n[step] > 0 }
 }
 
 func (p *plain) sub(step string) *steps.Engine {
@@ -181,12 +223,12 @@ func (p *plain) walk(results []steps.Result) []steps.Result {
 				return results
 			}
 			p.eng.Env.Settings = qs.settings(p.eng.Env.Settings)
-			if rs := p.sub(r.Step).Verify(p.ctx); len(rs) == 1 {
+			if rs := call(p, func() []steps.Result { return p.sub(r.Step).Verify(p.ctx) }); len(rs) == 1 {
 				r = rs[0]
 				results[i] = r
 			}
 		}
-		fmt.Fprint(p.out, "\n"+render.Plan(p.t, []steps.Result{r}))
+		fmt.Fprint(p.out, "\n"+render.WizardPlan(p.t, []steps.Result{r}))
 		if r.Status != steps.StatusDrift && r.Status != steps.StatusPending {
 			continue
 		}
@@ -208,18 +250,13 @@ func (p *plain) walk(results []steps.Result) []steps.Result {
 			e.Prepare = nil
 		}
 		p.prepared = true
-		outs := e.Apply(p.ctx, []steps.Result{r})
-		fmt.Fprint(p.out, "\n"+render.Outcomes(p.t, outs))
-		for _, o := range outs {
-			for _, k := range slices.Sorted(maps.Keys(o.Secrets)) {
-				fmt.Fprintf(p.out, "Shown once, save it now — %s: %s\n", k, o.Secrets[k])
-			}
-		}
-		if rs := p.sub(r.Step).Verify(p.ctx); len(rs) == 1 {
+		outs := call(p, func() []steps.Outcome { return e.Apply(p.ctx, []steps.Result{r}) })
+		fmt.Fprint(p.out, "\n"+render.WizardOutcomes(p.t, outs)+secretsText(p.t, outs))
+		if rs := call(p, func() []steps.Result { return p.sub(r.Step).Verify(p.ctx) }); len(rs) == 1 {
 			results[i] = rs[0]
 		}
 	}
-	fmt.Fprint(p.out, "\n"+render.Recap(p.t, results))
+	fmt.Fprint(p.out, "\n"+render.WizardRecap(p.t, results, p.applied()))
 	return results
 }
 
@@ -229,7 +266,7 @@ func (p *plain) undo(results []steps.Result) {
 		fmt.Fprintln(p.out, "Nothing to undo: no journal is open.")
 		return
 	}
-	all, err := p.eng.UndoPlan()
+	all, err := call2(p, p.eng.UndoPlan)
 	if err != nil {
 		fmt.Fprintf(p.out, "✗ %v\n", err)
 		return
@@ -261,9 +298,10 @@ func (p *plain) undo(results []steps.Result) {
 	}
 	fmt.Fprint(p.out, render.UndoList(p.t, entries))
 	yes := false
-	if err := p.ask(huh.NewConfirm().Title("Undo these changes on the instance?").Value(&yes)); err != nil || !yes {
+	if err := p.ask(huh.NewConfirm().Title("Undo these changes?").Value(&yes)); err != nil || !yes {
 		fmt.Fprintln(p.out, "Undo cancelled; nothing was changed.")
 		return
 	}
-	fmt.Fprint(p.out, "\n"+render.Outcomes(p.t, p.eng.Undo(p.ctx, entries)))
+	outs := call(p, func() []steps.Outcome { return p.eng.Undo(p.ctx, entries) })
+	fmt.Fprint(p.out, "\n"+render.WizardOutcomes(p.t, outs))
 }

@@ -2,8 +2,13 @@ package tui
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/hardsail/hardsail/steps"
+	"github.com/hardsail/hardsail/steps/steptest"
 
 	"github.com/hardsail/hardsail/tui/iostreams"
 )
@@ -22,7 +27,7 @@ func TestAccessibleJourney(t *testing.T) {
 			input: "1\n\n1\n",
 			want: []string{
 				"hardsail: you are arn:aws:iam::123456789012:user/alice (account 123456789012)",
-				"! drift    firewall", "✓ ok       auto-upgrades",
+				"! to do    firewall", "✓ ok       auto-upgrades",
 				"Walk the 1 step(s) that need attention",
 				"# firewall: Map firewall", "Rather than leaving SSH open to the world",
 				"Your address as the instance sees it: 198.51.100.4",
@@ -30,20 +35,20 @@ func TestAccessibleJourney(t *testing.T) {
 				"firewall: applying…", "~ changed  firewall",
 				"✓ ok       firewall",
 				// input ends: the menu's default is Quit, and the recap stays on the screen.
-				"hardsail: WordPress-1 in us-east-1 (account 123456789012)", "2 steps: 2 ok, 0 drift, 0 failed.",
+				"hardsail: WordPress-1 in us-east-1 (account 123456789012)", "2 steps: 2 ok, 0 to do, 0 failed.",
 			},
 			live: "198.51.100.4/32",
 		},
 		{
 			name:  "skip is the default: an empty answer changes nothing",
 			input: "1\n\n\n",
-			want:  []string{"Apply this step?", "firewall skipped: nothing was changed.", "2 steps: 1 ok, 1 drift, 0 failed."},
+			want:  []string{"Apply this step?", "firewall skipped: nothing was changed.", "2 steps: 1 ok, 1 to do, 0 failed."},
 			live:  "0.0.0.0/0",
 		},
 		{
 			name:  "closed input quits without changing anything",
 			input: "",
-			want:  []string{"! drift    firewall", "What next?", "2 steps: 1 ok, 1 drift, 0 failed."},
+			want:  []string{"! to do    firewall", "What next?", "2 steps: 1 ok, 1 to do, 0 failed."},
 			live:  "0.0.0.0/0",
 		},
 	}
@@ -73,4 +78,73 @@ func TestAccessibleJourney(t *testing.T) {
 			}
 		})
 	}
+}
+
+// stalledInput is a terminal nobody types at: the first read says so, then blocks for good.
+type stalledInput struct{ reading chan struct{} }
+
+func (s stalledInput) Read([]byte) (int, error) {
+	close(s.reading)
+	select {}
+}
+
+// TestAccessibleCtrlCExitsAtOnce: Ctrl+C (the context cancelled) while a prompt waits on the
+// terminal ends the session at once with context.Canceled (exit 130), nothing changed.
+func TestAccessibleCtrlCExitsAtOnce(t *testing.T) {
+	f := newFixture(t)
+	io, out, _ := iostreams.Test("")
+	in := stalledInput{reading: make(chan struct{})}
+	io.In = in
+	o := f.options(io)
+	o.Accessible = true
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- Run(ctx, o) }()
+	<-in.reading
+	cancel()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("Run = %v, want context.Canceled", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Ctrl+C did not end the session while a prompt waited")
+	}
+	if !strings.Contains(out.String(), "What next?") {
+		t.Errorf("the session never reached its menu:\n%s", out)
+	}
+	if v, _ := f.firewall.Get("22-tcp"); v != "0.0.0.0/0" {
+		t.Errorf("22-tcp = %q: something changed", v)
+	}
+}
+
+// TestAccessibleWords: a step never applied is "to do"; "hardened" is never said while a step is
+// skipped.
+func TestAccessibleWords(t *testing.T) {
+	f := newFixture(t)
+	f.engine.Steps[1] = skippedStep{f.upgrades}
+	f.firewall.Live["22-tcp"] = "198.51.100.4/32"
+	io, out, _ := iostreams.Test("")
+	o := f.options(io)
+	o.Accessible = true
+	o.Engine.Env.Settings.SSHCIDRs = []string{"198.51.100.4/32"}
+	if err := Run(context.Background(), o); err != nil {
+		t.Fatal(err)
+	}
+	got := out.String()
+	if strings.Contains(got, "hardened.") && !strings.Contains(got, "not fully hardened") {
+		t.Errorf("said hardened while a step is skipped:\n%s", got)
+	}
+	if !strings.Contains(got, "auto-upgrades skipped: "+notHardenedText) {
+		t.Errorf("did not say the skipped step keeps it from being hardened:\n%s", got)
+	}
+}
+
+// skippedStep is a map step its check finds does not apply here.
+type skippedStep struct{ *steptest.MapStep }
+
+func (s skippedStep) Check(ctx context.Context, env *steps.Env) (steps.State, error) {
+	st, err := s.MapStep.Check(ctx, env)
+	st.Skip = "this host has no updates origin"
+	return st, err
 }

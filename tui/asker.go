@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 
 	tea "charm.land/bubbletea/v2"
 	"charm.land/huh/v2"
@@ -85,6 +86,9 @@ type plainAsker struct {
 	in    io.Reader
 	out   io.Writer
 	theme huh.Theme
+	// busy, in the plain wizard, is held by the engine call asking: a question lets go of it, so
+	// Ctrl+C while it waits on the terminal ends the session at once.
+	busy *sync.Mutex
 }
 
 var _ steps.Asker = (*plainAsker)(nil)
@@ -92,6 +96,10 @@ var _ steps.Asker = (*plainAsker)(nil)
 func (a *plainAsker) run(ctx context.Context, f huh.Field) error {
 	if err := ctx.Err(); err != nil {
 		return err
+	}
+	if a.busy != nil {
+		a.busy.Unlock()
+		defer a.busy.Lock()
 	}
 	return huh.NewForm(huh.NewGroup(f)).WithTheme(a.theme).WithAccessible(true).
 		WithInput(a.in).WithOutput(a.out).Run()

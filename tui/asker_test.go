@@ -34,7 +34,7 @@ func TestJourneyStepAsksDuringApply(t *testing.T) {
 	costly := &costlyStep{askingStep: askingStep{f.firewall}}
 	f.engine.Steps[0] = costly
 	j := startJourney(t, f, 100, 30)
-	j.see("! drift    firewall")
+	j.see("! to do    firewall")
 	j.key("enter")
 	j.see("Who may connect with SSH?")
 	j.key("enter")

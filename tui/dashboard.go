@@ -2,6 +2,7 @@ package tui
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -29,7 +30,9 @@ type dashboard struct {
 	undoable map[string]int
 	flash    string
 	checking bool
-	w, h     int
+	// placed: the cursor was put on the first step that needs something, after the first check.
+	placed bool
+	w, h   int
 }
 
 type dashRow struct {
@@ -78,23 +81,45 @@ func (d *dashboard) setResults(rs []steps.Result, all bool) {
 	}
 	if all {
 		d.checking = false
+		if !d.placed {
+			d.placed = true
+			d.cursor = max(slices.IndexFunc(d.rows, func(r dashRow) bool { return needsSomething(r.result) }), 0)
+		}
 	}
-	switch {
-	case !d.checking && d.hardened():
-		d.flash = hardenedText
-	case d.flash == hardenedText:
+	if d.flash == hardenedText || strings.HasSuffix(d.flash, notHardenedText) {
 		d.flash = ""
+	}
+	if !d.checking {
+		if f := doneText(d.results()); f != "" {
+			d.flash = f
+		}
 	}
 	d.refreshKeys()
 }
 
-func (d *dashboard) hardened() bool {
-	for _, r := range d.rows {
-		if !r.checked || (r.result.Status != steps.StatusOK && r.result.Status != steps.StatusSkipped) {
-			return false
+// needsSomething is a step the user has to act on: changes to make, a wait to finish, a failure.
+func needsSomething(r steps.Result) bool { return r.NeedsApply() || r.Status.Bad() }
+
+// doneText is what the wizard says once no step needs anything: hardened only when every step is
+// ok, never while one is skipped. "" while a step still needs something.
+func doneText(rs []steps.Result) string {
+	var skipped []string
+	for _, r := range rs {
+		switch r.Status {
+		case steps.StatusOK:
+		case steps.StatusSkipped:
+			skipped = append(skipped, r.Step)
+		default:
+			return ""
 		}
 	}
-	return len(d.rows) > 0
+	switch {
+	case len(rs) == 0:
+		return ""
+	case len(skipped) > 0:
+		return "Nothing to do now, but " + strings.Join(skipped, ", ") + " skipped: " + notHardenedText
+	}
+	return hardenedText
 }
 
 func (d *dashboard) results() []steps.Result {
@@ -173,6 +198,17 @@ func (d *dashboard) Update(msg tea.Msg) tea.Cmd {
 	return nil
 }
 
+// applied says hardsail has changes of step in the journal (so a difference is drift, not "to do").
+func (d *dashboard) applied(step string) bool { return d.undoable[step] > 0 }
+
+// Undoable says how many changes of step can be undone, in words.
+func undoableText(n int) string {
+	if n == 1 {
+		return "1 change can be undone"
+	}
+	return fmt.Sprintf("%d changes can be undone", n)
+}
+
 func (d *dashboard) View() string {
 	st := d.c.styles
 	var b strings.Builder
@@ -191,29 +227,42 @@ func (d *dashboard) View() string {
 	} else {
 		b.WriteString(st.Bold.Render("Steps") + "\n")
 	}
-	var statuses []steps.Status
+	var labels []string
+	cursorAt := 0
 	for i, r := range d.rows {
 		cursor := "  "
 		if i == d.cursor {
 			cursor = st.Cursor.Render("› ")
+			cursorAt = strings.Count(wrapText(b.String(), d.w), "\n")
 		}
 		line := ""
 		if !r.checked {
 			line = fmt.Sprintf("%s %-8s %-14s %s", d.c.spinner.View(), "checking", r.step, st.Subtle.Render(r.title))
 		} else {
-			statuses = append(statuses, r.result.Status)
-			line = render.StatusLine(st.Theme, r.result.Status, r.step, r.result.Detail, "")
+			labels = append(labels, render.Label(r.result.Status, d.applied(r.step)))
+			line = render.WizardRow(st.Theme, r.result, d.applied(r.step))
 			if n := d.undoable[r.step]; n > 0 {
-				line += st.Subtle.Render(fmt.Sprintf("  (%d undoable)", n))
+				line += st.Subtle.Render("  (" + undoableText(n) + ")")
 			}
 		}
 		b.WriteString(cursor + line + "\n")
 	}
 	if !d.checking {
-		b.WriteString("\n" + st.Bold.Render(render.CountLine(statuses)) + "\n")
+		b.WriteString("\n" + st.Bold.Render(render.WizardCount(labels)) + "\n")
 	}
 	if d.flash != "" {
-		b.WriteString("\n" + wrap(d.flash, d.w) + "\n")
+		b.WriteString("\n" + d.flash + "\n")
 	}
-	return b.String()
+	return window(wrapText(strings.TrimRight(b.String(), "\n"), d.w), cursorAt, d.h)
+}
+
+// window is the h lines of s that show line at (the cursor), when s is taller than h; its last line
+// says there is more.
+func window(s string, at, h int) string {
+	lines := strings.Split(s, "\n")
+	if len(lines) <= h || h < 3 {
+		return s
+	}
+	top := min(max(at-h/2, 0), len(lines)-(h-1))
+	return strings.Join(lines[top:top+h-1], "\n") + "\n" + fmt.Sprintf("(lines %d–%d of %d: ↑/↓ moves)", top+1, top+h-1, len(lines))
 }

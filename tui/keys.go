@@ -1,6 +1,12 @@
 package tui
 
-import "charm.land/bubbles/v2/key"
+import (
+	"strings"
+
+	"charm.land/bubbles/v2/help"
+	"charm.land/bubbles/v2/key"
+	"github.com/charmbracelet/x/ansi"
+)
 
 // keyMap is every key the wizard knows. Screens take a copy and disable what cannot act now, so
 // help (generated from these bindings) only lists keys that do something.
@@ -15,6 +21,7 @@ type keyMap struct {
 	Edit             key.Binding
 	Log              key.Binding
 	PageUp, PageDown key.Binding
+	Top, Bottom      key.Binding
 	Continue         key.Binding
 	Yes, No          key.Binding
 	Help             key.Binding
@@ -35,6 +42,8 @@ func defaultKeys() keyMap {
 		Log:      key.NewBinding(key.WithKeys("l"), key.WithHelp("l", "command log")),
 		PageUp:   key.NewBinding(key.WithKeys("pgup", "shift+up"), key.WithHelp("pgup", "scroll up")),
 		PageDown: key.NewBinding(key.WithKeys("pgdown", "shift+down", "space"), key.WithHelp("pgdn", "scroll down")),
+		Top:      key.NewBinding(key.WithKeys("home", "g"), key.WithHelp("home/g", "top")),
+		Bottom:   key.NewBinding(key.WithKeys("end", "G"), key.WithHelp("end/G", "bottom")),
 		Continue: key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "continue")),
 		Yes:      key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "yes")),
 		No:       key.NewBinding(key.WithKeys("n", "esc"), key.WithHelp("n/esc", "no")),
@@ -52,13 +61,36 @@ type keyHelp struct {
 func (k keyHelp) ShortHelp() []key.Binding  { return k.short }
 func (k keyHelp) FullHelp() [][]key.Binding { return k.full }
 
-// withGlobal adds the keys every screen has (help, quit) to a screen's help.
+// withGlobal adds the keys every screen has (command log, help, quit) to a screen's help.
 func withGlobal(h keyHelp, g keyMap) keyHelp {
-	h.short = append(append([]key.Binding(nil), h.short...), g.Help, g.Quit)
+	h.short = append(append([]key.Binding(nil), h.short...), g.Log, g.Help, g.Quit)
 	full := append([][]key.Binding(nil), h.full...)
-	h.full = append(full, []key.Binding{g.Help, g.Quit})
+	h.full = append(full, []key.Binding{g.Log, g.Help, g.Quit})
 	return h
 }
 
 // enable sets a binding's state; a disabled binding neither matches nor shows in help.
 func enable(b *key.Binding, on bool) { b.SetEnabled(on) }
+
+// shortHelp is the one-line help, on as many lines as it needs at width w: a key is never cut off.
+func shortHelp(st help.Styles, bindings []key.Binding, w int) string {
+	sep := st.ShortSeparator.Render(" • ")
+	var lines []string
+	cur := ""
+	for _, b := range bindings {
+		if !b.Enabled() {
+			continue
+		}
+		item := st.ShortKey.Render(b.Help().Key) + " " + st.ShortDesc.Render(b.Help().Desc)
+		switch {
+		case cur == "":
+			cur = item
+		case ansi.StringWidth(cur+sep+item) <= w:
+			cur += sep + item
+		default:
+			lines = append(lines, cur)
+			cur = item
+		}
+	}
+	return strings.Join(append(lines, cur), "\n")
+}

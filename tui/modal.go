@@ -6,6 +6,8 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/huh/v2"
+	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
 )
 
 // modal is the layer over the screens: a step's question during Apply, or the quit guard.
@@ -15,8 +17,11 @@ type modal struct {
 	ask  *askMsg // nil for the quit guard
 	form *huh.Form
 	text string
-	// width is the screen's, for wrapping questions (a Show body is never wrapped: QR codes).
-	width int
+	// width and height are the room the modal has; a picture (a QR code) is never wrapped.
+	width, height int
+	// pic is a Show body's picture, scrolled when the screen is too short for it.
+	pic     pager
+	picture []string
 	// done closes the modal at once (not by a message, which could arrive after the step's next
 	// question and close that one); quit says the quit guard was answered yes.
 	done, quit bool
@@ -26,6 +31,10 @@ func newAskModal(c *common, a askMsg, w int) (*modal, tea.Cmd) {
 	m := &modal{c: c, keys: defaultKeys(), ask: &a, width: w}
 	m.keys.Continue.SetHelp("enter", "continue")
 	switch a.kind {
+	case askShow:
+		m.picture, m.ask.body = splitPicture(a.body)
+		m.pic = newPager()
+		m.pic.SetText(strings.Join(m.picture, "\n"), true)
 	case askInput:
 		in := huh.NewInput().Title(a.title).Value(&m.text)
 		if a.check != nil {
@@ -55,13 +64,98 @@ func newQuitGuard(c *common, w int) *modal {
 
 func (m *modal) Capturing() bool { return m.form != nil }
 
+// SetSize gives the modal its room: the body's, or the whole screen but the help line for a
+// picture.
+func (m *modal) SetSize(w, h int) {
+	m.width, m.height = w, h
+	if m.picture == nil {
+		return
+	}
+	pw := m.pictureWidth()
+	room := h
+	if !m.beside() {
+		room = h - strings.Count(m.showText(w), "\n") - 2
+	}
+	m.pic.SetSize(max(pw, 1), max(room, 1))
+}
+
+// FullScreen says the modal takes the whole screen (a picture does not fit in a frame).
+func (m *modal) FullScreen() bool { return m.picture != nil }
+
+// pictureWidth is the widest line of the picture.
+func (m *modal) pictureWidth() int {
+	pw := 0
+	for _, l := range m.picture {
+		pw = max(pw, ansi.StringWidth(l))
+	}
+	return pw
+}
+
+// beside says the text goes beside the picture (else under it).
+func (m *modal) beside() bool { return m.width-m.pictureWidth()-2 >= minSideText }
+
+// minSideText is the narrowest column the text beside a picture may have.
+const minSideText = 24
+
+// showText is a Show's title, text and what to do, wrapped to w.
+func (m *modal) showText(w int) string {
+	st := m.c.styles
+	return wrapText(st.Title.Render(m.ask.title)+"\n\n"+strings.TrimRight(m.ask.body, "\n")+"\n\n"+
+		st.Subtle.Render("Shown once: save it now. enter to continue"), w)
+}
+
+// pictureView lays out a picture and its text: side by side when the screen is wide enough, else
+// the text under it; the picture scrolls when the screen is too short, the text never does.
+func (m *modal) pictureView() string {
+	pic := m.pic.View()
+	if mark := m.pic.Mark(); mark != "" {
+		mark = m.c.styles.Subtle.Render("(the code " + mark + ": ↑/↓ scroll it)")
+		if m.beside() {
+			return lipgloss.JoinHorizontal(lipgloss.Top, pic, "  ", m.showText(m.width-m.pictureWidth()-2)+"\n\n"+wrapText(mark, m.width-m.pictureWidth()-2))
+		}
+		return pic + "\n" + wrapText(mark, m.width) + "\n" + m.showText(m.width)
+	}
+	if m.beside() {
+		return lipgloss.JoinHorizontal(lipgloss.Top, pic, "  ", m.showText(m.width-m.pictureWidth()-2))
+	}
+	return pic + "\n\n" + m.showText(m.width)
+}
+
+// splitPicture takes a Show body's leading picture (lines drawn with block characters, such as a
+// QR code) from its text.
+func splitPicture(body string) ([]string, string) {
+	lines := strings.Split(strings.Trim(body, "\n"), "\n")
+	n := 0
+	for n < len(lines) && drawn(lines[n]) {
+		n++
+	}
+	if n < 2 {
+		return nil, body
+	}
+	return lines[:n], strings.Trim(strings.Join(lines[n:], "\n"), "\n")
+}
+
+// drawn says a line is made of block characters (U+2580–U+259F) and spaces only.
+func drawn(l string) bool {
+	blocks := false
+	for _, r := range l {
+		switch {
+		case r >= 0x2580 && r <= 0x259f:
+			blocks = true
+		case r != ' ':
+			return false
+		}
+	}
+	return blocks
+}
+
 func (m *modal) Help() keyHelp {
 	k := m.keys
 	switch {
 	case m.ask == nil, m.ask.kind == askConfirm:
 		return keyHelp{short: []key.Binding{k.Yes, k.No, k.Continue}, full: [][]key.Binding{{k.Yes, k.No, k.Continue}}}
 	case m.ask.kind == askShow:
-		return keyHelp{short: []key.Binding{k.Continue}, full: [][]key.Binding{{k.Continue}}}
+		return keyHelp{short: []key.Binding{k.Continue}, full: [][]key.Binding{{k.Continue}, m.pic.Bindings()}}
 	}
 	k.Back.SetHelp("esc", "dismiss")
 	return keyHelp{short: []key.Binding{k.Continue, k.Back}, full: [][]key.Binding{{k.Continue, k.Back}}}
@@ -109,6 +203,10 @@ func (m *modal) Update(msg tea.Msg) tea.Cmd {
 		if isKey && key.Matches(km, m.keys.Continue) {
 			return m.answer(askReply{})
 		}
+		if m.picture != nil {
+			cmd, _ := m.pic.Update(msg)
+			return cmd
+		}
 	case askInput:
 		if isKey && km.String() == "esc" {
 			return m.answer(askReply{err: errAskCancelled})
@@ -137,8 +235,10 @@ func (m *modal) View() string {
 			opts = "[Y/n]"
 		}
 		body = st.Bold.Width(wrap).Render(m.ask.title + " " + opts)
+	case m.ask.kind == askShow && m.picture != nil:
+		return m.pictureView()
 	case m.ask.kind == askShow:
-		body = st.Title.Width(wrap).Render(m.ask.title) + "\n\n" + strings.TrimRight(m.ask.body, "\n") + "\n\n" + st.Subtle.Render("Shown once: save it now. enter to continue")
+		body = m.showText(wrap)
 	default:
 		body = m.form.View()
 	}

@@ -34,6 +34,10 @@ type model struct {
 	spinning       bool
 	progress       *progressScreen
 	quitAfter      bool
+	// log is the command log: every AWS operation and remote command, shown in its own layer
+	// (key l), never on the main screen.
+	log     []string
+	logView *pager
 	// viewHook sees every frame; the tests read the screen through it (the terminal output holds
 	// only the cells that changed).
 	viewHook func(string)
@@ -105,17 +109,36 @@ func (m *model) resize() {
 	if m.dash != nil && m.screen != m.dash {
 		m.dash.SetSize(m.w, m.bodyHeight())
 	}
+	if m.modal != nil {
+		if m.modal.FullScreen() {
+			m.modal.SetSize(m.w, m.h-m.helpHeight())
+		} else {
+			m.modal.SetSize(m.w, m.bodyHeight())
+		}
+	}
+	if m.logView != nil {
+		m.logView.SetSize(m.w, m.bodyHeight()-3)
+	}
 }
 
 func (m *model) helpKeys() keyHelp {
 	h := m.screen.Help()
-	if m.modal != nil {
-		h = m.modal.Help()
-	}
 	g := m.keys
+	switch {
+	case m.modal != nil:
+		h = m.modal.Help()
+		enable(&g.Log, false)
+	case m.logView != nil:
+		k := m.keys
+		k.Back.SetHelp("esc/l", "close the log")
+		scroll := m.logView.Bindings()
+		h = keyHelp{short: []key.Binding{k.Back, scroll[3]}, full: [][]key.Binding{{k.Back}, scroll}}
+		enable(&g.Log, false)
+	}
 	if m.capturing() {
 		g.Quit.SetHelp("ctrl+c", "quit")
 		enable(&g.Help, false)
+		enable(&g.Log, false)
 	}
 	return withGlobal(h, g)
 }
@@ -127,8 +150,21 @@ func (m *model) capturing() bool {
 	return m.screen.Capturing()
 }
 
+func (m *model) helpHeight() int { return lipgloss.Height(m.helpView()) }
+
+// helpView is the help under the screen: the short help wraps between keys rather than cutting
+// them off; the full help (?) is bubbles' columns.
+func (m *model) helpView() string {
+	if m.help.ShowAll {
+		return m.help.View(m.helpKeys())
+	}
+	return shortHelp(m.help.Styles, m.helpKeys().ShortHelp(), m.w)
+}
+
+// bodyHeight is what is left for the screen under the header (which wraps, never cut) and above
+// a blank line and the help.
 func (m *model) bodyHeight() int {
-	return max(m.h-2-lipgloss.Height(m.help.View(m.helpKeys())), 1)
+	return max(m.h-1-strings.Count(m.header(), "\n")-1-m.helpHeight(), 1)
 }
 
 func (m *model) focus(s screen) tea.Cmd {
@@ -218,6 +254,9 @@ func (m *model) onTerminal(msg tea.Msg) (tea.Cmd, bool) {
 		if m.modal != nil {
 			return m.updateModal(msg), true
 		}
+		if cmd, ok := m.onLogKey(msg); ok {
+			return cmd, true
+		}
 		return m.screen.Update(msg), true
 	}
 	return nil, false
@@ -239,6 +278,7 @@ func (m *model) onRun(msg tea.Msg) (tea.Cmd, bool) {
 		}
 		md, cmd := newAskModal(m.c, msg, m.w)
 		m.modal = md
+		m.resize()
 		return tea.Batch(cmd, m.run.listen()), true
 	case openedMsg:
 		p, _ := m.screen.(*picker)
@@ -305,7 +345,7 @@ func (m *model) onNavigation(msg tea.Msg) (tea.Cmd, bool) {
 		return tea.Batch(m.run.verify(msg.step, &msg.settings), m.spin()), true
 	case applyMsg:
 		m.busy = true
-		m.progress = newProgress(m.c, "Applying", msg.result.Step, m.now)
+		m.progress = newProgress(m.c, "Applying", msg.result.Step, applyWords(msg.result), m.now)
 		return tea.Batch(m.focus(m.progress), m.run.apply(msg.result), m.spin()), true
 	case skipMsg, continueMsg:
 		after := ""
@@ -328,7 +368,7 @@ func (m *model) onNavigation(msg tea.Msg) (tea.Cmd, bool) {
 		if len(msg.entries) > 0 {
 			step = msg.entries[0].Step
 		}
-		m.progress = newProgress(m.c, "Undoing", step, m.now)
+		m.progress = newProgress(m.c, "Undoing", step, undoWords(msg.entries), m.now)
 		return tea.Batch(m.focus(m.progress), m.run.undo(msg.entries), m.spin()), true
 	}
 	return nil, false
@@ -342,6 +382,7 @@ func (m *model) updateModal(msg tea.Msg) tea.Cmd {
 		return cmd
 	}
 	m.modal = nil
+	m.resize()
 	if md.quit {
 		m.quitAfter = true
 		if m.progress != nil {
@@ -374,8 +415,11 @@ func (m *model) onEvent(ev steps.Event) {
 		return
 	case steps.EventCheckStart:
 		return
+	case steps.EventCommand:
+		m.logCommand(ev)
+		return
 	}
-	if m.progress != nil && !m.progress.done {
+	if m.progress != nil {
 		m.progress.event(ev)
 	}
 }
@@ -403,10 +447,8 @@ func (m *model) View() tea.View {
 	return v
 }
 
-func (m *model) render() string {
-	if m.w < minWidth || m.h < minHeight {
-		return fmt.Sprintf(tooSmallText, minWidth, minHeight) + fmt.Sprintf("\n(now %d×%d)", m.w, m.h)
-	}
+// header is the top of the screen, wrapped to the screen's width.
+func (m *model) header() string {
 	st := m.c.styles
 	head := st.Header.Render("hardsail")
 	if m.id.instance != "" {
@@ -418,11 +460,29 @@ func (m *model) render() string {
 	if m.quitAfter {
 		head += "  " + st.Warning.Render("quitting after this change")
 	}
-	bodyH := m.bodyHeight()
-	body := m.screen.View()
-	if m.modal != nil {
-		body = lipgloss.Place(m.w, bodyH, lipgloss.Center, lipgloss.Center, m.modal.View())
+	return wrapText(head, m.w)
+}
+
+func (m *model) render() string {
+	if m.w < minWidth || m.h < minHeight {
+		return fmt.Sprintf(tooSmallText, minWidth, minHeight) + fmt.Sprintf("\n(now %d×%d)", m.w, m.h)
 	}
-	helpView := st.Footer.Render(m.help.View(m.helpKeys()))
-	return strings.Join([]string{fit(head, m.w, 1), fit(body, m.w, bodyH), "", fit(helpView, m.w, lipgloss.Height(helpView))}, "\n")
+	helpView := m.c.styles.Footer.Render(m.helpView())
+	helpH := lipgloss.Height(helpView)
+	if m.modal != nil && m.modal.FullScreen() {
+		// A picture to scan (a QR code) needs every line: no header, no frame.
+		return fit(m.modal.View(), m.w, m.h-helpH) + "\n" + fit(helpView, m.w, helpH)
+	}
+	head := m.header()
+	bodyH := m.bodyHeight()
+	var body string
+	switch {
+	case m.modal != nil:
+		body = lipgloss.Place(m.w, bodyH, lipgloss.Center, lipgloss.Center, m.modal.View())
+	case m.logView != nil:
+		body = m.logLayer()
+	default:
+		body = m.screen.View()
+	}
+	return strings.Join([]string{head, fit(body, m.w, bodyH), "", fit(helpView, m.w, helpH)}, "\n")
 }

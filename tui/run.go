@@ -52,7 +52,7 @@ func Run(ctx context.Context, o Options) error {
 		return errors.New("tui: Options needs an Engine or an Open function")
 	}
 	if o.Accessible || o.IO.Accessible {
-		return runPlain(ctx, o)
+		return runPlainCancellable(ctx, o)
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -67,17 +67,18 @@ func Run(ctx context.Context, o Options) error {
 		err = ctx.Err()
 	}
 	if fm, ok := final.(*model); ok && fm.dash != nil {
-		printRecap(o.IO.Out, o, fm.id.instance, fm.dash.results(), o.IO)
+		printRecap(o.IO.Out, o, fm.id.instance, fm.dash.results(), fm.dash.applied)
 	}
 	return err
 }
 
-// printRecap is the verify output: the header, then one line per step and the count.
-func printRecap(w io.Writer, o Options, instance string, results []steps.Result, io *iostreams.IOStreams) {
+// printRecap is the verify output in the wizard's words: the header, then one line per step and
+// the count. applied says which steps hardsail has changes of in the journal.
+func printRecap(w io.Writer, o Options, instance string, results []steps.Result, applied func(string) bool) {
 	if len(results) == 0 {
 		return
 	}
-	t := io.Theme()
+	t := o.IO.Theme()
 	fmt.Fprint(w, render.Header(t, instance, o.Region, o.Identity.Account, o.Identity.Root))
-	fmt.Fprint(w, render.Recap(t, results))
+	fmt.Fprint(w, render.WizardRecap(t, results, applied))
 }

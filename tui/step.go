@@ -1,11 +1,9 @@
 package tui
 
 import (
-	"fmt"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
-	"charm.land/bubbles/v2/viewport"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/huh/v2"
 
@@ -32,15 +30,13 @@ type stepScreen struct {
 	opts     []steps.Option
 	form     *huh.Form
 	phase    stepPhase
-	preview  viewport.Model
+	preview  pager
 	w, h     int
 }
 
 func newStepScreen(c *common, r steps.Result, s steps.Settings, st steps.Step) *stepScreen {
 	opts := optionsOf(st)
-	sc := &stepScreen{c: c, keys: defaultKeys(), result: r, settings: s, step: st, opts: opts, preview: viewport.New()}
-	sc.preview.KeyMap.Up.SetKeys("up", "k")
-	sc.preview.KeyMap.Down.SetKeys("down", "j")
+	sc := &stepScreen{c: c, keys: defaultKeys(), result: r, settings: s, step: st, opts: opts, preview: newPager()}
 	if len(questionsOf(opts)) > 0 {
 		sc.phase = phaseQuestions
 	} else {
@@ -76,8 +72,7 @@ func (s *stepScreen) planned(r steps.Result, set steps.Settings) {
 }
 
 func (s *stepScreen) refreshPreview() {
-	s.preview.SetContent(render.Plan(s.c.styles.Theme, []steps.Result{s.result}))
-	s.preview.GotoTop()
+	s.preview.SetText(render.WizardPlan(s.c.styles.Theme, []steps.Result{s.result}), true)
 	s.refreshKeys()
 }
 
@@ -91,8 +86,6 @@ func (s *stepScreen) refreshKeys() {
 	enable(&s.keys.Apply, prev && s.actionable())
 	enable(&s.keys.Skip, prev)
 	enable(&s.keys.Edit, prev && len(questionsOf(s.opts)) > 0)
-	enable(&s.keys.PageUp, prev)
-	enable(&s.keys.PageDown, prev)
 	enable(&s.keys.Back, s.phase != phasePlanning)
 	s.keys.Back.SetHelp("esc", "back")
 }
@@ -101,8 +94,7 @@ func (s *stepScreen) Capturing() bool { return s.phase == phaseQuestions }
 
 func (s *stepScreen) SetSize(w, h int) {
 	s.w, s.h = w, h
-	s.preview.SetWidth(w)
-	s.preview.SetHeight(max(h-s.topHeight()-2, 3))
+	s.preview.SetSize(w, max(h-s.topHeight()-2, 3))
 	if s.form != nil {
 		s.form = s.form.WithWidth(max(w-4, 20))
 	}
@@ -121,9 +113,13 @@ func (s *stepScreen) Help() keyHelp {
 		short := append(s.form.KeyBinds(), k.Back)
 		return keyHelp{short: short, full: [][]key.Binding{short}}
 	}
+	if s.phase != phasePreview {
+		return keyHelp{short: []key.Binding{k.Back}, full: [][]key.Binding{{k.Back}}}
+	}
+	scroll := s.preview.Bindings()
 	return keyHelp{
-		short: []key.Binding{k.Apply, k.Skip, k.Edit, k.Back, k.PageDown},
-		full:  [][]key.Binding{{k.Apply, k.Skip, k.Edit, k.Back}, {k.Up, k.Down, k.PageUp, k.PageDown}},
+		short: []key.Binding{k.Apply, k.Skip, k.Edit, k.Back, scroll[3]},
+		full:  [][]key.Binding{{k.Apply, k.Skip, k.Edit, k.Back}, scroll},
 	}
 }
 
@@ -154,16 +150,9 @@ func (s *stepScreen) Update(msg tea.Msg) tea.Cmd {
 				return send(skipMsg{step: s.result.Step})
 			case key.Matches(km, s.keys.Edit):
 				return s.openForm()
-			case key.Matches(km, s.keys.PageDown):
-				s.preview.PageDown()
-				return nil
-			case key.Matches(km, s.keys.PageUp):
-				s.preview.PageUp()
-				return nil
 			}
 		}
-		var cmd tea.Cmd
-		s.preview, cmd = s.preview.Update(msg)
+		cmd, _ := s.preview.Update(msg)
 		return cmd
 	}
 	return nil
@@ -189,11 +178,10 @@ func (s *stepScreen) View() string {
 		if !s.actionable() {
 			bar = append([]string{st.Subtle.Render("nothing to apply:")}, bar...)
 		}
-		pos := ""
-		if s.preview.TotalLineCount() > s.preview.Height() {
-			pos = st.Subtle.Render(fmt.Sprintf("  (%d%%)", int(s.preview.ScrollPercent()*100)))
+		if mark := s.preview.Mark(); mark != "" {
+			bar = append(bar, st.Subtle.Render("("+mark+")"))
 		}
-		b.WriteString(strings.Join(bar, "   ") + pos)
+		b.WriteString(strings.Join(bar, "   "))
 	}
 	return b.String()
 }

@@ -13,8 +13,10 @@ func whyText(st steps.Step, title string) string {
 // Screen texts that more than one place prints.
 const (
 	hardenedText = "Every step is ok: this instance is hardened. Nothing to do; re-run hardsail any time to check again."
-	quitGuard    = "A change is being applied. Quit once it has finished? hardsail will not stop it half-way."
-	tooSmallText = "terminal too small (need %d×%d)"
+	// notHardenedText ends what is said when no step needs anything but one was skipped.
+	notHardenedText = "this instance is not fully hardened until they are done."
+	quitGuard       = "A change is being applied. Quit once it has finished? hardsail will not stop it half-way."
+	tooSmallText    = "terminal too small (need %d×%d)"
 )
 
 const minWidth, minHeight = 70, 20

@@ -2,7 +2,6 @@ package tui
 
 import (
 	"charm.land/bubbles/v2/key"
-	"charm.land/bubbles/v2/viewport"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/hardsail/hardsail/steps"
@@ -17,12 +16,12 @@ type undoScreen struct {
 	entries []steps.Entry
 	loaded  bool
 	err     error
-	list    viewport.Model
+	list    pager
 	w, h    int
 }
 
 func newUndoScreen(c *common, step string) *undoScreen {
-	u := &undoScreen{c: c, keys: defaultKeys(), step: step, list: viewport.New()}
+	u := &undoScreen{c: c, keys: defaultKeys(), step: step, list: newPager()}
 	u.refreshKeys()
 	return u
 }
@@ -30,7 +29,7 @@ func newUndoScreen(c *common, step string) *undoScreen {
 func (u *undoScreen) loadedPlan(m undoPlanMsg) {
 	u.entries, u.err, u.loaded = m.entries, m.err, true
 	if m.err == nil {
-		u.list.SetContent(render.UndoList(u.c.styles.Theme, m.entries))
+		u.list.SetText(render.UndoList(u.c.styles.Theme, m.entries), true)
 	}
 	u.refreshKeys()
 }
@@ -43,15 +42,14 @@ func (u *undoScreen) refreshKeys() {
 
 func (u *undoScreen) SetSize(w, h int) {
 	u.w, u.h = w, h
-	u.list.SetWidth(w)
-	u.list.SetHeight(max(h-4, 3))
+	u.list.SetSize(w, max(h-4, 3))
 }
 
 func (u *undoScreen) Capturing() bool { return false }
 
 func (u *undoScreen) Help() keyHelp {
 	k := u.keys
-	return keyHelp{short: []key.Binding{k.Yes, k.Back}, full: [][]key.Binding{{k.Yes, k.Back}}}
+	return keyHelp{short: []key.Binding{k.Yes, k.Back}, full: [][]key.Binding{{k.Yes, k.Back}, u.list.Bindings()}}
 }
 
 func (u *undoScreen) Update(msg tea.Msg) tea.Cmd {
@@ -63,8 +61,7 @@ func (u *undoScreen) Update(msg tea.Msg) tea.Cmd {
 			return send(backMsg{})
 		}
 	}
-	var cmd tea.Cmd
-	u.list, cmd = u.list.Update(msg)
+	cmd, _ := u.list.Update(msg)
 	return cmd
 }
 
@@ -83,8 +80,12 @@ func (u *undoScreen) View() string {
 	}
 	out += u.list.View()
 	if len(u.entries) > 0 {
-		out += "\n" + st.Key.Render("y") + " " + st.Action.Render("undo these changes on the instance") + "   " +
+		// Not "on the instance": an IAM user or a load balancer is in the account.
+		out += "\n" + st.Key.Render("y") + " " + st.Action.Render("undo these changes") + "   " +
 			st.Key.Render("esc") + " " + st.Action.Render("back")
+		if mark := u.list.Mark(); mark != "" {
+			out += "   " + st.Subtle.Render("("+mark+")")
+		}
 	}
 	return out
 }

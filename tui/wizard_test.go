@@ -128,34 +128,34 @@ func TestJourneyWalkApplyUndo(t *testing.T) {
 	j := startJourney(t, f, 100, 30)
 
 	j.see("You are", "arn:aws:iam::123456789012:user/alice", "WordPress-1 in us-east-1",
-		"! drift    firewall", "✓ ok       auto-upgrades", "2 steps: 1 ok, 1 drift, 0 failed.")
+		"! to do    firewall", "✓ ok       auto-upgrades", "2 steps: 1 ok, 1 to do, 0 failed.")
 
 	j.key("enter") // the cursor starts on firewall
 	j.see("firewall: Map firewall", "Who may connect with SSH?", "Your address as the instance sees it: 198.51.100.4")
 	j.key("enter") // accept the address the instance sees
-	j.see("0.0.0.0/0 → 198.51.100.4/32", "Plan: 0 to add, 1 to change, 0 to destroy.", "a apply")
+	j.see("0.0.0.0/0 → 198.51.100.4/32", "Plan: 1 to change.", "a apply")
 	if got := f.engine.Env.Settings.SSHCIDRs; len(got) != 1 || got[0] != "198.51.100.4/32" {
 		t.Errorf("the answer did not reach the settings: SSHCIDRs = %v", got)
 	}
 
 	j.key("a")
-	j.see("Applying firewall", "firewall: changed", "1 step: 0 ok, 1 changed, 0 drift, 0 failed.", "enter continue")
+	j.see("Applying firewall", "✓ changed map:firewall/22-tcp", "~ changed  firewall", "1 step: 0 ok, 1 changed, 0 failed.", "enter continue")
 	if v, _ := f.firewall.Get("22-tcp"); v != "198.51.100.4/32" {
 		t.Fatalf("after apply 22-tcp = %q", v)
 	}
 	j.key("enter") // no other step needs attention: back to the dashboard
-	j.see("✓ ok       firewall", "2 steps: 2 ok, 0 drift, 0 failed.", "(1 undoable)", hardenedText[:40])
+	j.see("✓ ok       firewall", "2 steps: 2 ok, 0 to do, 0 failed.", "(1 change can be undone)", hardenedText[:40])
 
 	j.key("u")
 	j.see("Undo firewall", "Undo will reverse these changes, newest first:", "map:firewall/22-tcp — restore the prior value")
 	j.key("y")
-	j.see("Undoing firewall", "firewall: changed")
+	j.see("Undoing firewall", "✓ restored map:firewall/22-tcp", "~ changed  firewall")
 	if v, _ := f.firewall.Get("22-tcp"); v != "0.0.0.0/0" {
 		t.Fatalf("after undo 22-tcp = %q", v)
 	}
 	j.key("esc")
 	j.key("enter")
-	j.see("! drift    firewall", "1 drift")
+	j.see("! to do    firewall", "1 to do")
 
 	j.key("q")
 	j.tm.WaitFinished(t, teatest.WithFinalTimeout(5*time.Second))
@@ -166,7 +166,7 @@ func TestJourneyQuitGuardFinishesTheChange(t *testing.T) {
 	release := make(chan struct{})
 	f.firewall.BeforeMutate = func(string) { <-release }
 	j := startJourney(t, f, 100, 30)
-	j.see("! drift    firewall")
+	j.see("! to do    firewall")
 	j.key("enter")
 	j.see("Who may connect with SSH?")
 	j.key("enter")
@@ -203,16 +203,16 @@ func TestJourneyTooSmall(t *testing.T) {
 	}{
 		{"narrow and short", 60, 15, "terminal too small (need 70×20)"},
 		{"wide but short", 120, 19, "terminal too small (need 70×20)"},
-		{"smallest that fits", 70, 20, "! drift    firewall"},
+		{"smallest that fits", 70, 20, "! to do    firewall"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			j := startJourney(t, newFixture(t), 100, 30)
-			j.see("! drift    firewall")
+			j.see("! to do    firewall")
 			j.tm.Send(tea.WindowSizeMsg{Width: tc.w, Height: tc.h})
 			j.see(tc.want)
 			j.tm.Send(tea.WindowSizeMsg{Width: 100, Height: 30})
-			j.see("! drift    firewall", "q quit")
+			j.see("! to do    firewall", "q quit")
 			j.key("q")
 			j.tm.WaitFinished(t, teatest.WithFinalTimeout(5*time.Second))
 		})

@@ -44,9 +44,10 @@ var reverters = map[opKind]reverter{
 		return fmt.Sprintf("certificate %s stays attached to %s: Lightsail has no API to detach a certificate", d.Cert, d.LB)
 	}},
 	opSetup: {check: checkInstance, note: func(d undoData) string {
-		return "Lightsail has no API to reverse SetupInstanceHttps on " + d.Instance + "; to go back to plain HTTP run on the instance: " +
-			"sudo cp /opt/bitnami/wordpress/wp-config.php.backup /opt/bitnami/wordpress/wp-config.php; " +
-			"sudo cp /opt/bitnami/apache/conf/vhosts/wordpress-vhost.conf.backup /opt/bitnami/apache/conf/vhosts/wordpress-vhost.conf; " +
+		// One command a line, so each can be copied whole.
+		return "Lightsail has no API to reverse SetupInstanceHttps on " + d.Instance + "; to go back to plain HTTP run on the instance:\n" +
+			"sudo cp /opt/bitnami/wordpress/wp-config.php.backup /opt/bitnami/wordpress/wp-config.php\n" +
+			"sudo cp /opt/bitnami/apache/conf/vhosts/wordpress-vhost.conf.backup /opt/bitnami/apache/conf/vhosts/wordpress-vhost.conf\n" +
 			"sudo /opt/bitnami/ctlscript.sh restart"
 	}},
 }

@@ -39,6 +39,10 @@ func actionStyle(t theme.Theme, a steps.Action) func(...string) string {
 // Plan renders the preview of results in Terraform's shape: a legend of the symbols used, one
 // block per step with its changes (unified diffs for files), findings and notes, then the summary.
 func Plan(t theme.Theme, results []steps.Result) string {
+	return plan(t, results, steps.Action.Word, Summary(results))
+}
+
+func plan(t theme.Theme, results []steps.Result, word func(steps.Action) string, summary string) string {
 	var b strings.Builder
 	var used []steps.Action
 	for _, r := range results {
@@ -52,7 +56,7 @@ func Plan(t theme.Theme, results []steps.Result) string {
 		b.WriteString("hardsail will make these changes. Actions are shown with these symbols:\n")
 		for _, a := range []steps.Action{steps.Create, steps.Update, steps.Delete} {
 			if slices.Contains(used, a) {
-				fmt.Fprintf(&b, "  %s %s\n", actionStyle(t, a)(string(a)), a.Word())
+				fmt.Fprintf(&b, "  %s %s\n", actionStyle(t, a)(string(a)), word(a))
 			}
 		}
 		b.WriteString("\n")
@@ -60,7 +64,7 @@ func Plan(t theme.Theme, results []steps.Result) string {
 	for _, r := range results {
 		writeStepPlan(&b, t, r)
 	}
-	b.WriteString(t.Bold.Render(Summary(results)))
+	b.WriteString(t.Bold.Render(summary))
 	b.WriteString("\n")
 	return b.String()
 }
@@ -69,14 +73,14 @@ func writeStepPlan(b *strings.Builder, t theme.Theme, r steps.Result) {
 	fmt.Fprintf(b, "%s\n", t.Title.Render("# "+r.Step+": "+r.Title))
 	switch {
 	case r.Status == steps.StatusUnknown || r.Status == steps.StatusFailed:
-		fmt.Fprintf(b, "  %s %s\n", t.Failed.Render(r.Status.Symbol()), r.Detail)
+		fmt.Fprintf(b, "  %s %s\n", t.Failed.Render(r.Status.Symbol()), under(r.Detail))
 		if r.Fix != "" {
-			fmt.Fprintf(b, "    %s\n", t.Hint.Render("Hint: "+r.Fix))
+			fmt.Fprintf(b, "    %s\n", t.Hint.Render("Hint: "+under(r.Fix)))
 		}
 	case r.State.Skip != "":
-		fmt.Fprintf(b, "  %s skipped: %s\n", t.Skipped.Render(steps.StatusSkipped.Symbol()), r.State.Skip)
+		fmt.Fprintf(b, "  %s skipped: %s\n", t.Skipped.Render(steps.StatusSkipped.Symbol()), under(r.State.Skip))
 	case r.Plan.Empty() && r.State.Pending != "":
-		fmt.Fprintf(b, "  %s pending: %s\n", t.Pending.Render(steps.StatusPending.Symbol()), r.State.Pending)
+		fmt.Fprintf(b, "  %s pending: %s\n", t.Pending.Render(steps.StatusPending.Symbol()), under(r.State.Pending))
 	case r.Plan.Empty():
 		fmt.Fprintf(b, "  %s no changes: compliant\n", t.OK.Render(steps.StatusOK.Symbol()))
 	}
@@ -84,15 +88,21 @@ func writeStepPlan(b *strings.Builder, t theme.Theme, r steps.Result) {
 		writeChange(b, t, c.Redacted())
 	}
 	for _, f := range r.Findings {
-		fmt.Fprintf(b, "  %s %s\n", t.Warning.Render("!"), f.Message)
+		fmt.Fprintf(b, "  %s %s\n", t.Warning.Render("!"), under(f.Message))
 		if f.Fix != "" {
-			fmt.Fprintf(b, "    %s\n", t.Hint.Render("Fix: "+f.Fix))
+			fmt.Fprintf(b, "    %s\n", t.Hint.Render("Fix: "+under(f.Fix)))
 		}
 	}
 	for _, n := range r.Plan.Notes {
-		fmt.Fprintf(b, "  %s\n", t.Subtle.Render("note: "+n))
+		fmt.Fprintf(b, "  %s\n", t.Subtle.Render("note: "+under(n)))
 	}
 	b.WriteString("\n")
+}
+
+// under indents the lines after the first of a text of several lines (records to add, commands to
+// run), so they continue under the line they belong to rather than at the margin.
+func under(s string) string {
+	return strings.ReplaceAll(strings.TrimRight(s, "\n"), "\n", "\n    ")
 }
 
 func writeChange(b *strings.Builder, t theme.Theme, c steps.Change) {
@@ -160,7 +170,13 @@ func statusStyle(t theme.Theme, s steps.Status) func(...string) string {
 
 // StatusLine is one recap line: symbol, status word, step, detail, and the fix.
 func StatusLine(t theme.Theme, s steps.Status, step, detail, fix string) string {
-	word := fmt.Sprintf("%-8s", s)
+	return statusRow(t, s, string(s), step, detail, fix)
+}
+
+// statusRow is a recap line with the status said in word.
+func statusRow(t theme.Theme, s steps.Status, label, step, detail, fix string) string {
+	word := fmt.Sprintf("%-8s", label)
+	detail = under(detail)
 	line := fmt.Sprintf("%s %s %-14s %s", statusStyle(t, s)(s.Symbol()), statusStyle(t, s)(word), step, detail)
 	if fix != "" {
 		line += "  " + t.Hint.Render("→ "+fix)
@@ -174,48 +190,76 @@ var counted = []steps.Status{steps.StatusOK, steps.StatusChanged, steps.StatusDr
 
 // CountLine is the recap's last line, e.g. "5 steps: 3 ok, 1 drift, 1 pending, 0 failed.".
 func CountLine(statuses []steps.Status) string {
-	n := map[steps.Status]int{}
-	for _, s := range statuses {
-		n[s]++
+	labels := make([]string, len(statuses))
+	for i, s := range statuses {
+		labels[i] = string(s)
+	}
+	return countLabels(labels, string(steps.StatusDrift))
+}
+
+// countLabels counts statuses said in words; ok, failed and the word for "needs applying" are
+// always shown so a reader never wonders whether they were counted.
+func countLabels(labels []string, todo string) string {
+	n := map[string]int{}
+	for _, l := range labels {
+		n[l]++
 	}
 	var parts []string
 	for _, s := range counted {
-		// ok, drift and failed are always shown so a reader never wonders whether they were counted.
-		if n[s] > 0 || s == steps.StatusOK || s == steps.StatusDrift || s == steps.StatusFailed {
-			parts = append(parts, fmt.Sprintf("%d %s", n[s], s))
+		l := string(s)
+		if s == steps.StatusDrift {
+			if todo != "" && todo != l {
+				parts = append(parts, fmt.Sprintf("%d %s", n[todo], todo))
+			}
+		}
+		if n[l] > 0 || s == steps.StatusOK || l == todo || s == steps.StatusFailed {
+			parts = append(parts, fmt.Sprintf("%d %s", n[l], l))
 		}
 	}
 	noun := "steps"
-	if len(statuses) == 1 {
+	if len(labels) == 1 {
 		noun = "step"
 	}
-	return fmt.Sprintf("%d %s: %s.", len(statuses), noun, strings.Join(parts, ", "))
+	return fmt.Sprintf("%d %s: %s.", len(labels), noun, strings.Join(parts, ", "))
 }
 
 // Recap renders verify results: one line per step, findings under it, then the count line.
 func Recap(t theme.Theme, results []steps.Result) string {
+	return recap(t, results, func(r steps.Result) (string, string) { return string(r.Status), r.Detail }, string(steps.StatusDrift))
+}
+
+// recap renders results with each status and detail said by say; todo is the word counted always.
+func recap(t theme.Theme, results []steps.Result, say func(steps.Result) (string, string), todo string) string {
 	var b strings.Builder
-	statuses := make([]steps.Status, len(results))
+	labels := make([]string, len(results))
 	for i, r := range results {
-		statuses[i] = r.Status
-		b.WriteString(StatusLine(t, r.Status, r.Step, r.Detail, r.Fix))
+		label, detail := say(r)
+		labels[i] = label
+		b.WriteString(statusRow(t, r.Status, label, r.Step, detail, r.Fix))
 		b.WriteString("\n")
 		for _, f := range r.Findings {
 			fmt.Fprintf(&b, "    %s %s\n", t.Warning.Render("!"), f.Message)
 		}
 	}
 	b.WriteString("\n")
-	b.WriteString(t.Bold.Render(CountLine(statuses)))
+	b.WriteString(t.Bold.Render(countLabels(labels, todo)))
 	b.WriteString("\n")
 	return b.String()
 }
 
 // Outcomes renders what apply or undo did, in the same shape as the recap.
 func Outcomes(t theme.Theme, outs []steps.Outcome) string {
+	return outcomes(t, outs, string(steps.StatusDrift))
+}
+
+// WizardOutcomes is Outcomes in the wizard's words: nothing an apply did is counted as drift.
+func WizardOutcomes(t theme.Theme, outs []steps.Outcome) string { return outcomes(t, outs, "") }
+
+func outcomes(t theme.Theme, outs []steps.Outcome, todo string) string {
 	var b strings.Builder
-	statuses := make([]steps.Status, len(outs))
+	labels := make([]string, len(outs))
 	for i, o := range outs {
-		statuses[i] = o.Status
+		labels[i] = string(o.Status)
 		b.WriteString(StatusLine(t, o.Status, o.Step, o.Detail, o.Fix))
 		b.WriteString("\n")
 	}
@@ -224,7 +268,7 @@ func Outcomes(t theme.Theme, outs []steps.Outcome) string {
 		return b.String()
 	}
 	b.WriteString("\n")
-	b.WriteString(t.Bold.Render(CountLine(statuses)))
+	b.WriteString(t.Bold.Render(countLabels(labels, todo)))
 	b.WriteString("\n")
 	return b.String()
 }
