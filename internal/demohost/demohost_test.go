@@ -367,11 +367,20 @@ func TestGatherSeesTheFreshInstance(t *testing.T) {
 	if items := slices.DeleteFunc(f.AptConfig, func(a sshhost.AptValue) bool { return !strings.HasSuffix(a.Key, "::") }); len(items) != 3 {
 		t.Errorf("Origins-Pattern items %v, want Debian 12's three", f.AptConfig)
 	}
-	want := map[string]testhost.LogFile{}
-	for _, l := range testhost.Logs {
+	checkListing(t, f.Listing, testhost.Logs)
+	if f.SSHClient != "127.0.0.1" {
+		t.Errorf("SSH_CLIENT %q, want the proxy's source 127.0.0.1", f.SSHClient)
+	}
+}
+
+// checkListing asserts the gathered listing is exactly logs, with their sizes and mtimes.
+func checkListing(t *testing.T, listing []sshhost.DirEntry, logs []hostmanifest.LogFile) {
+	t.Helper()
+	want := map[string]hostmanifest.LogFile{}
+	for _, l := range logs {
 		want[l.Path] = l
 	}
-	for _, e := range f.Listing {
+	for _, e := range listing {
 		l, ok := want[e.Path]
 		if !ok || e.Size != l.Size || !e.ModTime.Equal(l.ModTime) {
 			t.Errorf("listing %+v, want the manifest's %+v", e, l)
@@ -379,10 +388,7 @@ func TestGatherSeesTheFreshInstance(t *testing.T) {
 		delete(want, e.Path)
 	}
 	if len(want) > 0 {
-		t.Errorf("listing misses %d logs", len(want))
-	}
-	if f.SSHClient != "127.0.0.1" {
-		t.Errorf("SSH_CLIENT %q, want the proxy's source 127.0.0.1", f.SSHClient)
+		t.Errorf("listing misses %v", slices.Sorted(maps.Keys(want)))
 	}
 }
 
@@ -437,20 +443,7 @@ func TestLightsailFlavour(t *testing.T) {
 		t.Error("a Lightsail-packaged host has Bitnami's wp-config.php")
 	}
 	m, _ := hostmanifest.For(hostmanifest.Lightsail)
-	want := map[string]hostmanifest.LogFile{}
-	for _, l := range m.Logs {
-		want[l.Path] = l
-	}
-	for _, e := range f.Listing {
-		l, ok := want[e.Path]
-		if !ok || e.Size != l.Size || !e.ModTime.Equal(l.ModTime) {
-			t.Errorf("listing %+v, want the manifest's %+v", e, l)
-		}
-		delete(want, e.Path)
-	}
-	if len(want) > 0 {
-		t.Errorf("listing misses %v", slices.Collect(maps.Keys(want)))
-	}
+	checkListing(t, f.Listing, m.Logs)
 	if err := c.WriteFileAtomic(ctx, hostmanifest.LightsailWebRoot+"/.user.ini", []byte("expose_php = Off\n"), 0o644, "www-data", ""); err != nil {
 		t.Errorf("write a www-data file: %v", err)
 	}

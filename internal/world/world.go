@@ -45,8 +45,8 @@ type Options struct {
 	Host      bool   // start a real test host of the Blueprint's layout bound to the instance
 	// OpenSSH, with Host, opens port 22 to the test client (127.0.0.1/32) at start when the
 	// scenario does not admit it, as a setup step: not in Snapshot's baseline diff, not a mutation.
-	OpenSSH bool
-	DB      string // testhost.DBMySQL (default) or testhost.DBMariaDB (Bitnami only)
+	OpenSSH  bool
+	DB       string // testhost.DBMySQL (default) or testhost.DBMariaDB (Bitnami only)
 	Settings steps.Settings
 	Ask      steps.Asker
 	// AcceptCost is copied into every Env (--accept-cost).
