@@ -7,12 +7,16 @@ const (
 	ScenarioEmpty             = "empty"
 	ScenarioWordPressFresh    = "wordpress-fresh"
 	ScenarioWordPressHardened = "wordpress-hardened"
+	// ScenarioWordPressLightsailFresh is the Lightsail scenario of a new instance of the WordPress
+	// blueprint packaged by Lightsail; the account's IAM is that of "wordpress-fresh".
+	ScenarioWordPressLightsailFresh = "wordpress-lightsail-fresh"
 )
 
 // LoadScenario replaces all state with a named starting point:
 //   - "empty": root caller, nothing else.
 //   - "wordpress-fresh": a new account as a Lightsail user has it: root caller
 //     with access keys and no MFA, no users or groups.
+//   - "wordpress-lightsail-fresh": the same account (the Lightsail side differs).
 //   - "wordpress-hardened": what iam-admin leaves behind: group Administrators
 //     with AdministratorAccess, user administrator in it with a console password
 //     and an enabled virtual MFA device, root with MFA and no keys; the caller is
@@ -23,15 +27,15 @@ func (s *Service) LoadScenario(name string) error {
 	switch name {
 	case ScenarioEmpty:
 		s.loadEmpty()
-	case ScenarioWordPressFresh:
+	case ScenarioWordPressFresh, ScenarioWordPressLightsailFresh:
 		s.loadEmpty()
 		s.st.root.AccessKeys = []AccessKey{{ID: s.newAccessKeyID(), Status: "Active", Created: scenarioEpoch}}
 	case ScenarioWordPressHardened:
 		s.loadEmpty()
 		s.loadHardened()
 	default:
-		return fmt.Errorf("IAM scenario %q is not %q, %q or %q",
-			name, ScenarioEmpty, ScenarioWordPressFresh, ScenarioWordPressHardened)
+		return fmt.Errorf("IAM scenario %q is not %q, %q, %q or %q",
+			name, ScenarioEmpty, ScenarioWordPressFresh, ScenarioWordPressLightsailFresh, ScenarioWordPressHardened)
 	}
 	return nil
 }
