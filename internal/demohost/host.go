@@ -38,7 +38,7 @@ type Host struct {
 	dirs  map[string]bool
 	pkgs  map[string]string // installed package → version
 
-	lock chan struct{} // one slot: the flock on /run/lock/hardsail.lock
+	lock chan struct{} // one slot: the flock on sshhost.LockPath
 
 	wg      sync.WaitGroup
 	connsMu sync.Mutex
