@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"syscall"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -45,20 +46,71 @@ type options struct {
 func run(args []string, io *iostreams.IOStreams) int {
 	root, o := newRootCmd(io)
 	root.SetArgs(args)
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
-	err := root.ExecuteContext(ctx)
+	ctx, cancel := context.WithCancelCause(context.Background())
+	defer cancel(nil)
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, cancelSignals...)
+	defer signal.Stop(sigs)
+	sig, err := execute(ctx, cancel, root, sigs, io)
 	for i := len(o.cleanups) - 1; i >= 0; i-- {
 		o.cleanups[i]()
 	}
 	var se *statusError
-	if errors.As(err, &se) {
+	switch {
+	case err != nil && !errors.As(err, &se):
+		printError(io, err)
+	case se != nil && sig == nil:
 		return se.code
 	}
-	if err != nil {
-		printError(io, err)
+	if sig != nil {
+		return exitCancelled
 	}
 	return exitCodeOf(err)
+}
+
+// cancelSignals end a run the way Ctrl-C does: a closed terminal (SIGHUP), `timeout`, systemd or
+// a cancelled CI job (SIGTERM).
+var cancelSignals = []os.Signal{os.Interrupt, syscall.SIGTERM, syscall.SIGHUP}
+
+// signalError is the cause of a run cancelled by a signal: a context.Canceled that names it.
+type signalError struct{ sig os.Signal }
+
+func (e *signalError) Error() string        { return signalName(e.sig) + " received" }
+func (e *signalError) Is(target error) bool { return target == context.Canceled }
+
+func signalName(sig os.Signal) string {
+	switch sig {
+	case os.Interrupt:
+		return "SIGINT"
+	case syscall.SIGTERM:
+		return "SIGTERM"
+	case syscall.SIGHUP:
+		return "SIGHUP"
+	}
+	return sig.String()
+}
+
+// execute runs the command until it returns. The first signal cancels its context, with the signal
+// as the cause, and waits: every rollback runs on a context of its own, so a cancelled change is
+// put back before hardsail exits. A second signal stops waiting.
+func execute(ctx context.Context, cancel context.CancelCauseFunc, root *cobra.Command, sigs <-chan os.Signal, io *iostreams.IOStreams) (os.Signal, error) {
+	done := make(chan error, 1)
+	go func() { done <- root.ExecuteContext(ctx) }()
+	var got os.Signal
+	for {
+		select {
+		case err := <-done:
+			return got, err
+		case sig := <-sigs:
+			if got != nil {
+				fmt.Fprintf(io.ErrOut, "%s again: quitting at once. A change being put back may not be: `hardsail history` shows it, `hardsail undo` reverses it.\n", signalName(sig))
+				return got, nil
+			}
+			got = sig
+			cancel(&signalError{sig})
+			fmt.Fprintf(io.ErrOut, "\n%s: cancelling; anything half done is put back first (send it again to quit at once).\n", signalName(sig))
+		}
+	}
 }
 
 func newRootCmd(io *iostreams.IOStreams) (*cobra.Command, *options) {

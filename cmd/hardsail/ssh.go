@@ -37,6 +37,9 @@ func (s *session) sshDialer(o *options, clients *awsapi.Clients, env *steps.Env,
 		cfg.Observer = func(cmd sshhost.Command) {
 			env.Emit(steps.Event{Kind: steps.EventCommand, Message: "ssh: " + cmd.Line})
 		}
+		cfg.LockWaiting = func(holder string) {
+			env.Emit(steps.Event{Kind: steps.EventWait, Step: s.key.Instance, Message: "waiting for the lock held by " + holder})
+		}
 		c, err = sshhost.Dial(ctx, cfg)
 		if err != nil {
 			return nil, err

@@ -290,6 +290,9 @@ func (h *Host) gather(q sshhost.Query, full bool, nonce string, s *cmdIO) int {
 		fmt.Fprintf(&b, "df\t%d %d\n", 2516582, 4096)
 		now := h.Now()
 		fmt.Fprintf(&b, "time\t%d.%09d\n", now.Unix(), now.Nanosecond())
+		if len(h.lock) > 0 {
+			fmt.Fprintf(&b, "lock\t%s\n", h.lockNote())
+		}
 	}
 	fmt.Fprintf(&b, "end\t%s\n", nonce)
 	_, _ = s.stdout.Write([]byte(b.String()))
@@ -384,9 +387,9 @@ func (h *Host) remove(p string, s *cmdIO) int {
 	return 0
 }
 
-var lockWait = regexp.MustCompile(`flock (-w ([0-9]+\.[0-9]) )?9;`)
+var lockWait = regexp.MustCompile(`flock -w ([0-9]+\.[0-9]) 9;`)
 
-// parseLock recognises Lock's command and returns how long flock waits (negative: for ever).
+// parseLock recognises Lock's command and returns how long flock waits.
 func parseLock(line string) (time.Duration, bool) {
 	rest, ok := strings.CutSuffix(line, ` sh "${SSH_CLIENT%% *}"`)
 	if !ok {
@@ -400,40 +403,47 @@ func parseLock(line string) (time.Duration, bool) {
 	if m == nil || sshhost.LockScript(m[1]) != script {
 		return 0, false
 	}
-	if m[2] == "" {
-		return -1, true
-	}
-	secs, err := strconv.ParseFloat(m[2], 64)
+	secs, err := strconv.ParseFloat(m[1], 64)
 	if err != nil {
 		return 0, false
 	}
 	return time.Duration(secs * float64(time.Second)), true
 }
 
-// takeLock holds the host's one lock until the client closes stdin, as flock and cat do.
-func (h *Host) takeLock(wait time.Duration, s *cmdIO) int {
-	var timeout <-chan time.Time
-	if wait >= 0 {
-		t := time.NewTimer(wait)
-		defer t.Stop()
-		timeout = t.C
+// lockNote is the holder's note in base64, as the lock script prints it (h.mu held).
+func (h *Host) lockNote() string {
+	var holder []byte
+	if f := h.files[sshhost.LockPath]; f != nil {
+		holder = f.Body
 	}
+	return base64.StdEncoding.EncodeToString(holder)
+}
+
+// takeLock holds the host's one lock until the client closes stdin, as flock and cat do: a held
+// lock is announced with its holder's note, then waited for.
+func (h *Host) takeLock(wait time.Duration, s *cmdIO) int {
 	select {
 	case h.lock <- struct{}{}:
-	case <-timeout:
+	default:
 		h.mu.Lock()
-		var holder []byte
-		if f := h.files[sshhost.LockPath]; f != nil {
-			holder = f.Body
-		}
+		fmt.Fprintf(s.stdout, "wait\t%s\n", h.lockNote())
 		h.mu.Unlock()
-		fmt.Fprintf(s.stdout, "busy\t%s\n", base64.StdEncoding.EncodeToString(holder))
-		return 75
-	case <-s.gone:
-		return 137
+		t := time.NewTimer(wait)
+		defer t.Stop()
+		select {
+		case h.lock <- struct{}{}:
+		case <-t.C:
+			h.mu.Lock()
+			fmt.Fprintf(s.stdout, "busy\t%s\n", h.lockNote())
+			h.mu.Unlock()
+			return 75
+		case <-s.gone:
+			return 137
+		}
 	}
 	defer func() { <-h.lock }()
 	h.mu.Lock()
+	h.dirs[sshhost.LockDir] = true
 	h.files[sshhost.LockPath] = &File{Body: fmt.Appendf(nil, "hardsail over SSH from %s, shell pid %d, since %s\n", s.client, 4242, h.Now().UTC().Format("2006-01-02T15:04:05Z")),
 		Mode: 0o644, Owner: "root", Group: "root", ModTime: h.Now()}
 	h.mu.Unlock()

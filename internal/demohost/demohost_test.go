@@ -65,7 +65,7 @@ func startAs(t *testing.T, scenario string, o demohost.Options) *demo {
 }
 
 // dial logs in keyless through the emulator's firewall proxy, wherever it listens (not root: not on :22).
-func (d *demo) dial(t *testing.T) *sshhost.Client {
+func (d *demo) dial(t *testing.T, opts ...func(*sshhost.Config)) *sshhost.Client {
 	t.Helper()
 	ctx := context.Background()
 	a, err := d.clients.SSHAccess(ctx, instance)
@@ -77,6 +77,9 @@ func (d *demo) dial(t *testing.T) *sshhost.Client {
 		t.Fatal(err)
 	}
 	cfg.Timeout = 10 * time.Second
+	for _, o := range opts {
+		o(&cfg)
+	}
 	c, err := sshhost.Dial(ctx, cfg)
 	if err != nil {
 		t.Fatalf("dial the demo host: %v", err)
@@ -314,11 +317,16 @@ func TestBrokenAptConfigFailsLikeApt(t *testing.T) {
 	}
 }
 
-// TestLockExcludesASecondRun checks the remote lock: a second holder is told who holds it, and gets it
-// once the first releases.
+// TestLockExcludesASecondRun checks the remote lock: a second holder is told at once that it waits
+// and for whom, gives up naming the holder, and gets it once the first releases. Meanwhile its
+// gathering says another run is changing the host.
 func TestLockExcludesASecondRun(t *testing.T) {
 	d := start(t)
-	first, second := d.dial(t), d.dial(t)
+	var heard []string
+	first := d.dial(t)
+	second := d.dial(t, func(c *sshhost.Config) {
+		c.LockWaiting = func(holder string) { heard = append(heard, holder) }
+	})
 	release, err := first.Lock(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -329,6 +337,16 @@ func TestLockExcludesASecondRun(t *testing.T) {
 	var le *sshhost.LockedError
 	if !errors.As(err, &le) || !strings.Contains(le.Holder, "hardsail over SSH from 127.0.0.1") {
 		t.Fatalf("second lock while held: %v, want a LockedError naming the holder", err)
+	}
+	if len(heard) != 1 || !strings.Contains(heard[0], "hardsail over SSH from 127.0.0.1") {
+		t.Errorf("LockWaiting heard %q, want the holder once", heard)
+	}
+	var be *sshhost.BusyError
+	if _, err := second.Gather(context.Background(), sshhost.Query{}); !errors.As(err, &be) || !strings.Contains(be.Holder, "since ") {
+		t.Errorf("gather while another run holds the lock: %v, want a BusyError naming the holder", err)
+	}
+	if _, err := first.Gather(context.Background(), sshhost.Query{}); err != nil {
+		t.Errorf("the holder's own gather: %v", err)
 	}
 	if err := release(); err != nil {
 		t.Fatal(err)

@@ -45,7 +45,7 @@ type Host struct {
 	mu sync.Mutex
 	*tree
 
-	lock chan struct{} // one slot: the flock on /run/lock/hardsail.lock
+	lock chan struct{} // one slot: the flock on sshhost.LockPath
 
 	wg      sync.WaitGroup
 	connsMu sync.Mutex

@@ -27,6 +27,12 @@ type Config struct {
 	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
 	// Observer hears every remote command (for the command log). Never given file bodies or secrets.
 	Observer func(Command)
+	// LockTimeout bounds how long Lock waits for another run when ctx has no earlier deadline
+	// (default 2 minutes): a lock that is never released must not hang a run silently.
+	LockTimeout time.Duration
+	// LockWaiting hears, once, that Lock found the lock held and is waiting, with the holder's note
+	// (escaped: no control or format runes).
+	LockWaiting func(holder string)
 }
 
 // HostKeys is the host-key policy. Pinned (Lightsail keyless access) trusts only those keys;
@@ -75,7 +81,22 @@ type HostKeyError struct {
 // LockedError is the remote lock held by another hardsail run past the caller's deadline.
 type LockedError struct {
 	Host   string
-	Holder string // who holds it, as that run recorded ("" when unknown)
+	Holder string        // who holds it, as that run recorded, escaped ("" when unknown)
+	Waited time.Duration // how long this run waited for it
+}
+
+// LockDirError is a lock directory that is not root's own (LockDir must be a directory, owned by
+// root, mode 0700): nothing is locked and nothing runs.
+type LockDirError struct {
+	Host  string
+	Found string // what stat says: "directory 1 1 755", "symbolic link 0 0 777"
+}
+
+// BusyError is a gathering that found another hardsail run holding the remote lock: that run is
+// changing the host, so what a check reads may be half-applied (and may still be rolled back).
+type BusyError struct {
+	Host   string
+	Holder string // the holder's note, escaped: "hardsail over SSH from 198.51.100.4, shell pid 4242, since 2026-…Z"
 }
 
 // File is one remote file as read with sudo.
@@ -133,4 +154,7 @@ type Facts struct {
 	SSHClient string    `json:"ssh_client"`
 	FreeBytes int64     `json:"free_bytes"` // free space on /
 	HostTime  time.Time `json:"host_time"`
+	// LockHolder is the note of a run holding the remote lock when the facts were read ("" when
+	// free); Gather refuses with a BusyError when it is another connection's.
+	LockHolder string `json:"lock_holder,omitempty"`
 }

@@ -3,6 +3,7 @@ package sshhost
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -203,14 +204,26 @@ func (c *Client) Gather(ctx context.Context, q Query) (*Facts, error) {
 	return c.gather(ctx, q, true, gatherLabel(q))
 }
 
-// LockPath is the remote lock file; /run/lock is a tmpfs, so a reboot clears a stale holder note.
-const LockPath = "/run/lock/hardsail.lock"
+// LockDir holds the remote lock: root's own directory (created 0700 root:root, checked before
+// every use), on /run, a tmpfs, so a reboot clears a stale holder note. The world-writable
+// /run/lock is not used: any local user could hold a lock there and stall every run.
+const LockDir = "/run/hardsail"
+
+// LockPath is the remote lock file.
+const LockPath = LockDir + "/lock"
+
+// defaultLockTimeout is how long Lock waits for another run when the caller set no deadline.
+const defaultLockTimeout = 2 * time.Minute
 
 func (e *LockedError) Error() string {
+	msg := "another hardsail run holds the lock on " + e.Host
 	if e.Holder != "" {
-		return fmt.Sprintf("another hardsail run holds the lock on %s (%s)", e.Host, e.Holder)
+		msg += " (" + e.Holder + ")"
 	}
-	return fmt.Sprintf("another hardsail run holds the lock on %s", e.Host)
+	if e.Waited > 0 {
+		msg += fmt.Sprintf("; gave up after waiting %s", e.Waited.Round(time.Second))
+	}
+	return msg
 }
 
 // HintText says what to do about the other run.
@@ -219,8 +232,28 @@ func (e *LockedError) HintText() string {
 		"reboot the instance or kill the flock process holding " + LockPath + "."
 }
 
-// Lock takes the remote lock (flock on /run/lock/hardsail.lock) for the life of the returned release.
-// A second hardsail on the same host waits up to ctx's deadline, then fails with a LockedError.
+func (e *LockDirError) Error() string {
+	return fmt.Sprintf("lock %s on %s: it is not root's own directory (found %s, want directory 0 0 700); nothing was changed",
+		LockDir, e.Host, e.Found)
+}
+
+// HintText names the fix.
+func (e *LockDirError) HintText() string {
+	return "Someone other than hardsail made " + LockDir + ": look at it (sudo ls -ld " + LockDir + "), remove it as root, and run hardsail again."
+}
+
+func (e *BusyError) Error() string {
+	return fmt.Sprintf("another hardsail run is changing %s (%s): what it reads now may be half-applied", e.Host, e.Holder)
+}
+
+// HintText says what to do.
+func (e *BusyError) HintText() string {
+	return "Wait for the other run to finish, then check again (hardsail verify)."
+}
+
+// Lock takes the remote lock (flock on LockPath) for the life of the returned release. A second
+// hardsail on the same host hears LockWaiting, waits up to ctx's deadline (or Config.LockTimeout),
+// then fails with a LockedError naming the holder.
 func (c *Client) Lock(ctx context.Context) (release func() error, err error) {
 	c.lockMu.Lock()
 	defer c.lockMu.Unlock()
@@ -246,84 +279,134 @@ func (c *Client) Lock(ctx context.Context) (release func() error, err error) {
 	}, nil
 }
 
-func (c *Client) lock(ctx context.Context) (release func() error, err error) {
-	wait := ""
-	if d, ok := ctx.Deadline(); ok {
-		// Give up remotely a little before ctx does, so the answer names the holder.
-		wait = fmt.Sprintf("-w %.1f ", math.Max(0, time.Until(d).Seconds()-0.5))
+// holdsLock reports whether this connection holds the remote lock.
+func (c *Client) holdsLock() bool {
+	c.lockMu.Lock()
+	defer c.lockMu.Unlock()
+	return c.lockHeld > 0
+}
+
+// lockSession is the running lock command: its stdin (closing it releases the lock) and its lines.
+type lockSession struct {
+	sess  *ssh.Session
+	stdin io.WriteCloser
+	lines chan string // closed when stdout ends
+	errb  *bytes.Buffer
+}
+
+func (c *Client) startLock(line string) (*lockSession, error) {
+	sess, err := c.conn.NewSession()
+	if err != nil {
+		return nil, fmt.Errorf("lock %s: open session: %w", LockPath, err)
 	}
-	script := LockScript(wait)
-	line := "sudo -n sh -c " + shellQuote(script) + ` sh "${SSH_CLIENT%% *}"`
-	label := "lock " + LockPath + " (flock, held until release)"
+	ls := &lockSession{sess: sess, lines: make(chan string, 4), errb: &bytes.Buffer{}}
+	stdout, err := sess.StdoutPipe()
+	if err == nil {
+		ls.stdin, err = sess.StdinPipe()
+	}
+	sess.Stderr = ls.errb
+	if err == nil {
+		err = sess.Start(line)
+	}
+	if err != nil {
+		sess.Close()
+		return nil, fmt.Errorf("lock %s: %w", LockPath, err)
+	}
+	go func() {
+		defer close(ls.lines)
+		r := bufio.NewReader(stdout)
+		for {
+			l, err := r.ReadString('\n')
+			if l != "" {
+				ls.lines <- l
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	return ls, nil
+}
+
+func (c *Client) lock(ctx context.Context) (release func() error, err error) {
 	start := time.Now()
+	deadline := start.Add(cmp.Or(c.cfg.LockTimeout, defaultLockTimeout))
+	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
+		deadline = d
+	}
+	// Give up remotely a little before ctx does, so the answer names the holder.
+	wait := fmt.Sprintf("%.1f", math.Max(0, time.Until(deadline).Seconds()-0.5))
+	line := "sudo -n sh -c " + shellQuote(LockScript(wait)) + ` sh "${SSH_CLIENT%% *}"`
+	label := "lock " + LockPath + " (flock, held until release)"
 	observe := func(exit int) {
 		if c.cfg.Observer != nil {
 			c.cfg.Observer(Command{Line: label, Exit: exit, Duration: time.Since(start)})
 		}
 	}
-	sess, err := c.conn.NewSession()
+	ls, err := c.startLock(line)
 	if err != nil {
-		return nil, fmt.Errorf("lock %s: open session: %w", LockPath, err)
+		return nil, err
 	}
-	stdin, err := sess.StdinPipe()
-	if err != nil {
-		sess.Close()
-		return nil, fmt.Errorf("lock %s: %w", LockPath, err)
+	for {
+		var l string
+		var open bool
+		select {
+		case l, open = <-ls.lines:
+		case <-ctx.Done():
+			ls.sess.Close()
+			observe(-1)
+			return nil, fmt.Errorf("lock %s: %w", LockPath, ctx.Err())
+		}
+		tag, rest, _ := strings.Cut(strings.TrimSuffix(l, "\n"), "\t")
+		switch {
+		case open && tag == "wait":
+			if c.cfg.LockWaiting != nil {
+				c.cfg.LockWaiting(holderNote(rest))
+			}
+			continue
+		case open && tag == "locked":
+			return ls.release(observe), nil
+		}
+		werr := ls.sess.Wait()
+		ls.sess.Close()
+		exit := exitStatus(werr)
+		observe(exit)
+		switch {
+		case open && tag == "busy":
+			return nil, &LockedError{Host: c.cfg.Addr, Holder: holderNote(rest), Waited: time.Since(start)}
+		case open && tag == "unsafe":
+			return nil, &LockDirError{Host: c.cfg.Addr, Found: Escape(rest)}
+		}
+		stderr := strings.TrimSpace(ls.errb.String())
+		return nil, &ExitError{Cmd: label, Exit: exit, Stderr: Escape(stderr), Hint: sudoHint(stderr)}
 	}
-	stdout, err := sess.StdoutPipe()
-	if err != nil {
-		sess.Close()
-		return nil, fmt.Errorf("lock %s: %w", LockPath, err)
-	}
-	var stderr bytes.Buffer
-	sess.Stderr = &stderr
-	if err := sess.Start(line); err != nil {
-		sess.Close()
-		return nil, fmt.Errorf("lock %s: %w", LockPath, err)
-	}
-	type answer struct {
-		line string
-		err  error
-	}
-	got := make(chan answer, 1)
-	r := bufio.NewReader(stdout)
+}
+
+// release returns the function that lets go of a held lock: stdin closes, cat ends, the note is cleared.
+func (ls *lockSession) release(observe func(int)) func() error {
 	go func() {
-		l, err := r.ReadString('\n')
-		got <- answer{l, err}
+		for range ls.lines {
+		}
 	}()
-	var a answer
-	select {
-	case a = <-got:
-	case <-ctx.Done():
-		sess.Close()
-		observe(-1)
-		return nil, fmt.Errorf("lock %s: %w", LockPath, ctx.Err())
+	var once sync.Once
+	var relErr error
+	return func() error {
+		once.Do(func() {
+			ls.stdin.Close()
+			err := ls.sess.Wait()
+			ls.sess.Close()
+			observe(exitStatus(err))
+			if err != nil {
+				relErr = fmt.Errorf("release lock %s: %w", LockPath, err)
+			}
+		})
+		return relErr
 	}
-	if a.line == "locked\n" {
-		go func() { _, _ = io.Copy(io.Discard, r) }()
-		var once sync.Once
-		var relErr error
-		return func() error {
-			once.Do(func() {
-				stdin.Close()
-				err := sess.Wait()
-				sess.Close()
-				observe(exitStatus(err))
-				if err != nil {
-					relErr = fmt.Errorf("release lock %s: %w", LockPath, err)
-				}
-			})
-			return relErr
-		}, nil
-	}
-	werr := sess.Wait()
-	sess.Close()
-	exit := exitStatus(werr)
-	observe(exit)
-	if after, ok := strings.CutPrefix(a.line, "busy\t"); ok {
-		return nil, &LockedError{Host: c.cfg.Addr, Holder: strings.TrimSpace(decodeB64(strings.TrimSpace(after)))}
-	}
-	return nil, &ExitError{Cmd: label, Exit: exit, Stderr: strings.TrimSpace(stderr.String()), Hint: sudoHint(stderr.String())}
+}
+
+// holderNote is a lock's base64 note as text fit for a terminal.
+func holderNote(b64 string) string {
+	return Escape(strings.TrimSpace(decodeB64(strings.TrimSpace(b64))))
 }
 
 // Probe opens a fresh connection with the same config, runs `true`, and closes it: "can the user

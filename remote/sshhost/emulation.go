@@ -18,8 +18,8 @@ func WriteScript(p string, size int, sum, owner, group string, mode fs.FileMode)
 		shellQuote(owner+":"+group), uint32(mode.Perm()))
 }
 
-// LockScript is the exact command Lock runs; wait is flock's "-w SECONDS " option or "".
-func LockScript(wait string) string { return fmt.Sprintf(lockScriptFormat, LockPath, wait) }
+// LockScript is the exact command Lock runs; wait is how many seconds flock waits ("12.5").
+func LockScript(wait string) string { return fmt.Sprintf(lockScriptFormat, LockDir, LockPath, wait) }
 
 // The body arrives on stdin; if the connection drops, stdin ends early, the size or checksum does
 // not match, and the target is never touched. Temp files a killed run left are removed first.
@@ -40,10 +40,19 @@ trap - EXIT
 sync -- "$d"`
 
 // The lock is held by flock's fd 9 in the shell and in cat, which lives until our stdin closes
-// (release, or the connection dropping). The holder's note names who to wait for.
-const lockScriptFormat = `exec 9>>%[1]s
-if ! flock %[2]s9; then printf 'busy\t'; base64 -w0 < %[1]s; echo; exit 75; fi
-printf 'hardsail over SSH from %%s, shell pid %%s, since %%s\n' "${1:-unknown}" $$ "$(date -u +%%Y-%%m-%%dT%%H:%%M:%%SZ)" > %[1]s
+// (release, or the connection dropping). It lives in a directory only root may enter, checked
+// before use: no other user can hold it, swap it for a link, or forge the holder's note. A held
+// lock is announced (wait, with the holder's note) before flock waits for it.
+const lockScriptFormat = `d=%[1]s; l=%[2]s
+mkdir -p -m 0700 -- "$d" 2>/dev/null
+s=$(stat -c '%%F %%u %%g %%a' -- "$d" 2>&1)
+if [ "$s" != 'directory 0 0 700' ]; then printf 'unsafe\t%%s\n' "$s"; exit 77; fi
+exec 9>>"$l"
+if ! flock -n 9; then
+printf 'wait\t'; base64 -w0 < "$l"; echo
+if ! flock -w %[3]s 9; then printf 'busy\t'; base64 -w0 < "$l"; echo; exit 75; fi
+fi
+printf 'hardsail over SSH from %%s, shell pid %%s, since %%s\n' "${1:-unknown}" $$ "$(date -u +%%Y-%%m-%%dT%%H:%%M:%%SZ)" > "$l"
 echo locked
 cat > /dev/null
-: > %[1]s`
+: > "$l"`

@@ -39,7 +39,7 @@ func gatherLabel(q Query) string {
 	add("apt-config", q.AptConfig)
 	add("dirs", q.Dirs)
 	add("commands", q.Commands)
-	parts = append(parts, "SSH client, free space, time")
+	parts = append(parts, "SSH client, free space, time, remote lock")
 	return "gather (one command, read with sudo): " + strings.Join(parts, "; ")
 }
 
@@ -100,6 +100,10 @@ if [ -d "$d" ]; then printf 'dir\t%[2]d\t'; find -H "$d" -mindepth 1 -maxdepth 1
 	if full {
 		b.WriteString("printf 'df\\t'; stat -f --printf '%a %S' /; echo\n")
 		b.WriteString("printf 'time\\t%s\\n' \"$(date +%s.%N)\"\n")
+		// Another run holding the remote lock is changing the host: its note, without waiting.
+		fmt.Fprintf(&b, `l=%s
+if [ -f "$l" ] && [ ! -L "$l" ]; then flock -n -E 75 "$l" true; [ $? -ne 75 ] || { printf 'lock\t'; enc < "$l"; echo; }; fi
+`, LockPath)
 	}
 	fmt.Fprintf(&b, "printf 'end\\t%s\\n'\n", nonce)
 	// SSH_CLIENT is read before sudo, which drops it from the environment.
@@ -124,6 +128,9 @@ func (c *Client) gather(ctx context.Context, q Query, full bool, label string) (
 	}
 	if !full {
 		f.SSHClient = ""
+	}
+	if f.LockHolder != "" && !c.holdsLock() {
+		return nil, &BusyError{Host: c.cfg.Addr, Holder: f.LockHolder}
 	}
 	return f, nil
 }
@@ -163,6 +170,7 @@ var factLines = map[string]struct {
 	"df":      {2, (*factReader).df},
 	"time":    {2, (*factReader).time},
 	"end":     {2, (*factReader).end},
+	"lock":    {2, (*factReader).lock},
 }
 
 func parseFacts(out []byte, q Query, nonce string) (*Facts, error) {
@@ -368,6 +376,18 @@ func (r *factReader) time() error {
 		r.f.HostTime = t
 	}
 	return err
+}
+
+func (r *factReader) lock() error {
+	note, err := r.decoded(1)
+	if err != nil {
+		return err
+	}
+	r.f.LockHolder = Escape(strings.TrimSpace(string(note)))
+	if r.f.LockHolder == "" {
+		r.f.LockHolder = "no note left by the holder"
+	}
+	return nil
 }
 
 func (r *factReader) end() error {

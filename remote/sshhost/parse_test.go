@@ -125,3 +125,23 @@ func TestHostKeyErrorText(t *testing.T) {
 		})
 	}
 }
+
+func TestEscape(t *testing.T) {
+	cases := []struct{ in, want string }{
+		{"hardsail over SSH from 198.51.100.4, since 2026-05-01T10:00:00Z", "hardsail over SSH from 198.51.100.4, since 2026-05-01T10:00:00Z"},
+		{"café ünïcode 日本", "café ünïcode 日本"},
+		{"\x1b[2Jclear", `\x1b[2Jclear`},
+		{"C1 \u009b31m", `C1 \x9b31m`},
+		{"bidi \u202egnp.exe", `bidi \u202egnp.exe`},
+		{"zero\u200bwidth", `zero\u200bwidth`},
+		{"tab\there\nline\r", `tab\there\nline\r`},
+		{"bad \xff utf8", `bad \xff utf8`},
+		{"nbsp\u00a0", `nbsp\xa0`},
+		{"tag \U000E0041", `tag \U000e0041`},
+	}
+	for _, tc := range cases {
+		if got := Escape(tc.in); got != tc.want {
+			t.Errorf("Escape(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}

@@ -41,7 +41,13 @@ func (fw *Step) Apply(ctx context.Context, env *steps.Env, live steps.State, pla
 	prior := f.listed()
 	change := steps.Change{Action: steps.Update, Address: address(env.Instance), Before: describeSet(prior), After: describeSet(want),
 		Why: "Replace the whole firewall in one call: " + summary(plan)}
+	seen := cmp.Or(f.Source, f.Seen)
+	guarded := !closesNone(env.Settings) && seen != ""
 	if err := replace(ctx, env, rec, change, prior, want, nil); err != nil {
+		if guarded && ctx.Err() != nil {
+			// Cancelled during the put or the wait: the guard never saw SSH work, so the old rules go back.
+			return steps.Report{}, putBack(ctx, env, rec, change, want, prior, seen, err)
+		}
 		return steps.Report{}, err
 	}
 
@@ -50,7 +56,6 @@ func (fw *Step) Apply(ctx context.Context, env *steps.Env, live steps.State, pla
 		// "My address" became this one: the engine saves it, so later runs compare with it.
 		rep.Resolved = map[string]string{flagSSHCIDR: f.Source}
 	}
-	seen := cmp.Or(f.Source, f.Seen)
 	switch {
 	case closesNone(env.Settings):
 		rep.Detail = "SSH is closed except for Lightsail's browser SSH; no SSH check afterwards (--ssh-cidr none)"
@@ -64,23 +69,36 @@ func (fw *Step) Apply(ctx context.Context, env *steps.Env, live steps.State, pla
 		rep.Detail = "firewall replaced; a new SSH connection from " + seen + " still gets in"
 		return rep, nil
 	}
-	// Locked out: put the previous rules back even if the run is being cancelled.
-	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
+	return steps.Report{}, putBack(ctx, env, rec, change, want, prior, seen, probeErr)
+}
+
+// rollbackTimeout bounds the lockout guard's way back. It runs when the run's context may be done
+// (Ctrl-C, SIGTERM, SIGHUP, a deadline), so it has a context and a deadline of its own.
+const rollbackTimeout = 30 * time.Second
+
+// putBack is the lockout guard's way back after a failed SSH check (probeErr) or a cancel of any
+// kind: the previous rules go back and the journal says why. The error says what happened and
+// whether the rules are back: a *CancelledError when the run was cancelled, else a *LockoutError.
+func putBack(ctx context.Context, env *steps.Env, rec *steps.Recorder, change steps.Change, want, prior []Rule, seen string, probeErr error) error {
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), rollbackTimeout)
 	defer cancel()
-	lock := &LockoutError{Instance: env.Instance, Seen: seen, Probe: probeErr}
-	lock.RollbackErr = rollback(rctx, env, rec, change, want, prior)
-	return steps.Report{}, lock
+	if ctx.Err() != nil {
+		cause := context.Cause(ctx)
+		why := fmt.Sprintf("Lockout guard: the run was cancelled (%v) before a new SSH connection was confirmed, so the previous rules go back.", cause)
+		return &CancelledError{Instance: env.Instance, Cause: cause, RollbackErr: rollback(rctx, env, rec, change, want, prior, why)}
+	}
+	why := "Lockout guard: a new SSH connection failed after the change, so the previous rules go back."
+	return &LockoutError{Instance: env.Instance, Seen: seen, Probe: probeErr, RollbackErr: rollback(rctx, env, rec, change, want, prior, why)}
 }
 
 // rollback is the lockout guard's way back: the reversal of the change just made, journaled as
-// its undo so that undo later has nothing left to reverse.
-func rollback(ctx context.Context, env *steps.Env, rec *steps.Recorder, change steps.Change, from, to []Rule) error {
+// its undo (with why) so that undo later has nothing left to reverse.
+func rollback(ctx context.Context, env *steps.Env, rec *steps.Recorder, change steps.Change, from, to []Rule, why string) error {
 	orig, err := entryOf(rec, change)
 	if err != nil {
 		return err
 	}
-	back := steps.Change{Action: steps.Update, Address: change.Address, Before: describeSet(from), After: describeSet(to),
-		Why: "Lockout guard: a new SSH connection failed after the change, so the previous rules go back."}
+	back := steps.Change{Action: steps.Update, Address: change.Address, Before: describeSet(from), After: describeSet(to), Why: why}
 	return replace(ctx, env, rec, back, from, to, &orig)
 }
 

@@ -57,6 +57,10 @@ func (fw *Step) Check(ctx context.Context, env *steps.Env) (steps.State, error) 
 	}
 	f := Facts{Instance: env.Instance, Rules: sortedRules(listed), Listed: listed}
 	seen, err := sessionSource(ctx, env)
+	if busy := (*sshhost.BusyError)(nil); errors.As(err, &busy) {
+		// Another run is changing the firewall or the host, and may still roll back: not compliant.
+		return steps.State{Step: ID}, err
+	}
 	if len(env.Settings.SSHCIDRs) == 0 {
 		if err != nil {
 			return steps.State{Step: ID}, &SourceError{Instance: env.Instance, Err: err}
@@ -148,6 +152,32 @@ func (e *LockoutError) HintText() string {
 		h += " Lightsail's browser SSH still gets in; run `hardsail undo firewall`, or restore the rules in the Lightsail console (Networking tab)."
 	}
 	return h
+}
+
+// CancelledError is a run cancelled (Ctrl-C, SIGTERM, SIGHUP, a deadline) between the firewall
+// change and the SSH check that confirms it: the previous rules were put back (unless RollbackErr).
+type CancelledError struct {
+	Instance    string
+	Cause       error // why the run was cancelled: context.Canceled, or the signal
+	RollbackErr error // nil when the previous rules went back
+}
+
+func (e *CancelledError) Error() string {
+	msg := fmt.Sprintf("firewall of %s: the run was cancelled (%v) before a new SSH connection was confirmed", e.Instance, e.Cause)
+	if e.RollbackErr != nil {
+		return msg + "; putting the previous rules back failed: " + e.RollbackErr.Error()
+	}
+	return msg + "; the previous rules were put back"
+}
+
+func (e *CancelledError) Unwrap() []error { return []error{context.Canceled, e.Cause, e.RollbackErr} }
+
+// HintText says how to get the rules back when the rollback failed, and how to try again otherwise.
+func (e *CancelledError) HintText() string {
+	if e.RollbackErr != nil {
+		return "Run `hardsail undo firewall` to put the previous rules back; Lightsail's browser SSH still gets in."
+	}
+	return "Nothing is left changed; run `hardsail apply firewall` again to make the change."
 }
 
 // ThreeWayError refuses an undo over a firewall someone changed after hardsail wrote it.

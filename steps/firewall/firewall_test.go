@@ -1,11 +1,13 @@
 package firewall_test
 
 import (
+	"context"
 	"fmt"
 	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -401,5 +403,97 @@ func TestVerifyFromAnotherAddressReportsButDoesNotMoveSSH(t *testing.T) {
 	}
 	if rs := eng.Verify(t.Context()); rs[0].Status != steps.StatusOK || len(rs[0].Findings) != 0 {
 		t.Errorf("verify after moving SSH here: %s, findings %+v", rs[0].Status, rs[0].Findings)
+	}
+}
+
+// errSignal stands for the signal cmd/ cancels a run with (its cause is what the journal names).
+var errSignal = fmt.Errorf("%w: SIGTERM received", context.Canceled)
+
+// A run cancelled at any point between the put and the SSH check that confirms it (by Ctrl-C,
+// SIGTERM or SIGHUP alike: the context is done) puts the previous rules back on a context of its
+// own, and journals why. The user is never left with rules the guard did not see work.
+func TestCancelAnywhereInTheGuardPutsThePreviousRulesBack(t *testing.T) {
+	cases := []struct {
+		name string
+		at   func(steps.Event) bool
+	}{
+		{"before the put", func(e steps.Event) bool { return e.Kind == steps.EventChangeStart }},
+		{"while Lightsail applies it", func(e steps.Event) bool {
+			return e.Kind == steps.EventWait && strings.HasPrefix(e.Message, "waiting for")
+		}},
+		{"during the SSH check", func(e steps.Event) bool {
+			return e.Kind == steps.EventWait && strings.HasPrefix(e.Message, "checking that a new SSH connection")
+		}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			// A source the session is not in: without the cancel the guard would fail and roll back
+			// after its full minute; the cancel must not wait for that.
+			w := world.New(t, world.Options{Host: true, Settings: steps.Settings{SSHCIDRs: []string{"198.51.100.4/32"}}})
+			before := ports(w)
+			env := w.Env(t)
+			ctx, cancel := context.WithCancelCause(t.Context())
+			defer cancel(nil)
+			var once sync.Once
+			env.Observer = steps.ObserverFunc(func(e steps.Event) {
+				if e.Step == firewall.ID && tc.at(e) {
+					once.Do(func() { cancel(errSignal) })
+				}
+			})
+			j := journal(t)
+			eng := &steps.Engine{Steps: []steps.Step{firewall.New()}, Env: env, Journal: j}
+			rs := eng.Verify(t.Context())
+			start := time.Now()
+			outs := eng.Apply(ctx, rs)
+			if took := time.Since(start); took > 20*time.Second {
+				t.Errorf("the cancelled apply took %s", took)
+			}
+			if outs[0].Status != steps.StatusFailed || !strings.Contains(outs[0].Detail, "cancelled (context canceled: SIGTERM received)") ||
+				!strings.Contains(outs[0].Detail, "the previous rules were put back") {
+				t.Errorf("outcome %+v, want failed, saying the cancel put the rules back", outs[0])
+			}
+			if got := ports(w); !reflect.DeepEqual(got, before) {
+				t.Errorf("firewall after the cancel:\n%+v\nwant the prior set:\n%+v", got, before)
+			}
+			entries, _ := j.Entries()
+			if len(entries) != 2 || entries[0].State != steps.EntryUndone || entries[1].Undoes != entries[0].ID || entries[1].State != steps.EntryDone ||
+				!strings.Contains(entries[1].Change.Why, "the run was cancelled (context canceled: SIGTERM received)") {
+				t.Fatalf("journal %+v, want the change (undone) and its rollback (done) saying the run was cancelled", entries)
+			}
+			if undo, _ := eng.UndoPlan(); len(undo) != 0 {
+				t.Errorf("undo would still reverse %d entries after the rollback", len(undo))
+			}
+		})
+	}
+}
+
+// verify while another run holds the instance's remote lock says that run is changing it, instead
+// of reporting what may be a half-applied state as compliant; once the run is over, it is ok.
+func TestVerifyWhileAnotherRunHoldsTheLock(t *testing.T) {
+	w := world.New(t, world.Options{Host: true, Settings: steps.Settings{SSHCIDRs: []string{"127.0.0.1/32"}}})
+	eng := &steps.Engine{Steps: []steps.Step{firewall.New()}, Env: w.Env(t), Journal: journal(t)}
+	if outs := eng.Apply(t.Context(), eng.Verify(t.Context())); outs[0].Status != steps.StatusChanged {
+		t.Fatalf("apply %+v", outs)
+	}
+	other, err := w.Env(t).SSH(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	release, err := other.Lock(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	verify := &steps.Engine{Steps: []steps.Step{firewall.New()}, Env: w.Env(t)}
+	rs := verify.Verify(t.Context())
+	if rs[0].Status != steps.StatusUnknown || !strings.Contains(rs[0].Detail, "another hardsail run is changing") ||
+		!strings.Contains(rs[0].Detail, "since ") || !strings.Contains(rs[0].Fix, "Wait for the other run to finish") {
+		t.Errorf("verify during another run: %s %q (fix %q), want unknown naming the other run", rs[0].Status, rs[0].Detail, rs[0].Fix)
+	}
+	if err := release(); err != nil {
+		t.Fatal(err)
+	}
+	if rs := verify.Verify(t.Context()); rs[0].Status != steps.StatusOK {
+		t.Errorf("verify once the other run is over: %s %q", rs[0].Status, rs[0].Detail)
 	}
 }
