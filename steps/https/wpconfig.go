@@ -9,9 +9,6 @@ import (
 	"github.com/hardsail/hardsail/assets"
 )
 
-// WPConfigPath is Bitnami's WordPress configuration file.
-const WPConfigPath = "/opt/bitnami/wordpress/wp-config.php"
-
 const (
 	blockBegin = "// BEGIN hardsail https\n"
 	blockEnd   = "// END hardsail https\n"
