@@ -128,4 +128,3 @@ func debianFamily(os map[string]string) bool {
 func osName(os map[string]string) string {
 	return cmp.Or(os["PRETTY_NAME"], os["ID"])
 }
-

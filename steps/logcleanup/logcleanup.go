@@ -59,9 +59,9 @@ type Facts struct {
 	// Layout is the WordPress layout the host has; the script cleans its log families.
 	Layout   blueprint.Flavour `json:"layout"`
 	Script   sshhost.File      `json:"script"`
-	Cron     sshhost.File `json:"cron"`
-	Families []Family     `json:"families"`
-	Rotated  []Rotated    `json:"rotated"` // per family, newest first
+	Cron     sshhost.File      `json:"cron"`
+	Families []Family          `json:"families"`
+	Rotated  []Rotated         `json:"rotated"` // per family, newest first
 }
 
 // Check reads the host in the one gathering the engine shares between steps. It changes nothing.
