@@ -7,6 +7,7 @@ import (
 	"errors"
 	"net"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -233,5 +234,58 @@ func TestBindSSHUnknownInstance(t *testing.T) {
 	}
 	if got := e.InstanceAddr("WordPress-1"); got != "" {
 		t.Errorf("unbound instance has address %q", got)
+	}
+}
+
+// TestLightsailScenario: the Lightsail-packaged blueprint's instance reports its own blueprint and
+// user admin, and its port 22 admits only the browser client's alias, so the caller's first SSH is
+// refused until the firewall allows its address; the Bitnami scenario is unchanged beside it.
+func TestLightsailScenario(t *testing.T) {
+	e, c := startFast(t, func(o *emulator.Options) { o.Scenario = emulator.ScenarioLightsailFresh })
+	out, err := c.GetInstance(ctxT(t), &lightsail.GetInstanceInput{InstanceName: aws.String("WordPress-1")})
+	checkErr(t, err, noErr)
+	in := out.Instance
+	if got := []string{aws.ToString(in.BlueprintId), aws.ToString(in.BlueprintName), aws.ToString(in.Username)}; !slices.Equal(got, []string{"wordpress_lightsail", "WordPress", "admin"}) {
+		t.Errorf("blueprint id, name, user = %v", got)
+	}
+	wantRules := []string{"22-22/tcp[||lightsail-connect]", "80-80/tcp[0.0.0.0/0|::/0|]", "443-443/tcp[0.0.0.0/0|::/0|]"}
+	if got := ruleSummary(portStates(t, c, "WordPress-1")); !slices.Equal(got, wantRules) {
+		t.Errorf("port states = %v, want %v", got, wantRules)
+	}
+
+	sshAddr, _ := startSSHServer(t, e.CAPublicKey())
+	if err := e.BindSSH("WordPress-1", sshAddr); err != nil {
+		t.Fatal(err)
+	}
+	ad := accessDetails(t, c)
+	if aws.ToString(ad.Username) != "admin" {
+		t.Errorf("access details user %q, want admin", aws.ToString(ad.Username))
+	}
+	cfg := sshClientConfig(t, ad)
+	if cfg.User != "admin" {
+		t.Fatalf("client config user %q", cfg.User)
+	}
+	dial := func() error {
+		cl, err := ssh.Dial("tcp", e.InstanceAddr("WordPress-1"), cfg)
+		if err == nil {
+			_ = cl.Close()
+		}
+		return err
+	}
+	if err := dial(); err == nil {
+		t.Fatal("SSH from the caller admitted while port 22 allows only lightsail-connect")
+	}
+	_, err = c.OpenInstancePublicPorts(ctxT(t), &lightsail.OpenInstancePublicPortsInput{InstanceName: aws.String("WordPress-1"),
+		PortInfo: &types.PortInfo{FromPort: 22, ToPort: 22, Protocol: types.NetworkProtocolTcp, Cidrs: []string{"127.0.0.1/32"}, CidrListAliases: []string{"lightsail-connect"}}})
+	checkErr(t, err, noErr)
+	if err := dial(); err != nil {
+		t.Errorf("SSH refused after the firewall allowed the caller: %v", err)
+	}
+
+	_, bc := startFast(t, nil)
+	bout, err := bc.GetInstance(ctxT(t), &lightsail.GetInstanceInput{InstanceName: aws.String("WordPress-1")})
+	checkErr(t, err, noErr)
+	if aws.ToString(bout.Instance.BlueprintId) != "wordpress" || aws.ToString(bout.Instance.Username) != "bitnami" {
+		t.Errorf("default scenario changed: %s / %s", aws.ToString(bout.Instance.BlueprintId), aws.ToString(bout.Instance.Username))
 	}
 }

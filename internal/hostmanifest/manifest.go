@@ -1,6 +1,7 @@
-// Package hostmanifest is the exact content of a fresh Bitnami WordPress instance's tree that the
-// tests' real Debian host (internal/testhost) is built with and the demo's host (internal/demohost)
-// stands in for: pure data, so the demo links no test harness.
+// Package hostmanifest is the exact content of a fresh Lightsail WordPress instance's tree, one per
+// blueprint flavour (Bitnami: this file; packaged by Lightsail: lightsail.go), that the tests' real
+// Debian host (internal/testhost) is built with and the demo's host (internal/demohost) stands in
+// for: pure data, so the demo links no test harness. For(flavour) returns either as a Manifest.
 package hostmanifest
 
 import (
@@ -45,7 +46,7 @@ func (l LogFile) Rotated() bool { return !l.Live }
 // Compressed reports whether the file is a (valid) gzip file.
 func (l LogFile) Compressed() bool { return strings.HasSuffix(l.Path, ".gz") }
 
-// File is a non-log file of the Bitnami tree.
+// File is a non-log file of a tree.
 type File struct {
 	Path    string
 	ModTime time.Time
@@ -53,6 +54,7 @@ type File struct {
 	Mode    fs.FileMode
 	UID     int
 	GID     int
+	Body    string // the content; empty in WPConfig (its body is WPConfigPHP), set in every Manifest.Files
 }
 
 // Numeric ids inside the host; the build creates these users (daemon is Debian's gid 1).
@@ -269,18 +271,26 @@ func LogContent(l LogFile) ([]byte, error) {
 // logText is n bytes of newline-terminated lines in the style of l's family.
 func logText(l LogFile, n int) []byte {
 	var b bytes.Buffer
+	bitnami := strings.HasPrefix(l.Path, "/opt/bitnami/")
+	webRoot := "/opt/bitnami/wordpress"
+	if !bitnami {
+		webRoot = LightsailWebRoot
+	}
 	// Every line is over 60 bytes, so starting this far back keeps the last entry before ModTime.
 	t := l.ModTime.Add(-time.Duration(n/60+2) * 37 * time.Second)
 	for i := 0; b.Len() < n; i++ {
 		t = t.Add(37 * time.Second)
-		switch l.Family {
-		case "apache-access":
+		switch {
+		case l.Family == "apache-access":
 			fmt.Fprintf(&b, "203.0.113.%d - - [%s] \"GET /?p=%d HTTP/1.1\" 200 %d \"-\" \"Mozilla/5.0 (X11; Linux x86_64)\"\n",
 				i%250+1, t.Format("02/Jan/2006:15:04:05 -0700"), i, 5000+i%900)
-		case "apache-error":
-			fmt.Fprintf(&b, "[%s] [php:warn] [pid %d:tid %d] [client 198.51.100.%d:%d] PHP Warning:  Undefined array key \"page\" in /opt/bitnami/wordpress/wp-content/plugins/example/example.php on line %d\n",
-				t.Format("Mon Jan 02 15:04:05.000000 2006"), 1200+i%40, 139900000+i, i%250+1, 40000+i%20000, 10+i%300)
-		case "db":
+		case l.Family == "apache-error":
+			fmt.Fprintf(&b, "[%s] [php:warn] [pid %d:tid %d] [client 198.51.100.%d:%d] PHP Warning:  Undefined array key \"page\" in %s/wp-content/plugins/example/example.php on line %d\n",
+				t.Format("Mon Jan 02 15:04:05.000000 2006"), 1200+i%40, 139900000+i, i%250+1, 40000+i%20000, webRoot, 10+i%300)
+		case l.Family == "db" && !bitnami:
+			fmt.Fprintf(&b, "%s %d [Warning] Aborted connection %d to db: 'wordpress' user: 'wordpress' host: 'localhost' (Got an error reading communication packets)\n",
+				t.Format("2006-01-02 15:04:05"), 8+i%4, 1000+i)
+		case l.Family == "db":
 			fmt.Fprintf(&b, "%s %d [Note] [MY-010914] [Server] Aborted connection %d to db: 'bitnami_wordpress' user: 'bn_wordpress' host: 'localhost' (Got an error reading communication packets).\n",
 				t.Format("2006-01-02T15:04:05.000000Z"), 8+i%4, 1000+i)
 		default:

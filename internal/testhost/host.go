@@ -1,10 +1,11 @@
 //go:build linux
 
-// Package testhost starts real Debian 12 hosts laid out like an AWS Lightsail WordPress
-// (Bitnami) instance, each with its own OpenSSH server on 127.0.0.1, for tests that must
-// talk to a real sshd, sudo and apt rather than a fake.
+// Package testhost starts real Debian 12 hosts laid out like an AWS Lightsail WordPress instance
+// of either blueprint flavour (packaged by Bitnami, the default, or by Lightsail: Options.Flavour),
+// each with its own OpenSSH server on 127.0.0.1, for tests that must talk to a real sshd, sudo and
+// apt rather than a fake.
 //
-// One rootfs is built with mmdebstrap and cached outside the repo (see EnsureBase); each
+// One rootfs per flavour is built with mmdebstrap and cached outside the repo (see EnsureBaseFor); each
 // instance overlays it with a tmpfs in private mount/UTS/IPC/PID namespaces and chroots
 // sshd into the result. Instances need root; see Start for the skip rule.
 package testhost
@@ -36,12 +37,15 @@ import (
 	"golang.org/x/crypto/ssh"
 )
 
-// User is the login user on every instance, as on Lightsail's Bitnami blueprints.
+// User is the login user on a Bitnami instance; Host.User is the one of each instance.
 const User = "bitnami"
 
 // Options configure one instance.
 type Options struct {
-	DB                string // DBMySQL (default) or DBMariaDB: which of /opt/bitnami/{mysql,mariadb} exists
+	// Flavour is hostmanifest.Bitnami (default, login bitnami) or hostmanifest.Lightsail (login admin).
+	Flavour string
+	// DB is DBMySQL (default) or DBMariaDB: which of /opt/bitnami/{mysql,mariadb} exists (Bitnami only).
+	DB                string
 	TrustedUserCAKeys []byte // authorized_keys-format CA line(s) sshd trusts for certificate login
 }
 
@@ -50,11 +54,12 @@ type Options struct {
 type Host struct {
 	Addr    string        // 127.0.0.1:PORT
 	Port    int           // sshd's port on 127.0.0.1
-	User    string        // "bitnami"
+	User    string        // the flavour's login: "bitnami" or "admin"
 	HostKey ssh.PublicKey // ed25519, generated for this instance
-	Signer  ssh.Signer    // a key in bitnami's authorized_keys
+	Signer  ssh.Signer    // a key in User's authorized_keys
 	Root    string        // host-side path of the instance's / (/proc/PID/root), for assertions
-	DB      string        // the DB variant it was started with
+	DB      string        // the DB variant it was started with ("" on Lightsail)
+	Flavour string        // hostmanifest.Bitnami or hostmanifest.Lightsail
 
 	cmd    *exec.Cmd
 	dir    string // host-side instance dir: seed files and mount points
@@ -127,20 +132,27 @@ func Start(t testing.TB, opts Options) *Host {
 // New boots an instance without a testing.TB (benchmarks, TestMain); the caller must Close it.
 // It builds the rootfs first if the cache lacks it.
 func New(opts Options) (*Host, error) {
-	switch opts.DB {
-	case "":
+	m, err := hostmanifest.For(opts.Flavour)
+	if err != nil {
+		return nil, fmt.Errorf("testhost options: %w", err)
+	}
+	opts.Flavour = m.Flavour
+	switch {
+	case opts.Flavour == Lightsail && opts.DB != "":
+		return nil, fmt.Errorf("testhost options: DB %q is a Bitnami variant; the Lightsail flavour has one layout (leave DB empty)", opts.DB)
+	case opts.Flavour == Lightsail:
+	case opts.DB == "":
 		opts.DB = DBMySQL
-	case DBMySQL, DBMariaDB:
-	default:
+	case opts.DB != DBMySQL && opts.DB != DBMariaDB:
 		return nil, fmt.Errorf("testhost options: unknown DB %q (want %q or %q)", opts.DB, DBMySQL, DBMariaDB)
 	}
-	base, err := EnsureBase(context.Background(), nil)
+	base, err := EnsureBaseFor(context.Background(), opts.Flavour, nil)
 	if err != nil {
 		return nil, err
 	}
 	// A port picked free can be taken before sshd binds it; that is the only failure worth retrying.
 	for attempt := 1; ; attempt++ {
-		h, retry, err := start(base.Dir, opts)
+		h, retry, err := start(base.Dir, m.User, opts)
 		if err == nil {
 			return h, nil
 		}
@@ -189,8 +201,8 @@ printf '%s' "$HN" > /proc/sys/kernel/hostname
 install -m 0600 -o 0 -g 0 "$I/seed/ssh_host_ed25519_key" "$R/etc/ssh/ssh_host_ed25519_key"
 install -m 0644 -o 0 -g 0 "$I/seed/ssh_host_ed25519_key.pub" "$R/etc/ssh/ssh_host_ed25519_key.pub"
 install -m 0644 -o 0 -g 0 "$I/seed/lightsail_instance_ca.pub" "$R/etc/ssh/lightsail_instance_ca.pub"
-install -d -m 0700 -o 1000 -g 1000 "$R/home/bitnami/.ssh"
-install -m 0600 -o 1000 -g 1000 "$I/seed/authorized_keys" "$R/home/bitnami/.ssh/authorized_keys"
+install -d -m 0700 -o 1000 -g 1000 "$R/home/$LOGIN/.ssh"
+install -m 0600 -o 1000 -g 1000 "$I/seed/authorized_keys" "$R/home/$LOGIN/.ssh/authorized_keys"
 if [ "$DB" = mariadb ]; then
 	mv "$R/opt/bitnami/mysql" "$R/opt/bitnami/mariadb"
 	touch -h -d "@$DIRMTIME" "$R/opt/bitnami"
@@ -203,7 +215,7 @@ exec sleep infinity'
 // sshdExited is what PID 1 prints when sshd ends; the namespace (and Root) outlive it.
 const sshdExited = "testhost: sshd exited"
 
-func start(baseDir string, opts Options) (h *Host, retry bool, err error) {
+func start(baseDir, login string, opts Options) (h *Host, retry bool, err error) {
 	if strings.ContainsAny(baseDir, ",:") {
 		return nil, false, fmt.Errorf("base dir %q: overlayfs cannot take ',' or ':' in lowerdir", baseDir)
 	}
@@ -261,10 +273,11 @@ func start(baseDir string, opts Options) (h *Host, retry bool, err error) {
 	h = &Host{
 		Addr:    net.JoinHostPort("127.0.0.1", strconv.Itoa(port)),
 		Port:    port,
-		User:    User,
+		User:    login,
 		HostKey: hostSigner.PublicKey(),
 		Signer:  userSigner,
 		DB:      opts.DB,
+		Flavour: opts.Flavour,
 		dir:     dir,
 		log:     &syncBuffer{},
 	}
@@ -278,6 +291,7 @@ func start(baseDir string, opts Options) (h *Host, retry bool, err error) {
 		"BASE=" + baseDir,
 		"HN=" + Hostname,
 		"DB=" + opts.DB,
+		"LOGIN=" + login,
 		"PORT=" + strconv.Itoa(port),
 		"DIRMTIME=" + strconv.FormatInt(hostmanifest.DirMTime.Unix(), 10),
 	}
@@ -437,7 +451,7 @@ func (h *Host) leftovers() []string {
 	return left
 }
 
-// ClientConfig logs in as bitnami with Signer and accepts only this instance's ed25519 host key.
+// ClientConfig logs in as User with Signer and accepts only this instance's ed25519 host key.
 func (h *Host) ClientConfig() *ssh.ClientConfig {
 	return &ssh.ClientConfig{
 		User:            h.User,
@@ -449,7 +463,7 @@ func (h *Host) ClientConfig() *ssh.ClientConfig {
 	}
 }
 
-// Dial opens a new SSH connection as bitnami, closed when t ends.
+// Dial opens a new SSH connection as User, closed when t ends.
 func (h *Host) Dial(t testing.TB) *ssh.Client {
 	t.Helper()
 	c, err := ssh.Dial("tcp", h.Addr, h.ClientConfig())
@@ -460,7 +474,7 @@ func (h *Host) Dial(t testing.TB) *ssh.Client {
 	return c
 }
 
-// Run runs cmd over SSH as bitnami (sudo -n works) and returns its output and exit status
+// Run runs cmd over SSH as User (sudo -n works) and returns its output and exit status
 // (128+N when killed by signal N). Transport failures are fatal to t.
 func (h *Host) Run(t testing.TB, cmd string) (stdout, stderr string, exit int) {
 	t.Helper()

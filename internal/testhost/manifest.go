@@ -13,6 +13,8 @@ const (
 	MySQLUID    = hostmanifest.MySQLUID
 	MySQLGID    = hostmanifest.MySQLGID
 	WPConfigPHP = hostmanifest.WPConfigPHP
+	Bitnami     = hostmanifest.Bitnami
+	Lightsail   = hostmanifest.Lightsail
 )
 
 type (

@@ -34,6 +34,15 @@ var mmdebstrapArgs = []string{
 	"--skip=cleanup/apt/lists",
 }
 
+// hostHook is the part of every flavour's customize hook after its users: hostname, hosts, and
+// sshd's trust in Lightsail's browser-SSH CA.
+const hostHook = `printf '%s\n' "$HOSTNAME_" > "$R/etc/hostname"
+printf '127.0.0.1 localhost\n127.0.1.1 %s\n::1 localhost ip6-localhost ip6-loopback\nff02::1 ip6-allnodes\nff02::2 ip6-allrouters\n' "$HOSTNAME_" > "$R/etc/hosts"
+# Lightsail's browser SSH trusts this CA file; instances fill it from Options.TrustedUserCAKeys.
+printf '\nTrustedUserCAKeys /etc/ssh/lightsail_instance_ca.pub\n' >> "$R/etc/ssh/sshd_config"
+: > "$R/etc/ssh/lightsail_instance_ca.pub"
+`
+
 // customizeHook runs on the host with the rootfs in $1 and the staged Bitnami tree in $STAGE.
 const customizeHook = `set -eu
 R="$1"
@@ -42,13 +51,50 @@ chroot "$R" groupadd --system --gid 1001 mysql
 chroot "$R" useradd --system --uid 1001 --gid 1001 --home-dir /opt/bitnami/mysql --shell /usr/sbin/nologin mysql
 printf 'bitnami ALL=(ALL) NOPASSWD:ALL\n' > "$R/etc/sudoers.d/90-bitnami"
 chmod 0440 "$R/etc/sudoers.d/90-bitnami"
-printf '%s\n' "$HOSTNAME_" > "$R/etc/hostname"
-printf '127.0.0.1 localhost\n127.0.1.1 %s\n::1 localhost ip6-localhost ip6-loopback\nff02::1 ip6-allnodes\nff02::2 ip6-allrouters\n' "$HOSTNAME_" > "$R/etc/hosts"
-# Lightsail's browser SSH trusts this CA file; instances fill it from Options.TrustedUserCAKeys.
-printf '\nTrustedUserCAKeys /etc/ssh/lightsail_instance_ca.pub\n' >> "$R/etc/ssh/sshd_config"
-: > "$R/etc/ssh/lightsail_instance_ca.pub"
-cp -a "$STAGE/opt/bitnami" "$R/opt/"
+` + hostHook + `cp -a "$STAGE/opt/bitnami" "$R/opt/"
 `
+
+// lightsailArgs is the recipe plus Debian's Apache (a real apache2ctl configtest) and logrotate.
+var lightsailArgs = []string{
+	"--mode=root",
+	"--variant=minbase",
+	"--include=openssh-server,sudo,cron,unattended-upgrades,apt-utils,ca-certificates,apache2,logrotate",
+	"--skip=cleanup/apt/lists",
+}
+
+// lightsailHook lays out the Lightsail-packaged flavour: admin with cloud-init's sudoers line, the
+// mysql system user MariaDB's package would make, mod_rewrite for permalinks, no Debian index.html,
+// then the staged tree over the packages' files (attributes and the sites-enabled link included).
+const lightsailHook = `set -eu
+R="$1"
+chroot "$R" useradd --create-home --uid 1000 --user-group --shell /bin/bash --groups adm,sudo admin
+chroot "$R" groupadd --system --gid 120 mysql
+chroot "$R" useradd --system --uid 120 --gid 120 --home-dir /nonexistent --no-create-home --shell /bin/false mysql
+printf 'admin ALL=(ALL) NOPASSWD:ALL\n' > "$R/etc/sudoers.d/90-cloud-init-users"
+chmod 0440 "$R/etc/sudoers.d/90-cloud-init-users"
+` + hostHook + `chroot "$R" a2enmod -q rewrite
+rm -f "$R/var/www/html/index.html"
+cp -a --remove-destination "$STAGE"/* "$R/"
+`
+
+// recipe is one flavour's build: mmdebstrap arguments, customize hook and staged tree.
+type recipe struct {
+	flavour string
+	args    []string
+	hook    string
+	tree    func() ([]stagedFile, error)
+}
+
+func recipeFor(flavour string) (recipe, error) {
+	switch flavour {
+	case "", hostmanifest.Bitnami:
+		return recipe{hostmanifest.Bitnami, mmdebstrapArgs, customizeHook, bitnamiTree}, nil
+	case hostmanifest.Lightsail:
+		return recipe{hostmanifest.Lightsail, lightsailArgs, lightsailHook, lightsailTree}, nil
+	}
+	_, err := hostmanifest.For(flavour)
+	return recipe{}, fmt.Errorf("testhost: %w", err)
+}
 
 // mirrors returns the Debian sources the machine's own apt uses, as one-line "deb" entries for suite.
 func mirrors() ([]string, error) {
@@ -85,6 +131,7 @@ func mirrors() ([]string, error) {
 type stagedFile struct {
 	path    string
 	dir     bool
+	link    string // symlink target (then data, mode and modTime are unused)
 	data    []byte
 	mode    fs.FileMode
 	uid     int
@@ -123,20 +170,64 @@ func bitnamiTree() ([]stagedFile, error) {
 	return append(ds, files...), nil
 }
 
+// lightsailTree lists the Lightsail-packaged manifest's directories (missing parents root 0755),
+// files, logs and links, parents before children.
+func lightsailTree() ([]stagedFile, error) {
+	m, err := hostmanifest.For(hostmanifest.Lightsail)
+	if err != nil {
+		return nil, err
+	}
+	dirs := map[string]stagedFile{}
+	for _, d := range m.Dirs {
+		dirs[d.Path] = stagedFile{path: d.Path, dir: true, mode: d.Mode, uid: d.UID, gid: d.GID, modTime: d.ModTime}
+	}
+	var files []stagedFile
+	add := func(f stagedFile) {
+		files = append(files, f)
+		for d := path.Dir(f.path); d != "/"; d = path.Dir(d) {
+			if _, ok := dirs[d]; !ok {
+				dirs[d] = stagedFile{path: d, dir: true, mode: 0o755, modTime: hostmanifest.DirMTime}
+			}
+		}
+	}
+	for _, f := range m.Files {
+		add(stagedFile{path: f.Path, data: []byte(f.Body), mode: f.Mode, uid: f.UID, gid: f.GID, modTime: f.ModTime})
+	}
+	for _, l := range m.Logs {
+		data, err := hostmanifest.LogContent(l)
+		if err != nil {
+			return nil, err
+		}
+		add(stagedFile{path: l.Path, data: data, mode: l.Mode, uid: l.UID, gid: l.GID, modTime: l.ModTime})
+	}
+	for _, l := range m.Symlinks {
+		add(stagedFile{path: l.Path, link: l.Target})
+	}
+	ds := make([]stagedFile, 0, len(dirs))
+	for _, d := range dirs {
+		ds = append(ds, d)
+	}
+	sort.Slice(ds, func(i, j int) bool { return ds[i].path < ds[j].path })
+	return append(ds, files...), nil
+}
+
 // stage writes the tree under dir with its owners, modes and mtimes (directories last, so their mtimes stick).
 func stage(dir string, tree []stagedFile) error {
 	for _, f := range tree {
 		p := filepath.Join(dir, f.path)
 		var err error
-		if f.dir {
+		switch {
+		case f.link != "":
+			err = os.Symlink(f.link, p)
+		case f.dir:
 			err = os.MkdirAll(p, 0o755)
-		} else {
+		default:
 			err = os.WriteFile(p, f.data, 0o600)
 		}
 		if err == nil {
 			err = os.Lchown(p, f.uid, f.gid)
 		}
-		if err == nil {
+		if err == nil && f.link == "" {
 			err = os.Chmod(p, f.mode)
 		}
 		if err != nil {
@@ -145,6 +236,9 @@ func stage(dir string, tree []stagedFile) error {
 	}
 	for i := len(tree) - 1; i >= 0; i-- {
 		f := tree[i]
+		if f.link != "" {
+			continue // Chtimes would follow it
+		}
 		if err := os.Chtimes(filepath.Join(dir, f.path), f.modTime, f.modTime); err != nil {
 			return fmt.Errorf("staging %s: %w", f.path, err)
 		}
@@ -154,11 +248,14 @@ func stage(dir string, tree []stagedFile) error {
 
 // recipeKey hashes the recipe. The mirror is left out: any Debian mirror serves the same
 // suite, and asking apt for it (apt-get indextargets, ~0.5 s) would slow every cached start.
-func recipeKey(tree []stagedFile) string {
+func recipeKey(r recipe, tree []stagedFile) string {
 	h := sha256.New()
-	fmt.Fprintf(h, "%s\n%s\n%s\n%q\n%s\n", recipeVersion, suite, Hostname, mmdebstrapArgs, customizeHook)
+	fmt.Fprintf(h, "%s\n%s\n%s\n%q\n%s\n", recipeVersion, suite, Hostname, r.args, r.hook)
 	for _, f := range tree {
 		fmt.Fprintf(h, "%s %t %o %d:%d %d %d\n", f.path, f.dir, f.mode, f.uid, f.gid, f.modTime.Unix(), len(f.data))
+		if f.link != "" {
+			fmt.Fprintf(h, "-> %s\n", f.link) // only Lightsail's tree has links: Bitnami's key is unchanged
+		}
 		h.Write(f.data)
 	}
 	return hex.EncodeToString(h.Sum(nil))[:16]
@@ -182,6 +279,7 @@ func CacheDir() (string, error) {
 
 // Base is a built and unpacked rootfs that instances overlay.
 type Base struct {
+	Flavour string // hostmanifest.Bitnami or hostmanifest.Lightsail
 	Key     string // recipe hash
 	Tarball string // .tar.zst as mmdebstrap wrote it
 	Dir     string // unpacked tree, shared read-only by all instances
@@ -193,17 +291,26 @@ const completeMarker = ".complete"
 
 var (
 	baseMu     sync.Mutex
-	baseCached *Base
+	baseCached = map[string]*Base{} // by flavour
 )
 
-// EnsureBase builds the rootfs tarball and unpacks it unless the cache already holds both.
+// EnsureBase is EnsureBaseFor the Bitnami flavour.
+func EnsureBase(ctx context.Context, log io.Writer) (*Base, error) {
+	return EnsureBaseFor(ctx, hostmanifest.Bitnami, log)
+}
+
+// EnsureBaseFor builds flavour's rootfs tarball and unpacks it unless the cache already holds both.
 // Safe across processes: work happens under an flock on the cache dir, outputs appear by rename.
 // Build progress goes to log (nil discards it).
-func EnsureBase(ctx context.Context, log io.Writer) (*Base, error) {
+func EnsureBaseFor(ctx context.Context, flavour string, log io.Writer) (*Base, error) {
+	r, err := recipeFor(flavour)
+	if err != nil {
+		return nil, err
+	}
 	baseMu.Lock()
 	defer baseMu.Unlock()
-	if baseCached != nil {
-		return baseCached, nil
+	if b := baseCached[r.flavour]; b != nil {
+		return b, nil
 	}
 	if log == nil {
 		log = io.Discard
@@ -212,12 +319,13 @@ func EnsureBase(ctx context.Context, log io.Writer) (*Base, error) {
 	if err != nil {
 		return nil, err
 	}
-	tree, err := bitnamiTree()
+	tree, err := r.tree()
 	if err != nil {
 		return nil, err
 	}
-	key := recipeKey(tree)
+	key := recipeKey(r, tree)
 	b := &Base{
+		Flavour: r.flavour,
 		Key:     key,
 		Tarball: filepath.Join(cache, "rootfs-"+key+".tar.zst"),
 		Dir:     filepath.Join(cache, "base-"+key),
@@ -225,7 +333,7 @@ func EnsureBase(ctx context.Context, log io.Writer) (*Base, error) {
 	if _, err := os.Stat(b.Dir + completeMarker); err == nil {
 		now := time.Now()
 		os.Chtimes(b.Dir+completeMarker, now, now) // last use, for pruneStale in other checkouts
-		baseCached = b
+		baseCached[r.flavour] = b
 		return b, nil
 	}
 	if err := os.MkdirAll(cache, 0o755); err != nil {
@@ -238,7 +346,7 @@ func EnsureBase(ctx context.Context, log io.Writer) (*Base, error) {
 	defer unlock()
 	// Another process may have finished while this one waited for the lock.
 	if _, err := os.Stat(b.Dir + completeMarker); err == nil {
-		baseCached = b
+		baseCached[r.flavour] = b
 		return b, nil
 	}
 	pruneStale(cache, key)
@@ -247,7 +355,7 @@ func EnsureBase(ctx context.Context, log io.Writer) (*Base, error) {
 		if err != nil {
 			return nil, err
 		}
-		if err := build(ctx, log, cache, b.Tarball, deb, tree); err != nil {
+		if err := build(ctx, log, cache, b.Tarball, deb, r, tree); err != nil {
 			return nil, err
 		}
 		b.Built = true
@@ -257,7 +365,7 @@ func EnsureBase(ctx context.Context, log io.Writer) (*Base, error) {
 	if err := unpack(ctx, cache, b.Tarball, b.Dir); err != nil {
 		return nil, err
 	}
-	baseCached = b
+	baseCached[r.flavour] = b
 	return b, nil
 }
 
@@ -298,7 +406,7 @@ func lockFile(p string) (func(), error) {
 }
 
 // build runs mmdebstrap into a temp file next to tarball and renames it into place.
-func build(ctx context.Context, log io.Writer, cache, tarball string, deb []string, tree []stagedFile) error {
+func build(ctx context.Context, log io.Writer, cache, tarball string, deb []string, r recipe, tree []stagedFile) error {
 	stageDir, err := os.MkdirTemp(cache, "stage-")
 	if err != nil {
 		return fmt.Errorf("rootfs stage dir: %w", err)
@@ -309,8 +417,8 @@ func build(ctx context.Context, log io.Writer, cache, tarball string, deb []stri
 	}
 	tmp := filepath.Join(cache, fmt.Sprintf("rootfs-%d.tmp.tar.zst", os.Getpid()))
 	defer os.Remove(tmp)
-	args := append([]string{}, mmdebstrapArgs...)
-	args = append(args, "--customize-hook="+customizeHook, suite, tmp)
+	args := append([]string{}, r.args...)
+	args = append(args, "--customize-hook="+r.hook, suite, tmp)
 	args = append(args, deb...)
 	cmd := exec.CommandContext(ctx, "mmdebstrap", args...)
 	cmd.Env = append(os.Environ(), "STAGE="+stageDir, "HOSTNAME_="+Hostname)

@@ -7,6 +7,9 @@ const (
 	ScenarioEmpty             = "empty"
 	ScenarioWordPressFresh    = "wordpress-fresh"
 	ScenarioWordPressHardened = "wordpress-hardened"
+	// ScenarioWordPressLightsailFresh is the Lightsail scenario of a new instance of the WordPress
+	// blueprint packaged by Lightsail; the account's IAM is that of "wordpress-fresh".
+	ScenarioWordPressLightsailFresh = "wordpress-lightsail-fresh"
 )
 
 // LoadScenario replaces all state with a named starting point:
@@ -23,15 +26,15 @@ func (s *Service) LoadScenario(name string) error {
 	switch name {
 	case ScenarioEmpty:
 		s.loadEmpty()
-	case ScenarioWordPressFresh:
+	case ScenarioWordPressFresh, ScenarioWordPressLightsailFresh:
 		s.loadEmpty()
 		s.st.root.AccessKeys = []AccessKey{{ID: s.newAccessKeyID(), Status: "Active", Created: scenarioEpoch}}
 	case ScenarioWordPressHardened:
 		s.loadEmpty()
 		s.loadHardened()
 	default:
-		return fmt.Errorf("IAM scenario %q is not %q, %q or %q",
-			name, ScenarioEmpty, ScenarioWordPressFresh, ScenarioWordPressHardened)
+		return fmt.Errorf("IAM scenario %q is not %q, %q, %q or %q",
+			name, ScenarioEmpty, ScenarioWordPressFresh, ScenarioWordPressLightsailFresh, ScenarioWordPressHardened)
 	}
 	return nil
 }

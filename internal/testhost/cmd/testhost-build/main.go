@@ -1,4 +1,5 @@
-// Command testhost-build builds (or finds) the cached Debian 12 rootfs that internal/testhost instances overlay.
+// Command testhost-build builds (or finds) the cached Debian 12 root filesystems, one per blueprint
+// flavour, that internal/testhost instances overlay.
 // make test runs it first so the ~25 s build is not charged to whichever test happens to start a host first.
 package main
 
@@ -11,12 +12,22 @@ import (
 	"os/signal"
 	"time"
 
+	"github.com/hardsail/hardsail/internal/hostmanifest"
 	"github.com/hardsail/hardsail/internal/testhost"
 )
 
 func main() {
 	verbose := flag.Bool("v", false, "show mmdebstrap output")
+	flavour := flag.String("flavour", "", "build only this blueprint flavour (bitnami or lightsail); default: all")
 	flag.Parse()
+	flavours := hostmanifest.Flavours
+	if *flavour != "" {
+		if _, err := hostmanifest.For(*flavour); err != nil {
+			fmt.Fprintln(os.Stderr, "testhost-build:", err)
+			os.Exit(3)
+		}
+		flavours = []string{*flavour}
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	var log io.Writer
@@ -33,15 +44,17 @@ func main() {
 		fmt.Fprintln(os.Stderr, msg+"; real-host tests will skip")
 		return
 	}
-	start := time.Now()
-	b, err := testhost.EnsureBase(ctx, log)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "testhost-build:", err)
-		os.Exit(1)
+	for _, f := range flavours {
+		start := time.Now()
+		b, err := testhost.EnsureBaseFor(ctx, f, log)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "testhost-build:", err)
+			os.Exit(1)
+		}
+		what := "cached"
+		if b.Built {
+			what = "built"
+		}
+		fmt.Printf("testhost %s rootfs %s in %s\ntarball %s\nbase    %s\n", f, what, time.Since(start).Round(time.Millisecond), b.Tarball, b.Dir)
 	}
-	what := "cached"
-	if b.Built {
-		what = "built"
-	}
-	fmt.Printf("testhost rootfs %s in %s\ntarball %s\nbase    %s\n", what, time.Since(start).Round(time.Millisecond), b.Tarball, b.Dir)
 }
