@@ -288,3 +288,21 @@ func TestUndoRefusesHandEdits(t *testing.T) {
 		t.Errorf("forced undo did not put back the stock file byte for byte")
 	}
 }
+
+// TestBitnamiStackIsNotPatchedByApt: on the Bitnami host the step says plainly that apt leaves the
+// web stack alone, read from the host itself.
+func TestBitnamiStackIsNotPatchedByApt(t *testing.T) {
+	w := hostWorld(t, steps.Settings{})
+	st, err := upgrades.New().Check(t.Context(), w.Env(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, f := range st.Findings {
+		got = append(got, f.Severity+": "+f.Message)
+	}
+	want := "warning: apt does not patch the web stack of WordPress packaged by Bitnami"
+	if len(got) != 1 || !strings.HasPrefix(got[0], want) {
+		t.Errorf("findings %q, want one starting %q", got, want)
+	}
+}
