@@ -16,7 +16,7 @@ import (
 	"github.com/hardsail/hardsail/remote/sshhost"
 )
 
-// exec runs one command line as user bitnami and returns its exit status.
+// exec runs one command line as the login user and returns its exit status.
 func (h *Host) exec(line string, s *cmdIO) int {
 	if line == "true" {
 		return 0
@@ -227,6 +227,10 @@ func (h *Host) gather(q sshhost.Query, full bool, nonce string, s *cmdIO) int {
 		fmt.Fprintf(&b, "os\t%s\n", enc(h.files["/etc/os-release"].Body))
 	}
 	for i, p := range q.Files {
+		if target, ok := h.links[p]; ok {
+			fmt.Fprintf(&b, "link\t%d\t%s\n", i, enc([]byte(target+"\n"))) // readlink's newline, as the script encodes it
+			p = h.resolve(p)
+		}
 		f, ok := h.files[p]
 		switch {
 		case ok:
@@ -345,14 +349,14 @@ func (h *Host) write(w writeReq, s *cmdIO) int {
 	}
 	group := w.group
 	if group == "" {
-		g, ok := loginGroup[w.owner]
+		g, ok := h.loginGroup[w.owner]
 		if !ok {
 			fmt.Fprintf(s.stderr, "chown: invalid user: '%s:'\n", w.owner)
 			return 1
 		}
 		group = g
 	}
-	if _, ok := loginGroup[w.owner]; !ok {
+	if _, ok := h.loginGroup[w.owner]; !ok {
 		fmt.Fprintf(s.stderr, "chown: invalid user: '%s:%s'\n", w.owner, w.group)
 		return 1
 	}

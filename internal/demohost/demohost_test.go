@@ -7,6 +7,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"log/slog"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -15,8 +16,13 @@ import (
 
 	"golang.org/x/crypto/ssh"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/lightsail"
+	"github.com/aws/aws-sdk-go-v2/service/lightsail/types"
+
 	"github.com/hardsail/hardsail/internal/demohost"
 	"github.com/hardsail/hardsail/internal/emulator"
+	"github.com/hardsail/hardsail/internal/hostmanifest"
 	"github.com/hardsail/hardsail/internal/testhost"
 	"github.com/hardsail/hardsail/remote/awsapi"
 	"github.com/hardsail/hardsail/remote/sshhost"
@@ -38,8 +44,14 @@ type demo struct {
 
 func start(t *testing.T) *demo {
 	t.Helper()
-	em := emulator.Start(t, emulator.Options{Scenario: "wordpress-fresh", OperationDelay: 20 * time.Millisecond})
-	h, err := demohost.Start(em.CAPublicKey())
+	return startAs(t, "wordpress-fresh", demohost.Options{})
+}
+
+// startAs is start with another emulator scenario and demo host flavour.
+func startAs(t *testing.T, scenario string, o demohost.Options) *demo {
+	t.Helper()
+	em := emulator.Start(t, emulator.Options{Scenario: scenario, OperationDelay: 20 * time.Millisecond})
+	h, err := demohost.StartWith(em.CAPublicKey(), o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -355,11 +367,20 @@ func TestGatherSeesTheFreshInstance(t *testing.T) {
 	if items := slices.DeleteFunc(f.AptConfig, func(a sshhost.AptValue) bool { return !strings.HasSuffix(a.Key, "::") }); len(items) != 3 {
 		t.Errorf("Origins-Pattern items %v, want Debian 12's three", f.AptConfig)
 	}
-	want := map[string]testhost.LogFile{}
-	for _, l := range testhost.Logs {
+	checkListing(t, f.Listing, testhost.Logs)
+	if f.SSHClient != "127.0.0.1" {
+		t.Errorf("SSH_CLIENT %q, want the proxy's source 127.0.0.1", f.SSHClient)
+	}
+}
+
+// checkListing asserts the gathered listing is exactly logs, with their sizes and mtimes.
+func checkListing(t *testing.T, listing []sshhost.DirEntry, logs []hostmanifest.LogFile) {
+	t.Helper()
+	want := map[string]hostmanifest.LogFile{}
+	for _, l := range logs {
 		want[l.Path] = l
 	}
-	for _, e := range f.Listing {
+	for _, e := range listing {
 		l, ok := want[e.Path]
 		if !ok || e.Size != l.Size || !e.ModTime.Equal(l.ModTime) {
 			t.Errorf("listing %+v, want the manifest's %+v", e, l)
@@ -367,9 +388,66 @@ func TestGatherSeesTheFreshInstance(t *testing.T) {
 		delete(want, e.Path)
 	}
 	if len(want) > 0 {
-		t.Errorf("listing misses %d logs", len(want))
+		t.Errorf("listing misses %v", slices.Sorted(maps.Keys(want)))
 	}
-	if f.SSHClient != "127.0.0.1" {
-		t.Errorf("SSH_CLIENT %q, want the proxy's source 127.0.0.1", f.SSHClient)
+}
+
+// TestLightsailFlavour: the Lightsail-packaged demo host logs in admin only (after the firewall
+// admits the caller), and shows the manifest's layout: wp-config.php and credentials.log with their
+// modes and owners, the sites-enabled link, Debian's log directories; a www-data file can be written.
+func TestLightsailFlavour(t *testing.T) {
+	d := startAs(t, emulator.ScenarioLightsailFresh, demohost.Options{Flavour: hostmanifest.Lightsail})
+	if d.host.Login() != "admin" || d.host.Flavour() != hostmanifest.Lightsail {
+		t.Fatalf("login %q flavour %q", d.host.Login(), d.host.Flavour())
+	}
+	ctx := context.Background()
+	a, err := d.clients.SSHAccess(ctx, instance)
+	if err != nil || a.User != "admin" {
+		t.Fatalf("SSHAccess user %q, %v", a.User, err)
+	}
+	cfg, err := sshhost.KeylessConfig(d.em.InstanceAddr(instance), a.User, a.PrivateKey, a.CertKey, a.HostKeys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Timeout = 5 * time.Second
+	if c, err := sshhost.Dial(ctx, cfg); err == nil {
+		c.Close()
+		t.Fatal("SSH admitted while port 22 allows only lightsail-connect")
+	}
+	_, err = lightsail.NewFromConfig(d.em.AWSConfig()).OpenInstancePublicPorts(ctx, &lightsail.OpenInstancePublicPortsInput{
+		InstanceName: aws.String(instance),
+		PortInfo:     &types.PortInfo{FromPort: 22, ToPort: 22, Protocol: types.NetworkProtocolTcp, Cidrs: []string{"127.0.0.1/32"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := d.dial(t)
+
+	const site = "/etc/apache2/sites-enabled/000-default.conf"
+	f, err := c.Gather(ctx, sshhost.Query{
+		Files: []string{hostmanifest.LightsailWPConfig, hostmanifest.LightsailCredentials, site, "/opt/bitnami/wordpress/wp-config.php"},
+		Dirs:  []string{hostmanifest.ApacheLogDir, hostmanifest.MySQLLogDir}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := f.Files[hostmanifest.LightsailWPConfig]; string(w.Body) != hostmanifest.LightsailWPConfigPHP || w.Mode != 0o640 || w.Owner != "root" || w.Group != "www-data" {
+		t.Errorf("wp-config.php: %d bytes %o %s:%s, want the manifest's root:www-data 0640", len(w.Body), w.Mode, w.Owner, w.Group)
+	}
+	if cr := f.Files[hostmanifest.LightsailCredentials]; cr.Mode != 0o600 || cr.Owner != "root" || cr.Group != "root" {
+		t.Errorf("credentials.log %o %s:%s, want 0600 root:root", cr.Mode, cr.Owner, cr.Group)
+	}
+	if l := f.Files[site]; !l.Exists || l.Link != "../sites-available/000-default.conf" || !strings.Contains(string(l.Body), "DocumentRoot /var/www/html") {
+		t.Errorf("%s: link %q, body %q", site, l.Link, l.Body)
+	}
+	if f.Files["/opt/bitnami/wordpress/wp-config.php"].Exists {
+		t.Error("a Lightsail-packaged host has Bitnami's wp-config.php")
+	}
+	m, _ := hostmanifest.For(hostmanifest.Lightsail)
+	checkListing(t, f.Listing, m.Logs)
+	if err := c.WriteFileAtomic(ctx, hostmanifest.LightsailWebRoot+"/.user.ini", []byte("expose_php = Off\n"), 0o644, "www-data", ""); err != nil {
+		t.Errorf("write a www-data file: %v", err)
+	}
+	if got := d.host.Files()[hostmanifest.LightsailWebRoot+"/.user.ini"]; got.Owner != "www-data" || got.Group != "www-data" {
+		t.Errorf("written file owner %s:%s, want www-data:www-data", got.Owner, got.Group)
 	}
 }

@@ -67,46 +67,76 @@ func mustSeed(name string) []byte {
 	return b
 }
 
-// loginGroup is each user's primary group, for chown "user:".
-var loginGroup = map[string]string{"root": "root", "bitnami": "bitnami", "daemon": "daemon", "mysql": "mysql"}
-
-var userNames = map[int]string{0: "root", hostmanifest.BitnamiUID: "bitnami", hostmanifest.MySQLUID: "mysql"}
-var groupNames = map[int]string{0: "root", hostmanifest.BitnamiGID: "bitnami", hostmanifest.DaemonGID: "daemon", hostmanifest.MySQLGID: "mysql"}
-
-// newFS is a fresh Debian 12 Bitnami WordPress instance: the testhost manifest's logs and wp-config.php,
-// os-release, and unattended-upgrades installed with Debian's stock configuration.
-func newFS() (map[string]*File, map[string]bool, map[string]string) {
-	files := map[string]*File{}
-	dirs := map[string]bool{}
-	put := func(p string, f File) {
-		files[p] = &f
-		for d := path.Dir(p); ; d = path.Dir(d) {
-			dirs[d] = true
-			if d == "/" {
-				break
-			}
-		}
+// newFS is a fresh Debian 12 instance of m's flavour: the manifest's logs (sizes only), files,
+// directories and links, os-release, and unattended-upgrades installed with Debian's stock configuration.
+func newFS(m hostmanifest.Manifest) *tree {
+	t := &tree{files: map[string]*File{}, dirs: map[string]bool{}, links: map[string]string{}}
+	for _, l := range m.Logs {
+		t.put(l.Path, File{Size: l.Size, Mode: l.Mode, Owner: m.Users[l.UID], Group: m.Groups[l.GID], ModTime: l.ModTime})
 	}
-	for _, l := range hostmanifest.Logs {
-		put(l.Path, File{Size: l.Size, Mode: l.Mode, Owner: userNames[l.UID], Group: groupNames[l.GID], ModTime: l.ModTime})
+	for _, f := range m.Files {
+		t.put(f.Path, File{Body: []byte(f.Body), Mode: f.Mode, Owner: m.Users[f.UID], Group: m.Groups[f.GID], ModTime: f.ModTime})
 	}
-	w := hostmanifest.WPConfig
-	put(w.Path, File{Body: []byte(hostmanifest.WPConfigPHP), Mode: w.Mode, Owner: userNames[w.UID], Group: groupNames[w.GID], ModTime: w.ModTime})
+	for _, l := range m.Symlinks {
+		t.links[l.Path] = l.Target
+		t.mkdirAll(path.Dir(l.Path))
+	}
 	installed := time.Date(2025, time.March, 12, 9, 30, 0, 0, time.UTC)
-	put("/etc/os-release", File{Body: mustSeed("os-release"), Mode: 0o644, Owner: "root", Group: "root", ModTime: installed})
-	put(periodicPath, File{Body: mustSeed("20auto-upgrades"), Mode: 0o644, Owner: "root", Group: "root", ModTime: installed})
+	t.put("/etc/os-release", File{Body: mustSeed("os-release"), Mode: 0o644, Owner: "root", Group: "root", ModTime: installed})
+	t.put(periodicPath, File{Body: mustSeed("20auto-upgrades"), Mode: 0o644, Owner: "root", Group: "root", ModTime: installed})
 	for p, f := range catalog["unattended-upgrades"].Files {
 		f.ModTime = installed
-		put(p, f)
+		t.put(p, f)
 	}
-	// Debian's own directories a step may write into.
-	for _, d := range []string{"/run/lock", "/etc/cron.d", "/etc/cron.daily", "/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/tmp", "/var/log", "/var/backups", "/root", "/home/bitnami"} {
-		for ; d != "/"; d = path.Dir(d) {
-			dirs[d] = true
+	// The manifest's directories (some hold nothing yet) and Debian's own a step may write into.
+	for _, d := range m.Dirs {
+		t.mkdirAll(d.Path)
+	}
+	for _, d := range []string{"/run/lock", "/etc/cron.d", "/etc/cron.daily", "/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/tmp", "/var/log", "/var/backups", "/root", "/home/" + m.User} {
+		t.mkdirAll(d)
+	}
+	t.pkgs = map[string]string{"unattended-upgrades": catalog["unattended-upgrades"].Version}
+	// Every Debian user here has a same-named primary group, for chown "user:".
+	t.loginGroup = map[string]string{"daemon": "daemon"}
+	for _, name := range m.Users {
+		t.loginGroup[name] = name
+	}
+	return t
+}
+
+// tree is the host's filesystem and package state.
+type tree struct {
+	files      map[string]*File
+	dirs       map[string]bool
+	links      map[string]string // symlink → target, as readlink prints it
+	pkgs       map[string]string // installed package → version
+	loginGroup map[string]string // user → primary group
+}
+
+func (t *tree) put(p string, f File) {
+	t.files[p] = &f
+	t.mkdirAll(path.Dir(p))
+}
+
+func (t *tree) mkdirAll(d string) {
+	for ; ; d = path.Dir(d) {
+		t.dirs[d] = true
+		if d == "/" {
+			return
 		}
 	}
-	pkgs := map[string]string{"unattended-upgrades": catalog["unattended-upgrades"].Version}
-	return files, dirs, pkgs
+}
+
+// resolve follows p's symlink, if it is one, to the path it names.
+func (t *tree) resolve(p string) string {
+	target, ok := t.links[p]
+	if !ok {
+		return p
+	}
+	if !path.IsAbs(target) {
+		target = path.Join(path.Dir(p), target)
+	}
+	return target
 }
 
 // listing is the regular files directly inside dir, sorted by name.

@@ -1,6 +1,6 @@
 // Package demohost is the emulated instance behind `hardsail --demo`: an in-process SSH server that
-// answers exactly the commands remote/sshhost and the steps send, over an in-memory Debian 12 Bitnami
-// WordPress filesystem seeded from internal/testhost's manifest. It needs no root, no network and no
+// answers exactly the commands remote/sshhost and the steps send, over an in-memory Debian 12 WordPress
+// filesystem of either blueprint flavour (Options.Flavour) seeded from internal/hostmanifest. It needs no root, no network and no
 // Debian: internal/testhost is the real host for tests, this is the stand-in for a demo.
 //
 // Commands are recognised structurally (the gather script is rebuilt with remote/sshhost's own builder
@@ -24,19 +24,26 @@ import (
 	"github.com/hardsail/hardsail/internal/hostmanifest"
 )
 
-// User is the only login the host accepts, as on a Bitnami Lightsail instance.
+// User is the only login a Bitnami host accepts; Host.Login is the one of each host.
 const User = "bitnami"
+
+// Options choose the emulated instance.
+type Options struct {
+	// Flavour is hostmanifest.Bitnami (default: login bitnami, /opt/bitnami) or
+	// hostmanifest.Lightsail (login admin, /var/www/html, /var/log/apache2 and /var/log/mysql).
+	Flavour string
+}
 
 // Host is a running emulated instance.
 type Host struct {
 	ln      net.Listener
 	cfg     *ssh.ServerConfig
 	started time.Time
+	login   string
+	flavour string
 
-	mu    sync.Mutex
-	files map[string]*File
-	dirs  map[string]bool
-	pkgs  map[string]string // installed package → version
+	mu sync.Mutex
+	*tree
 
 	lock chan struct{} // one slot: the flock on /run/lock/hardsail.lock
 
@@ -46,9 +53,16 @@ type Host struct {
 	closed  bool
 }
 
-// Start listens on a free loopback port. Only certificates signed by ca for user bitnami log in;
-// the host key is a fresh ed25519 key.
-func Start(ca ssh.PublicKey) (*Host, error) {
+// Start is StartWith a Bitnami instance.
+func Start(ca ssh.PublicKey) (*Host, error) { return StartWith(ca, Options{}) }
+
+// StartWith listens on a free loopback port. Only certificates signed by ca for the flavour's login
+// user log in; the host key is a fresh ed25519 key.
+func StartWith(ca ssh.PublicKey, o Options) (*Host, error) {
+	m, err := hostmanifest.For(o.Flavour)
+	if err != nil {
+		return nil, fmt.Errorf("demo host: %w", err)
+	}
 	_, priv, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
 		return nil, fmt.Errorf("demo host: generate host key: %w", err)
@@ -62,7 +76,7 @@ func Start(ca ssh.PublicKey) (*Host, error) {
 	}
 	cfg := &ssh.ServerConfig{
 		PublicKeyCallback: func(c ssh.ConnMetadata, key ssh.PublicKey) (*ssh.Permissions, error) {
-			if c.User() != User {
+			if c.User() != m.User {
 				return nil, fmt.Errorf("demo host: user %q may not log in", c.User())
 			}
 			if _, ok := key.(*ssh.Certificate); !ok {
@@ -76,8 +90,8 @@ func Start(ca ssh.PublicKey) (*Host, error) {
 	if err != nil {
 		return nil, fmt.Errorf("demo host: listen: %w", err)
 	}
-	h := &Host{ln: ln, cfg: cfg, started: time.Now(), lock: make(chan struct{}, 1), conns: map[net.Conn]struct{}{}}
-	h.files, h.dirs, h.pkgs = newFS()
+	h := &Host{ln: ln, cfg: cfg, started: time.Now(), login: m.User, flavour: m.Flavour, lock: make(chan struct{}, 1), conns: map[net.Conn]struct{}{}}
+	h.tree = newFS(m)
 	h.wg.Add(1)
 	go h.serve()
 	return h, nil
@@ -86,7 +100,13 @@ func Start(ca ssh.PublicKey) (*Host, error) {
 // Addr is host:port of the SSH server.
 func (h *Host) Addr() string { return h.ln.Addr().String() }
 
-// Now is the host's clock: hostmanifest.Now (when the Bitnami logs were "taken") plus the time since Start.
+// Login is the one user that may log in: "bitnami" or "admin".
+func (h *Host) Login() string { return h.login }
+
+// Flavour is the blueprint flavour the host is laid out as.
+func (h *Host) Flavour() string { return h.flavour }
+
+// Now is the host's clock: hostmanifest.Now (when the manifest's logs were "taken") plus the time since Start.
 func (h *Host) Now() time.Time { return hostmanifest.Now.Add(time.Since(h.started)) }
 
 // Files is a copy of every regular file, by path (for tests).

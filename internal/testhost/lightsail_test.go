@@ -5,8 +5,6 @@ package testhost_test
 import (
 	"fmt"
 	"io/fs"
-	"maps"
-	"slices"
 	"strings"
 	"testing"
 
@@ -65,18 +63,7 @@ func TestLightsailTreeMatchesManifest(t *testing.T) {
 		p, rest, _ := strings.Cut(strings.TrimSpace(line), " ")
 		got[p] = rest
 	}
-	if !maps.Equal(got, want) {
-		for _, p := range slices.Sorted(maps.Keys(want)) {
-			if got[p] != want[p] {
-				t.Errorf("%s: host has %q, manifest says %q", p, got[p], want[p])
-			}
-		}
-		for p := range got {
-			if _, ok := want[p]; !ok {
-				t.Errorf("%s: on host, not in manifest", p)
-			}
-		}
-	}
+	diffTree(t, got, want)
 	for _, d := range m.Dirs {
 		if got, want := run("stat -c '%a %u %g' "+d.Path), fmt.Sprintf("%s %d %d\n", octal(d.Mode), d.UID, d.GID); got != want {
 			t.Errorf("directory %s: %q, manifest says %q", d.Path, got, want)

@@ -97,18 +97,7 @@ func TestBitnamiTreeMatchesManifest(t *testing.T) {
 			}
 			w := testhost.WPConfig
 			want[w.Path] = stat(w.Size, w.ModTime, w.Mode, w.UID, w.GID)
-			if !maps.Equal(got, want) {
-				for _, p := range slices.Sorted(maps.Keys(want)) {
-					if got[p] != want[p] {
-						t.Errorf("%s: host has %q, manifest says %q", p, got[p], want[p])
-					}
-				}
-				for p := range got {
-					if _, ok := want[p]; !ok {
-						t.Errorf("%s: on host, not in manifest", p)
-					}
-				}
-			}
+			diffTree(t, got, want)
 
 			var gz []string
 			for _, l := range logs {
@@ -129,6 +118,24 @@ func TestBitnamiTreeMatchesManifest(t *testing.T) {
 				t.Errorf("wp-config.php lacks the Bitnami DB_NAME line")
 			}
 		})
+	}
+}
+
+// diffTree reports every path whose stat line on the host differs from the manifest's.
+func diffTree(t *testing.T, got, want map[string]string) {
+	t.Helper()
+	if maps.Equal(got, want) {
+		return
+	}
+	for _, p := range slices.Sorted(maps.Keys(want)) {
+		if got[p] != want[p] {
+			t.Errorf("%s: host has %q, manifest says %q", p, got[p], want[p])
+		}
+	}
+	for p := range got {
+		if _, ok := want[p]; !ok {
+			t.Errorf("%s: on host, not in manifest", p)
+		}
 	}
 }
 

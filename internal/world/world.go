@@ -1,6 +1,7 @@
 // Package world is the test fixture every step test works on: the AWS emulator and, when asked, a
 // real Debian test host bound to it, reached with keyless SSH through the emulator's firewall proxy,
-// exactly as hardsail reaches a Lightsail instance. It satisfies steptest.World.
+// exactly as hardsail reaches a Lightsail instance. Options.Blueprint picks the WordPress blueprint
+// flavour (Bitnami by default, or packaged by Lightsail). It satisfies steptest.World.
 package world
 
 import (
@@ -15,20 +16,37 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/lightsail"
+	"github.com/aws/aws-sdk-go-v2/service/lightsail/types"
 	"golang.org/x/crypto/ssh"
 
 	"github.com/hardsail/hardsail/internal/emulator"
+	"github.com/hardsail/hardsail/internal/hostmanifest"
 	"github.com/hardsail/hardsail/internal/testhost"
 	"github.com/hardsail/hardsail/remote/awsapi"
 	"github.com/hardsail/hardsail/remote/sshhost"
 	"github.com/hardsail/hardsail/steps"
 )
 
+// Blueprint flavours (hostmanifest's names).
+const (
+	Bitnami   = hostmanifest.Bitnami
+	Lightsail = hostmanifest.Lightsail
+)
+
 // Options choose the world.
 type Options struct {
-	Scenario string // emulator scenario; default "wordpress-fresh"
-	Host     bool   // start a real test host bound to the instance
-	DB       string // testhost.DBMySQL (default) or testhost.DBMariaDB
+	// Blueprint is Bitnami (default: user bitnami, /opt/bitnami, scenario "wordpress-fresh") or
+	// Lightsail (user admin, /var/www/html, scenario emulator.ScenarioLightsailFresh, whose port 22
+	// admits only lightsail-connect, so the test client cannot SSH until the firewall allows it).
+	Blueprint string
+	Scenario  string // emulator scenario; default the Blueprint's
+	Host      bool   // start a real test host of the Blueprint's layout bound to the instance
+	// OpenSSH, with Host, opens port 22 to the test client (127.0.0.1/32) at start when the
+	// scenario does not admit it, as a setup step: not in Snapshot's baseline diff, not a mutation.
+	OpenSSH  bool
+	DB       string // testhost.DBMySQL (default) or testhost.DBMariaDB (Bitnami only)
 	Settings steps.Settings
 	Ask      steps.Asker
 	// AcceptCost is copied into every Env (--accept-cost).
@@ -55,8 +73,13 @@ const DefaultInstance = "WordPress-1"
 // New starts the world; everything stops when t ends.
 func New(t testing.TB, o Options) *World {
 	t.Helper()
+	m, err := hostmanifest.For(o.Blueprint)
+	if err != nil {
+		t.Fatalf("world: %v", err)
+	}
+	o.Blueprint = m.Flavour
 	if o.Scenario == "" {
-		o.Scenario = "wordpress-fresh"
+		o.Scenario = scenarios[o.Blueprint]
 	}
 	em := emulator.Start(t, emulator.Options{Scenario: o.Scenario, OperationDelay: 20 * time.Millisecond})
 	w := &World{Em: em, Instance: DefaultInstance, opts: o}
@@ -64,12 +87,46 @@ func New(t testing.TB, o Options) *World {
 		w.Instance = st.Instances[0].Name
 	}
 	if o.Host {
-		w.Host = testhost.Start(t, testhost.Options{DB: o.DB, TrustedUserCAKeys: ssh.MarshalAuthorizedKey(em.CAPublicKey())})
+		w.Host = testhost.Start(t, testhost.Options{Flavour: o.Blueprint, DB: o.DB, TrustedUserCAKeys: ssh.MarshalAuthorizedKey(em.CAPublicKey())})
 		if err := em.BindSSH(w.Instance, w.Host.Addr); err != nil {
 			t.Fatalf("world: %v", err)
 		}
+		if o.OpenSSH {
+			w.openSSH(t)
+		}
 	}
 	return w
+}
+
+// scenarios is each blueprint flavour's default emulator scenario.
+var scenarios = map[string]string{Bitnami: "wordpress-fresh", Lightsail: emulator.ScenarioLightsailFresh}
+
+// Blueprint is the world's flavour (Bitnami or Lightsail).
+func (w *World) Blueprint() string { return w.opts.Blueprint }
+
+// openSSH adds the test client's address to port 22's rule unless a rule admits it already,
+// then forgets the call so no step is charged with it.
+func (w *World) openSSH(t testing.TB) {
+	t.Helper()
+	for _, in := range w.Em.State().Instances {
+		for _, r := range in.Networking.Ports {
+			if in.Name == w.Instance && r.FromPort <= 22 && r.ToPort >= 22 &&
+				slices.ContainsFunc(r.Cidrs, func(c string) bool { return c == "0.0.0.0/0" || c == "127.0.0.1/32" }) {
+				return
+			}
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	_, err := lightsail.NewFromConfig(w.Em.AWSConfig()).OpenInstancePublicPorts(ctx, &lightsail.OpenInstancePublicPortsInput{
+		InstanceName: aws.String(w.Instance),
+		PortInfo: &types.PortInfo{FromPort: 22, ToPort: 22, Protocol: types.NetworkProtocolTcp,
+			Cidrs: []string{"127.0.0.1/32"}, CidrListAliases: []string{"lightsail-connect"}},
+	})
+	if err != nil {
+		t.Fatalf("world: open port 22 to the test client: %v", err)
+	}
+	w.Em.ResetCalls()
 }
 
 // Env returns a fresh Env over the world. Its SSH dials one connection on first use (keyless, through

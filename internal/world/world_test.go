@@ -132,3 +132,61 @@ func TestWithoutHost(t *testing.T) {
 		t.Fatal("snapshot differs between two calls with nothing done")
 	}
 }
+
+// TestLightsailBlueprint: the Lightsail-packaged world logs in as admin on a /var/www/html host, and
+// its first SSH is refused until port 22 admits the caller, as on a new instance of that blueprint.
+func TestLightsailBlueprint(t *testing.T) {
+	w := world.New(t, world.Options{Blueprint: world.Lightsail, Host: true})
+	if w.Blueprint() != world.Lightsail || w.Host.User != "admin" {
+		t.Fatalf("blueprint %q host user %q", w.Blueprint(), w.Host.User)
+	}
+	env := w.Env(t)
+	a, err := env.AWS.SSHAccess(ctxT(t), w.Instance)
+	if err != nil || a.User != "admin" {
+		t.Fatalf("SSHAccess user %q, %v; want admin", a.User, err)
+	}
+	if _, err := env.SSH(ctxT(t)); err == nil {
+		t.Fatal("SSH admitted while port 22 allows only lightsail-connect")
+	}
+	_, err = lightsail.NewFromConfig(w.Em.AWSConfig()).OpenInstancePublicPorts(ctxT(t), &lightsail.OpenInstancePublicPortsInput{
+		InstanceName: aws.String(w.Instance),
+		PortInfo:     &types.PortInfo{FromPort: 22, ToPort: 22, Protocol: types.NetworkProtocolTcp, Cidrs: []string{"127.0.0.1/32"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := env.SSH(ctxT(t))
+	if err != nil {
+		t.Fatalf("SSH after the firewall allowed the caller: %v", err)
+	}
+	res, err := c.Run(ctxT(t), "id -un; test -d /opt/bitnami || echo no-bitnami; sudo -n test -r /var/www/html/wp-config.php && echo wp-config")
+	if err != nil || string(res.Stdout) != "admin\nno-bitnami\nwp-config\n" {
+		t.Fatalf("on the host: %q, %v", res.Stdout, err)
+	}
+	f, err := env.HostFacts(ctxT(t), sshhost.Query{Files: []string{"/opt/aws/wordpress/credentials.log"}, Packages: []string{"unattended-upgrades"}})
+	if err != nil || f.OS["VERSION_CODENAME"] != "bookworm" || !f.Packages["unattended-upgrades"].Installed {
+		t.Fatalf("host facts: %+v, %v", f, err)
+	}
+	if fi := f.Files["/opt/aws/wordpress/credentials.log"]; fi.Mode != 0o600 || fi.Owner != "root" {
+		t.Errorf("credentials.log as the host reports it: %+v, want 0600 root", fi)
+	}
+}
+
+// TestLightsailOpenSSH: OpenSSH makes the Lightsail world reachable at once, and the opening is
+// neither a mutation nor a change between snapshots.
+func TestLightsailOpenSSH(t *testing.T) {
+	w := world.New(t, world.Options{Blueprint: world.Lightsail, Host: true, OpenSSH: true})
+	start, m0 := w.Snapshot(t), w.Mutations(t)
+	if m0 != 0 {
+		t.Errorf("opening SSH counted %d mutations", m0)
+	}
+	if got := w.Run(t, "id -un; stat -c %U:%G /var/www/html/wp-config.php"); got != "root\nroot:www-data\n" {
+		t.Errorf("on the host as root: %q", got)
+	}
+	if _, err := w.Env(t).SSH(ctxT(t)); err != nil {
+		t.Fatalf("SSH with OpenSSH: %v", err)
+	}
+	if snap := w.Snapshot(t); snap != start || w.Mutations(t) != m0 {
+		t.Error("dialling changed the snapshot or counted a mutation")
+	}
+}
