@@ -7,7 +7,10 @@ import (
 	"testing"
 
 	"github.com/hardsail/hardsail/internal/testhost"
+	"github.com/hardsail/hardsail/internal/world"
+	"github.com/hardsail/hardsail/steps"
 	"github.com/hardsail/hardsail/steps/blueprint"
+	"github.com/hardsail/hardsail/steps/steptest"
 )
 
 // TestScriptOnLightsail runs the script as the step renders it for the Lightsail-packaged layout on
@@ -69,4 +72,37 @@ func TestScriptOnLightsail(t *testing.T) {
 	if wantOut := fmt.Sprintf("deleted 0 file(s), 0 bytes, keeping the newest %d per log\n", 3); rc != 0 || out != wantOut {
 		t.Errorf("second run: exit %d, printed %q, want %q", rc, out, wantOut)
 	}
+}
+
+// TestConformanceOnLightsail: the step on a real Lightsail-packaged host, with logrotate's
+// configuration and the logs watched: installing changes no log and no logrotate file, and undo
+// puts the host back exactly.
+func TestConformanceOnLightsail(t *testing.T) {
+	t.Parallel()
+	w := world.New(t, world.Options{Blueprint: world.Lightsail, Host: true, OpenSSH: true,
+		Watch: []string{"/usr/local/sbin", "/etc/cron.d", "/etc/logrotate.d", "/var/log/apache2", "/var/log/mysql"}})
+	st, err := New().Check(t.Context(), w.Env(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	facts, err := steps.FactsOf[Facts](st)
+	if err != nil || st.Skip != "" || facts.Layout != blueprint.Lightsail {
+		t.Fatalf("check: layout %q, skip %q, err %v; want the Lightsail-packaged layout", facts.Layout, st.Skip, err)
+	}
+	p, err := New().Plan(st, steps.Settings{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	notes := strings.Join(p.Notes, "\n")
+	for _, want := range []string{"would delete /var/log/apache2/access.log.4.gz (8.2 kB", "would delete /var/log/mysql/error.log.4.gz",
+		"leaves its configuration as it is"} {
+		if !strings.Contains(notes, want) {
+			t.Errorf("the preview does not say %q:\n%s", want, notes)
+		}
+	}
+	steptest.Conformance(t, steptest.Case{
+		Step: New(), World: w,
+		// logrotate runs between preview and apply: the preview's list of files is stale.
+		Perturb: func(t *testing.T) { w.Run(t, "touch /var/log/apache2/access.log.7.gz") },
+	})
 }
