@@ -16,6 +16,7 @@ const (
 //   - "empty": root caller, nothing else.
 //   - "wordpress-fresh": a new account as a Lightsail user has it: root caller
 //     with access keys and no MFA, no users or groups.
+//   - "wordpress-lightsail-fresh": the same account (the Lightsail side differs).
 //   - "wordpress-hardened": what iam-admin leaves behind: group Administrators
 //     with AdministratorAccess, user administrator in it with a console password
 //     and an enabled virtual MFA device, root with MFA and no keys; the caller is

@@ -24,7 +24,7 @@ func main() {
 
 func run() error {
 	listen := flag.String("listen", "127.0.0.1:0", "address to serve the AWS endpoint on")
-	scenario := flag.String("scenario", "wordpress-fresh", "initial state: wordpress-fresh, wordpress-hardened or empty")
+	scenario := flag.String("scenario", "wordpress-fresh", "initial state: wordpress-fresh, wordpress-hardened, "+emulator.ScenarioLightsailFresh+" or empty")
 	bindSSH := flag.String("bind-ssh", "", "host:port of a real SSH server to put behind WordPress-1's firewall")
 	instance := flag.String("instance", "WordPress-1", "instance that -bind-ssh binds")
 	caPub := flag.String("ca-pub", "", "write the SSH user CA public key (for sshd TrustedUserCAKeys) to this file")
