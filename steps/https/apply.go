@@ -245,14 +245,17 @@ func (r *lbRun) createValidation(ctx context.Context, zone, lb, cert string, rc 
 // password), journaled by checksums with a root-only copy of the prior file on the host.
 func (r *lbRun) wpConfig(ctx context.Context, x op) error {
 	if r.env.SSH == nil {
-		return &steps.UsageError{Msg: "the https step needs SSH access to edit " + WPConfigPath,
+		return &steps.UsageError{Msg: "the https step needs SSH access to edit " + r.f.WP.Path,
 			Hint: "Run without --no-ssh, or pass --ssh-key/--ssh-host so hardsail can reach the instance."}
 	}
 	cl, err := r.env.SSH(ctx)
 	if err != nil {
 		return err
 	}
-	return hostfile.Edit(ctx, r.rec, cl, x.Change, WPConfigPath, r.f.WP.Sum, insertBlock)
+	if p := hostfile.PathOf(x.Change); p != r.f.WP.Path || !ownsFile(p) {
+		return fmt.Errorf("%s: the plan names %s, not the host's wp-config.php %s", ID, x.Change.Address, r.f.WP.Path)
+	}
+	return hostfile.Edit(ctx, r.rec, cl, x.Change, r.f.WP.Path, r.f.WP.Sum, insertBlock)
 }
 
 func (r *lbRun) attachCert(ctx context.Context, x op) error {

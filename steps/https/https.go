@@ -22,6 +22,7 @@ import (
 	"github.com/hardsail/hardsail/remote/awsapi"
 	"github.com/hardsail/hardsail/remote/sshhost"
 	"github.com/hardsail/hardsail/steps"
+	"github.com/hardsail/hardsail/steps/blueprint"
 )
 
 // ID is the step's stable identifier.
@@ -68,8 +69,13 @@ func New() *Step { return &Step{} }
 func (s *Step) ID() string    { return ID }
 func (s *Step) Title() string { return "HTTPS for the site" }
 
-// HostQuery names the one file the step reads on the host.
-func (s *Step) HostQuery() sshhost.Query { return sshhost.Query{Files: []string{WPConfigPath}} }
+// HostQuery names what the step reads on the host: every layout's wp-config.php (only one exists
+// on a host hardsail serves) and what tells the layouts apart.
+func (s *Step) HostQuery() sshhost.Query {
+	q := blueprint.Query()
+	q.Files = append(blueprint.WPConfigPaths(), q.Files...)
+	return q
+}
 
 func (s *Step) resolver() Resolver {
 	if s.Resolver != nil {
@@ -110,6 +116,8 @@ type facts struct {
 	TLS12Policy   string      `json:"tls12_policy,omitempty"`
 	Zones         []zoneFacts `json:"zones,omitempty"`
 	WP            *wpFacts    `json:"wp,omitempty"`
+	// NoLayout says why the WordPress part is left out: the host's layout is not one hardsail knows.
+	NoLayout string `json:"no_layout,omitempty"`
 	// instance mode
 	Setup *setupFacts `json:"setup,omitempty"`
 }
@@ -153,6 +161,8 @@ type entry struct {
 }
 
 type wpFacts struct {
+	// Path is the layout's wp-config.php (steps/blueprint).
+	Path   string `json:"path"`
 	Exists bool   `json:"exists"`
 	Block  string `json:"block"` // "" none, "current", "other" (an older or edited block)
 	Anchor bool   `json:"anchor"`
@@ -265,9 +275,9 @@ func modeOf(set steps.Settings) (string, error) {
 		Hint: "Use --https-mode lb (load balancer, " + assets.LoadBalancerPrice().Monthly() + ") or --https-mode instance (Let's Encrypt, free)."}
 }
 
-func isWordPress(blueprint string) bool {
-	return strings.HasPrefix(strings.ToLower(blueprint), "wordpress")
-}
+// isWordPress reads Lightsail's blueprint id as a hint: a WordPress blueprint has a wp-config.php
+// to look for; which layout, and so where, the host says (steps/blueprint).
+func isWordPress(id string) bool { return blueprint.HintOf(id, "").WordPress() }
 
 func (s *Step) checkLB(ctx context.Context, env *steps.Env, st steps.State, f *facts) (steps.State, error) {
 	ls := env.AWS.Lightsail
@@ -319,9 +329,13 @@ func (s *Step) checkLB(ctx context.Context, env *steps.Env, st steps.State, f *f
 	if isWordPress(f.Blueprint) {
 		hf, err := env.HostFacts(ctx, s.HostQuery())
 		if err != nil {
-			return st, fmt.Errorf("read %s: %w", WPConfigPath, err)
+			return st, fmt.Errorf("read wp-config.php: %w", err)
 		}
-		f.WP = wpFactsOf(hf.Files[WPConfigPath])
+		if l, ok := blueprint.Detect(hf).Layout(); ok {
+			f.WP = wpFactsOf(l.WPConfig, hf.Files[l.WPConfig])
+		} else {
+			f.NoLayout = blueprint.Detect(hf).Problem
+		}
 	}
 	st.Facts = f
 	st.Findings = findingsLB(f)
@@ -329,8 +343,8 @@ func (s *Step) checkLB(ctx context.Context, env *steps.Env, st steps.State, f *f
 	return st, nil
 }
 
-func wpFactsOf(file sshhost.File) *wpFacts {
-	w := &wpFacts{Exists: file.Exists, Mode: uint32(file.Mode.Perm()), Owner: file.Owner, Group: file.Group}
+func wpFactsOf(p string, file sshhost.File) *wpFacts {
+	w := &wpFacts{Path: p, Exists: file.Exists, Mode: uint32(file.Mode.Perm()), Owner: file.Owner, Group: file.Group}
 	if !file.Exists {
 		return w
 	}
@@ -518,12 +532,16 @@ func findingsLB(f *facts) []steps.Finding {
 			}
 		}
 	}
+	if f.NoLayout != "" {
+		out = append(out, steps.Finding{Severity: "warning", Message: "the X-Forwarded-Proto block for WordPress is left out: " + f.NoLayout,
+			Fix: "Add it to the site's wp-config.php by hand (assets/https/wp-config-block.php shows it), or make the host one layout hardsail knows."})
+	}
 	if f.WP != nil && f.WP.Exists && !f.WP.Anchor && f.WP.Block == "" {
-		out = append(out, steps.Finding{Severity: "warning", Message: WPConfigPath + ": " + errNoAnchor.Error() + "; the HTTPS fix for WordPress was not added",
+		out = append(out, steps.Finding{Severity: "warning", Message: f.WP.Path + ": " + errNoAnchor.Error() + "; the HTTPS fix for WordPress was not added",
 			Fix: "Add the X-Forwarded-Proto block by hand (see `hardsail plan https`)."})
 	}
 	if f.WP != nil && !f.WP.Exists {
-		out = append(out, steps.Finding{Severity: "warning", Message: WPConfigPath + " is missing; WordPress behind the load balancer may loop between http and https",
+		out = append(out, steps.Finding{Severity: "warning", Message: f.WP.Path + " is missing; WordPress behind the load balancer may loop between http and https",
 			Fix: "Check the WordPress installation on the instance."})
 	}
 	return out

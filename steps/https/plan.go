@@ -222,7 +222,7 @@ func (p *lbPlan) wpConfig() {
 	if w == nil || !w.Exists || w.Block == "current" || !(w.Anchor || w.Block == "other") {
 		return
 	}
-	c := steps.Change{Action: steps.Create, Address: hostfile.Address(WPConfigPath), After: wpBlock, File: true,
+	c := steps.Change{Action: steps.Create, Address: hostfile.Address(w.Path), After: wpBlock, File: true,
 		Why: "WordPress behind the load balancer must treat X-Forwarded-Proto: https as HTTPS, or it redirects in a loop"}
 	if w.Block == "other" {
 		c.Action, c.Why = steps.Update, "the hardsail https block differs from this version's; "+c.Why

@@ -15,8 +15,18 @@ import (
 
 	"github.com/hardsail/hardsail/remote/awsapi"
 	"github.com/hardsail/hardsail/steps"
+	"github.com/hardsail/hardsail/steps/blueprint"
 	"github.com/hardsail/hardsail/steps/hostfile"
 )
+
+// setupUndoByHand is, per layout, what reverses SetupInstanceHttps by hand.
+func setupUndoByHand() string {
+	var out []string
+	for _, l := range blueprint.Layouts() {
+		out = append(out, "on "+l.Name+":\n"+strings.ReplaceAll(l.HTTPSSetupUndo, "; ", "\n"))
+	}
+	return strings.Join(out, "\n")
+}
 
 // reverter is how undo handles one kind of change. check says why journal data is not something
 // this step could have written ("" when it is); applied reads whether the change is in effect now
@@ -45,10 +55,7 @@ var reverters = map[opKind]reverter{
 	}},
 	opSetup: {check: checkInstance, note: func(d undoData) string {
 		// One command a line, so each can be copied whole.
-		return "Lightsail has no API to reverse SetupInstanceHttps on " + d.Instance + "; to go back to plain HTTP run on the instance:\n" +
-			"sudo cp /opt/bitnami/wordpress/wp-config.php.backup /opt/bitnami/wordpress/wp-config.php\n" +
-			"sudo cp /opt/bitnami/apache/conf/vhosts/wordpress-vhost.conf.backup /opt/bitnami/apache/conf/vhosts/wordpress-vhost.conf\n" +
-			"sudo /opt/bitnami/ctlscript.sh restart"
+		return "Lightsail has no API to reverse SetupInstanceHttps on " + d.Instance + "; to go back to plain HTTP run on the instance:\n" + setupUndoByHand()
 	}},
 }
 
@@ -113,8 +120,8 @@ func decodeUndo(env *steps.Env, entries []steps.Entry) ([]undoItem, error) {
 	return items, nil
 }
 
-// ownsFile is the allow-list of host files the step edits.
-func ownsFile(p string) bool { return p == WPConfigPath }
+// ownsFile is the allow-list of host files the step edits: each layout's wp-config.php.
+func ownsFile(p string) bool { return slices.Contains(blueprint.WPConfigPaths(), p) }
 
 func checkHostEntry(e steps.Entry) string {
 	var r hostfile.Record
@@ -190,7 +197,7 @@ func (u *undoRun) one(ctx context.Context, it undoItem) error {
 // wpConfig restores wp-config.php from the root-only copy, three-way checked by hostfile.
 func (u *undoRun) wpConfig(ctx context.Context, e steps.Entry) error {
 	if u.env.SSH == nil {
-		return &steps.UsageError{Msg: "undoing the https step needs SSH access to restore " + WPConfigPath,
+		return &steps.UsageError{Msg: "undoing the https step needs SSH access to restore " + hostfile.PathOf(e.Change),
 			Hint: "Run without --no-ssh, or pass --ssh-key/--ssh-host so hardsail can reach the instance."}
 	}
 	cl, err := u.env.SSH(ctx)

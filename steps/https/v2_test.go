@@ -92,7 +92,7 @@ func TestPlanListsDNSChanges(t *testing.T) {
 // after it is made, and undo puts the old A record back exactly.
 func TestDNSFaultAfterFirstDelete(t *testing.T) {
 	w := world.New(t, world.Options{Host: true, Settings: lbSettings("example.com", "www.example.com"),
-		AcceptCost: true, Watch: []string{WPConfigPath}})
+		AcceptCost: true, Watch: []string{bitnamiWPConfig}})
 	start := dnsRecords{w}.Snapshot(t)
 	env := w.Env(t)
 	cfg := w.Em.AWSConfig()
@@ -208,8 +208,8 @@ func TestUndoRefusesTamperedJournal(t *testing.T) {
 		{"MX record", entryOf(t, steps.Change{Action: steps.Delete, Address: "x"}, undoData{Kind: opDNSDelete, Zone: zone, Entry: &entry{Name: zone, Type: "MX", Target: "mx.example.com"}})},
 		{"unknown kind", entryOf(t, steps.Change{Action: steps.Create, Address: "x"}, undoData{Kind: "rm-rf"})},
 		{"file not owned", entryOf(t, steps.Change{Action: steps.Update, Address: "host:/etc/passwd"}, map[string]any{"path": "/etc/passwd"})},
-		{"backup outside the backup dir", entryOf(t, steps.Change{Action: steps.Update, Address: "host:" + WPConfigPath},
-			map[string]any{"path": WPConfigPath, "prior_sum": "aa", "backup": "/etc/shadow"})},
+		{"backup outside the backup dir", entryOf(t, steps.Change{Action: steps.Update, Address: "host:" + bitnamiWPConfig},
+			map[string]any{"path": bitnamiWPConfig, "prior_sum": "aa", "backup": "/etc/shadow"})},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -80,10 +80,10 @@ func requireHost(t *testing.T) {
 func TestConformanceLoadBalancerZoneInLightsail(t *testing.T) {
 	requireHost(t)
 	w := world.New(t, world.Options{Host: true, Settings: lbSettings("example.com", "www.example.com"),
-		AcceptCost: true, Watch: []string{WPConfigPath}})
+		AcceptCost: true, Watch: []string{bitnamiWPConfig}})
 	steptest.Conformance(t, steptest.Case{
 		Step: testStep(w), World: dnsRecords{w},
-		Perturb: func(t *testing.T) { w.Run(t, "echo '// edited by hand' >> "+WPConfigPath) },
+		Perturb: func(t *testing.T) { w.Run(t, "echo '// edited by hand' >> "+bitnamiWPConfig) },
 	})
 }
 
@@ -157,10 +157,10 @@ func TestDNSRecordsWrapperSeesRecords(t *testing.T) {
 
 func TestConformanceLoadBalancerZoneOutsideLightsail(t *testing.T) {
 	w := world.New(t, world.Options{Host: true, Settings: lbSettings("example.org", "www.example.org"),
-		AcceptCost: true, Watch: []string{WPConfigPath}})
+		AcceptCost: true, Watch: []string{bitnamiWPConfig}})
 	steptest.Conformance(t, steptest.Case{
 		Step: testStep(w), World: w, Applied: steps.StatusPending,
-		Perturb: func(t *testing.T) { w.Run(t, "echo '// edited by hand' >> "+WPConfigPath) },
+		Perturb: func(t *testing.T) { w.Run(t, "echo '// edited by hand' >> "+bitnamiWPConfig) },
 	})
 }
 
@@ -404,7 +404,7 @@ func TestNoDomainSkips(t *testing.T) {
 // someone to ask the names are pointed at the balancer and undo puts the old records back.
 func TestFullApplyCallsAndDNSPointing(t *testing.T) {
 	a := &asker{yes: true}
-	w := world.New(t, world.Options{Host: true, Settings: lbSettings("example.com", "www.example.com"), Ask: a, Watch: []string{WPConfigPath}})
+	w := world.New(t, world.Options{Host: true, Settings: lbSettings("example.com", "www.example.com"), Ask: a, Watch: []string{bitnamiWPConfig}})
 	entries := func() []emulator.DomainEntry { return w.Em.State().Domains[0].DomainEntries }
 	type rec struct{ name, typ, target string }
 	view := func(es []emulator.DomainEntry) []rec {
@@ -488,7 +488,7 @@ func TestExistingBalancerIsAdopted(t *testing.T) {
 	base := len(w.Em.MutatingCalls())
 	eng := &steps.Engine{Steps: []steps.Step{testStep(w)}, Env: w.Env(t), Journal: openJournal(t)}
 	rs := eng.Verify(t.Context())
-	if len(rs[0].Plan.Changes) != 1 || rs[0].Plan.Changes[0].Address != "host:"+WPConfigPath {
+	if len(rs[0].Plan.Changes) != 1 || rs[0].Plan.Changes[0].Address != "host:"+bitnamiWPConfig {
 		t.Fatalf("verify: %s %s %v plan %+v", rs[0].Status, rs[0].Detail, rs[0].Err, rs[0].Plan.Changes)
 	}
 	if out := eng.Apply(t.Context(), rs); out[0].Status != steps.StatusChanged {

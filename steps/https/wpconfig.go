@@ -7,10 +7,8 @@ import (
 	"errors"
 
 	"github.com/hardsail/hardsail/assets"
+	"github.com/hardsail/hardsail/steps/blueprint"
 )
-
-// WPConfigPath is Bitnami's WordPress configuration file.
-const WPConfigPath = "/opt/bitnami/wordpress/wp-config.php"
 
 const (
 	blockBegin = "// BEGIN hardsail https\n"
@@ -86,3 +84,11 @@ func sum(b []byte) string {
 	s := sha256.Sum256(b)
 	return hex.EncodeToString(s[:])
 }
+
+// WPConfigPath is the Bitnami layout's wp-config.php, kept for callers written before the layouts
+// moved to steps/blueprint (the demo host's tests); new code reads blueprint.Of(flavour).WPConfig.
+// The step itself edits the detected layout's file.
+var WPConfigPath = func() string {
+	l, _ := blueprint.Of(blueprint.Bitnami)
+	return l.WPConfig
+}()

@@ -1,6 +1,9 @@
 // Package logcleanup is the log-cleanup step: a root-owned script that keeps the newest N rotated
-// copies of each Bitnami log (Apache access and error, MySQL or MariaDB, PHP-FPM) and deletes the
-// rest, run by /etc/cron.d/hardsail-logcleanup. The preview lists the files a run would delete today.
+// copies of each log of the instance's WordPress layout (steps/blueprint: Apache access and error,
+// the database, PHP-FPM on Bitnami) and deletes the rest, run by /etc/cron.d/hardsail-logcleanup.
+// The preview lists the files a run would delete today. Where logrotate rotates the logs (the
+// Lightsail-packaged layout) its configuration is left as it is: the cleanup deletes only rotated
+// copies past the newest N, which logrotate never needs again.
 //
 // Apply installs the script and the cron file and does not run the cleanup. Deleting logs is the one
 // thing undo cannot reverse, so it happens on the schedule the user chose (the first run is the next
@@ -19,6 +22,7 @@ import (
 	"github.com/hardsail/hardsail/assets"
 	"github.com/hardsail/hardsail/remote/sshhost"
 	"github.com/hardsail/hardsail/steps"
+	"github.com/hardsail/hardsail/steps/blueprint"
 	"github.com/hardsail/hardsail/steps/hostfile"
 )
 
@@ -40,18 +44,24 @@ func New() *Step { return &Step{} }
 func (*Step) ID() string    { return ID }
 func (*Step) Title() string { return "Delete old rotated logs weekly" }
 
-// HostQuery is what Check reads: the two files hardsail owns and the log directories' listings.
+// HostQuery is what Check reads: the two files hardsail owns, the log directories' listings, and
+// what tells the WordPress layouts apart.
 func (*Step) HostQuery() sshhost.Query {
-	return sshhost.Query{Files: []string{ScriptPath, CronPath}, Dirs: LogDirs()}
+	q := blueprint.Query()
+	q.Files = append([]string{ScriptPath, CronPath}, q.Files...)
+	q.Dirs = append(LogDirs(), q.Dirs...)
+	return q
 }
 
 // Facts is what Check found; its JSON is the plan's fingerprint. Live logs are left out: they grow
 // every minute, and no plan depends on them.
 type Facts struct {
-	Script   sshhost.File `json:"script"`
-	Cron     sshhost.File `json:"cron"`
-	Families []Family     `json:"families"`
-	Rotated  []Rotated    `json:"rotated"` // per family, newest first
+	// Layout is the WordPress layout the host has; the script cleans its log families.
+	Layout   blueprint.Flavour `json:"layout"`
+	Script   sshhost.File      `json:"script"`
+	Cron     sshhost.File      `json:"cron"`
+	Families []Family          `json:"families"`
+	Rotated  []Rotated         `json:"rotated"` // per family, newest first
 }
 
 // Check reads the host in the one gathering the engine shares between steps. It changes nothing.
@@ -61,11 +71,19 @@ func (s *Step) Check(ctx context.Context, env *steps.Env) (steps.State, error) {
 	if err != nil {
 		return steps.State{Step: ID}, fmt.Errorf("read log directories and %s: %w", CronPath, err)
 	}
-	fams := Families(func(d string) bool { return f.Dirs[d] })
-	facts := Facts{Script: fileOf(f, ScriptPath), Cron: fileOf(f, CronPath), Families: fams, Rotated: Collect(fams, f.Listing)}
+	d := blueprint.Detect(f)
+	facts := Facts{Script: fileOf(f, ScriptPath), Cron: fileOf(f, CronPath)}
 	st := steps.State{Step: ID, Facts: facts}
+	l, ok := d.Layout()
+	if !ok {
+		st.Skip = "which logs to clean depends on the WordPress layout, and " + d.Problem
+		return st, nil
+	}
+	fams := Families(l, func(d string) bool { return f.Dirs[d] })
+	facts.Layout, facts.Families, facts.Rotated = l.Flavour, fams, Collect(fams, f.Listing)
+	st.Facts = facts
 	if len(fams) == 0 {
-		st.Skip = "no Bitnami log directory here (looked for " + strings.Join(LogDirs(), ", ") + ")"
+		st.Skip = "no log directory of " + l.Name + " here (looked for " + strings.Join(layoutDirs(l), ", ") + ")"
 		return st, nil
 	}
 	// Bad settings leave the finding out: Plan refuses them with the flag to fix.
@@ -100,12 +118,30 @@ func desired(p string, b []byte) hostfile.Desired {
 	return hostfile.Desired{Path: p, Body: b, Mode: modes[p], Owner: "root", Group: "root"}
 }
 
-func scriptFile() (hostfile.Desired, error) {
+// scriptFile is the cleanup script for layout f: the embedded script with its log families filled in.
+func scriptFile(f blueprint.Flavour) (hostfile.Desired, error) {
+	l, ok := blueprint.Of(f)
+	if !ok {
+		return hostfile.Desired{}, fmt.Errorf("render %s: %q is not a WordPress layout hardsail knows", ScriptPath, f)
+	}
 	b, err := assets.LogCleanup.ReadFile("logcleanup/hardsail-logcleanup")
 	if err != nil {
 		return hostfile.Desired{}, fmt.Errorf("read embedded %s: %w", ScriptPath, err)
 	}
-	return desired(ScriptPath, b), nil
+	fams, err := familiesScript(l)
+	if err != nil {
+		return hostfile.Desired{}, err
+	}
+	return desired(ScriptPath, []byte(strings.Replace(string(b), "{{.Families}}", fams, 1))), nil
+}
+
+// layoutDirs are the log directories of l.
+func layoutDirs(l blueprint.Layout) []string {
+	var out []string
+	for _, g := range l.Logs {
+		out = append(out, g.Dirs...)
+	}
+	return out
 }
 
 // cronTemplate is the cron file with {{.Schedule}} and {{.Keep}} to fill in (a replacer, not
@@ -137,7 +173,7 @@ func (s *Step) Plan(st steps.State, set steps.Settings) (steps.Plan, error) {
 	if err != nil {
 		return plan, err
 	}
-	script, err := scriptFile()
+	script, err := scriptFile(facts.Layout)
 	if err != nil {
 		return plan, err
 	}
@@ -167,6 +203,9 @@ func (s *Step) Plan(st steps.State, set steps.Settings) (steps.Plan, error) {
 		plan.Notes = append(plan.Notes,
 			"Logs the cleanup deletes cannot be brought back: undo removes the script and the cron file, not the deleted logs.",
 			fmt.Sprintf("Apply deletes nothing: cron runs the cleanup first at its schedule (%s). To clean at once: sudo %s", schedule, ScriptPath))
+		if l, ok := blueprint.Of(facts.Layout); ok && l.LogRotation != "" {
+			plan.Notes = append(plan.Notes, l.LogRotation)
+		}
 		for _, d := range doomed {
 			plan.Notes = append(plan.Notes, fmt.Sprintf("would delete %s (%s, modified %s)", displayPath(d.Path), humanBytes(d.Size), d.ModTime.Format("2006-01-02")))
 		}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/hardsail/hardsail/remote/sshhost"
 	"github.com/hardsail/hardsail/steps"
+	"github.com/hardsail/hardsail/steps/blueprint"
 	"github.com/hardsail/hardsail/steps/hostfile"
 )
 
@@ -64,11 +65,18 @@ func TestFamiliesUseTheFirstExistingDirectory(t *testing.T) {
 		{"apache and apache2 (one is usually a link to the other)", []string{"/opt/bitnami/apache/logs", "/opt/bitnami/apache2/logs"},
 			[]string{"/opt/bitnami/apache/logs/access_log", "/opt/bitnami/apache/logs/error_log"}},
 		{"not Bitnami", nil, nil},
+		{"Lightsail-packaged", []string{"/var/log/apache2", "/var/log/mysql"},
+			[]string{"/var/log/apache2/access.log", "/var/log/apache2/error.log", "/var/log/mysql/error.log"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			var got []string
-			for _, f := range Families(func(d string) bool { return slices.Contains(tc.exists, d) }) {
+			fl := blueprint.Bitnami
+			if slices.Contains(tc.exists, "/var/log/apache2") {
+				fl = blueprint.Lightsail
+			}
+			l, _ := blueprint.Of(fl)
+			for _, f := range Families(l, func(d string) bool { return slices.Contains(tc.exists, d) }) {
 				got = append(got, f.Dir+"/"+f.Log)
 			}
 			if strings.Join(got, ",") != strings.Join(tc.want, ",") {
@@ -82,8 +90,9 @@ var t0 = time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC)
 
 // state is a Check result over a MySQL stack with script and cron as given (nil: absent).
 func state(script, cron *sshhost.File, rotated ...Rotated) steps.State {
-	f := Facts{Script: sshhost.File{Path: ScriptPath}, Cron: sshhost.File{Path: CronPath},
-		Families: Families(func(d string) bool { return d != "/opt/bitnami/apache2/logs" && d != "/opt/bitnami/mariadb/logs" }),
+	bitnami, _ := blueprint.Of(blueprint.Bitnami)
+	f := Facts{Layout: blueprint.Bitnami, Script: sshhost.File{Path: ScriptPath}, Cron: sshhost.File{Path: CronPath},
+		Families: Families(bitnami, func(d string) bool { return d != "/opt/bitnami/apache2/logs" && d != "/opt/bitnami/mariadb/logs" }),
 		Rotated:  rotated}
 	if script != nil {
 		f.Script = *script
@@ -104,7 +113,7 @@ func installed(d hostfile.Desired, err error) *sshhost.File {
 }
 
 func TestPlan(t *testing.T) {
-	script := installed(scriptFile())
+	script := installed(scriptFile(blueprint.Bitnami))
 	cron3 := installed(cronFile("0 3 * * 0", 3))
 	wrongMode := *script
 	wrongMode.Mode = 0o775

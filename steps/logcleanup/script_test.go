@@ -10,14 +10,19 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hardsail/hardsail/assets"
 	"github.com/hardsail/hardsail/internal/testhost"
+	"github.com/hardsail/hardsail/steps/blueprint"
 )
 
 const (
 	apacheDir = "/opt/bitnami/apache/logs"
 	phpDir    = "/opt/bitnami/php/logs"
 )
+
+func bitnamiLayout() blueprint.Layout {
+	l, _ := blueprint.Of(blueprint.Bitnami)
+	return l
+}
 
 func dbDir(db string) string { return "/opt/bitnami/" + db + "/logs" }
 
@@ -98,11 +103,17 @@ func setUpOddFiles(t *testing.T, h *testhost.Host) {
 
 func installScript(t *testing.T, h *testhost.Host) {
 	t.Helper()
-	body, err := assets.LogCleanup.ReadFile("logcleanup/hardsail-logcleanup")
+	installScriptFor(t, h, blueprint.Bitnami)
+}
+
+// installScriptFor puts the script as the step renders it for layout f on the host.
+func installScriptFor(t *testing.T, h *testhost.Host, f blueprint.Flavour) {
+	t.Helper()
+	d, err := scriptFile(f)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(h.Root, ScriptPath), body, 0o755); err != nil {
+	if err := os.WriteFile(filepath.Join(h.Root, ScriptPath), d.Body, 0o755); err != nil {
 		t.Fatalf("install script: %v", err)
 	}
 }
@@ -144,7 +155,7 @@ func TestScriptKeepsNewestN(t *testing.T) {
 			}
 
 			exists, before := listing(t, h)
-			rotated := Collect(Families(func(d string) bool { return exists[d] }), before)
+			rotated := Collect(Families(bitnamiLayout(), func(d string) bool { return exists[d] }), before)
 			doomed := Doomed(rotated, tc.keep)
 			tree := allFiles(t, h)
 

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/hardsail/hardsail/remote/sshhost"
+	"github.com/hardsail/hardsail/steps/blueprint"
 )
 
 // These are the rules of assets/logcleanup/hardsail-logcleanup, written once more in Go for the
@@ -17,44 +18,24 @@ import (
 // Family is the rotated copies of one live log in one directory.
 type Family struct {
 	ID  string `json:"id"`  // apache-access, apache-error, db, php-fpm
-	Dir string `json:"dir"` // /opt/bitnami/apache/logs
-	Log string `json:"log"` // the live log's name, never deleted: access_log
+	Dir string `json:"dir"` // the directory of the live log and its rotated copies
+	Log string `json:"log"` // the live log's name, never deleted: access_log, access.log
 }
 
-// dirGroup is one role whose directory moved between Bitnami stacks; the first existing one is used.
-type dirGroup struct {
-	dirs []string
-	logs [][2]string // family id, live log name
-}
+// LogDirs are every directory the script may clean on any layout, for the host query.
+func LogDirs() []string { return blueprint.LogDirs() }
 
-var groups = []dirGroup{
-	{dirs: []string{"/opt/bitnami/apache/logs", "/opt/bitnami/apache2/logs"},
-		logs: [][2]string{{"apache-access", "access_log"}, {"apache-error", "error_log"}}},
-	{dirs: []string{"/opt/bitnami/mysql/logs", "/opt/bitnami/mariadb/logs"},
-		logs: [][2]string{{"db", "mysqld.log"}}},
-	{dirs: []string{"/opt/bitnami/php/logs"},
-		logs: [][2]string{{"php-fpm", "php-fpm.log"}}},
-}
-
-// LogDirs are every directory the script may clean, for the host query.
-func LogDirs() []string {
-	var out []string
-	for _, g := range groups {
-		out = append(out, g.dirs...)
-	}
-	return out
-}
-
-// Families returns the families the script cleans on a host where exists says which directories exist.
-func Families(exists func(dir string) bool) []Family {
+// Families returns the families the script cleans on a host of layout l where exists says which
+// directories exist: of each group of directories, the first existing one.
+func Families(l blueprint.Layout, exists func(dir string) bool) []Family {
 	var out []Family
-	for _, g := range groups {
-		for _, d := range g.dirs {
+	for _, g := range l.Logs {
+		for _, d := range g.Dirs {
 			if !exists(d) {
 				continue
 			}
-			for _, l := range g.logs {
-				out = append(out, Family{ID: l[0], Dir: d, Log: l[1]})
+			for _, f := range g.Families {
+				out = append(out, Family{ID: f.ID, Dir: d, Log: f.Log})
 			}
 			break
 		}

@@ -288,3 +288,40 @@ func TestUndoRefusesHandEdits(t *testing.T) {
 		t.Errorf("forced undo did not put back the stock file byte for byte")
 	}
 }
+
+// TestBitnamiStackIsNotPatchedByApt: on the Bitnami host the step says plainly that apt leaves the
+// web stack alone, read from the host itself.
+func TestBitnamiStackIsNotPatchedByApt(t *testing.T) {
+	w := hostWorld(t, steps.Settings{})
+	st, err := upgrades.New().Check(t.Context(), w.Env(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, f := range st.Findings {
+		got = append(got, f.Severity+": "+f.Message)
+	}
+	want := "warning: apt does not patch the web stack of WordPress packaged by Bitnami"
+	if len(got) != 1 || !strings.HasPrefix(got[0], want) {
+		t.Errorf("findings %q, want one starting %q", got, want)
+	}
+}
+
+// TestConformanceOnLightsail: the step on a real Lightsail-packaged host (login admin), which says
+// that apt patches its web stack.
+func TestConformanceOnLightsail(t *testing.T) {
+	w := world.New(t, world.Options{Blueprint: world.Lightsail, Host: true, OpenSSH: true, Watch: []string{"/etc/apt/apt.conf.d"}})
+	st, err := upgrades.New().Check(t.Context(), w.Env(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, f := range st.Findings {
+		got = append(got, f.Severity+": "+f.Message)
+	}
+	want := "info: On WordPress packaged by Lightsail Apache, PHP and the database are Debian packages: these automatic updates patch them too."
+	if len(got) != 1 || got[0] != want {
+		t.Errorf("findings %q, want only %q", got, want)
+	}
+	steptest.Conformance(t, steptest.Case{Step: upgrades.New(), World: w, Perturb: touch50(w)})
+}

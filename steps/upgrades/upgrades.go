@@ -17,6 +17,7 @@ import (
 	"github.com/hardsail/hardsail/assets"
 	"github.com/hardsail/hardsail/remote/sshhost"
 	"github.com/hardsail/hardsail/steps"
+	"github.com/hardsail/hardsail/steps/blueprint"
 	"github.com/hardsail/hardsail/steps/hostfile"
 )
 
@@ -45,12 +46,15 @@ func New() *Step { return &Step{} }
 func (*Step) ID() string    { return ID }
 func (*Step) Title() string { return "Automatic security updates" }
 
-// HostQuery names every host fact Check reads, so the engine gathers them with the other steps'.
+// HostQuery names every host fact Check reads, so the engine gathers them with the other steps':
+// apt's, and what tells the WordPress layouts apart (for what apt patches there).
 func (*Step) HostQuery() sshhost.Query {
+	layout := blueprint.Query()
 	return sshhost.Query{
-		Files:     []string{PeriodicPath, UnattendedPath},
+		Files:     append([]string{PeriodicPath, UnattendedPath}, layout.Files...),
 		Packages:  []string{Package},
 		AptConfig: []string{"APT::Periodic::", "Unattended-Upgrade::"},
+		Dirs:      layout.Dirs,
 		Commands:  []string{"mailx"},
 	}
 }
@@ -106,7 +110,16 @@ func (s *Step) Check(ctx context.Context, env *steps.Env) (steps.State, error) {
 	if err != nil {
 		return steps.State{}, fmt.Errorf("read the host's apt configuration: %w", err)
 	}
-	return stateFrom(hf), nil
+	st := stateFrom(hf)
+	if st.Skip != "" {
+		return st, nil
+	}
+	hint, err := blueprint.ReadHint(ctx, env)
+	if err != nil {
+		return st, err
+	}
+	st.Findings = append(st.Findings, stackFindings(hint, blueprint.Detect(hf))...)
+	return st, nil
 }
 
 // stateFrom is Check's reading of the gathered host facts.
