@@ -61,7 +61,7 @@ func suggestSource(st steps.State) string {
 
 // setSSHCIDRs stores address ranges, ["none"], or nothing for auto (and for an empty value).
 func setSSHCIDRs(s *steps.Settings, v string) error {
-	if err := (steps.Option{Flag: flagSSHCIDR, Arg: "CIDR"}).CheckText(v); err != nil {
+	if err := (steps.Option{Flag: flagSSHCIDR, Arg: "198.51.100.4/32"}).CheckText(v); err != nil {
 		return err
 	}
 	list := steps.SplitList(v)
@@ -116,7 +116,7 @@ func parseSSHCIDR(c string) (netip.Prefix, error) {
 
 // setClosePorts stores each port as its key ("3306" becomes "3306/tcp"), or "all".
 func setClosePorts(s *steps.Settings, v string) error {
-	if err := (steps.Option{Flag: flagClosePort, Arg: "PORT/PROTO"}).CheckText(v); err != nil {
+	if err := (steps.Option{Flag: flagClosePort, Arg: "3306/tcp"}).CheckText(v); err != nil {
 		return err
 	}
 	var keys []string
