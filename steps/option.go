@@ -1,8 +1,11 @@
 package steps
 
 import (
+	"cmp"
 	"fmt"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // OptionKind is how a setting is typed on the command line and asked in the wizard.
@@ -89,4 +92,53 @@ func WithDefaults(s Settings, opts []Option) Settings {
 		}
 	}
 	return s
+}
+
+// maxValueLen bounds any one value: longer is a paste gone wrong, not a setting.
+const maxValueLen = 4096
+
+// CheckText refuses what no setting may hold, before the option reads v: invalid UTF-8, control
+// characters and runes that do not print (bidi overrides, zero-width spaces, a non-breaking space),
+// and values longer than 4096 bytes. Nothing is stripped: the user retypes the value.
+func (o Option) CheckText(v string) error {
+	if len(v) > maxValueLen {
+		return &UsageError{Msg: fmt.Sprintf("--%s: the value is %d bytes long; at most %d are accepted", o.Flag, len(v), maxValueLen),
+			Hint: "Give the value itself, not a file's contents, e.g. " + o.example() + "."}
+	}
+	if !utf8.ValidString(v) {
+		return o.Bad(v, "is not valid UTF-8 text", "Type the value again as plain text, e.g. "+o.example()+".")
+	}
+	for _, r := range v {
+		if !unicode.IsPrint(r) {
+			return o.Bad(v, fmt.Sprintf("contains the control or invisible character %U", r),
+				"Type the value again without it (paste into a plain-text editor first), e.g. "+o.example()+".")
+		}
+	}
+	return nil
+}
+
+// CheckASCII is CheckText, then printable ASCII only: for values a program on the instance reads
+// byte by byte (cron, mail), where a look-alike letter ("ſun" for "sun") would be taken differently.
+func (o Option) CheckASCII(v string) error {
+	if err := o.CheckText(v); err != nil {
+		return err
+	}
+	for _, r := range v {
+		if r > unicode.MaxASCII {
+			return o.Bad(v, fmt.Sprintf("contains %q (%U); only ASCII letters, digits and punctuation are accepted", r, r),
+				"Type the value with plain ASCII characters, e.g. "+o.example()+".")
+		}
+	}
+	return nil
+}
+
+// example is the flag with a value that is accepted, for hints.
+func (o Option) example() string {
+	if strings.ContainsAny(o.Default, " *") {
+		return fmt.Sprintf("--%s %q", o.Flag, o.Default)
+	}
+	if o.Default != "" {
+		return "--" + o.Flag + " " + o.Default
+	}
+	return "--" + o.Flag + " " + cmp.Or(o.Arg, "VALUE")
 }

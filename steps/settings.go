@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // Settings are what the user chose for an instance. Zero fields are unset; each step's options
@@ -47,18 +48,31 @@ func (e *UsageError) Error() string { return e.Msg }
 func (e *UsageError) HintText() string { return e.Hint }
 
 // ParseCIDR accepts a prefix or a bare address (taken as /32 or /128) and returns it normalised.
+// It refuses what would be changed on the way to a firewall: host bits, a zone (fe80::1%eth0: the
+// zone would be dropped) and an IPv4-mapped IPv6 address (::ffff:192.0.2.1, which is an IPv4
+// address in disguise and belongs in the IPv4 list).
 func ParseCIDR(s string) (netip.Prefix, error) {
-	if p, err := netip.ParsePrefix(s); err == nil {
-		if p.Masked() != p {
-			return p, fmt.Errorf("host bits are set (did you mean %s?)", p.Masked())
-		}
-		return p, nil
+	if strings.Contains(s, "%") {
+		return netip.Prefix{}, errors.New("an address with a zone (%…) names a network interface of one machine, not a source on the internet")
 	}
-	a, err := netip.ParseAddr(s)
+	p, err := netip.ParsePrefix(s)
 	if err != nil {
-		return netip.Prefix{}, errors.New("not an IPv4 or IPv6 address range")
+		a, aerr := netip.ParseAddr(s)
+		if aerr != nil {
+			return netip.Prefix{}, errors.New("not an IPv4 or IPv6 address range")
+		}
+		p = netip.PrefixFrom(a, a.BitLen())
 	}
-	return netip.PrefixFrom(a, a.BitLen()), nil
+	if p.Addr().Is4In6() {
+		if p.IsSingleIP() {
+			return p, fmt.Errorf("an IPv4-mapped IPv6 address (did you mean %s/32?)", p.Addr().Unmap())
+		}
+		return p, errors.New("an IPv4-mapped IPv6 range; give IPv4 ranges in IPv4 form (198.51.100.0/24)")
+	}
+	if p.Masked() != p {
+		return p, fmt.Errorf("host bits are set (did you mean %s?)", p.Masked())
+	}
+	return p, nil
 }
 
 // cron field ranges: minute, hour, day of month, month, day of week.
@@ -75,7 +89,13 @@ var cronFields = []struct {
 }
 
 // ValidateCron checks a five-field schedule as cron(8) reads it (numbers, names, ranges, lists, steps).
+// Only printable ASCII is accepted: cron compares names byte by byte, so "ſun" (which folds to "sun"
+// in Unicode) would make it reject the whole line.
 func ValidateCron(expr string) error {
+	if i := strings.IndexFunc(expr, func(r rune) bool { return r != ' ' && (r <= ' ' || r > '~') }); i >= 0 {
+		r, _ := utf8.DecodeRuneInString(expr[i:])
+		return fmt.Errorf("%q (%U) is not a printable ASCII character; cron reads only ASCII", r, r)
+	}
 	fields := strings.Fields(expr)
 	if len(fields) != 5 {
 		return fmt.Errorf("want 5 fields, got %d", len(fields))
@@ -114,7 +134,7 @@ func ValidateCron(expr string) error {
 
 func cronValue(s string, lo, hi int, names []string) (int, error) {
 	for i, n := range names {
-		if strings.EqualFold(s, n) {
+		if strings.ToLower(s) == n {
 			return i + lo, nil
 		}
 	}

@@ -143,6 +143,9 @@ Run it with no arguments in a terminal for the wizard, or try it safely first:
 				io.Accessible = true
 			}
 			// Every value is checked before anything runs or is written.
+			if err := o.checkGlobalFlags(cmd.Flags()); err != nil {
+				return err
+			}
 			if _, err := o.steps.over(steps.Settings{}); err != nil {
 				return err
 			}

@@ -19,6 +19,12 @@ const (
 	// sshNone closes 22 to everything but Lightsail's browser SSH.
 	sshNone  = "none"
 	cidrHint = "Use an address range like 198.51.100.4/32 or 2001:db8::1/128, or none."
+	wideHint = "Allow only your own address or network, e.g. --ssh-cidr 198.51.100.4/32, or --ssh-cidr auto for the address you connect from now."
+	// minBits4 and minBits6 are the widest ranges --ssh-cidr takes: a /8 is sixteen million IPv4
+	// addresses and a /16 more IPv6 networks than any one provider holds; anything wider is SSH
+	// open to the world by another name (0.0.0.0/1 plus 128.0.0.0/1), so it is refused, never saved.
+	minBits4 = 8
+	minBits6 = 16
 )
 
 // Options are the step's settings: who may reach SSH, and which other open ports to close.
@@ -55,6 +61,9 @@ func suggestSource(st steps.State) string {
 
 // setSSHCIDRs stores address ranges, ["none"], or nothing for auto (and for an empty value).
 func setSSHCIDRs(s *steps.Settings, v string) error {
+	if err := (steps.Option{Flag: flagSSHCIDR, Arg: "198.51.100.4/32"}).CheckText(v); err != nil {
+		return err
+	}
 	list := steps.SplitList(v)
 	for _, word := range []string{sshNone, sshAuto} {
 		if slices.Contains(list, word) && len(list) > 1 {
@@ -79,17 +88,37 @@ func setSSHCIDRs(s *steps.Settings, v string) error {
 	return nil
 }
 
-// parseSSHCIDR reads one --ssh-cidr source; a bad one is the usage error naming the flag.
+// parseSSHCIDR reads one --ssh-cidr source; a bad one is the usage error naming the flag. Ranges
+// that open SSH to the world (or nearly) are refused, and so are addresses no connection from the
+// internet comes from (link-local, multicast, unspecified).
 func parseSSHCIDR(c string) (netip.Prefix, error) {
+	bad := steps.Option{Flag: flagSSHCIDR}.Bad
 	p, err := steps.ParseCIDR(c)
 	if err != nil {
-		return p, steps.Option{Flag: flagSSHCIDR}.Bad(c, err.Error(), cidrHint)
+		return p, bad(c, err.Error(), cidrHint)
+	}
+	a, widest := p.Addr(), minBits6
+	if a.Is4() {
+		widest = minBits4
+	}
+	switch {
+	case p.Bits() == 0:
+		return p, bad(c, "opens SSH to the whole internet", wideHint)
+	case p.Bits() < widest:
+		return p, bad(c, fmt.Sprintf("opens SSH to a range wider than /%d, nearly the whole internet; hardsail takes /%d or narrower", widest, widest), wideHint)
+	case a.IsLinkLocalUnicast():
+		return p, bad(c, "a link-local address is only seen on the local network, never by the instance's firewall", cidrHint)
+	case a.IsMulticast(), a.IsUnspecified():
+		return p, bad(c, "not an address a connection comes from", cidrHint)
 	}
 	return p, nil
 }
 
 // setClosePorts stores each port as its key ("3306" becomes "3306/tcp"), or "all".
 func setClosePorts(s *steps.Settings, v string) error {
+	if err := (steps.Option{Flag: flagClosePort, Arg: "3306/tcp"}).CheckText(v); err != nil {
+		return err
+	}
 	var keys []string
 	for _, item := range steps.SplitList(v) {
 		k, err := closeKey(item)

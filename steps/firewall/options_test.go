@@ -1,6 +1,7 @@
 package firewall
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"slices"
@@ -40,6 +41,28 @@ func TestOptionSet(t *testing.T) {
 		{flag: "ssh-cidr", in: "198.51.100.4/33", msg: `--ssh-cidr "198.51.100.4/33": not an IPv4 or IPv6 address range`, hint: cidrHint},
 		{flag: "ssh-cidr", in: "198.51.100.0/32,198.51.100.4/24", msg: `--ssh-cidr "198.51.100.4/24": host bits are set (did you mean 198.51.100.0/24?)`, hint: cidrHint},
 		{flag: "ssh-cidr", in: "my-laptop", msg: `--ssh-cidr "my-laptop": not an IPv4 or IPv6 address range`, hint: cidrHint},
+		// SSH open to the world, by any name, is refused: never saved, never reported ok.
+		{flag: "ssh-cidr", in: "0.0.0.0/0", msg: `--ssh-cidr "0.0.0.0/0": opens SSH to the whole internet`, hint: wideHint},
+		{flag: "ssh-cidr", in: "::/0", msg: `--ssh-cidr "::/0": opens SSH to the whole internet`, hint: wideHint},
+		{flag: "ssh-cidr", in: "198.51.100.4/32,0.0.0.0/1", msg: `--ssh-cidr "0.0.0.0/1": opens SSH to a range wider than /8, nearly the whole internet; hardsail takes /8 or narrower`, hint: wideHint},
+		{flag: "ssh-cidr", in: "10.0.0.0/7", msg: `--ssh-cidr "10.0.0.0/7": opens SSH to a range wider than /8, nearly the whole internet; hardsail takes /8 or narrower`, hint: wideHint},
+		{flag: "ssh-cidr", in: "10.0.0.0/8", want: []string{"10.0.0.0/8"}},
+		{flag: "ssh-cidr", in: "2000::/3", msg: `--ssh-cidr "2000::/3": opens SSH to a range wider than /16, nearly the whole internet; hardsail takes /16 or narrower`, hint: wideHint},
+		{flag: "ssh-cidr", in: "2001:db8::/16", msg: `--ssh-cidr "2001:db8::/16": host bits are set (did you mean 2001::/16?)`, hint: cidrHint},
+		{flag: "ssh-cidr", in: "2001::/16", want: []string{"2001::/16"}},
+		// What would be changed on the way to Lightsail is refused instead.
+		{flag: "ssh-cidr", in: "fe80::1%eth0", msg: `--ssh-cidr "fe80::1%eth0": an address with a zone (%…) names a network interface of one machine, not a source on the internet`, hint: cidrHint},
+		{flag: "ssh-cidr", in: "fe80::1%eth0/128", msg: `--ssh-cidr "fe80::1%eth0/128": an address with a zone (%…) names a network interface of one machine, not a source on the internet`, hint: cidrHint},
+		{flag: "ssh-cidr", in: "fe80::1/128", msg: `--ssh-cidr "fe80::1/128": a link-local address is only seen on the local network, never by the instance's firewall`, hint: cidrHint},
+		{flag: "ssh-cidr", in: "169.254.1.1", msg: `--ssh-cidr "169.254.1.1": a link-local address is only seen on the local network, never by the instance's firewall`, hint: cidrHint},
+		{flag: "ssh-cidr", in: "::ffff:1.2.3.4/128", msg: `--ssh-cidr "::ffff:1.2.3.4/128": an IPv4-mapped IPv6 address (did you mean 1.2.3.4/32?)`, hint: cidrHint},
+		{flag: "ssh-cidr", in: "::ffff:0:0/96", msg: `--ssh-cidr "::ffff:0:0/96": an IPv4-mapped IPv6 range; give IPv4 ranges in IPv4 form (198.51.100.0/24)`, hint: cidrHint},
+		{flag: "ssh-cidr", in: "224.0.0.1", msg: `--ssh-cidr "224.0.0.1": not an address a connection comes from`, hint: cidrHint},
+		{flag: "ssh-cidr", in: "0.0.0.0", msg: `--ssh-cidr "0.0.0.0": not an address a connection comes from`, hint: cidrHint},
+		{flag: "ssh-cidr", in: "198.51.100.4/32\u202e", msg: `--ssh-cidr "198.51.100.4/32\u202e": contains the control or invisible character U+202E`,
+			hint: "Type the value again without it (paste into a plain-text editor first), e.g. --ssh-cidr 198.51.100.4/32."},
+		{flag: "close-port", in: "3306/tcp\x1b[2J", msg: `--close-port "3306/tcp\x1b[2J": contains the control or invisible character U+001B`,
+			hint: "Type the value again without it (paste into a plain-text editor first), e.g. --close-port 3306/tcp."},
 		{flag: "close-port", in: "3306", want: []string{"3306/tcp"}},
 		{flag: "close-port", in: "3306/TCP, 8000-8100/udp,3306/tcp", want: []string{"3306/tcp", "8000-8100/udp"}},
 		{flag: "close-port", in: "22-22/tcp,0-65535/all", want: []string{"22/tcp", "0-65535/all"}},
@@ -93,6 +116,39 @@ func TestValidateSettingsRefusesABadSavedValue(t *testing.T) {
 		t.Errorf("ValidateSettings of good values = %v", err)
 	}
 }
+
+// A range saved before it was refused (an older hardsail, a hand-edited file) is never reported ok,
+// even when the live firewall matches it: the plan fails with the fix, so verify exits 1 and apply
+// changes nothing.
+func TestSavedWideRangeIsNotOK(t *testing.T) {
+	world := rule(22, 22, "tcp", "0.0.0.0/0")
+	world.Aliases = []string{ConnectAlias}
+	for _, saved := range []string{"0.0.0.0/0", "0.0.0.0/1", "::/0"} {
+		t.Run(saved, func(t *testing.T) {
+			set := steps.Settings{SSHCIDRs: []string{saved}}
+			f := facts("", world, open(80), open(443))
+			f.Seen = "198.51.100.4/32"
+			_, err := New().Plan(steps.State{Step: ID, Facts: f}, set)
+			var ue *steps.UsageError
+			if !errors.As(err, &ue) || !strings.Contains(ue.Msg, "opens SSH to") || ue.Hint != wideHint {
+				t.Fatalf("Plan = %v, want the usage error for a wide range", err)
+			}
+			eng := &steps.Engine{Steps: []steps.Step{fixedCheck{New(), steps.State{Step: ID, Facts: f}}}, Env: &steps.Env{Settings: set}}
+			r := eng.Verify(t.Context())[0]
+			if r.Status == steps.StatusOK || !r.Status.Bad() || r.Fix != wideHint {
+				t.Fatalf("verify: %s (%s), fix %q; want failed with the fix", r.Status, r.Detail, r.Fix)
+			}
+		})
+	}
+}
+
+// fixedCheck is the step with a Check that returns a given state, without AWS or a host.
+type fixedCheck struct {
+	*Step
+	st steps.State
+}
+
+func (f fixedCheck) Check(context.Context, *steps.Env) (steps.State, error) { return f.st, nil }
 
 func TestSuggestIsTheSessionAddress(t *testing.T) {
 	suggest := option(t, "ssh-cidr").Suggest

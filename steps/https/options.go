@@ -20,6 +20,9 @@ func (s *Step) Options() []steps.Option {
 		Note:     "Leave it empty to skip HTTPS.",
 		Get:      func(st steps.Settings) string { return st.Domain },
 		Set: func(st *steps.Settings, v string) error {
+			if err := domain.CheckText(v); err != nil {
+				return err
+			}
 			n, err := checkName("--domain", v)
 			if err != nil {
 				return err
@@ -35,6 +38,9 @@ func (s *Step) Options() []steps.Option {
 		Note:     fmt.Sprintf("At most %d, e.g. www.example.com.", maxAlternativeNames),
 		Get:      func(st steps.Settings) string { return strings.Join(st.AltDomains, ",") },
 		Set: func(st *steps.Settings, v string) error {
+			if err := alt.CheckText(v); err != nil {
+				return err
+			}
 			names, err := altNames(steps.SplitList(v))
 			if err != nil {
 				return err
@@ -54,6 +60,9 @@ func (s *Step) Options() []steps.Option {
 		Default: defaultMode,
 		Get:     func(st steps.Settings) string { return st.HTTPSMode },
 		Set: func(st *steps.Settings, v string) error {
+			if err := mode.CheckText(v); err != nil {
+				return err
+			}
 			if v != "lb" && v != "instance" {
 				return mode.Bad(v, "not a mode", "Use --https-mode lb (load balancer, "+price+") or --https-mode instance (Let's Encrypt, free).")
 			}

@@ -266,6 +266,11 @@ func TestOptions(t *testing.T) {
 		{"domain", "https://example.com", `--domain "https://example.com": this is a URL, not a host name`, "Give the bare name: --domain example.com."},
 		{"alt-domain", "www.example.com,*.example.com", `--alt-domain "*.example.com": wildcard`, "List each name"},
 		{"alt-domain", "a.x.com,b.x.com,c.x.com,d.x.com,e.x.com,f.x.com,g.x.com,h.x.com,i.x.com,j.x.com", "at most 9", "at most 9"},
+		// Control and invisible characters are refused, never trimmed away or passed to IDNA.
+		{"domain", "example.com\n", `--domain "example.com\n": contains the control or invisible character U+000A`, "Type the value again without it"},
+		{"domain", "exa\u200bmple.com", `--domain "exa\u200bmple.com": contains the control or invisible character U+200B`, "e.g. --domain NAME."},
+		{"alt-domain", "www.example.com,\u202ewww.example.com", `contains the control or invisible character U+202E`, "Type the value again without it"},
+		{"https-mode", "lb\x00", `--https-mode "lb\x00": contains the control or invisible character U+0000`, "e.g. --https-mode lb."},
 	}
 	for _, c := range bad {
 		var s steps.Settings

@@ -26,6 +26,9 @@ func (s *Step) Options() []steps.Option {
 		Get:      func(s steps.Settings) string { return s.AdminUser },
 	}
 	o.Set = func(s *steps.Settings, v string) error {
+		if err := o.CheckText(v); err != nil {
+			return err
+		}
 		name := strings.TrimSpace(v)
 		if !iamName().MatchString(name) {
 			return o.Bad(v, "not a valid IAM user name", "Use up to 64 letters, digits and +=,.@_- e.g. --admin-user administrator.")

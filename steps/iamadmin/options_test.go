@@ -56,3 +56,17 @@ func TestAdminUserOption(t *testing.T) {
 		})
 	}
 }
+
+// A control or invisible character is refused, never trimmed away: "admin\n" is not "admin".
+func TestAdminUserRefusesControlRunes(t *testing.T) {
+	o := iamadmin.New().Options()[0]
+	for _, v := range []string{"admin\n", "\tadmin", "adm\u200bin", "admin\u202e"} {
+		var s steps.Settings
+		err := o.Set(&s, v)
+		var usage *steps.UsageError
+		if !errors.As(err, &usage) || !strings.Contains(usage.Msg, "contains the control or invisible character") ||
+			usage.Hint != "Type the value again without it (paste into a plain-text editor first), e.g. --admin-user administrator." || s.AdminUser != "" {
+			t.Errorf("Set(%q) = %v, stored %q; want the usage error for an invisible character", v, err, s.AdminUser)
+		}
+	}
+}

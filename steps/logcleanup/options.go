@@ -37,12 +37,20 @@ func options() []steps.Option {
 		},
 	}
 	keep.Set = func(s *steps.Settings, v string) error {
-		n, err := strconv.Atoi(strings.TrimSpace(v))
+		if err := keep.CheckText(v); err != nil {
+			return err
+		}
+		digits := strings.TrimSpace(v)
+		n, err := strconv.Atoi(digits)
 		switch {
 		case err != nil:
 			return keep.Bad(v, "not a whole number", keepLogsHint)
 		case n < 1 || n > maxKeepLogs:
+			// 0 is refused, never read as "none" or as the default.
 			return keep.Bad(v, "out of range", keepLogsHint)
+		case strings.Trim(digits, "0123456789") != "":
+			// Atoi takes "+3": a count is digits only, so what is saved is what was typed.
+			return keep.Bad(v, "write the number with digits only", keepLogsHint)
 		}
 		s.KeepLogs = n
 		return nil
@@ -56,6 +64,9 @@ func options() []steps.Option {
 		Get:      func(s steps.Settings) string { return s.Cron },
 	}
 	schedule.Set = func(s *steps.Settings, v string) error {
+		if err := schedule.CheckASCII(v); err != nil {
+			return err
+		}
 		if err := steps.ValidateCron(v); err != nil {
 			return schedule.Bad(v, err.Error(), cronHint)
 		}

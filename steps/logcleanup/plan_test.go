@@ -223,7 +223,9 @@ func TestBadSettingsAreRefusedBeforeAnyChange(t *testing.T) {
 		{"hour 24", steps.Settings{Cron: "0 24 * * 0"}, "hour"},
 		{"backwards range", steps.Settings{Cron: "0 5-3 * * 0"}, "backwards"},
 		{"step zero", steps.Settings{Cron: "*/0 3 * * 0"}, "bad step"},
-		{"a second line smuggled in", steps.Settings{Cron: "0 3 * * 0\n* * * * * root rm -rf /"}, "want 5 fields"},
+		{"a second line smuggled in", steps.Settings{Cron: "0 3 * * 0\n* * * * * root rm -rf /"}, "control or invisible character U+000A"},
+		{"a long s that folds to s", steps.Settings{Cron: "0 3 * * \u017fun"}, "only ASCII"},
+		{"a Kelvin sign that folds to k", steps.Settings{Cron: "0 3 * * sun,wed,\u212a"}, "only ASCII"},
 		{"@weekly is not five fields", steps.Settings{Cron: "@weekly"}, "want 5 fields"},
 		{"keep none", steps.Settings{KeepLogs: -1}, `--keep-logs "-1": out of range`},
 		{"keep too many", steps.Settings{KeepLogs: 1001}, `--keep-logs "1001": out of range`},
@@ -270,7 +272,7 @@ func TestOptions(t *testing.T) {
 	if err := opts[0].Set(&s, " 1000 "); err != nil || opts[0].Get(s) != "1000" {
 		t.Errorf("keep-logs 1000: %v, reads back %q", err, opts[0].Get(s))
 	}
-	if err := opts[1].Set(&s, "15  4 * *\t1"); err != nil || opts[1].Get(s) != "15 4 * * 1" {
+	if err := opts[1].Set(&s, "15  4 * *  1"); err != nil || opts[1].Get(s) != "15 4 * * 1" {
 		t.Errorf("cron: %v, reads back %q", err, opts[1].Get(s))
 	}
 	for _, tc := range []struct {
@@ -279,6 +281,13 @@ func TestOptions(t *testing.T) {
 	}{
 		{0, "0", `--keep-logs "0": out of range`, "Keep between 1 and 1000 rotated logs per family, e.g. --keep-logs 3."},
 		{0, "three", `--keep-logs "three": not a whole number`, "Keep between 1 and 1000 rotated logs per family, e.g. --keep-logs 3."},
+		{0, "+3", `--keep-logs "+3": write the number with digits only`, "Keep between 1 and 1000 rotated logs per family, e.g. --keep-logs 3."},
+		{0, "", `--keep-logs "": not a whole number`, "Keep between 1 and 1000 rotated logs per family, e.g. --keep-logs 3."},
+		{0, "99999999999999999999", `--keep-logs "99999999999999999999": not a whole number`, "Keep between 1 and 1000 rotated logs per family, e.g. --keep-logs 3."},
+		{0, "3\x00", `--keep-logs "3\x00": contains the control or invisible character U+0000`, "Type the value again without it (paste into a plain-text editor first), e.g. --keep-logs 3."},
+		{1, "0 3 * * \u017fun", `--cron "0 3 * * ſun": contains 'ſ' (U+017F); only ASCII letters, digits and punctuation are accepted`, `Type the value with plain ASCII characters, e.g. --cron "0 3 * * 0".`},
+		{1, "15 4 * *\t1", `--cron "15 4 * *\t1": contains the control or invisible character U+0009`, `Type the value again without it (paste into a plain-text editor first), e.g. --cron "0 3 * * 0".`},
+		{1, "0 3 * * 0\u202e", `--cron "0 3 * * 0\u202e": contains the control or invisible character U+202E`, `Type the value again without it (paste into a plain-text editor first), e.g. --cron "0 3 * * 0".`},
 		{1, "0 3 * *", `--cron "0 3 * *": want 5 fields, got 4`, `Use five cron fields, e.g. --cron "0 3 * * 0" (Sundays at 03:00).`},
 	} {
 		before := s

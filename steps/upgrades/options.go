@@ -1,15 +1,21 @@
 package upgrades
 
 import (
+	"fmt"
 	"regexp"
 	"strings"
 
 	"github.com/hardsail/hardsail/steps"
 )
 
+// maxMailLen is the longest address SMTP carries (RFC 5321: a 256-octet path less the brackets).
+const maxMailLen = 254
+
 var (
 	clockRE = regexp.MustCompile(`^([01][0-9]|2[0-3]):[0-5][0-9]$`)
-	mailRE  = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[^@\s]+$`)
+	// mailRE is an address that is safe as an argument to mail(1) run by root: it starts with a
+	// letter or digit (never "-", an option), and holds only the characters real addresses use.
+	mailRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)+$`)
 )
 
 // Options are the step's settings: where reports are mailed, and when the host may reboot.
@@ -26,9 +32,17 @@ func mailOption() steps.Option {
 		Get:      func(s steps.Settings) string { return s.Mail },
 	}
 	o.Set = func(s *steps.Settings, v string) error {
+		if err := o.CheckASCII(v); err != nil {
+			return err
+		}
 		v = strings.TrimSpace(v)
-		if v != "" && !mailRE.MatchString(v) {
-			return o.Bad(v, "not an email address", "Use --mail you@example.com.")
+		switch {
+		case v == "":
+		case len(v) > maxMailLen:
+			return o.Bad(v, fmt.Sprintf("longer than %d characters", maxMailLen), "Use --mail you@example.com.")
+		case !mailRE.MatchString(v):
+			return o.Bad(v, "not an email address (it must start with a letter or digit, and have only letters, digits and ._%+- before the @)",
+				"Use --mail you@example.com.")
 		}
 		// apt's quoted strings have no escapes: an address the editor cannot write is refused here.
 		if _, err := quote(v); err != nil {
@@ -53,8 +67,11 @@ func rebootOption() steps.Option {
 		Get:      func(s steps.Settings) string { return s.RebootTime },
 	}
 	o.Set = func(s *steps.Settings, v string) error {
+		if err := o.CheckText(v); err != nil {
+			return err
+		}
 		v = strings.TrimSpace(v)
-		if v != "" && !clockRE.MatchString(v) {
+		if !clockRE.MatchString(v) {
 			return o.Bad(v, "not a time of day", "Use 24-hour HH:MM, e.g. --reboot-time 02:00.")
 		}
 		s.RebootTime = v
