@@ -15,7 +15,9 @@ import (
 // identity is who and where the wizard works: shown at the top of the dashboard.
 type identity struct {
 	who, account, instance, region, ssh string
-	root                                bool
+	// site is the WordPress blueprint as detected on the host (or hinted by Lightsail before SSH).
+	site string
+	root bool
 }
 
 // dashboard is the first screen: who you are, then every step with its status, checked in
@@ -215,6 +217,9 @@ func (d *dashboard) View() string {
 	label := func(l, v string) { fmt.Fprintf(&b, "%s %s\n", st.Subtle.Render(fmt.Sprintf("%-9s", l)), v) }
 	label("You are", fmt.Sprintf("%s (account %s)", d.id.who, d.id.account))
 	label("Instance", d.id.instance+" in "+d.id.region)
+	if d.id.site != "" {
+		label("Site", d.id.site)
+	}
 	if d.id.ssh != "" {
 		label("SSH", d.id.ssh)
 	}

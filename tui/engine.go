@@ -7,6 +7,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/hardsail/hardsail/steps"
+	"github.com/hardsail/hardsail/steps/blueprint"
 )
 
 // Messages that carry the engine's answers back to Update. Every engine call runs in a tea.Cmd;
@@ -16,6 +17,8 @@ type (
 	verifiedMsg struct {
 		only    string
 		results []steps.Result
+		// site names the blueprint (a whole verify only; "" when it could not be told).
+		site string
 	}
 	appliedMsg struct {
 		step string
@@ -96,7 +99,12 @@ func (r *runner) verify(only string, s *steps.Settings) tea.Cmd {
 		if s != nil {
 			e.Env.Settings = *s
 		}
-		return verifiedMsg{only: only, results: e.Verify(r.ctx)}
+		msg := verifiedMsg{only: only, results: e.Verify(r.ctx)}
+		if only == "" {
+			// The host facts are cached by the verify: this costs no extra round trip.
+			msg.site, _ = blueprint.Describe(r.ctx, e.Env)
+		}
+		return msg
 	}
 }
 

@@ -427,6 +427,9 @@ func (m *model) onEvent(ev steps.Event) {
 func (m *model) onVerified(msg verifiedMsg) tea.Cmd {
 	m.checking = false
 	m.dash.setResults(msg.results, msg.only == "")
+	if msg.site != "" {
+		m.dash.id.site = msg.site
+	}
 	if msg.only == "" {
 		return m.run.undoPlan("")
 	}

@@ -53,6 +53,9 @@ func (h Hint) Describe() string {
 		label += " (" + h.BlueprintID + ")"
 	}
 	label = strings.TrimSpace(label)
+	if label == "" {
+		return "" // Lightsail said nothing (or was not asked): nothing to show
+	}
 	if l, ok := Of(h.Flavour); ok {
 		return l.Name + "? Lightsail reports blueprint " + label + "; not yet checked on the host"
 	}
