@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hardsail/hardsail/remote/sshhost"
@@ -62,7 +63,7 @@ func (h *Host) exec(line string, s *cmdIO) int {
 				return h.rmdir(d)
 			}
 		}
-		if m := aptGetLine.FindStringSubmatch(script); m != nil {
+		if m := aptGetLine().FindStringSubmatch(script); m != nil {
 			return h.aptGet(m[1], s)
 		}
 		if script == "unattended-upgrades --dry-run --debug" {
@@ -89,7 +90,7 @@ func unquote(s string) (string, bool) {
 // with the rest of s.
 func cutWord(s string) (string, string, bool) {
 	if strings.HasPrefix(s, "'") {
-		if w := quotedWord.FindString(s); w != "" {
+		if w := quotedWord().FindString(s); w != "" {
 			u, ok := unquote(w)
 			return u, s[len(w):], ok
 		}
@@ -150,14 +151,14 @@ func cutSudo(line string) (string, bool) {
 }
 
 var (
-	gatherFile   = regexp.MustCompile(`(?m)^f=('(?:[^']|'\\'')*')\nif \[ -L "\$f" \]`)
-	gatherDir    = regexp.MustCompile(`(?m)^d=('(?:[^']|'\\'')*')\nif \[ -d "\$d" \]`)
-	gatherPkgs   = regexp.MustCompile(`(?m)^dpkg-query -W -f='[^']*' (.*) 2>/dev/null$`)
-	gatherApt    = regexp.MustCompile(`grep -F ((?:-e '(?:[^']|'\\'')*' ?)+)\| enc`)
-	gatherAptPat = regexp.MustCompile(`-e ('(?:[^']|'\\'')*')`)
-	gatherCmd    = regexp.MustCompile(`(?m)command -v ('[^']*') \| enc; echo$`)
-	gatherEnd    = regexp.MustCompile(`(?m)^printf 'end\\t([0-9a-f]+)\\n'$`)
-	quotedWord   = regexp.MustCompile(`'(?:[^']|'\\'')*'`)
+	gatherFile   = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?m)^f=('(?:[^']|'\\'')*')\nif \[ -L "\$f" \]`) })
+	gatherDir    = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?m)^d=('(?:[^']|'\\'')*')\nif \[ -d "\$d" \]`) })
+	gatherPkgs   = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?m)^dpkg-query -W -f='[^']*' (.*) 2>/dev/null$`) })
+	gatherApt    = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`grep -F ((?:-e '(?:[^']|'\\'')*' ?)+)\| enc`) })
+	gatherAptPat = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`-e ('(?:[^']|'\\'')*')`) })
+	gatherCmd    = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?m)command -v ('[^']*') \| enc; echo$`) })
+	gatherEnd    = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?m)^printf 'end\\t([0-9a-f]+)\\n'$`) })
+	quotedWord   = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`'(?:[^']|'\\'')*'`) })
 )
 
 // parseGather recognises Gather's and ReadFile's script: it reads the query back out of the script,
@@ -176,7 +177,7 @@ func parseGather(line string) (sshhost.Query, bool, string, bool) {
 	if !ok {
 		return sshhost.Query{}, false, "", false
 	}
-	m := gatherEnd.FindStringSubmatch(script)
+	m := gatherEnd().FindStringSubmatch(script)
 	if m == nil {
 		return sshhost.Query{}, false, "", false
 	}
@@ -184,28 +185,28 @@ func parseGather(line string) (sshhost.Query, bool, string, bool) {
 	var q sshhost.Query
 	words := func(s string) []string {
 		var out []string
-		for _, w := range quotedWord.FindAllString(s, -1) {
+		for _, w := range quotedWord().FindAllString(s, -1) {
 			if u, ok := unquote(w); ok {
 				out = append(out, u)
 			}
 		}
 		return out
 	}
-	for _, m := range gatherFile.FindAllStringSubmatch(script, -1) {
+	for _, m := range gatherFile().FindAllStringSubmatch(script, -1) {
 		q.Files = append(q.Files, words(m[1])...)
 	}
-	if m := gatherPkgs.FindStringSubmatch(script); m != nil {
+	if m := gatherPkgs().FindStringSubmatch(script); m != nil {
 		q.Packages = words(m[1])
 	}
-	if m := gatherApt.FindStringSubmatch(script); m != nil {
-		for _, p := range gatherAptPat.FindAllStringSubmatch(m[1], -1) {
+	if m := gatherApt().FindStringSubmatch(script); m != nil {
+		for _, p := range gatherAptPat().FindAllStringSubmatch(m[1], -1) {
 			q.AptConfig = append(q.AptConfig, words(p[1])...)
 		}
 	}
-	for _, m := range gatherDir.FindAllStringSubmatch(script, -1) {
+	for _, m := range gatherDir().FindAllStringSubmatch(script, -1) {
 		q.Dirs = append(q.Dirs, words(m[1])...)
 	}
-	for _, m := range gatherCmd.FindAllStringSubmatch(script, -1) {
+	for _, m := range gatherCmd().FindAllStringSubmatch(script, -1) {
 		q.Commands = append(q.Commands, words(m[1])...)
 	}
 	full := strings.Contains(script, "printf 'df\\t'")
@@ -299,7 +300,9 @@ func (h *Host) gather(q sshhost.Query, full bool, nonce string, s *cmdIO) int {
 	return 0
 }
 
-var writeFields = regexp.MustCompile(`(?s)^set -e\nd=('(?:[^']|'\\'')*'); t=('(?:[^']|'\\'')*'); b=.*\nhead -c (\d+) > "\$tmp"\n.*!= ([0-9a-f]{64}) \].*\nchown -- ('[^']*') "\$tmp"\nchmod -- ([0-7]{4}) "\$tmp"\n`)
+var writeFields = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?s)^set -e\nd=('(?:[^']|'\\'')*'); t=('(?:[^']|'\\'')*'); b=.*\nhead -c (\d+) > "\$tmp"\n.*!= ([0-9a-f]{64}) \].*\nchown -- ('[^']*') "\$tmp"\nchmod -- ([0-7]{4}) "\$tmp"\n`)
+})
 
 type writeReq struct {
 	path         string
@@ -310,7 +313,7 @@ type writeReq struct {
 }
 
 func parseWrite(script string) (writeReq, bool) {
-	m := writeFields.FindStringSubmatch(script)
+	m := writeFields().FindStringSubmatch(script)
 	if m == nil {
 		return writeReq{}, false
 	}
@@ -387,7 +390,7 @@ func (h *Host) remove(p string, s *cmdIO) int {
 	return 0
 }
 
-var lockWait = regexp.MustCompile(`flock -w ([0-9]+\.[0-9]) 9;`)
+var lockWait = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`flock -w ([0-9]+\.[0-9]) 9;`) })
 
 // parseLock recognises Lock's command and returns how long flock waits.
 func parseLock(line string) (time.Duration, bool) {
@@ -399,7 +402,7 @@ func parseLock(line string) (time.Duration, bool) {
 	if !ok {
 		return 0, false
 	}
-	m := lockWait.FindStringSubmatch(script)
+	m := lockWait().FindStringSubmatch(script)
 	if m == nil || sshhost.LockScript(m[1]) != script {
 		return 0, false
 	}
@@ -455,9 +458,11 @@ func (h *Host) takeLock(wait time.Duration, s *cmdIO) int {
 	return 0
 }
 
-var aptGetLine = regexp.MustCompile(`^DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=\d+ (.+)$`)
+var aptGetLine = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=\d+ (.+)$`)
+})
 
-var pkgArg = regexp.MustCompile(`^[a-z0-9][a-z0-9+.-]*$`)
+var pkgArg = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9][a-z0-9+.-]*$`) })
 
 // aptGet emulates apt-get install -y [--no-install-recommends] P…, purge -y P… and update.
 func (h *Host) aptGet(args string, s *cmdIO) int {
@@ -477,7 +482,7 @@ func (h *Host) aptGet(args string, s *cmdIO) int {
 		}
 		switch {
 		case f == "--no-install-recommends" && fields[0] == "install":
-		case pkgArg.MatchString(f):
+		case pkgArg().MatchString(f):
 			pkgs = append(pkgs, f)
 		default:
 			fmt.Fprintf(s.stderr, "demo host: command not emulated: apt-get %s\n", args)
