@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/spf13/pflag"
 
@@ -19,19 +20,21 @@ import (
 // flagCheck is one global or SSH flag's rule: what it accepts, and the hint that fixes a bad value.
 type flagCheck struct {
 	flag string
-	arg  string         // the placeholder in the error's example
-	re   *regexp.Regexp // when set, the value must match
-	why  string         // why a value that does not match is refused
+	arg  string                // the placeholder in the error's example
+	re   func() *regexp.Regexp // when set, the value must match (compiled on first use: start-up)
+	why  string                // why a value that does not match is refused
 	hint string
 	more func(o *options, v string) error // further checks, when any
 }
 
 var (
-	instanceRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$`)
-	regionRE   = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]{1,2}$`)
-	profileRE  = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.@+/:-]{0,127}$`)
-	sshUserRE  = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.-]{0,31}$`)
-	hostnameRE = regexp.MustCompile(`^([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.?$`)
+	instanceRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$`) })
+	regionRE   = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]{1,2}$`) })
+	profileRE  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.@+/:-]{0,127}$`) })
+	sshUserRE  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.-]{0,31}$`) })
+	hostnameRE = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.?$`)
+	})
 )
 
 // globalChecks are the rules for the global and SSH flags that take text; each applies to a flag
@@ -81,7 +84,7 @@ func (c flagCheck) check(o *options, v string) error {
 	if v == "" {
 		return opt.Bad(v, "the value is empty", c.hint)
 	}
-	if c.re != nil && !c.re.MatchString(v) {
+	if c.re != nil && !c.re().MatchString(v) {
 		return opt.Bad(v, c.why, c.hint)
 	}
 	if c.more != nil {
@@ -99,7 +102,7 @@ func checkSSHHost(_ *options, v string) error {
 	if a, err := netip.ParseAddr(v); err == nil && a.Zone() == "" {
 		return nil
 	}
-	if len(v) > 253 || !hostnameRE.MatchString(v) {
+	if len(v) > 253 || !hostnameRE().MatchString(v) {
 		return errors.New("not a host name or address")
 	}
 	return nil
