@@ -97,7 +97,7 @@ func (e *Engine) Verify(ctx context.Context) []Result {
 	results := make([]Result, len(e.Steps))
 	var wg sync.WaitGroup
 	for i, s := range e.Steps {
-		wg.Go(func() { results[i] = e.check(ctx, s) })
+		wg.Go(func() { results[i] = printableResult(e.check(ctx, s)) })
 	}
 	wg.Wait()
 	return results
@@ -270,6 +270,7 @@ func outcomeOf(step string, rep Report, err error) Outcome {
 	case rep.Manual != "":
 		o.Status, o.Detail = StatusSkipped, joinDetail(rep.Detail, rep.Manual)
 	}
+	o.Detail, o.Fix = Printable(o.Detail), Printable(o.Fix)
 	return o
 }
 

@@ -392,6 +392,7 @@ func covers(have, q sshhost.Query) bool {
 // Emit reports a progress event to the observer, if any, stamped with the time when it has none.
 func (e *Env) Emit(ev Event) {
 	if e != nil && e.Observer != nil {
+		ev.Message, ev.Address = Printable(ev.Message), Printable(ev.Address)
 		if ev.At.IsZero() {
 			ev.At = e.Clock()
 		}

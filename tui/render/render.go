@@ -107,7 +107,7 @@ func under(s string) string {
 
 func writeChange(b *strings.Builder, t theme.Theme, c steps.Change) {
 	st := actionStyle(t, c.Action)
-	fmt.Fprintf(b, "  %s %s\n", st(string(c.Action)), t.Bold.Render(c.Address))
+	fmt.Fprintf(b, "  %s %s\n", st(string(c.Action)), t.Bold.Render(steps.Printable(c.Address)))
 	if c.Why != "" {
 		fmt.Fprintf(b, "      %s\n", t.Subtle.Render("# "+c.Why))
 	}
@@ -140,6 +140,7 @@ func writeValue(b *strings.Builder, v string) {
 func writeDiff(b *strings.Builder, t theme.Theme, name, before, after string) {
 	d := udiff.Unified(name+" (before)", name+" (after)", before, after)
 	for _, line := range strings.Split(strings.TrimRight(d, "\n"), "\n") {
+		line = steps.Printable(line) // file bodies come from the instance
 		switch {
 		case strings.HasPrefix(line, "---"), strings.HasPrefix(line, "+++"):
 			line = t.Bold.Render(line)
