@@ -309,7 +309,7 @@ func (e *Engine) applyOne(ctx context.Context, r Result) Outcome {
 	}
 	if after.Status == StatusPending {
 		// Keep what apply said (a sign-in URL) and add what is still awaited.
-		o.Status, o.Detail, o.Fix = StatusPending, joinDetail(rep.Detail, after.Detail), after.Fix
+		o.Status, o.Detail, o.Fix = StatusPending, Printable(joinDetail(rep.Detail, after.Detail)), Printable(after.Fix)
 	}
 	// What is saved is what was applied, and only once it was.
 	if err := e.settle(s, rep.Resolved); err != nil {
