@@ -43,6 +43,14 @@ func gatherLabel(q Query) string {
 	return "gather (one command, read with sudo): " + strings.Join(parts, "; ")
 }
 
+// What one gathering reads at most: a file hardsail manages larger than MaxFileBytes is refused
+// (it is not one hardsail wrote, and reading it whole would be unbounded), and a directory listing
+// stops after MaxDirEntries entries.
+const (
+	MaxFileBytes  = 1 << 20
+	MaxDirEntries = 10000
+)
+
 // gatherScript builds the one command that answers q. full adds the facts every check may want.
 func gatherScript(q Query, full bool, nonce string) (string, error) {
 	var b strings.Builder
@@ -58,9 +66,10 @@ func gatherScript(q Query, full bool, nonce string) (string, error) {
 		fmt.Fprintf(&b, `f=%[1]s
 if [ -L "$f" ]; then printf 'link\t%[2]d\t%%s\n' "$(readlink -- "$f" | enc)"; fi
 if [ -f "$f" ]; then
-  if body=$(enc < "$f"); then printf 'file\t%[2]d\t%%s\t%%s\n' "$(stat -L --printf '%%a\t%%U\t%%G' -- "$f")" "$body"; else printf 'fileerr\t%[2]d\n'; fi
+  if [ "$(stat -L -c %%s -- "$f")" -gt %[3]d ]; then printf 'filebig\t%[2]d\t%%s\n' "$(stat -L -c %%s -- "$f")"
+  elif body=$(enc < "$f"); then printf 'file\t%[2]d\t%%s\t%%s\n' "$(stat -L --printf '%%a\t%%U\t%%G' -- "$f")" "$body"; else printf 'fileerr\t%[2]d\n'; fi
 elif [ -e "$f" ]; then printf 'notfile\t%[2]d\n'; else printf 'nofile\t%[2]d\n'; fi
-`, shellQuote(f), i)
+`, shellQuote(f), i, MaxFileBytes)
 	}
 	if len(q.Packages) > 0 {
 		var names []string
@@ -88,8 +97,8 @@ else printf 'apterr\t'; printf '%%s' "$a" | enc; echo; fi
 		}
 		// NUL ends each record: the only byte a file name cannot hold.
 		fmt.Fprintf(&b, `d=%[1]s
-if [ -d "$d" ]; then printf 'dir\t%[2]d\t'; find -H "$d" -mindepth 1 -maxdepth 1 \( -type f -o -type l \) -printf '%%s\t%%T@\t%%y\t%%P\0' | enc; echo; else printf 'nodir\t%[2]d\n'; fi
-`, shellQuote(d), i)
+if [ -d "$d" ]; then printf 'dir\t%[2]d\t'; find -H "$d" -mindepth 1 -maxdepth 1 \( -type f -o -type l \) -printf '%%s\t%%T@\t%%y\t%%P\0' | head -z -n %[3]d | enc; echo; else printf 'nodir\t%[2]d\n'; fi
+`, shellQuote(d), i, MaxDirEntries)
 	}
 	for i, c := range q.Commands {
 		if !commandName.MatchString(c) {
@@ -161,6 +170,7 @@ var factLines = map[string]struct {
 	"nofile":  {2, func(r *factReader) error { _, err := r.index(r.fields[1], len(r.q.Files)); return err }},
 	"notfile": {2, (*factReader).unreadable},
 	"fileerr": {2, (*factReader).unreadable},
+	"filebig": {3, (*factReader).unreadable},
 	"pkg":     {4, (*factReader).pkg},
 	"apt":     {2, (*factReader).apt},
 	"apterr":  {2, (*factReader).apt},
@@ -291,8 +301,11 @@ func (r *factReader) unreadable() error {
 	if err != nil {
 		return err
 	}
-	if r.fields[0] == "notfile" {
+	switch r.fields[0] {
+	case "notfile":
 		return plainError{fmt.Errorf("%s exists but is not a regular file", r.q.Files[i])}
+	case "filebig":
+		return plainError{fmt.Errorf("%s is %s bytes, more than the %d hardsail reads of a file it manages; look at what grew it", r.q.Files[i], r.fields[2], MaxFileBytes)}
 	}
 	return plainError{fmt.Errorf("read %s: root could not read it", r.q.Files[i])}
 }

@@ -3,6 +3,7 @@ package sshhost_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path"
 	"path/filepath"
@@ -239,4 +240,26 @@ func BenchmarkGather(b *testing.B) {
 	s := d.Stats().Sub(start)
 	b.ReportMetric(float64(s.Turns)/float64(b.N), "turns/op")
 	b.ReportMetric(float64(s.BytesIn)/float64(b.N), "bytes-in/op")
+}
+
+// Reads from the instance are bounded: a managed file over MaxFileBytes is refused with its size
+// (never read whole), and a listing stops at MaxDirEntries.
+func TestGatherBoundsWhatItReads(t *testing.T) {
+	t.Parallel()
+	h := testhost.Start(t, testhost.Options{})
+	rootRun(t, h, fmt.Sprintf(`head -c %d /dev/zero > /etc/big.conf && mkdir /var/many && cd /var/many && seq 1 %d | xargs touch`,
+		sshhost.MaxFileBytes+1, sshhost.MaxDirEntries+5))
+	c := dial(t, pinnedConfig(h, nil))
+	_, err := c.Gather(ctxT(t), sshhost.Query{Files: []string{"/etc/big.conf"}})
+	want := fmt.Sprintf("/etc/big.conf is %d bytes", sshhost.MaxFileBytes+1)
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("gather of a file over the limit: %v, want an error saying %q", err, want)
+	}
+	f, err := c.Gather(ctxT(t), sshhost.Query{Dirs: []string{"/var/many"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(f.Listing); n != sshhost.MaxDirEntries {
+		t.Fatalf("listing of %d files returned %d entries, want the cap %d", sshhost.MaxDirEntries+5, n, sshhost.MaxDirEntries)
+	}
 }
