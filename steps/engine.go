@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"sync"
+
+	"github.com/hardsail/hardsail/remote/sshhost"
 )
 
 // Result is one step's checked state and the plan made from it.
@@ -19,7 +21,16 @@ type Result struct {
 	Findings []Finding `json:"findings,omitempty"`
 	Detail   string    `json:"detail,omitempty"`
 	Fix      string    `json:"fix,omitempty"`
-	Err      error     `json:"-"`
+	// WaitsFor is the step whose apply opens the way to the host this step could not reach (the
+	// firewall): apply checks this step again, in the same run, once that step changed something.
+	WaitsFor string `json:"waits_for,omitempty"`
+	Err      error  `json:"-"`
+}
+
+// AccessExplainer is a step whose checked state can tell why the host could not be reached (the
+// firewall does not admit this computer): it returns that explanation, or false.
+type AccessExplainer interface {
+	ExplainUnreachable(st State, err *sshhost.ConnectError) (string, bool)
 }
 
 // StalePlanError refuses a plan whose state changed since it was previewed.
@@ -100,7 +111,30 @@ func (e *Engine) Verify(ctx context.Context) []Result {
 		wg.Go(func() { results[i] = printableResult(e.check(ctx, s)) })
 	}
 	wg.Wait()
+	e.explainUnreachable(results)
 	return results
+}
+
+// explainUnreachable gives each step that could not reach the host the reason another step's
+// state knows (SSH closed to this computer by the firewall) and that step as the way in.
+func (e *Engine) explainUnreachable(results []Result) {
+	for i, r := range results {
+		ce := sshhost.Unreachable(r.Err)
+		if r.Status != StatusUnknown || ce == nil {
+			continue
+		}
+		for _, x := range results {
+			ex, ok := e.step(x.Step).(AccessExplainer)
+			if !ok || x.Err != nil || x.Step == r.Step {
+				continue
+			}
+			if msg, ok := ex.ExplainUnreachable(x.State, ce); ok {
+				results[i].Detail = "cannot reach the host: " + msg
+				results[i].Fix, results[i].WaitsFor = "hardsail apply "+x.Step, x.Step
+				break
+			}
+		}
+	}
 }
 
 // freshFacts drops cached host facts and announces every step's query, so the next read of the
@@ -207,14 +241,24 @@ func (e *Engine) Apply(ctx context.Context, results []Result) []Outcome {
 	}
 	var out []Outcome
 	prepared := e.Prepare == nil
-	failed := ""
+	failed, opened := "", false
 	for _, r := range results {
-		if !r.NeedsApply() {
+		if !r.NeedsApply() && r.WaitsFor == "" {
 			continue
 		}
 		if failed != "" {
 			out = append(out, Outcome{Step: r.Step, Status: StatusSkipped, Detail: "not applied: " + failed + " failed first"})
 			continue
+		}
+		if r.WaitsFor != "" && !r.NeedsApply() {
+			var o *Outcome
+			if r, o = e.recheck(ctx, r, opened); o != nil {
+				out = append(out, *o)
+				if o.Status.Bad() {
+					failed = r.Step
+				}
+				continue
+			}
 		}
 		if !prepared && !r.Plan.Empty() {
 			prepared = true
@@ -231,18 +275,47 @@ func (e *Engine) Apply(ctx context.Context, results []Result) []Outcome {
 		if o.Status.Bad() {
 			failed = r.Step
 		}
+		opened = opened || o.Status == StatusChanged || o.Status == StatusPending
 	}
 	return out
 }
 
+// recheck checks again a step that could not reach the host, once an earlier step of this run
+// changed something (opened: the firewall now admits this computer). It returns the fresh result
+// to apply, or the outcome when there is nothing to apply (compliant, still unreachable, refused).
+func (e *Engine) recheck(ctx context.Context, r Result, opened bool) (Result, *Outcome) {
+	if !opened {
+		return r, &Outcome{Step: r.Step, Status: StatusSkipped, Detail: "not checked: " + r.WaitsFor + " changed nothing; " + r.Detail, Fix: r.Fix}
+	}
+	s := e.step(r.Step)
+	if s == nil {
+		return r, &Outcome{Step: r.Step, Status: StatusFailed, Detail: r.Step + ": no such step"}
+	}
+	e.freshFacts()
+	fresh := e.check(ctx, s)
+	switch {
+	case fresh.Status.Bad():
+		return fresh, &Outcome{Step: r.Step, Status: StatusFailed, Detail: fresh.Detail, Fix: fresh.Fix}
+	case !fresh.NeedsApply():
+		return fresh, &Outcome{Step: r.Step, Status: fresh.Status, Detail: fresh.Detail}
+	}
+	if err := e.Preflight(ctx, []Result{fresh}); err != nil {
+		return fresh, &Outcome{Step: r.Step, Status: StatusFailed, Detail: err.Error(), Fix: HintOf(err)}
+	}
+	return fresh, nil
+}
+
 // ToApply returns the results apply has something to do for, and whether any step failed or could
 // not be checked (then nothing should be applied around it).
+// A step that could not reach the host is no failure when a step to be applied opens the way in
+// (WaitsFor): it is applied after that step, checked again.
 func ToApply(results []Result) (todo []Result, bad bool) {
 	for _, r := range results {
-		if r.NeedsApply() {
+		waits := r.WaitsFor != "" && slices.ContainsFunc(results, func(x Result) bool { return x.Step == r.WaitsFor && x.NeedsApply() })
+		if r.NeedsApply() || waits {
 			todo = append(todo, r)
 		}
-		bad = bad || r.Status.Bad()
+		bad = bad || (r.Status.Bad() && !waits)
 	}
 	return todo, bad
 }

@@ -5,11 +5,13 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"os"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/hardsail/hardsail/remote/sshhost"
 	"github.com/hardsail/hardsail/steps"
 	"github.com/hardsail/hardsail/steps/steptest"
 )
@@ -706,5 +708,68 @@ func TestChangeErrorsAreJournaledUnknownOrFailed(t *testing.T) {
 				t.Errorf("motd %q after undoing the unknown change, want it as it was", got)
 			}
 		})
+	}
+}
+
+// gate is a firewall stand-in: its state explains an unreachable host while its port-22 is not
+// what it wants.
+type gate struct{ *steptest.MapStep }
+
+func (g gate) ExplainUnreachable(st steps.State, _ *sshhost.ConnectError) (string, bool) {
+	if v, _ := g.Get("port-22"); v != g.Want["port-22"] {
+		return "SSH is closed to this computer", true
+	}
+	return "", false
+}
+
+// behind is a host step that cannot be reached until the gate is open.
+type behind struct {
+	*steptest.MapStep
+	gate *steptest.MapStep
+}
+
+func (b behind) Check(ctx context.Context, env *steps.Env) (steps.State, error) {
+	if v, _ := b.gate.Get("port-22"); v != b.gate.Want["port-22"] {
+		return steps.State{}, &sshhost.ConnectError{Addr: "192.0.2.1:22", Err: io.EOF, Unreached: true}
+	}
+	return b.MapStep.Check(ctx, env)
+}
+
+// TestUnreachableStepIsCheckedAgainAfterTheGateOpens: verify explains the unreachable step and names
+// the gate's apply; apply applies the gate, checks the step again and applies it, in one run.
+func TestUnreachableStepIsCheckedAgainAfterTheGateOpens(t *testing.T) {
+	for _, withGate := range []bool{true, false} {
+		f := newFixture(t)
+		g := newMap()
+		g.Name = "gate"
+		host := behind{MapStep: f.step, gate: g}
+		e, done := f.engine()
+		e.Steps = []steps.Step{host}
+		if withGate {
+			e.Steps = []steps.Step{gate{g}, host}
+		}
+		rs := e.Verify(context.Background())
+		r := rs[len(rs)-1]
+		todo, bad := steps.ToApply(rs)
+		if !withGate {
+			if r.Status != steps.StatusUnknown || r.WaitsFor != "" || !bad {
+				t.Fatalf("no gate: %+v, bad %v; want unknown, unexplained, bad", r, bad)
+			}
+			done()
+			continue
+		}
+		if r.Status != steps.StatusUnknown || r.WaitsFor != "gate" || r.Fix != "hardsail apply gate" ||
+			!strings.Contains(r.Detail, "SSH is closed to this computer") || bad || len(todo) != 2 {
+			t.Fatalf("verify: %+v, bad %v, %d to do; want unknown, explained by the gate, not bad", r, bad, len(todo))
+		}
+		outs := e.Apply(context.Background(), todo)
+		done()
+		if len(outs) != 2 || outs[0].Step != "gate" || outs[1].Step != "demo" ||
+			outs[0].Status != steps.StatusChanged || outs[1].Status != steps.StatusChanged {
+			t.Fatalf("apply: %+v; want the gate, then the step behind it, both changed", outs)
+		}
+		if v, _ := f.step.Get("motd"); v != "hardened\n" {
+			t.Errorf("the step behind the gate was not applied: motd %q", v)
+		}
 	}
 }

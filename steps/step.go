@@ -273,6 +273,9 @@ type Env struct {
 	notes   map[string]string
 	facts   *sshhost.Facts
 	factsQ  sshhost.Query
+	// unreached is a dial that never reached the host, kept until the facts are forgotten so that
+	// the steps of one check share one attempt (and one time-out).
+	unreached error
 }
 
 // Asker asks the user something in the middle of Apply or Undo.
@@ -316,8 +319,14 @@ func (e *Env) HostFacts(ctx context.Context, q sshhost.Query) (*sshhost.Facts, e
 	if e.facts != nil && covers(e.factsQ, q) {
 		return e.facts, nil
 	}
+	if e.unreached != nil {
+		return nil, e.unreached
+	}
 	c, err := e.SSH(ctx)
 	if err != nil {
+		if sshhost.Unreachable(err) != nil {
+			e.unreached = err
+		}
 		return nil, err
 	}
 	want := mergeQuery(e.factsQ, q)
@@ -358,7 +367,7 @@ func (e *Env) AnnounceHostQuery(q sshhost.Query) {
 func (e *Env) ForgetHostFacts() {
 	e.factsMu.Lock()
 	defer e.factsMu.Unlock()
-	e.facts = nil
+	e.facts, e.unreached = nil, nil
 }
 
 func mergeQuery(a, b sshhost.Query) sshhost.Query {

@@ -52,7 +52,7 @@ func runDashboard(ctx context.Context, o *options) error {
 		Region:     clients.Config.Region,
 		Instances:  names,
 		SSH:        sshDescription(o),
-		Demo:       o.demo,
+		Demo:       o.demo != "",
 		Accessible: o.accessible || o.io.Accessible,
 	}
 	// One instance, or --instance: open it now (usage errors come before the screen is taken).

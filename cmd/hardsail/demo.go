@@ -10,12 +10,24 @@ import (
 
 	"github.com/hardsail/hardsail/internal/demohost"
 	"github.com/hardsail/hardsail/internal/emulator"
+	"github.com/hardsail/hardsail/internal/hostmanifest"
 )
+
+// demoDefault is --demo without a value: the blueprint new Lightsail instances get.
+const demoDefault = "lightsail"
+
+// demoBlueprints are the demo instances by --demo value: each blueprint's emulated account and host.
+// The Lightsail-packaged one starts as a new instance does, with SSH closed to this computer.
+var demoBlueprints = map[string]struct{ scenario, flavour string }{
+	"lightsail": {emulator.ScenarioLightsailFresh, hostmanifest.Lightsail},
+	"bitnami":   {"wordpress-fresh", hostmanifest.Bitnami},
+}
 
 // startDemo serves the emulated account in-process and points the real AWS SDK at it through
 // the SDK's own environment variables; journal and log go to a temporary state dir.
 func startDemo(o *options) (stop func(), err error) {
-	em, err := emulator.New(emulator.Options{Scenario: "wordpress-fresh"})
+	bp := demoBlueprints[o.demo]
+	em, err := emulator.New(emulator.Options{Scenario: bp.scenario})
 	if err != nil {
 		return nil, err
 	}
@@ -24,7 +36,7 @@ func startDemo(o *options) (stop func(), err error) {
 		return nil, err
 	}
 	// The instance's host steps talk to an in-process Debian 12 stand-in behind the emulator's firewall.
-	host, err := demohost.Start(em.CAPublicKey())
+	host, err := demohost.StartWith(em.CAPublicKey(), demohost.Options{Flavour: bp.flavour})
 	if err != nil {
 		em.Close()
 		return nil, err

@@ -139,8 +139,12 @@ func checkHostKeyFlag(o *options, v string) error {
 // checkDemoFlags refuses the flags --demo replaces (its account, region and host are the
 // emulator's), and says that HARDSAIL_STATE_DIR is not used.
 func (o *options) checkDemoFlags(fs *pflag.FlagSet) error {
-	if !o.demo {
+	if o.demo == "" {
 		return nil
+	}
+	if _, ok := demoBlueprints[o.demo]; !ok {
+		return &steps.UsageError{Msg: fmt.Sprintf("--demo=%s: no such demo instance", strconv.Quote(o.demo)),
+			Hint: "Use --demo (WordPress packaged by Lightsail) or --demo=bitnami (WordPress packaged by Bitnami)."}
 	}
 	for _, name := range demoOverrides {
 		if f := fs.Lookup(name); f != nil && f.Changed {

@@ -253,7 +253,7 @@ func exitOf(err error) int {
 func TestDemoBinary(t *testing.T) {
 	bin := buildBinary(t)
 	isolate(t)
-	cmd := exec.Command(bin, "--demo", "verify")
+	cmd := exec.Command(bin, "--demo=bitnami", "verify")
 	var out, errOut strings.Builder
 	cmd.Stdout, cmd.Stderr = &out, &errOut
 	// A fresh emulated instance is out of compliance: verify says so with exit 2, and nothing is unknown.
@@ -269,5 +269,28 @@ func TestDemoBinary(t *testing.T) {
 	// The demo's state dir is temporary: nothing is left behind in the real one.
 	if _, err := os.Stat(os.Getenv("HARDSAIL_STATE_DIR")); !os.IsNotExist(err) {
 		t.Errorf("demo wrote to the user's state dir (%v)", err)
+	}
+}
+
+// --demo is a new instance of the Lightsail-packaged blueprint (SSH closed to this computer at
+// launch); --demo=bitnami the Bitnami one; any other value is refused before anything starts.
+func TestDemoBlueprints(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		args []string
+		code int
+		want string
+	}{
+		{"lightsail by default", []string{"--demo", "verify"}, exitError, "SSH is closed to this computer (127.0.0.1)"},
+		{"bitnami", []string{"--demo=bitnami", "verify"}, exitDrift, "! drift    firewall"},
+		{"unknown", []string{"--demo=ubuntu", "verify"}, exitUsage, `--demo="ubuntu": no such demo instance`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			isolate(t)
+			r := runCLI(t, false, tc.args...)
+			if r.code != tc.code || !strings.Contains(r.stdout+r.stderr, tc.want) {
+				t.Fatalf("exit %d, want %d with %q\nstdout:\n%s\nstderr:\n%s", r.code, tc.code, tc.want, r.stdout, r.stderr)
+			}
+		})
 	}
 }

@@ -27,7 +27,7 @@ type options struct {
 	json       bool
 	noColor    bool
 	accessible bool
-	demo       bool
+	demo       string // "" off, else the demo instance's blueprint (demoBlueprints)
 
 	steps      stepFlags // the steps' own flags, as given
 	acceptCost bool
@@ -149,7 +149,7 @@ Run it with no arguments in a terminal for the wizard, or try it safely first:
 			if _, err := o.steps.over(steps.Settings{}); err != nil {
 				return err
 			}
-			if o.demo {
+			if o.demo != "" {
 				stop, err := startDemo(o)
 				if err != nil {
 					return fmt.Errorf("start the demo: %w", err)
@@ -159,7 +159,7 @@ Run it with no arguments in a terminal for the wizard, or try it safely first:
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if !o.demo && !io.Interactive() {
+			if o.demo == "" && !io.Interactive() {
 				return cmd.Help()
 			}
 			return runDashboard(cmd.Context(), o)
@@ -222,7 +222,8 @@ func (o *options) globalFlags(f *pflag.FlagSet) {
 	f.BoolVar(&o.json, "json", false, "print machine-readable JSON on stdout (schema_version 1)")
 	f.BoolVar(&o.noColor, "no-color", false, "no colour in the output (also NO_COLOR)")
 	f.BoolVar(&o.accessible, "accessible", false, "plain line-by-line prompts, no full-screen UI (also TERM=dumb)")
-	f.BoolVar(&o.demo, "demo", false, "run against a built-in emulated account and host; nothing real is changed")
+	f.StringVar(&o.demo, "demo", "", "run against a built-in emulated account and host (`BLUEPRINT`: lightsail, the default, or bitnami); nothing real is changed")
+	f.Lookup("demo").NoOptDefVal = demoDefault
 
 	f.BoolVar(&o.noSnapshot, "no-snapshot", false, "do not take an instance snapshot before the first change")
 	f.BoolVar(&o.acceptCost, "accept-cost", false, "agree to changes that cost money (a load balancer) when not asked at a terminal")

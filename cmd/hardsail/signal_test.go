@@ -126,7 +126,7 @@ func TestDemoLeavesNothingBehindOnSIGTERM(t *testing.T) {
 	tmp := t.TempDir()
 	t.Setenv("TMPDIR", tmp)
 	stdout, stderr, code := signalWhen(t, bin, lockoutCheck, syscall.SIGTERM,
-		"--demo", "apply", "firewall", "--yes", "--no-snapshot", "--ssh-cidr", "198.51.100.4/32")
+		"--demo=bitnami", "apply", "firewall", "--yes", "--no-snapshot", "--ssh-cidr", "198.51.100.4/32")
 	if code != exitCancelled || !strings.Contains(stdout, "the previous rules were put back") {
 		t.Errorf("exit %d, want %d with the rules put back\nstdout:\n%s\nstderr:\n%s", code, exitCancelled, stdout, stderr)
 	}

@@ -16,7 +16,8 @@ import (
 
 // sshDialer returns the Env's SSH function: one connection per run, dialled on first use, holding
 // the remote lock when the run changes the host. Its error is remembered, so every host step reports
-// the same cause.
+// the same cause; a host that could not be reached is dialled again on the next call (the Env keeps
+// that error while its host facts last).
 func (s *session) sshDialer(o *options, clients *awsapi.Clients, env *steps.Env, lock bool) func(context.Context) (*sshhost.Client, error) {
 	var (
 		mu  sync.Mutex
@@ -42,6 +43,12 @@ func (s *session) sshDialer(o *options, clients *awsapi.Clients, env *steps.Env,
 		}
 		c, err = sshhost.Dial(ctx, cfg)
 		if err != nil {
+			if sshhost.Unreachable(err) != nil {
+				// The firewall may open the way later in this run: the next call dials again.
+				dialErr := err
+				err = nil
+				return nil, dialErr
+			}
 			return nil, err
 		}
 		s.close = append(s.close, func() { c.Close() })

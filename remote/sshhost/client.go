@@ -17,6 +17,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"golang.org/x/crypto/ssh"
@@ -53,7 +54,11 @@ func Dial(ctx context.Context, cfg Config) (*Client, error) {
 	defer cancel()
 	conn, err := dial(dctx, "tcp", cfg.Addr)
 	if err != nil {
-		return nil, &ConnectError{Addr: cfg.Addr, Err: err}
+		ce := &ConnectError{Addr: cfg.Addr, Err: err, Unreached: ctx.Err() == nil}
+		if cfg.Dial == nil {
+			ce.Local = routeSource(cfg.Addr)
+		}
+		return nil, ce
 	}
 	deadline := time.Now().Add(cfg.Timeout)
 	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
@@ -90,7 +95,8 @@ func Dial(ctx context.Context, cfg Config) (*Client, error) {
 		if errors.As(err, &hke) {
 			return nil, hke
 		}
-		return nil, &ConnectError{Addr: cfg.Addr, User: cfg.User, Err: err}
+		return nil, &ConnectError{Addr: cfg.Addr, User: cfg.User, Err: err,
+			Unreached: cutOff(err), Local: hostOf(conn.LocalAddr())}
 	}
 	_ = conn.SetDeadline(time.Time{})
 	return &Client{cfg: cfg, conn: ssh.NewClient(sc, chans, reqs)}, nil
@@ -101,6 +107,50 @@ type ConnectError struct {
 	Addr string
 	User string
 	Err  error
+	// Unreached is a connection that never got as far as the SSH server's greeting: refused, timed
+	// out or cut off by the network (a firewall in the way), not a refused key or host key.
+	Unreached bool
+	// Local is this computer's address on the route to Addr ("" when unknown): behind NAT it is a
+	// private address, not the one the instance would see.
+	Local string
+}
+
+// Unreachable returns the dial error when err is a connection that never reached the SSH server
+// (see ConnectError.Unreached), else nil.
+func Unreachable(err error) *ConnectError {
+	var ce *ConnectError
+	if errors.As(err, &ce) && ce.Unreached {
+		return ce
+	}
+	return nil
+}
+
+// cutOff reports whether a handshake error is the network ending the connection before the server
+// spoke (EOF, reset, time-out), rather than the server refusing the login.
+func cutOff(err error) bool {
+	var ne net.Error
+	return errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET) || (errors.As(err, &ne) && ne.Timeout())
+}
+
+// routeSource is the local address the system would use to reach addr; no packet is sent.
+func routeSource(addr string) string {
+	c, err := net.Dial("udp", addr)
+	if err != nil {
+		return ""
+	}
+	defer c.Close()
+	return hostOf(c.LocalAddr())
+}
+
+func hostOf(a net.Addr) string {
+	if a == nil {
+		return ""
+	}
+	h, _, err := net.SplitHostPort(a.String())
+	if err != nil {
+		return ""
+	}
+	return h
 }
 
 // Dropped reports whether err is the connection failing, so a command may or may not have run to

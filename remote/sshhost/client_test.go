@@ -319,6 +319,9 @@ func TestProbe(t *testing.T) {
 	if !errors.As(err, &ce) {
 		t.Fatalf("Probe after the key was removed: %v, want a ConnectError", err)
 	}
+	if sshhost.Unreachable(err) != nil {
+		t.Errorf("a refused key counted as unreachable: %v", err)
+	}
 	if _, err := c.Run(ctxT(t), "true"); err != nil {
 		t.Fatalf("existing connection after a failed probe: %v", err)
 	}
@@ -368,6 +371,42 @@ func TestDialGivesUpOnASilentServer(t *testing.T) {
 			var ce *sshhost.ConnectError
 			if !errors.As(err, &ce) || time.Since(start) > 10*time.Second {
 				t.Fatalf("dial a silent server: %v after %s; want a ConnectError soon after the deadline", err, time.Since(start))
+			}
+		})
+	}
+}
+
+// TestUnreachable: a port nobody listens on and a connection cut before the greeting (a firewall's
+// drop, as the emulator's proxy does it) are unreachable, with the local address on the route.
+func TestUnreachable(t *testing.T) {
+	t.Parallel()
+	closed, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	refused := closed.Addr().String()
+	closed.Close()
+	cut, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cut.Close()
+	go func() {
+		for {
+			c, err := cut.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
+	for name, addr := range map[string]string{"refused": refused, "cut off": cut.Addr().String()} {
+		t.Run(name, func(t *testing.T) {
+			_, err := sshhost.Dial(ctxT(t), sshhost.Config{Addr: addr, User: "admin", Timeout: 5 * time.Second,
+				HostKeys: sshhost.HostKeys{Pinned: []ssh.PublicKey{mustKey(t)}}})
+			ce := sshhost.Unreachable(err)
+			if ce == nil || ce.Local != "127.0.0.1" {
+				t.Fatalf("dial: %v (unreachable %+v), want unreachable from 127.0.0.1", err, ce)
 			}
 		})
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lightsail/types"
 
 	"github.com/hardsail/hardsail/remote/awsapi"
+	"github.com/hardsail/hardsail/remote/sshhost"
 	"github.com/hardsail/hardsail/steps"
 )
 
@@ -175,10 +176,6 @@ func (fw *Step) probe(ctx context.Context, env *steps.Env) error {
 	if env.SSH == nil {
 		return errors.New("this run has no SSH access to the instance")
 	}
-	c, err := env.SSH(ctx)
-	if err != nil {
-		return err
-	}
 	limit := cmp.Or(fw.GuardTimeout, 60*time.Second)
 	env.Emit(steps.Event{Kind: steps.EventWait, Step: ID, Address: address(env.Instance),
 		Message: fmt.Sprintf("checking that a new SSH connection still gets in (up to %s)", limit)})
@@ -186,7 +183,13 @@ func (fw *Step) probe(ctx context.Context, env *steps.Env) error {
 	defer cancel()
 	delay := cmp.Or(fw.GuardBackoff, time.Second)
 	for {
-		err := c.Probe(ctx)
+		// A host that was unreachable before the change is dialled again until it lets us in.
+		c, err := env.SSH(ctx)
+		if err == nil {
+			err = c.Probe(ctx)
+		} else if sshhost.Unreachable(err) == nil {
+			return err
+		}
 		if err == nil {
 			return nil
 		}

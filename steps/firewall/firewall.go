@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/netip"
 	"slices"
 	"strings"
 	"time"
@@ -57,6 +58,14 @@ func (fw *Step) Check(ctx context.Context, env *steps.Env) (steps.State, error) 
 	}
 	f := Facts{Instance: env.Instance, Rules: sortedRules(listed), Listed: listed}
 	seen, err := sessionSource(ctx, env)
+	if ce := sshhost.Unreachable(err); ce != nil {
+		// SSH does not get through (closed at launch): the address this computer dials from is the
+		// one to open it to, when the instance would see it as such (not behind NAT).
+		f.Unreached = true
+		if p, perr := callerPrefix(ce.Local); perr == nil {
+			seen, err = p, nil
+		}
+	}
 	if busy := (*sshhost.BusyError)(nil); errors.As(err, &busy) {
 		// Another run is changing the firewall or the host, and may still roll back: not compliant.
 		return steps.State{Step: ID}, err
@@ -103,6 +112,43 @@ func sessionSource(ctx context.Context, env *steps.Env) (string, error) {
 		return "", err
 	}
 	return p.String(), nil
+}
+
+// callerPrefix is local as the source address the instance sees, or an error when it cannot be
+// (a private or shared address: NAT in between hides the public one).
+func callerPrefix(local string) (string, error) {
+	a, err := netip.ParseAddr(local)
+	if err != nil {
+		return "", errors.New("this computer's address is unknown")
+	}
+	a = a.Unmap()
+	if !a.IsLoopback() && (!a.IsGlobalUnicast() || a.IsPrivate() || cgnat.Contains(a)) {
+		return "", fmt.Errorf("this computer connects from %s, a private address: the instance sees another one", a)
+	}
+	return netip.PrefixFrom(a, a.BitLen()).String(), nil
+}
+
+var cgnat = netip.MustParsePrefix("100.64.0.0/10")
+
+// ExplainUnreachable says why the host steps could not reach the host when the firewall is the
+// cause: port 22 does not admit this computer's address (or admits no address at all).
+func (fw *Step) ExplainUnreachable(st steps.State, _ *sshhost.ConnectError) (string, bool) {
+	f, err := steps.FactsOf[Facts](st)
+	if err != nil || !f.Unreached {
+		return "", false
+	}
+	here := f.here()
+	for _, r := range f.Rules {
+		if r.covers(22) && (here == "" && (len(r.CIDRs) > 0 || len(r.IPv6CIDRs) > 0) || here != "" && admits(r, here)) {
+			return "", false
+		}
+	}
+	who := "this computer"
+	if here != "" {
+		who += " (" + bareAddr(here) + ")"
+	}
+	return fmt.Sprintf("SSH is closed to %s: the firewall of %s admits SSH from %s only. The %s step opens it to this address; then this step is checked.",
+		who, f.Instance, sshSources(f.Rules), ID), true
 }
 
 // SourceError is a check that cannot tell which address SSH should stay open to.

@@ -25,6 +25,9 @@ type Facts struct {
 	// Listed are Rules in Lightsail's own order, which is what undo puts back; out of the fingerprint
 	// so that the order Lightsail lists them in never makes a plan stale.
 	Listed []Rule `json:"-"`
+	// Unreached is SSH that did not get through when Check ran (the firewall closed to this
+	// computer): apply's guard then waits for the first connection instead of a second one.
+	Unreached bool `json:"-"`
 }
 
 // listed is the firewall in Lightsail's order when Check saw it, else sorted.
