@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 
@@ -104,6 +102,10 @@ func openSession(ctx context.Context, o *options, ids []string, withJournal bool
 			return nil, err
 		}
 		s.close = append(s.close, func() { j.Close() })
+		if note := j.Repaired(); note != "" {
+			logger.Warn(note)
+			fmt.Fprintln(o.io.ErrOut, "warning: "+note)
+		}
 		s.engine.Journal, s.engine.SettingsPath = j, s.paths.Settings
 	}
 	return s, nil
@@ -120,12 +122,9 @@ func preparer(all []steps.Step) steps.Preparer {
 }
 
 func openLog(path string) (*slog.Logger, func(), error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return nil, nil, fmt.Errorf("create state dir: %w", err)
-	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	f, err := steps.OpenLog(path)
 	if err != nil {
-		return nil, nil, fmt.Errorf("open log %s: %w", path, err)
+		return nil, nil, err
 	}
 	return slog.New(slog.NewJSONHandler(f, nil)), func() { f.Close() }, nil
 }
