@@ -2,12 +2,16 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
+	"time"
+	"unicode"
 
 	"github.com/hardsail/hardsail/remote/awsapi"
 	"github.com/hardsail/hardsail/remote/sshhost"
@@ -43,7 +47,7 @@ func (s *session) sshDialer(o *options, clients *awsapi.Clients, env *steps.Env,
 		}
 		s.close = append(s.close, func() { c.Close() })
 		if lock {
-			release, lerr := c.Lock(ctx)
+			release, lerr := lockSaying(ctx, c, o)
 			if lerr != nil {
 				err = lerr
 				return nil, err
@@ -52,6 +56,33 @@ func (s *session) sshDialer(o *options, clients *awsapi.Clients, env *steps.Env,
 		}
 		return c, nil
 	}
+}
+
+// lockSaying takes the remote lock; when another run holds it, it says so on stderr, naming the
+// holder, and then waits for it as before.
+func lockSaying(ctx context.Context, c *sshhost.Client, o *options) (func() error, error) {
+	try, cancel := context.WithTimeout(ctx, 2*time.Second)
+	release, err := c.Lock(try)
+	cancel()
+	var le *sshhost.LockedError
+	switch {
+	case err == nil || ctx.Err() != nil:
+		return release, err
+	case errors.As(err, &le):
+		holder := strings.Map(func(r rune) rune {
+			if unicode.IsPrint(r) {
+				return r
+			}
+			return -1
+		}, le.Holder)
+		if holder != "" {
+			holder = " (" + holder + ")"
+		}
+		fmt.Fprintf(o.io.ErrOut, "waiting: another hardsail run is changing this instance%s; hardsail goes on when it ends (Ctrl-C to stop)\n", holder)
+	case !errors.Is(err, context.DeadlineExceeded): // only a slow host is worth a second try
+		return nil, err
+	}
+	return c.Lock(ctx)
 }
 
 // sshConfig chooses how to log in: a temporary Lightsail key by default (host keys pinned to what
