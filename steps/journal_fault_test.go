@@ -350,6 +350,12 @@ func FuzzScanJournal(f *testing.F) {
 	f.Add([]byte(`{"v":1,"type":"begin","id":"a","step":"s","address":"x"}` + "\n" + `{"v":1,"type":"done","id":"a"}` + "\n"))
 	f.Add([]byte("garbage\n{\"v\":1,\"type\":\"unknown\",\"id\":\"a\"}\n{"))
 	f.Add([]byte(`{"v":1,"type":"begin","id":"u","undoes":"a"}` + "\n" + `{"v":1,"type":"done","id":"u"}`))
+	// A torn line glued to the next record, CRLF line ends, a NUL-filled tail (a crash on some
+	// filesystems), and an end that names the wrong entry.
+	f.Add([]byte(`{"v":1,"type":"begin","id":"a","address":"x` + `{"v":1,"type":"begin","id":"b"}` + "\n"))
+	f.Add([]byte(`{"v":1,"type":"begin","id":"a"}` + "\r\n" + `{"v":1,"type":"failed","id":"a","error":"e"}` + "\r\n"))
+	f.Add([]byte(`{"v":1,"type":"begin","id":"a"}` + "\n\x00\x00\x00\x00"))
+	f.Add([]byte(`{"v":1,"type":"done","id":"b"}` + "\n" + `{"v":0,"type":"begin","id":""}` + "\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		path := filepath.Join(t.TempDir(), "j.jsonl")
 		os.WriteFile(path, data, 0o600)
