@@ -344,6 +344,10 @@ func TestTwoStateDirsOneInstance(t *testing.T) {
 	if maps.Equal(host.TreeHash(t, hostFiles...), before) {
 		t.Error("the first run's change is not on the host")
 	}
+	if exitOf(second.err) == exitOK && maps.Equal(host.TreeHash(t, hostFiles...), held) {
+		t.Errorf("the second run waited and succeeded, but its change is not on the host:\n%s", second.stderr)
+	}
+	t.Logf("the second run's stderr:\n%s", second.stderr)
 }
 
 // namesTheOtherRun reports whether stderr says another run holds the instance (waiting or refused).

@@ -22,6 +22,16 @@ type session struct {
 	paths    steps.Paths
 	engine   *steps.Engine
 	close    []func()
+	// repaired says what opening the journal cut off (a torn last line), for warnRepaired.
+	repaired string
+}
+
+// warnRepaired says on stderr that the journal had a torn last line, cut off when it was opened
+// (the dashboard only logs it: the screen is the TUI's).
+func (s *session) warnRepaired(o *options) {
+	if s.repaired != "" {
+		fmt.Fprintln(o.io.ErrOut, "warning: "+s.repaired)
+	}
 }
 
 func (s *session) Close() {
@@ -102,9 +112,8 @@ func openSession(ctx context.Context, o *options, ids []string, withJournal bool
 			return nil, err
 		}
 		s.close = append(s.close, func() { j.Close() })
-		if note := j.Repaired(); note != "" {
-			logger.Warn(note)
-			fmt.Fprintln(o.io.ErrOut, "warning: "+note)
+		if s.repaired = j.Repaired(); s.repaired != "" {
+			logger.Warn(s.repaired)
 		}
 		s.engine.Journal, s.engine.SettingsPath = j, s.paths.Settings
 	}
