@@ -114,6 +114,10 @@ type Journal struct {
 	run  string
 	seq  int
 	now  func() time.Time
+	// repaired is how many bytes of a torn last line OpenJournal cut off.
+	repaired int64
+	// torn is set when a failed write could not be rolled back: the next write repairs first.
+	torn bool
 	// OnRecord, when set, is called after each record reaches the disk ("begin", "done", "failed");
 	// the conformance harness uses it to prove every mutation was journaled first.
 	OnRecord func(kind, id string)
@@ -158,10 +162,23 @@ func OpenJournal(p Paths) (*Journal, error) {
 			return fail(err)
 		}
 	}
-	if _, err := repairTail(f); err != nil {
+	cut, err := repairTail(f)
+	if err != nil {
 		return fail(fmt.Errorf("repair the torn last line of journal %s: %w", p.Journal, err))
 	}
-	return &Journal{path: p.Journal, f: f, lock: lock, run: newRunID(time.Now()), now: time.Now}, nil
+	return &Journal{path: p.Journal, f: f, lock: lock, run: newRunID(time.Now()), now: time.Now, repaired: cut}, nil
+}
+
+// Repaired says what OpenJournal cut off, for a warning: a torn last line is the unfinished write
+// of a run that stopped (a crash, a full disk). Its change never started if it was a "begin" (the
+// write comes first); if it was the end of a change, that change shows as interrupted and undo still
+// considers it. "" when the journal was whole.
+func (j *Journal) Repaired() string {
+	if j.repaired == 0 {
+		return ""
+	}
+	return fmt.Sprintf("journal %s: cut off a torn last line (%d bytes) left by a run that stopped mid-write; "+
+		"a change it ended shows as interrupted, and undo still considers it", j.path, j.repaired)
 }
 
 func newRunID(t time.Time) string {
@@ -261,19 +278,26 @@ func (j *Journal) write(r record) error {
 	if len(b) >= maxRecord {
 		return fmt.Errorf("journal %s: the record is %d bytes, over the %d MiB a journal line may hold", r.Address, len(b), maxRecord>>20)
 	}
+	if j.torn {
+		if _, err := repairTail(j.f); err != nil {
+			return fmt.Errorf("repair journal %s after a failed write: %w", j.path, err)
+		}
+		j.torn = false
+	}
 	fi, err := j.f.Stat()
 	if err != nil {
 		return fmt.Errorf("write journal %s: %w", j.path, err)
 	}
-	if _, err := j.f.Write(append(b, '\n')); err != nil {
-		// A partial line (disk full) would glue the next record onto it: cut it back off.
-		_ = truncateSync(j.f, fi.Size())
-		return fmt.Errorf("write journal %s: %w", j.path, err)
+	_, err = j.f.Write(append(b, '\n'))
+	if err == nil {
+		// Write-ahead only works if the line is on disk before the mutation starts.
+		err = j.f.Sync()
 	}
-	// Write-ahead only works if the line is on disk before the mutation starts.
-	if err := j.f.Sync(); err != nil {
-		_ = truncateSync(j.f, fi.Size())
-		return fmt.Errorf("sync journal %s: %w", j.path, err)
+	if err != nil {
+		// A partial line (disk full) would glue the next record onto it: cut it back off, or
+		// failing that, before the next write.
+		j.torn = truncateSync(j.f, fi.Size()) != nil
+		return fmt.Errorf("write journal %s: %w", j.path, err)
 	}
 	if j.OnRecord != nil {
 		j.OnRecord(r.Type, r.ID)

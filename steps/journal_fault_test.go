@@ -54,6 +54,9 @@ func TestJournalRepairsATornLastLine(t *testing.T) {
 	if err != nil {
 		t.Fatalf("reopen after a torn line: %v", err)
 	}
+	if note := j.Repaired(); !strings.Contains(note, strconv.Itoa(len(torn))+" bytes") || !strings.Contains(note, "torn") {
+		t.Errorf("Repaired() = %q, want it to say a torn line of %d bytes was cut", note, len(torn))
+	}
 	journalOne(t, j, "b")
 	j.Close()
 	raw, _ := os.ReadFile(p.Journal)
@@ -66,6 +69,77 @@ func TestJournalRepairsATornLastLine(t *testing.T) {
 	}
 	if len(entries) != 2 || entries[0].Change.Address != "a" || entries[1].Change.Address != "b" || entries[1].State != EntryDone {
 		t.Fatalf("entries after repair: %+v", entries)
+	}
+}
+
+// A whole journal reopens with nothing to report.
+func TestJournalWholeIsNotRepaired(t *testing.T) {
+	p := testPaths(t, t.TempDir())
+	for range 2 {
+		j, err := OpenJournal(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if note := j.Repaired(); note != "" {
+			t.Errorf("a whole journal reports a repair: %q", note)
+		}
+		journalOne(t, j, "a")
+		j.Close()
+	}
+}
+
+// A failed write whose rollback also failed leaves a partial line; the next write cuts it first.
+func TestJournalWriteRepairsAfterAFailedRollback(t *testing.T) {
+	p := testPaths(t, t.TempDir())
+	j, err := OpenJournal(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	journalOne(t, j, "a")
+	if _, err := j.f.WriteString(`{"v":1,"type":"begin","id":"half`); err != nil {
+		t.Fatal(err)
+	}
+	j.torn = true // as write() leaves it when truncating the partial line failed
+	journalOne(t, j, "b")
+	entries, damage, err := ScanJournal(p.Journal)
+	if err != nil || len(damage) != 0 || len(entries) != 2 || entries[1].Change.Address != "b" {
+		t.Fatalf("after the repairing write: %d entries, damage %+v, err %v", len(entries), damage, err)
+	}
+}
+
+// The log is forced private like the journal, and never written through a link.
+func TestLogIsPrivateAndNotFollowed(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "state")
+	os.Mkdir(dir, 0o755)
+	p := testPaths(t, dir)
+	if err := os.WriteFile(p.Log, []byte("old\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f, err := OpenLog(p.Log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteString("new\n")
+	f.Close()
+	for path, want := range map[string]os.FileMode{dir: 0o700, p.Log: 0o600} {
+		if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != want {
+			t.Errorf("%s: %v (err %v), want %04o", path, fi.Mode().Perm(), err, want)
+		}
+	}
+	if b, _ := os.ReadFile(p.Log); string(b) != "old\nnew\n" {
+		t.Errorf("the log was not appended to: %q", b)
+	}
+	os.Remove(p.Log)
+	target := filepath.Join(t.TempDir(), "elsewhere")
+	os.WriteFile(target, nil, 0o644)
+	os.Symlink(target, p.Log)
+	var ue *UsageError
+	if _, err := OpenLog(p.Log); !errors.As(err, &ue) || !strings.Contains(err.Error(), "symbolic link") {
+		t.Errorf("a log that is a link: %v, want a UsageError about the link", err)
+	}
+	if fi, _ := os.Stat(target); fi.Size() != 0 || fi.Mode().Perm() != 0o644 {
+		t.Errorf("the link's target was touched: size %d mode %v", fi.Size(), fi.Mode().Perm())
 	}
 }
 
@@ -276,6 +350,12 @@ func FuzzScanJournal(f *testing.F) {
 	f.Add([]byte(`{"v":1,"type":"begin","id":"a","step":"s","address":"x"}` + "\n" + `{"v":1,"type":"done","id":"a"}` + "\n"))
 	f.Add([]byte("garbage\n{\"v\":1,\"type\":\"unknown\",\"id\":\"a\"}\n{"))
 	f.Add([]byte(`{"v":1,"type":"begin","id":"u","undoes":"a"}` + "\n" + `{"v":1,"type":"done","id":"u"}`))
+	// A torn line glued to the next record, CRLF line ends, a NUL-filled tail (a crash on some
+	// filesystems), and an end that names the wrong entry.
+	f.Add([]byte(`{"v":1,"type":"begin","id":"a","address":"x` + `{"v":1,"type":"begin","id":"b"}` + "\n"))
+	f.Add([]byte(`{"v":1,"type":"begin","id":"a"}` + "\r\n" + `{"v":1,"type":"failed","id":"a","error":"e"}` + "\r\n"))
+	f.Add([]byte(`{"v":1,"type":"begin","id":"a"}` + "\n\x00\x00\x00\x00"))
+	f.Add([]byte(`{"v":1,"type":"done","id":"b"}` + "\n" + `{"v":0,"type":"begin","id":""}` + "\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		path := filepath.Join(t.TempDir(), "j.jsonl")
 		os.WriteFile(path, data, 0o600)

@@ -5,14 +5,22 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"syscall"
 )
 
 // PrepareStateDir makes dir (mode 0700) or tightens an existing one to 0700, and refuses one that
 // is not a directory of the user running hardsail: the journal in it holds prior file bodies.
 func PrepareStateDir(dir string) error {
+	_, statErr := os.Lstat(dir)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("create state dir %s: %w", dir, err)
+	}
+	if errors.Is(statErr, fs.ErrNotExist) {
+		// A new state dir must survive a crash along with the journal made in it.
+		if err := syncDir(filepath.Dir(dir)); err != nil {
+			return err
+		}
 	}
 	fi, err := os.Lstat(dir)
 	if err != nil {
@@ -50,6 +58,19 @@ func OpenStateFile(path string, flag int) (*os.File, error) {
 			f.Close()
 			return nil, fmt.Errorf("make %s private: %w", path, err)
 		}
+	}
+	return f, nil
+}
+
+// OpenLog opens (creating) the log file for appending, in a private state dir, without following
+// a link, and makes an older, laxer one 0600: the log names instances, files and commands.
+func OpenLog(path string) (*os.File, error) {
+	if err := PrepareStateDir(filepath.Dir(path)); err != nil {
+		return nil, err
+	}
+	f, err := OpenStateFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE)
+	if err != nil {
+		return nil, fmt.Errorf("open log %s: %w", path, err)
 	}
 	return f, nil
 }

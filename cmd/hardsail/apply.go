@@ -40,6 +40,7 @@ func runApply(ctx context.Context, o *options, ids []string, yes bool) error {
 		return err
 	}
 	defer s.Close()
+	s.warnRepaired(o)
 	results := s.engine.Verify(ctx)
 	t := o.io.Theme()
 	if !o.json {

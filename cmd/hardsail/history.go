@@ -29,7 +29,10 @@ Reads the local journal only: no AWS credentials are needed.`,
 			for _, f := range files {
 				entries, damage, err := steps.ScanJournal(f.Path)
 				if err != nil {
-					return err
+					// One unreadable journal must not hide the other instances' journals.
+					fmt.Fprintf(o.io.ErrOut, "warning: %s: %v\n", f.Path, err)
+					damaged = true
+					continue
 				}
 				damaged = warnDamage(o.io, f.Path, damage) || damaged
 				shown++
@@ -45,7 +48,7 @@ Reads the local journal only: no AWS credentials are needed.`,
 					rep.Summary[string(e.State)]++
 				}
 				o.io.Out.Write(rep.JSON())
-			} else if shown == 0 {
+			} else if shown == 0 && !damaged {
 				fmt.Fprintf(o.io.Out, "No journal in %s: hardsail has not changed anything from this machine.\n", steps.StateDir())
 			}
 			if damaged {

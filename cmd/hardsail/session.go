@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 
@@ -24,6 +22,16 @@ type session struct {
 	paths    steps.Paths
 	engine   *steps.Engine
 	close    []func()
+	// repaired says what opening the journal cut off (a torn last line), for warnRepaired.
+	repaired string
+}
+
+// warnRepaired says on stderr that the journal had a torn last line, cut off when it was opened
+// (the dashboard only logs it: the screen is the TUI's).
+func (s *session) warnRepaired(o *options) {
+	if s.repaired != "" {
+		fmt.Fprintln(o.io.ErrOut, "warning: "+s.repaired)
+	}
 }
 
 func (s *session) Close() {
@@ -104,6 +112,9 @@ func openSession(ctx context.Context, o *options, ids []string, withJournal bool
 			return nil, err
 		}
 		s.close = append(s.close, func() { j.Close() })
+		if s.repaired = j.Repaired(); s.repaired != "" {
+			logger.Warn(s.repaired)
+		}
 		s.engine.Journal, s.engine.SettingsPath = j, s.paths.Settings
 	}
 	return s, nil
@@ -120,12 +131,9 @@ func preparer(all []steps.Step) steps.Preparer {
 }
 
 func openLog(path string) (*slog.Logger, func(), error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return nil, nil, fmt.Errorf("create state dir: %w", err)
-	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	f, err := steps.OpenLog(path)
 	if err != nil {
-		return nil, nil, fmt.Errorf("open log %s: %w", path, err)
+		return nil, nil, err
 	}
 	return slog.New(slog.NewJSONHandler(f, nil)), func() { f.Close() }, nil
 }

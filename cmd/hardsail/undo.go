@@ -45,6 +45,7 @@ func runUndo(ctx context.Context, o *options, ids []string, yes, force bool) err
 		return err
 	}
 	defer s.Close()
+	s.warnRepaired(o)
 	s.engine.Env.Force = force
 	if _, damage, err := steps.ScanJournal(s.paths.Journal); err == nil {
 		warnDamage(o.io, s.paths.Journal, damage)
