@@ -2,16 +2,12 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"sync"
-	"time"
-	"unicode"
 
 	"github.com/hardsail/hardsail/remote/awsapi"
 	"github.com/hardsail/hardsail/remote/sshhost"
@@ -43,7 +39,9 @@ func (s *session) sshDialer(o *options, clients *awsapi.Clients, env *steps.Env,
 			env.Emit(steps.Event{Kind: steps.EventCommand, Message: "ssh: " + cmd.Line})
 		}
 		cfg.LockWaiting = func(holder string) {
-			env.Emit(steps.Event{Kind: steps.EventWait, Step: s.key.Instance, Message: "waiting for the lock held by " + holder})
+			// The holder's note is escaped by sshhost; the wait ends at LockTimeout or Ctrl-C.
+			env.Emit(steps.Event{Kind: steps.EventWait, Step: s.key.Instance,
+				Message: "another hardsail run is changing this instance; waiting for the lock held by " + holder + " (Ctrl-C to stop)"})
 		}
 		c, err = sshhost.Dial(ctx, cfg)
 		if err != nil {
@@ -57,7 +55,7 @@ func (s *session) sshDialer(o *options, clients *awsapi.Clients, env *steps.Env,
 		}
 		s.close = append(s.close, func() { c.Close() })
 		if lock {
-			release, lerr := lockSaying(ctx, c, env)
+			release, lerr := c.Lock(ctx)
 			if lerr != nil {
 				err = lerr
 				return nil, err
@@ -67,44 +65,6 @@ func (s *session) sshDialer(o *options, clients *awsapi.Clients, env *steps.Env,
 		return c, nil
 	}
 }
-
-// lockSaying takes the remote lock; when it is not free at once, it says so as a wait (on stderr, or
-// on the TUI's progress screen), naming the other run when the host told, and then waits as before.
-func lockSaying(ctx context.Context, c *sshhost.Client, env *steps.Env) (func() error, error) {
-	try, cancel := context.WithTimeout(ctx, 3*time.Second)
-	release, err := c.Lock(try)
-	cancel()
-	var le *sshhost.LockedError
-	switch {
-	case err == nil || ctx.Err() != nil:
-		return release, err
-	case errors.As(err, &le) && le.Holder != "":
-		holder := strings.Map(func(r rune) rune {
-			if unicode.IsPrint(r) {
-				return r
-			}
-			return -1
-		}, le.Holder)
-		env.Emit(steps.Event{Kind: steps.EventWait, Step: lockWait,
-			Message: "another hardsail run is changing this instance (" + holder + "); waiting for it to end (Ctrl-C to stop)"})
-	case le != nil || errors.Is(err, context.DeadlineExceeded):
-		// No answer in time (a slow host) or no holder note: most likely another run all the same.
-		env.Emit(steps.Event{Kind: steps.EventWait, Step: lockWait,
-			Message: "waiting for the instance's lock: another hardsail run may be changing it (Ctrl-C to stop)"})
-	default:
-		return nil, err
-	}
-	waited := time.Now()
-	release, err = c.Lock(ctx)
-	if err == nil {
-		env.Emit(steps.Event{Kind: steps.EventWait, Step: lockWait,
-			Message: fmt.Sprintf("got the instance's lock after %s; going on", time.Since(waited).Round(time.Second))})
-	}
-	return release, err
-}
-
-// lockWait names the remote lock's waits in progress output.
-const lockWait = "remote lock"
 
 // sshConfig chooses how to log in: a temporary Lightsail key by default (host keys pinned to what
 // Lightsail reports), or the user's own key or agent with known_hosts.
