@@ -143,6 +143,12 @@ func (d *dashboard) result(step string) (steps.Result, bool) {
 	return steps.Result{}, false
 }
 
+// waitsFor reports whether any step could not be checked until step is applied (SSH closed to this
+// computer until the firewall opens it).
+func (d *dashboard) waitsFor(step string) bool {
+	return slices.ContainsFunc(d.rows, func(r dashRow) bool { return r.checked && r.result.WaitsFor == step })
+}
+
 func (d *dashboard) selected() string {
 	if len(d.rows) == 0 {
 		return ""

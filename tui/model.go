@@ -316,7 +316,12 @@ func (m *model) onRun(msg tea.Msg) (tea.Cmd, bool) {
 			return tea.Quit, true
 		}
 		m.checking = true
-		return tea.Batch(m.run.verify(msg.step, nil), m.run.undoPlan("")), true
+		only := msg.step
+		if m.dash.waitsFor(msg.step) {
+			// Steps that could not be checked until this one applied are checked again with it.
+			only = ""
+		}
+		return tea.Batch(m.run.verify(only, nil), m.run.undoPlan("")), true
 	case undoneMsg:
 		m.busy = false
 		m.progress.finished(msg.outs)

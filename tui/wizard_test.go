@@ -2,6 +2,8 @@ package tui
 
 import (
 	"context"
+	"github.com/hardsail/hardsail/remote/sshhost"
+	"io"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -217,4 +219,56 @@ func TestJourneyTooSmall(t *testing.T) {
 			j.tm.WaitFinished(t, teatest.WithFinalTimeout(5*time.Second))
 		})
 	}
+}
+
+// gatedFirewall explains an unreachable host while its SSH rule is not the one it wants.
+type gatedFirewall struct{ askingStep }
+
+func (g gatedFirewall) ExplainUnreachable(steps.State, *sshhost.ConnectError) (string, bool) {
+	if v, _ := g.Get("22-tcp"); v != g.Want["22-tcp"] {
+		return "SSH is closed to this computer", true
+	}
+	return "", false
+}
+
+// behindFirewall is a host step that cannot be reached until the firewall lets this computer in.
+type behindFirewall struct {
+	*steptest.MapStep
+	fw *steptest.MapStep
+}
+
+func (b behindFirewall) Check(ctx context.Context, env *steps.Env) (steps.State, error) {
+	if v, _ := b.fw.Get("22-tcp"); v != b.fw.Want["22-tcp"] {
+		return steps.State{}, &sshhost.ConnectError{Addr: "192.0.2.1:22", Err: io.EOF, Unreached: true}
+	}
+	return b.MapStep.Check(ctx, env)
+}
+
+// A host step that could not be checked until the firewall opened SSH is checked again once the
+// firewall is applied in the wizard: it shows what it needs, not "unknown".
+func TestJourneyHostStepsCheckedAgainOnceTheFirewallOpens(t *testing.T) {
+	f := newFixture(t)
+	f.upgrades.Live["updates-origin"] = "disabled"
+	f.engine.Steps = []steps.Step{gatedFirewall{askingStep{f.firewall}}, behindFirewall{MapStep: f.upgrades, fw: f.firewall}}
+	j := startJourney(t, f, 120, 36)
+	j.see("! to do    firewall", "✗ unknown  auto-upgrades", "SSH is closed to this computer")
+	j.key("enter")
+	j.see("Who may connect with SSH?")
+	j.key("enter")
+	j.see("a apply")
+	j.key("a")
+	j.see("~ changed  firewall", "enter continue")
+	// Continue goes to the host step when its new check is in, else to the dashboard: either way the
+	// host step is no longer "unknown".
+	j.key("enter")
+	teatest.WaitFor(t, j.tm.Output(), func([]byte) bool {
+		s := j.frame.Load().(string)
+		return strings.Contains(s, "# auto-upgrades: Map auto-upgrades") || strings.Contains(s, "! to do    auto-upgrades  1 to change")
+	}, teatest.WithDuration(10*time.Second))
+	if strings.Contains(j.frame.Load().(string), "# auto-upgrades") {
+		j.key("esc")
+	}
+	j.see("✓ ok       firewall", "! to do    auto-upgrades  1 to change")
+	j.key("q")
+	j.tm.WaitFinished(t, teatest.WithFinalTimeout(5*time.Second))
 }
