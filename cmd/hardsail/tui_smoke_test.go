@@ -90,7 +90,7 @@ func TestTUISmokeInTmux(t *testing.T) {
 	s := startTmux(t, 100, 30, bin+" --demo=bitnami")
 
 	// The cursor starts on the first step that needs something.
-	s.waitFor("DEMO — nothing real is changed", "6 steps:", "› ! to do    iam-admin", "! to do    firewall")
+	s.waitFor("DEMO — nothing real is changed", "7 steps:", "› ! to do    iam-admin", "! to do    firewall")
 	s.keys("Down", "Enter")
 	s.waitFor("Who may connect with SSH?", "Your address as the instance sees it: 127.0.0.1")
 	s.keys("Enter")
@@ -100,7 +100,7 @@ func TestTUISmokeInTmux(t *testing.T) {
 	s.keys("y")
 	s.waitFor("changed  firewall", "2 steps: 0 ok, 2 changed")
 	s.keys("Enter")
-	s.waitFor("auto-upgrades: Automatic security updates")
+	s.waitFor("imds: Instance metadata: tokens required (IMDSv2)")
 	s.keys("Escape")
 	s.waitFor("✓ ok       firewall", "✓ ok       snapshot")
 

@@ -94,6 +94,8 @@ type lightsail struct {
 type instanceState struct {
 	Instance
 	hostKey []byte // seed of the generated ed25519 host key used while unbound
+	// metadataAt is when a pending metadata options update is applied.
+	metadataAt time.Time
 }
 
 type snapshotState struct {
@@ -166,6 +168,7 @@ var lightsailOps = map[string]lsHandler{
 	"CreateDomainEntry":                createDomainEntry,
 	"DeleteDomainEntry":                deleteDomainEntry,
 	"SetupInstanceHttps":               setupInstanceHTTPS,
+	"UpdateInstanceMetadataOptions":    updateInstanceMetadataOptions,
 	"GetSetupHistory":                  getSetupHistory,
 }
 
@@ -246,6 +249,11 @@ func (l *lightsail) advance(now time.Time) {
 	for _, op := range l.ops {
 		if op.Status == "Started" && !now.Before(op.doneAt) {
 			op.Status, op.IsTerminal, op.StatusChangedAt = "Succeeded", true, ts(op.doneAt)
+		}
+	}
+	for _, in := range l.instances {
+		if m := in.MetadataOptions; m != nil && m.State == "pending" && !now.Before(in.metadataAt) {
+			m.State = "applied"
 		}
 	}
 	for _, s := range l.snapshots {

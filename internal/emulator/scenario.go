@@ -54,6 +54,7 @@ func (l *lightsail) lightsailInstance() *instanceState {
 	inst.BlueprintID = LightsailBlueprintID
 	inst.BlueprintName = LightsailBlueprintName
 	inst.Username = "admin"
+	inst.MetadataOptions.HTTPTokens = "required" // IMDSv2 only (lightsail-notes §H: Bitnami shows optional)
 	return inst
 }
 
@@ -89,6 +90,10 @@ func (l *lightsail) wordpressInstance(rules []InstancePortInfo) *instanceState {
 		State:            InstanceState{Code: 16, Name: "running"},
 		Username:         "bitnami",
 		SSHKeyName:       "LightsailDefaultKeyPair",
+		// Bitnami WordPress instances report httpTokens optional (lightsail-notes §H); the hop limit
+		// and IPv6 endpoint are EC2's defaults, UNVERIFIED for Lightsail.
+		MetadataOptions: &MetadataOptions{State: "applied", HTTPTokens: "optional", HTTPEndpoint: "enabled",
+			HTTPPutResponseHopLimit: 1, HTTPProtocolIpv6: "disabled"},
 	}}
 }
 
@@ -117,6 +122,7 @@ func (l *lightsail) loadHardened() {
 	rules[0] = ssh
 	inst := l.wordpressInstance(rules)
 	inst.AddOns = []AddOn{{Name: "AutoSnapshot", Status: "Enabled", SnapshotTimeOfDay: "06:00", NextSnapshotTimeOfDay: "06:00"}}
+	inst.MetadataOptions.HTTPTokens = "required"
 	l.instances = []*instanceState{inst}
 	dom := l.exampleDomain()
 	l.domains = []*Domain{dom}

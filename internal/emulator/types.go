@@ -106,6 +106,17 @@ type Instance struct {
 	State            InstanceState      `json:"state"`
 	Username         string             `json:"username"`
 	SSHKeyName       string             `json:"sshKeyName,omitempty"`
+	MetadataOptions  *MetadataOptions   `json:"metadataOptions,omitempty"`
+}
+
+// MetadataOptions are the instance metadata service's settings (IMDS), as GetInstance reports
+// them. State is "pending" while an UpdateInstanceMetadataOptions is being applied, then "applied".
+type MetadataOptions struct {
+	State                   string `json:"state"`
+	HTTPTokens              string `json:"httpTokens"`
+	HTTPEndpoint            string `json:"httpEndpoint"`
+	HTTPPutResponseHopLimit int32  `json:"httpPutResponseHopLimit"`
+	HTTPProtocolIpv6        string `json:"httpProtocolIpv6"`
 }
 
 // InstancePortState is one rule as GetInstancePortStates reports it.

@@ -41,6 +41,7 @@ type LightsailAPI interface {
 	GetSetupHistory(ctx context.Context, in *lightsail.GetSetupHistoryInput, opts ...func(*lightsail.Options)) (*lightsail.GetSetupHistoryOutput, error)
 	PutInstancePublicPorts(ctx context.Context, in *lightsail.PutInstancePublicPortsInput, opts ...func(*lightsail.Options)) (*lightsail.PutInstancePublicPortsOutput, error)
 	SetupInstanceHttps(ctx context.Context, in *lightsail.SetupInstanceHttpsInput, opts ...func(*lightsail.Options)) (*lightsail.SetupInstanceHttpsOutput, error)
+	UpdateInstanceMetadataOptions(ctx context.Context, in *lightsail.UpdateInstanceMetadataOptionsInput, opts ...func(*lightsail.Options)) (*lightsail.UpdateInstanceMetadataOptionsOutput, error)
 	UpdateLoadBalancerAttribute(ctx context.Context, in *lightsail.UpdateLoadBalancerAttributeInput, opts ...func(*lightsail.Options)) (*lightsail.UpdateLoadBalancerAttributeOutput, error)
 }
 

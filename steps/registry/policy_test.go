@@ -20,6 +20,7 @@ import (
 	"github.com/hardsail/hardsail/remote/awsapi"
 	"github.com/hardsail/hardsail/steps"
 	"github.com/hardsail/hardsail/steps/https"
+	"github.com/hardsail/hardsail/steps/imds"
 	"github.com/hardsail/hardsail/steps/registry"
 )
 
@@ -377,7 +378,7 @@ func TestPolicyIsEnough(t *testing.T) {
 // awsSteps are the steps that call AWS beyond the SSH dial's lightsail:GetInstance and
 // lightsail:GetInstanceAccessDetails. auto-upgrades and log-cleanup only change the host (several
 // seconds of apt each run), so the per-action runs leave them out; TestPolicyIsEnough runs them.
-var awsSteps = []string{"snapshot", "iam-admin", "firewall", https.ID}
+var awsSteps = []string{"snapshot", "iam-admin", "firewall", imds.ID, https.ID}
 
 // TestEveryPolicyActionIsNeeded removes one action at a time: the run must then be refused with
 // AccessDenied naming that action, so no action in the policy is there for nothing.

@@ -7,6 +7,7 @@ import (
 	"github.com/hardsail/hardsail/steps/firewall"
 	"github.com/hardsail/hardsail/steps/https"
 	"github.com/hardsail/hardsail/steps/iamadmin"
+	"github.com/hardsail/hardsail/steps/imds"
 	"github.com/hardsail/hardsail/steps/logcleanup"
 	"github.com/hardsail/hardsail/steps/snapshot"
 	"github.com/hardsail/hardsail/steps/upgrades"
@@ -18,6 +19,7 @@ func All() []steps.Step {
 		snapshot.New(),
 		iamadmin.New(),
 		firewall.New(),
+		imds.New(),
 		https.New(),
 		upgrades.New(),
 		logcleanup.New(),

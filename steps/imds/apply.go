@@ -1,0 +1,83 @@
+package imds
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/lightsail"
+	"github.com/aws/aws-sdk-go-v2/service/lightsail/types"
+
+	"github.com/hardsail/hardsail/remote/awsapi"
+	"github.com/hardsail/hardsail/steps"
+)
+
+// record is what the journal keeps for one change: the options before and the options hardsail
+// wrote, so undo can put the first back and tell whether someone changed the second since.
+type record struct {
+	Prior Options `json:"prior"`
+	Put   Options `json:"put"`
+}
+
+// Apply requires tokens with one UpdateInstanceMetadataOptions and waits for Lightsail to apply it,
+// inside the journaled change: a cancel or time-out during the wait leaves the entry unknown, and
+// undo then compares the live options first.
+func (s *Step) Apply(ctx context.Context, env *steps.Env, live steps.State, plan steps.Plan, rec *steps.Recorder) (steps.Report, error) {
+	if plan.Empty() {
+		return steps.Report{Detail: "nothing to change"}, nil
+	}
+	f, err := steps.FactsOf[Facts](live)
+	if err != nil {
+		return steps.Report{}, err
+	}
+	if len(plan.Changes) != 1 || plan.Changes[0].Address != address(env.Instance) {
+		return steps.Report{}, fmt.Errorf("%s: the plan has changes this step does not make: %+v", ID, plan.Changes)
+	}
+	put := f.Options
+	put.Tokens = TokensRequired
+	err = rec.Do(ctx, plan.Changes[0], record{Prior: f.Options, Put: put}, func(ctx context.Context) error {
+		return update(ctx, env, f.Options, put)
+	})
+	if err != nil {
+		return steps.Report{}, err
+	}
+	return steps.Report{Detail: "the metadata service of " + env.Instance + " now requires tokens (IMDSv2)"}, nil
+}
+
+// update sends the members of to that differ from live in one UpdateInstanceMetadataOptions
+// (httpTokens always: left out, Lightsail sets it to optional), then waits for the operation.
+func update(ctx context.Context, env *steps.Env, live, to Options) error {
+	in := &lightsail.UpdateInstanceMetadataOptionsInput{InstanceName: aws.String(env.Instance), HttpTokens: types.HttpTokens(to.Tokens)}
+	if to.Endpoint != live.Endpoint {
+		in.HttpEndpoint = types.HttpEndpoint(to.Endpoint)
+	}
+	if to.HopLimit != live.HopLimit && to.HopLimit != 0 {
+		in.HttpPutResponseHopLimit = aws.Int32(to.HopLimit)
+	}
+	if to.IPv6 != live.IPv6 && to.IPv6 != "" {
+		in.HttpProtocolIpv6 = types.HttpProtocolIpv6(to.IPv6)
+	}
+	what := fmt.Sprintf("set the metadata options of %s (httpTokens %s)", env.Instance, to.Tokens)
+	out, err := env.AWS.Lightsail.UpdateInstanceMetadataOptions(ctx, in)
+	if err != nil {
+		return awsapi.Classify(what, err)
+	}
+	var ops []types.Operation
+	if out.Operation != nil {
+		ops = append(ops, *out.Operation)
+	}
+	return wait(ctx, env, what, ops)
+}
+
+// wait tells the observer that Lightsail is applying the options, then waits for ops.
+func wait(ctx context.Context, env *steps.Env, what string, ops []types.Operation) error {
+	say := func(msg string) {
+		env.Emit(steps.Event{Kind: steps.EventWait, Step: ID, Address: address(env.Instance), Message: msg})
+	}
+	say("Lightsail is applying the change (" + what + ")…")
+	progress := func(op types.Operation, elapsed time.Duration) {
+		say(fmt.Sprintf("Lightsail is applying the metadata options: %s %s, %s", op.OperationType, op.Status, elapsed.Round(time.Second)))
+	}
+	return env.AWS.Wait(ctx, what, ops, awsapi.WaitOptions{Progress: progress})
+}
