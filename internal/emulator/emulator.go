@@ -37,7 +37,7 @@ const (
 
 // Options configures an Emulator.
 type Options struct {
-	Scenario          string        // "wordpress-fresh" (default), "wordpress-hardened", ScenarioLightsailFresh, "empty"
+	Scenario          string        // "wordpress-fresh" (default), "wordpress-hardened", ScenarioLightsailFresh, ScenarioUbuntuFresh, "empty"
 	Region            string        // default "us-east-1"
 	OperationDelay    time.Duration // Started→Succeeded; default 200ms
 	LoadBalancerDelay time.Duration // provisioning→active; default 500ms

@@ -24,8 +24,11 @@ func (l *lightsail) loadScenario(name string) error {
 		l.instances = []*instanceState{l.lightsailInstance()}
 		l.domains = []*Domain{l.exampleDomain()}
 		return nil
+	case ScenarioUbuntuFresh:
+		l.instances = []*instanceState{l.ubuntuInstance()}
+		return nil
 	default:
-		return fmt.Errorf("unknown scenario %q (want wordpress-fresh, wordpress-hardened, %s or empty)", name, ScenarioLightsailFresh)
+		return fmt.Errorf("unknown scenario %q (want wordpress-fresh, wordpress-hardened, %s, %s or empty)", name, ScenarioLightsailFresh, ScenarioUbuntuFresh)
 	}
 }
 
@@ -55,6 +58,22 @@ func (l *lightsail) lightsailInstance() *instanceState {
 	inst.BlueprintName = LightsailBlueprintName
 	inst.Username = "admin"
 	inst.MetadataOptions.HTTPTokens = "required" // IMDSv2 only (lightsail-notes §H: Bitnami shows optional)
+	return inst
+}
+
+// ScenarioUbuntuFresh is a new instance of Lightsail's OS-only Ubuntu 24.04 blueprint (user
+// ubuntu, no WordPress), for the steps that configure the operating system.
+const ScenarioUbuntuFresh = "ubuntu-24.04-fresh"
+
+// ubuntuInstance has the blueprint fields of Lightsail's Ubuntu 24.04 LTS and the OS-only
+// blueprints' default firewall (22 and 80 open to all).
+func (l *lightsail) ubuntuInstance() *instanceState {
+	inst := l.wordpressInstance(openRules()[:2])
+	inst.Name = "Ubuntu-1"
+	inst.Arn = fmt.Sprintf("arn:aws:lightsail:%s:%s:Instance/1a3c7d2e-6b8f-4d9a-8e2b-4c9f3a5b7d02", l.opts.Region, AccountID)
+	inst.BlueprintID = "ubuntu_24_04"
+	inst.BlueprintName = "Ubuntu"
+	inst.Username = "ubuntu"
 	return inst
 }
 

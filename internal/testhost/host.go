@@ -3,9 +3,10 @@
 // Package testhost starts real Debian 12 hosts laid out like an AWS Lightsail WordPress instance
 // of either blueprint flavour (packaged by Bitnami, the default, or by Lightsail: Options.Flavour),
 // each with its own OpenSSH server on 127.0.0.1, for tests that must talk to a real sshd, sudo and
-// apt rather than a fake.
+// apt rather than a fake; and an OS-only Ubuntu 24.04 host (Options.OS) for the steps that configure
+// the operating system.
 //
-// One rootfs per flavour is built with mmdebstrap and cached outside the repo (see EnsureBaseFor); each
+// One rootfs per flavour (and the Ubuntu one) is built with mmdebstrap and cached outside the repo (see EnsureBaseFor); each
 // instance overlays it with a tmpfs in private mount/UTS/IPC/PID namespaces and chroots
 // sshd into the result. Instances need root; see Start for the skip rule.
 package testhost
@@ -45,7 +46,10 @@ type Options struct {
 	// Flavour is hostmanifest.Bitnami (default, login bitnami) or hostmanifest.Lightsail (login admin).
 	Flavour string
 	// DB is DBMySQL (default) or DBMariaDB: which of /opt/bitnami/{mysql,mariadb} exists (Bitnami only).
-	DB                string
+	DB string
+	// OS is "" or Debian12 (the blueprint flavours' system), or Ubuntu2404: an OS-only Ubuntu 24.04
+	// host with login ubuntu and no WordPress layout (Flavour and DB must then be empty).
+	OS                string
 	TrustedUserCAKeys []byte // authorized_keys-format CA line(s) sshd trusts for certificate login
 }
 
@@ -58,8 +62,9 @@ type Host struct {
 	HostKey ssh.PublicKey // ed25519, generated for this instance
 	Signer  ssh.Signer    // a key in User's authorized_keys
 	Root    string        // host-side path of the instance's / (/proc/PID/root), for assertions
-	DB      string        // the DB variant it was started with ("" on Lightsail)
-	Flavour string        // hostmanifest.Bitnami or hostmanifest.Lightsail
+	DB      string        // the DB variant it was started with ("" on Lightsail and Ubuntu)
+	Flavour string        // hostmanifest.Bitnami or hostmanifest.Lightsail ("" on Ubuntu)
+	OS      string        // Debian12 or Ubuntu2404
 
 	cmd    *exec.Cmd
 	dir    string // host-side instance dir: seed files and mount points
@@ -84,7 +89,7 @@ func Unavailable() string {
 	if os.Geteuid() != 0 {
 		missing = append(missing, "not running as root")
 	}
-	for _, tool := range []string{"mmdebstrap", "zstd", "tar", "unshare", "mount", "chroot", "apt-get"} {
+	for _, tool := range []string{"mmdebstrap", "zstd", "tar", "unshare", "mount", "chroot", "apt-get", "dpkg-deb"} {
 		if _, err := exec.LookPath(tool); err != nil {
 			missing = append(missing, tool+" not found")
 		}
@@ -132,27 +137,13 @@ func Start(t testing.TB, opts Options) *Host {
 // New boots an instance without a testing.TB (benchmarks, TestMain); the caller must Close it.
 // It builds the rootfs first if the cache lacks it.
 func New(opts Options) (*Host, error) {
-	m, err := hostmanifest.For(opts.Flavour)
-	if err != nil {
-		return nil, fmt.Errorf("testhost options: %w", err)
-	}
-	opts.Flavour = m.Flavour
-	switch {
-	case opts.Flavour == Lightsail && opts.DB != "":
-		return nil, fmt.Errorf("testhost options: DB %q is a Bitnami variant; the Lightsail flavour has one layout (leave DB empty)", opts.DB)
-	case opts.Flavour == Lightsail:
-	case opts.DB == "":
-		opts.DB = DBMySQL
-	case opts.DB != DBMySQL && opts.DB != DBMariaDB:
-		return nil, fmt.Errorf("testhost options: unknown DB %q (want %q or %q)", opts.DB, DBMySQL, DBMariaDB)
-	}
-	base, err := EnsureBaseFor(context.Background(), opts.Flavour, nil)
+	login, base, err := prepare(&opts)
 	if err != nil {
 		return nil, err
 	}
 	// A port picked free can be taken before sshd binds it; that is the only failure worth retrying.
 	for attempt := 1; ; attempt++ {
-		h, retry, err := start(base.Dir, m.User, opts)
+		h, retry, err := start(base.Dir, login, opts)
 		if err == nil {
 			return h, nil
 		}
@@ -160,6 +151,39 @@ func New(opts Options) (*Host, error) {
 			return nil, err
 		}
 	}
+}
+
+// prepare checks and completes opts, then returns the instance's login and its (built) base.
+func prepare(opts *Options) (login string, base *Base, err error) {
+	recipe := opts.Flavour
+	switch opts.OS {
+	case "", Debian12:
+		opts.OS = Debian12
+	case Ubuntu2404:
+		if opts.Flavour != "" || opts.DB != "" {
+			return "", nil, fmt.Errorf("testhost options: OS %q is an OS-only host with no WordPress layout (leave Flavour and DB empty)", opts.OS)
+		}
+		base, err := EnsureBaseFor(context.Background(), Ubuntu2404, nil)
+		return UbuntuUser, base, err
+	default:
+		return "", nil, fmt.Errorf("testhost options: unknown OS %q (want %q or %q)", opts.OS, Debian12, Ubuntu2404)
+	}
+	m, err := hostmanifest.For(opts.Flavour)
+	if err != nil {
+		return "", nil, fmt.Errorf("testhost options: %w", err)
+	}
+	opts.Flavour = m.Flavour
+	switch {
+	case opts.Flavour == Lightsail && opts.DB != "":
+		return "", nil, fmt.Errorf("testhost options: DB %q is a Bitnami variant; the Lightsail flavour has one layout (leave DB empty)", opts.DB)
+	case opts.Flavour == Lightsail:
+	case opts.DB == "":
+		opts.DB = DBMySQL
+	case opts.DB != DBMySQL && opts.DB != DBMariaDB:
+		return "", nil, fmt.Errorf("testhost options: unknown DB %q (want %q or %q)", opts.DB, DBMySQL, DBMariaDB)
+	}
+	base, err = EnsureBaseFor(context.Background(), recipe, nil)
+	return m.User, base, err
 }
 
 // Close stops the instance and verifies no process or mount of it is left; later calls return the first result.
@@ -278,6 +302,7 @@ func start(baseDir, login string, opts Options) (h *Host, retry bool, err error)
 		Signer:  userSigner,
 		DB:      opts.DB,
 		Flavour: opts.Flavour,
+		OS:      opts.OS,
 		dir:     dir,
 		log:     &syncBuffer{},
 	}

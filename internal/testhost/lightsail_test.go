@@ -31,14 +31,7 @@ func TestLightsailTreeMatchesManifest(t *testing.T) {
 	if h.User != "admin" || h.Flavour != testhost.Lightsail {
 		t.Fatalf("host user %q flavour %q, want admin on lightsail", h.User, h.Flavour)
 	}
-	run := func(cmd string) string {
-		t.Helper()
-		out, errOut, exit := h.Run(t, cmd)
-		if exit != 0 {
-			t.Fatalf("%s: exit %d: %s", cmd, exit, errOut)
-		}
-		return out
-	}
+	run := runner(t, h)
 	if got := run("id -un; id -u; sudo -n id -u"); got != "admin\n1000\n0\n" {
 		t.Errorf("login and sudo: %q, want admin, uid 1000, passwordless sudo to 0", got)
 	}

@@ -24,6 +24,7 @@ import (
 // recipeVersion changes the cache key by hand when something outside the hashed text changes.
 const recipeVersion = "hardsail-testhost-1"
 
+// suite is the Debian release both blueprint flavours' hosts run.
 const suite = "bookworm"
 
 // mmdebstrapArgs is the measured recipe (design.md §7); target, mirrors and hooks are appended.
@@ -77,27 +78,33 @@ rm -f "$R/var/www/html/index.html"
 cp -a --remove-destination "$STAGE"/* "$R/"
 `
 
-// recipe is one flavour's build: mmdebstrap arguments, customize hook and staged tree.
+// recipe is one rootfs's build: mmdebstrap arguments, customize hook, staged tree and sources.
 type recipe struct {
-	flavour string
+	name    string // a blueprint flavour, or an OS (Ubuntu2404) for an OS-only host
+	suite   string
 	args    []string
 	hook    string
 	tree    func() ([]stagedFile, error)
+	sources func() ([]string, error) // one-line "deb" entries
+	keyring *pinnedDeb               // nil: the machine's own Debian keyrings
 }
 
-func recipeFor(flavour string) (recipe, error) {
-	switch flavour {
+// recipeFor returns the recipe named by a blueprint flavour ("" is Bitnami) or an OS name.
+func recipeFor(name string) (recipe, error) {
+	switch name {
 	case "", hostmanifest.Bitnami:
-		return recipe{hostmanifest.Bitnami, mmdebstrapArgs, customizeHook, bitnamiTree}, nil
+		return recipe{hostmanifest.Bitnami, suite, mmdebstrapArgs, customizeHook, bitnamiTree, debianSources, nil}, nil
 	case hostmanifest.Lightsail:
-		return recipe{hostmanifest.Lightsail, lightsailArgs, lightsailHook, lightsailTree}, nil
+		return recipe{hostmanifest.Lightsail, suite, lightsailArgs, lightsailHook, lightsailTree, debianSources, nil}, nil
+	case Ubuntu2404:
+		return ubuntuRecipe, nil
 	}
-	_, err := hostmanifest.For(flavour)
-	return recipe{}, fmt.Errorf("testhost: %w", err)
+	_, err := hostmanifest.For(name)
+	return recipe{}, fmt.Errorf("testhost: %w (or OS %q)", err, Ubuntu2404)
 }
 
-// mirrors returns the Debian sources the machine's own apt uses, as one-line "deb" entries for suite.
-func mirrors() ([]string, error) {
+// debianSources returns the Debian sources the machine's own apt uses, as one-line "deb" entries for suite.
+func debianSources() ([]string, error) {
 	out, err := exec.Command("apt-get", "indextargets", "--format", "$(REPO_URI) $(RELEASE) $(COMPONENT)", "Created-By: Packages").Output()
 	if err != nil {
 		return nil, fmt.Errorf("apt-get indextargets: %w", err)
@@ -250,7 +257,12 @@ func stage(dir string, tree []stagedFile) error {
 // suite, and asking apt for it (apt-get indextargets, ~0.5 s) would slow every cached start.
 func recipeKey(r recipe, tree []stagedFile) string {
 	h := sha256.New()
-	fmt.Fprintf(h, "%s\n%s\n%s\n%q\n%s\n", recipeVersion, suite, Hostname, r.args, r.hook)
+	fmt.Fprintf(h, "%s\n%s\n%s\n%q\n%s\n", recipeVersion, r.suite, Hostname, r.args, r.hook)
+	if r.keyring != nil {
+		// Only Ubuntu's recipe has a pinned keyring and fixed sources: Debian's keys are unchanged.
+		srcs, _ := r.sources()
+		fmt.Fprintf(h, "keyring %s %s\n%q\n", r.keyring.url, r.keyring.sha256, srcs)
+	}
 	for _, f := range tree {
 		fmt.Fprintf(h, "%s %t %o %d:%d %d %d\n", f.path, f.dir, f.mode, f.uid, f.gid, f.modTime.Unix(), len(f.data))
 		if f.link != "" {
@@ -279,7 +291,7 @@ func CacheDir() (string, error) {
 
 // Base is a built and unpacked rootfs that instances overlay.
 type Base struct {
-	Flavour string // hostmanifest.Bitnami or hostmanifest.Lightsail
+	Flavour string // the recipe's name: hostmanifest.Bitnami, hostmanifest.Lightsail or Ubuntu2404
 	Key     string // recipe hash
 	Tarball string // .tar.zst as mmdebstrap wrote it
 	Dir     string // unpacked tree, shared read-only by all instances
@@ -291,7 +303,7 @@ const completeMarker = ".complete"
 
 var (
 	baseMu     sync.Mutex
-	baseCached = map[string]*Base{} // by flavour
+	baseCached = map[string]*Base{} // by recipe name
 )
 
 // EnsureBase is EnsureBaseFor the Bitnami flavour.
@@ -299,7 +311,8 @@ func EnsureBase(ctx context.Context, log io.Writer) (*Base, error) {
 	return EnsureBaseFor(ctx, hostmanifest.Bitnami, log)
 }
 
-// EnsureBaseFor builds flavour's rootfs tarball and unpacks it unless the cache already holds both.
+// EnsureBaseFor builds the rootfs tarball of flavour (a blueprint flavour, or Ubuntu2404 for the
+// OS-only Ubuntu host) and unpacks it unless the cache already holds both.
 // Safe across processes: work happens under an flock on the cache dir, outputs appear by rename.
 // Build progress goes to log (nil discards it).
 func EnsureBaseFor(ctx context.Context, flavour string, log io.Writer) (*Base, error) {
@@ -309,7 +322,7 @@ func EnsureBaseFor(ctx context.Context, flavour string, log io.Writer) (*Base, e
 	}
 	baseMu.Lock()
 	defer baseMu.Unlock()
-	if b := baseCached[r.flavour]; b != nil {
+	if b := baseCached[r.name]; b != nil {
 		return b, nil
 	}
 	if log == nil {
@@ -325,7 +338,7 @@ func EnsureBaseFor(ctx context.Context, flavour string, log io.Writer) (*Base, e
 	}
 	key := recipeKey(r, tree)
 	b := &Base{
-		Flavour: r.flavour,
+		Flavour: r.name,
 		Key:     key,
 		Tarball: filepath.Join(cache, "rootfs-"+key+".tar.zst"),
 		Dir:     filepath.Join(cache, "base-"+key),
@@ -333,7 +346,7 @@ func EnsureBaseFor(ctx context.Context, flavour string, log io.Writer) (*Base, e
 	if _, err := os.Stat(b.Dir + completeMarker); err == nil {
 		now := time.Now()
 		os.Chtimes(b.Dir+completeMarker, now, now) // last use, for pruneStale in other checkouts
-		baseCached[r.flavour] = b
+		baseCached[r.name] = b
 		return b, nil
 	}
 	if err := os.MkdirAll(cache, 0o755); err != nil {
@@ -346,12 +359,12 @@ func EnsureBaseFor(ctx context.Context, flavour string, log io.Writer) (*Base, e
 	defer unlock()
 	// Another process may have finished while this one waited for the lock.
 	if _, err := os.Stat(b.Dir + completeMarker); err == nil {
-		baseCached[r.flavour] = b
+		baseCached[r.name] = b
 		return b, nil
 	}
 	pruneStale(cache, key)
 	if _, err := os.Stat(b.Tarball); errors.Is(err, fs.ErrNotExist) {
-		deb, err := mirrors()
+		deb, err := r.sources()
 		if err != nil {
 			return nil, err
 		}
@@ -365,7 +378,7 @@ func EnsureBaseFor(ctx context.Context, flavour string, log io.Writer) (*Base, e
 	if err := unpack(ctx, cache, b.Tarball, b.Dir); err != nil {
 		return nil, err
 	}
-	baseCached[r.flavour] = b
+	baseCached[r.name] = b
 	return b, nil
 }
 
@@ -418,7 +431,15 @@ func build(ctx context.Context, log io.Writer, cache, tarball string, deb []stri
 	tmp := filepath.Join(cache, fmt.Sprintf("rootfs-%d.tmp.tar.zst", os.Getpid()))
 	defer os.Remove(tmp)
 	args := append([]string{}, r.args...)
-	args = append(args, "--customize-hook="+r.hook, suite, tmp)
+	if r.keyring != nil {
+		kr, cleanup, err := r.keyring.keyring(ctx, cache)
+		if err != nil {
+			return err
+		}
+		defer cleanup()
+		args = append(args, "--keyring="+kr)
+	}
+	args = append(args, "--customize-hook="+r.hook, r.suite, tmp)
 	args = append(args, deb...)
 	cmd := exec.CommandContext(ctx, "mmdebstrap", args...)
 	cmd.Env = append(os.Environ(), "STAGE="+stageDir, "HOSTNAME_="+Hostname)

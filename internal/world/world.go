@@ -1,10 +1,12 @@
 // Package world is the test fixture every step test works on: the AWS emulator and, when asked, a
 // real Debian test host bound to it, reached with keyless SSH through the emulator's firewall proxy,
 // exactly as hardsail reaches a Lightsail instance. Options.Blueprint picks the WordPress blueprint
-// flavour (Bitnami by default, or packaged by Lightsail). It satisfies steptest.World.
+// flavour (Bitnami by default, or packaged by Lightsail); Options.OS an OS-only Ubuntu 24.04 instance
+// instead, for the steps that configure the operating system. It satisfies steptest.World.
 package world
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -35,14 +37,21 @@ const (
 	Lightsail = hostmanifest.Lightsail
 )
 
+// Ubuntu2404 is the OS of an instance of Lightsail's Ubuntu 24.04 blueprint: no WordPress.
+const Ubuntu2404 = testhost.Ubuntu2404
+
 // Options choose the world.
 type Options struct {
 	// Blueprint is Bitnami (default: user bitnami, /opt/bitnami, scenario "wordpress-fresh") or
 	// Lightsail (user admin, /var/www/html, scenario emulator.ScenarioLightsailFresh, whose port 22
 	// admits only lightsail-connect, so the test client cannot SSH until the firewall allows it).
 	Blueprint string
-	Scenario  string // emulator scenario; default the Blueprint's
-	Host      bool   // start a real test host of the Blueprint's layout bound to the instance
+	// OS is "" (the Blueprint's Debian 12) or Ubuntu2404: an instance of Lightsail's OS-only Ubuntu
+	// 24.04 blueprint (user ubuntu, no WordPress layout, scenario emulator.ScenarioUbuntuFresh);
+	// Blueprint and DB must then be empty.
+	OS       string
+	Scenario string // emulator scenario; default the Blueprint's (or the OS's)
+	Host     bool   // start a real test host of the Blueprint's layout bound to the instance
 	// OpenSSH, with Host, opens port 22 to the test client (127.0.0.1/32) at start when the
 	// scenario does not admit it, as a setup step: not in Snapshot's baseline diff, not a mutation.
 	OpenSSH  bool
@@ -73,13 +82,8 @@ const DefaultInstance = "WordPress-1"
 // New starts the world; everything stops when t ends.
 func New(t testing.TB, o Options) *World {
 	t.Helper()
-	m, err := hostmanifest.For(o.Blueprint)
-	if err != nil {
+	if err := o.complete(); err != nil {
 		t.Fatalf("world: %v", err)
-	}
-	o.Blueprint = m.Flavour
-	if o.Scenario == "" {
-		o.Scenario = scenarios[o.Blueprint]
 	}
 	em := emulator.Start(t, emulator.Options{Scenario: o.Scenario, OperationDelay: 20 * time.Millisecond})
 	w := &World{Em: em, Instance: DefaultInstance, opts: o}
@@ -87,7 +91,7 @@ func New(t testing.TB, o Options) *World {
 		w.Instance = st.Instances[0].Name
 	}
 	if o.Host {
-		w.Host = testhost.Start(t, testhost.Options{Flavour: o.Blueprint, DB: o.DB, TrustedUserCAKeys: ssh.MarshalAuthorizedKey(em.CAPublicKey())})
+		w.Host = testhost.Start(t, testhost.Options{Flavour: o.Blueprint, OS: o.OS, DB: o.DB, TrustedUserCAKeys: ssh.MarshalAuthorizedKey(em.CAPublicKey())})
 		if err := em.BindSSH(w.Instance, w.Host.Addr); err != nil {
 			t.Fatalf("world: %v", err)
 		}
@@ -98,10 +102,32 @@ func New(t testing.TB, o Options) *World {
 	return w
 }
 
-// scenarios is each blueprint flavour's default emulator scenario.
-var scenarios = map[string]string{Bitnami: "wordpress-fresh", Lightsail: emulator.ScenarioLightsailFresh}
+// scenarios is each blueprint flavour's (and the Ubuntu OS's) default emulator scenario.
+var scenarios = map[string]string{Bitnami: "wordpress-fresh", Lightsail: emulator.ScenarioLightsailFresh, Ubuntu2404: emulator.ScenarioUbuntuFresh}
 
-// Blueprint is the world's flavour (Bitnami or Lightsail).
+// complete checks o and fills in the Blueprint's (or OS's) defaults.
+func (o *Options) complete() error {
+	switch o.OS {
+	case "":
+		m, err := hostmanifest.For(o.Blueprint)
+		if err != nil {
+			return err
+		}
+		o.Blueprint = m.Flavour
+	case Ubuntu2404:
+		if o.Blueprint != "" || o.DB != "" {
+			return fmt.Errorf("OS %q is an OS-only instance with no WordPress layout (leave Blueprint and DB empty)", o.OS)
+		}
+	default:
+		return fmt.Errorf("unknown OS %q (want %q, or none for the Blueprint's Debian 12)", o.OS, Ubuntu2404)
+	}
+	if o.Scenario == "" {
+		o.Scenario = scenarios[cmp.Or(o.OS, o.Blueprint)]
+	}
+	return nil
+}
+
+// Blueprint is the world's flavour (Bitnami or Lightsail; "" on the OS-only Ubuntu instance).
 func (w *World) Blueprint() string { return w.opts.Blueprint }
 
 // openSSH adds the test client's address to port 22's rule unless a rule admits it already,

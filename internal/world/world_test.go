@@ -190,3 +190,31 @@ func TestLightsailOpenSSH(t *testing.T) {
 		t.Error("dialling changed the snapshot or counted a mutation")
 	}
 }
+
+// TestUbuntuWorld: Options.OS gives an instance of Lightsail's Ubuntu 24.04 blueprint bound to a
+// real Ubuntu 24.04 host, reached with keyless SSH as the user Lightsail reports.
+func TestUbuntuWorld(t *testing.T) {
+	w := world.New(t, world.Options{OS: world.Ubuntu2404, Host: true})
+	if w.Blueprint() != "" || w.Instance != "Ubuntu-1" {
+		t.Fatalf("blueprint %q instance %q, want none on Ubuntu-1", w.Blueprint(), w.Instance)
+	}
+	env := w.Env(t)
+	out, err := env.AWS.Lightsail.GetInstance(ctxT(t), &lightsail.GetInstanceInput{InstanceName: aws.String(w.Instance)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if in := out.Instance; aws.ToString(in.BlueprintId) != "ubuntu_24_04" || aws.ToString(in.Username) != "ubuntu" {
+		t.Errorf("instance blueprint %q user %q, want ubuntu_24_04 and ubuntu", aws.ToString(in.BlueprintId), aws.ToString(in.Username))
+	}
+	f, err := env.HostFacts(ctxT(t), sshhost.Query{Packages: []string{"unattended-upgrades"}})
+	if err != nil || f.OS["ID"] != "ubuntu" || f.OS["VERSION_CODENAME"] != "noble" || !f.Packages["unattended-upgrades"].Installed {
+		t.Fatalf("host facts: %+v, %v", f, err)
+	}
+	c, err := env.SSH(ctxT(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res, err := c.Run(ctxT(t), "id -un"); err != nil || string(res.Stdout) != "ubuntu\n" {
+		t.Errorf("login %q, %v; want ubuntu", res.Stdout, err)
+	}
+}

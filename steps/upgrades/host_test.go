@@ -72,20 +72,26 @@ func TestHardenedHostPassesDryRun(t *testing.T) {
 	}
 	w.Run(t, "unattended-upgrades --dry-run --debug")
 	dump := w.Run(t, "apt-config dump")
-	for _, want := range []string{
+	for _, want := range append([]string{
 		`Unattended-Upgrade::Origins-Pattern:: "origin=Debian,codename=${distro_codename}-updates";`,
+	}, hardenedDump("03:15")...) {
+		if !strings.Contains(dump, want+"\n") {
+			t.Errorf("apt-config dump lacks %s", want)
+		}
+	}
+}
+
+// hardenedDump is what apt-config dump shows after apply on either family, the origins aside.
+func hardenedDump(reboot string) []string {
+	return []string{
 		`Unattended-Upgrade::Remove-Unused-Kernel-Packages "true";`,
 		`Unattended-Upgrade::Remove-New-Unused-Dependencies "true";`,
 		`Unattended-Upgrade::Automatic-Reboot "true";`,
-		`Unattended-Upgrade::Automatic-Reboot-Time "03:15";`,
+		`Unattended-Upgrade::Automatic-Reboot-Time "` + reboot + `";`,
 		`APT::Periodic::Update-Package-Lists "1";`,
 		`APT::Periodic::Unattended-Upgrade "1";`,
 		`APT::Periodic::Download-Upgradeable-Packages "1";`,
 		`APT::Periodic::AutocleanInterval "7";`,
-	} {
-		if !strings.Contains(dump, want+"\n") {
-			t.Errorf("apt-config dump lacks %s", want)
-		}
 	}
 }
 

@@ -1,5 +1,5 @@
-// Command testhost-build builds (or finds) the cached Debian 12 root filesystems, one per blueprint
-// flavour, that internal/testhost instances overlay.
+// Command testhost-build builds (or finds) the cached root filesystems that internal/testhost
+// instances overlay: one Debian 12 per blueprint flavour, and the OS-only Ubuntu 24.04 one.
 // make test runs it first so the ~25 s build is not charged to whichever test happens to start a host first.
 package main
 
@@ -10,6 +10,8 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/hardsail/hardsail/internal/hostmanifest"
@@ -18,12 +20,12 @@ import (
 
 func main() {
 	verbose := flag.Bool("v", false, "show mmdebstrap output")
-	flavour := flag.String("flavour", "", "build only this blueprint flavour (bitnami or lightsail); default: all")
+	flavour := flag.String("flavour", "", "build only this rootfs (bitnami, lightsail or "+testhost.Ubuntu2404+"); default: all")
 	flag.Parse()
-	flavours := hostmanifest.Flavours
+	flavours := append(append([]string(nil), hostmanifest.Flavours...), testhost.Ubuntu2404)
 	if *flavour != "" {
-		if _, err := hostmanifest.For(*flavour); err != nil {
-			fmt.Fprintln(os.Stderr, "testhost-build:", err)
+		if !slices.Contains(flavours, *flavour) {
+			fmt.Fprintf(os.Stderr, "testhost-build: unknown rootfs %q (want one of %s)\n", *flavour, strings.Join(flavours, ", "))
 			os.Exit(3)
 		}
 		flavours = []string{*flavour}
