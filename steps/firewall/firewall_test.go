@@ -87,6 +87,38 @@ func TestConformance(t *testing.T) {
 	})
 }
 
+// TestConformanceOnLightsail: a fresh instance of the Lightsail-packaged blueprint admits SSH
+// only from lightsail-connect, so Check cannot reach the host: it takes the address this computer
+// dials from (127.0.0.1 here), plans 22 open to it, and the lockout guard's new connection gets in
+// once the rule is there. Undo closes it again, to lightsail-connect only.
+func TestConformanceOnLightsail(t *testing.T) {
+	w := world.New(t, world.Options{Blueprint: world.Lightsail, Host: true})
+	if got := rules(w)[0]; got != "22/tcp from lightsail-connect" {
+		t.Fatalf("the scenario starts with 22 %q, want it closed to all but lightsail-connect", got)
+	}
+	env := w.Env(t)
+	st, err := firewall.New().Check(t.Context(), env)
+	if err != nil {
+		t.Fatalf("Check with SSH closed: %v", err)
+	}
+	if _, err := env.SSH(t.Context()); err == nil {
+		t.Fatal("SSH got through a firewall that admits only lightsail-connect")
+	}
+	p, err := firewall.New().Plan(st, env.Settings)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Changes) != 1 || p.Changes[0].Before != "lightsail-connect" || p.Changes[0].After != "127.0.0.1/32 + lightsail-connect" {
+		t.Fatalf("plan %+v, want 22 opened to this computer's 127.0.0.1/32 and lightsail-connect kept", p.Changes)
+	}
+	steptest.Conformance(t, steptest.Case{
+		Step:  firewall.New(),
+		World: w,
+		// Someone opens MySQL in the console after the preview.
+		Perturb: func(t *testing.T) { openPort(t, w, 3306) },
+	})
+}
+
 func TestDefaultSourceIsThisSession(t *testing.T) {
 	w := world.New(t, world.Options{Host: true})
 	env := w.Env(t)

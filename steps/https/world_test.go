@@ -165,15 +165,21 @@ func TestConformanceLoadBalancerZoneOutsideLightsail(t *testing.T) {
 }
 
 // Instance mode: Lightsail has no API that reverses SetupInstanceHttps, so the harness holds the
-// irreversible contract (undo says so with the manual commands and changes nothing).
+// irreversible contract (undo says so with the manual commands and changes nothing), on each
+// blueprint flavour (the mode is AWS-only: no host, and on the Lightsail-packaged instance port 22
+// stays closed to all but lightsail-connect).
 func TestConformanceInstanceMode(t *testing.T) {
-	w := world.New(t, world.Options{Settings: steps.Settings{Domain: "example.com", AltDomains: []string{"www.example.com"},
-		HTTPSMode: "instance", Mail: "admin@example.com"}})
-	steptest.Conformance(t, steptest.Case{
-		Step: testStep(w), World: w, Irreversible: "no API reverses SetupInstanceHttps",
-		// No Perturb: the only fact this mode reads is the setup run for exactly these names, and any
-		// change to it is the compliance itself. The engine's stale refusal is proven in lb mode.
-	})
+	for _, flavour := range []string{world.Bitnami, world.Lightsail} {
+		t.Run(flavour, func(t *testing.T) {
+			w := world.New(t, world.Options{Blueprint: flavour, Settings: steps.Settings{Domain: "example.com",
+				AltDomains: []string{"www.example.com"}, HTTPSMode: "instance", Mail: "admin@example.com"}})
+			steptest.Conformance(t, steptest.Case{
+				Step: testStep(w), World: w, Irreversible: "no API reverses SetupInstanceHttps",
+				// No Perturb: the only fact this mode reads is the setup run for exactly these names, and
+				// any change to it is the compliance itself. The engine's stale refusal is proven in lb mode.
+			})
+		})
+	}
 }
 
 // What instance mode promises beyond the contract: one SetupInstanceHttps, no load balancer.

@@ -23,13 +23,18 @@ import (
 )
 
 // conformanceWorlds are the worlds the contract is proven in: the emulator through internal/world
-// (no host: iam-admin never reaches the instance), and moto_server.
+// (no host: iam-admin never reaches the instance), with a Bitnami and a Lightsail-packaged instance
+// (port 22 closed to all but lightsail-connect), and moto_server.
 var conformanceWorlds = []struct {
 	name  string
 	start func(t *testing.T, ask steps.Asker) (steptest.World, *iam.Client)
 }{
 	{"emulator", func(t *testing.T, ask steps.Asker) (steptest.World, *iam.Client) {
 		w := world.New(t, world.Options{Scenario: iamsts.ScenarioWordPressFresh, Ask: ask})
+		return w, iam.NewFromConfig(w.Em.AWSConfig())
+	}},
+	{"emulator-lightsail", func(t *testing.T, ask steps.Asker) (steptest.World, *iam.Client) {
+		w := world.New(t, world.Options{Blueprint: world.Lightsail, Ask: ask})
 		return w, iam.NewFromConfig(w.Em.AWSConfig())
 	}},
 	{"moto", func(t *testing.T, ask steps.Asker) (steptest.World, *iam.Client) {

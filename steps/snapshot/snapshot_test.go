@@ -58,7 +58,22 @@ func (w served) AWSCalls(*testing.T) []string {
 }
 
 func TestConformance(t *testing.T) {
-	w := world.New(t, world.Options{Settings: steps.Settings{AutoSnapshot: true}})
+	conformance(t, world.New(t, world.Options{Settings: steps.Settings{AutoSnapshot: true}}))
+}
+
+// TestConformanceOnLightsail: the step is AWS-only, so a fresh Lightsail-packaged instance, whose
+// port 22 admits only lightsail-connect (no host bound: nothing could be reached over SSH anyway),
+// holds the same contract.
+func TestConformanceOnLightsail(t *testing.T) {
+	w := world.New(t, world.Options{Blueprint: world.Lightsail, Settings: steps.Settings{AutoSnapshot: true}})
+	if in := w.Em.State().Instances[0]; in.Username != "admin" || len(in.AddOns) != 0 {
+		t.Fatalf("the scenario's instance: user %q, add-ons %+v; want a fresh Lightsail-packaged one", in.Username, in.AddOns)
+	}
+	conformance(t, w)
+}
+
+func conformance(t *testing.T, w *world.World) {
+	t.Helper()
 	steptest.Conformance(t, steptest.Case{
 		Step:  snapshot.New(),
 		World: served{w},
