@@ -27,6 +27,7 @@ Off a terminal, --yes is required; changes that cost money also need --accept-co
 			if err := requireYes(o, yes); err != nil {
 				return err
 			}
+			o.yes = yes
 			return runApply(cmd.Context(), o, args, yes)
 		},
 	}

@@ -32,6 +32,8 @@ type options struct {
 	steps      stepFlags // the steps' own flags, as given
 	acceptCost bool
 	noSnapshot bool
+	// yes is apply's or undo's --yes: no question is asked, even at a terminal.
+	yes bool
 
 	sshUser       string
 	sshKey        string

@@ -30,6 +30,7 @@ unless --force is given. Undo is itself journaled.`,
 			if err := requireYes(o, yes); err != nil {
 				return err
 			}
+			o.yes = yes
 			return runUndo(cmd.Context(), o, args, yes, force)
 		},
 	}
