@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/hardsail/hardsail/remote/sshhost"
 	"github.com/hardsail/hardsail/steps"
@@ -119,11 +120,19 @@ func writeChecked(ctx context.Context, rec *steps.Recorder, c *sshhost.Client, s
 	return nil
 }
 
-// putBack undoes this run's file writes after err. After a cancel or a dropped connection nothing
-// more can be done now: the entries stay for `hardsail undo`, which compares the live files first.
+// putBack undoes this run's file writes after err, journaled as their undo. A cancelled run still
+// does, with a fresh short deadline; after a dropped connection nothing can reach the host, and
+// the entries stay for `hardsail undo`, which compares the live files first.
 func putBack(ctx context.Context, rec *steps.Recorder, c *sshhost.Client, err error) error {
-	if ctx.Err() != nil || sshhost.Dropped(err) {
-		return err
+	if sshhost.Dropped(err) {
+		return err // nothing reaches the host now: the entries stay for `hardsail undo`
+	}
+	if ctx.Err() != nil {
+		// A cancelled run (Ctrl-C, SIGTERM) still puts back what it wrote, on a short deadline of
+		// its own: leaving apt half-configured is worse than finishing the rollback.
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), rollbackTimeout)
+		defer cancel()
 	}
 	var rerr error
 	if entries, jerr := runFileEntries(rec); jerr != nil {
@@ -141,6 +150,9 @@ func putBack(ctx context.Context, rec *steps.Recorder, c *sshhost.Client, err er
 	}
 	return err
 }
+
+// rollbackTimeout bounds the rollback of a cancelled run.
+const rollbackTimeout = 30 * time.Second
 
 // runFileEntries are the file writes of this run still to undo, newest first.
 func runFileEntries(rec *steps.Recorder) ([]steps.Entry, error) {

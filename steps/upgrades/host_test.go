@@ -1,6 +1,7 @@
 package upgrades_test
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -330,4 +331,49 @@ func TestConformanceOnLightsail(t *testing.T) {
 		t.Errorf("findings %q, want only %q", got, want)
 	}
 	steptest.Conformance(t, steptest.Case{Step: upgrades.New(), World: w, Perturb: touch50(w)})
+}
+
+// A run cancelled while it writes the files (Ctrl-C, SIGTERM) still puts back what it wrote, as the
+// journaled undo of its writes: the host is left as it was, and nothing is left to undo.
+func TestCancelledApplyPutsTheFilesBack(t *testing.T) {
+	w := hostWorld(t, steps.Settings{})
+	before50, before20 := readHost(t, w, upgrades.UnattendedPath), readHost(t, w, upgrades.PeriodicPath)
+	env := w.Env(t)
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	writes := 0
+	env.Observer = steps.ObserverFunc(func(e steps.Event) {
+		// Cancel as the second file's write starts: the first is on the host, the second in flight.
+		if e.Kind == steps.EventChangeStart && e.Step == upgrades.ID {
+			if writes++; writes == 2 {
+				cancel()
+			}
+		}
+	})
+	j, err := steps.OpenJournal(steps.PathsFor(t.TempDir(), steps.Key{Account: "123456789012", Region: "us-east-1", Instance: "t"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { j.Close() })
+	eng := &steps.Engine{Steps: []steps.Step{upgrades.New()}, Env: env, Journal: j}
+	outs := eng.Apply(ctx, eng.Verify(t.Context()))
+	if len(outs) != 1 || outs[0].Status != steps.StatusFailed {
+		t.Fatalf("a cancelled apply gave %+v, want failed", outs)
+	}
+	if writes < 2 {
+		t.Fatalf("the apply made %d file change(s); the test needs two", writes)
+	}
+	if got := readHost(t, w, upgrades.UnattendedPath); got != before50 {
+		t.Errorf("50unattended-upgrades is not back byte for byte after the cancel")
+	}
+	if got := readHost(t, w, upgrades.PeriodicPath); got != before20 {
+		t.Errorf("20auto-upgrades is not back byte for byte after the cancel")
+	}
+	entries, err := j.Entries()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if left := steps.Undoable(entries, upgrades.ID); len(left) != 0 {
+		t.Errorf("%d entries still to undo after the rollback: %+v", len(left), left)
+	}
 }
