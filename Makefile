@@ -9,7 +9,9 @@ GO_TEST_FLAGS ?= -race -count=1 -timeout 30m
 
 .PHONY: test deps release-deps lint testhost release-check unit demo build
 
-test: deps lint testhost
+# Lint is CPU, the rootfs builds are mostly network and disk: they run side by side.
+test: deps
+	@$(MAKE) --no-print-directory -j2 --output-sync=target lint testhost
 	@if [ "$${CI:-}" = true ] || scripts/install-test-deps --have-release; then \
 		$(MAKE) --no-print-directory release-check; \
 	else \
