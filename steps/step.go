@@ -104,6 +104,9 @@ func (s Status) Bad() bool { return s == StatusFailed || s == StatusUnknown }
 
 // Finding is something Check saw that the step reports but does not change (root MFA off, port 3306 open).
 type Finding struct {
+	// ID is stable across releases, like a Prowler check id: "<step>.<check>" in lower snake case
+	// (for example "sshd.password_authentication"). Scripts filter and suppress findings by it.
+	ID       string `json:"id,omitempty"`
 	Severity string `json:"severity"` // "warning" | "info"
 	Message  string `json:"message"`
 	Fix      string `json:"fix,omitempty"`
