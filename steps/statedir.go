@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/adrg/xdg"
 )
@@ -24,10 +25,10 @@ type Key struct {
 	Instance string `json:"instance"`
 }
 
-var unsafeName = regexp.MustCompile(`[^A-Za-z0-9._-]`)
+var unsafeName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`[^A-Za-z0-9._-]`) })
 
 func (k Key) base() string {
-	return unsafeName.ReplaceAllString(k.Account+"_"+k.Region+"_"+k.Instance, "-")
+	return unsafeName().ReplaceAllString(k.Account+"_"+k.Region+"_"+k.Instance, "-")
 }
 
 // Paths are the files of one instance under a state dir.
@@ -69,8 +70,8 @@ func FindJournals(dir, instance, region string) ([]JournalFile, error) {
 		base := strings.TrimSuffix(filepath.Base(f), ".journal.jsonl")
 		parts := strings.SplitN(base, "_", 3)
 		if len(parts) != 3 ||
-			instance != "" && parts[2] != unsafeName.ReplaceAllString(instance, "-") ||
-			region != "" && parts[1] != unsafeName.ReplaceAllString(region, "-") {
+			instance != "" && parts[2] != unsafeName().ReplaceAllString(instance, "-") ||
+			region != "" && parts[1] != unsafeName().ReplaceAllString(region, "-") {
 			continue
 		}
 		out = append(out, JournalFile{Path: f, Name: strings.Join(parts, " / ")})

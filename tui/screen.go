@@ -3,6 +3,7 @@ package tui
 import (
 	"regexp"
 	"strings"
+	"sync"
 
 	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
@@ -82,21 +83,23 @@ func wrapText(s string, w int) string {
 
 // marked is what a continuation line is indented under: an indentation, then a status line's
 // symbol, word and step, or a one-symbol mark, or a label.
-var marked = regexp.MustCompile(`^( *)(› )?(\S (ok|changed|drift|to do|pending|skipped|failed|unknown) +\S+ +|` +
-	`[~+\-!✓✗–…#·?→›] (\S+ +— )?|(note|Hint|Fix): |\d\d:\d\d:\d\d )?`)
+var marked = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^( *)(› )?(\S (ok|changed|drift|to do|pending|skipped|failed|unknown) +\S+ +|` +
+		`[~+\-!✓✗–…#·?→›] (\S+ +— )?|(note|Hint|Fix): |\d\d:\d\d:\d\d )?`)
+})
 
 // command is a line that is a shell command to copy: wrapped, its lines end in " \\" so the
 // copy still runs as one command.
-var command = regexp.MustCompile(`^ *(sudo|\$) `)
+var command = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^ *(sudo|\$) `) })
 
 func hangOf(plain string, w int) int {
-	m := marked.FindStringSubmatch(plain)
+	m := marked().FindStringSubmatch(plain)
 	hang := ansi.StringWidth(m[0])
 	if hang > w-30 {
 		// Too little room beside the mark: continue under the indentation alone.
 		hang = min(len(m[1]), w/3)
 	}
-	if command.MatchString(plain) {
+	if command().MatchString(plain) {
 		hang = len(m[1]) + 2
 	}
 	return hang
@@ -108,7 +111,7 @@ func wrapLine(l string, w int) []string {
 	}
 	plain := ansi.Strip(l)
 	hang := hangOf(plain, w)
-	if !command.MatchString(plain) {
+	if !command().MatchString(plain) {
 		return wrapWords(l, w, hang)
 	}
 	// A shell command: each line but the last ends in " \\", so the copy runs as one command.

@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -22,10 +23,10 @@ import (
 // base64, so no file content can forge a line; a random nonce on the last line proves the output is whole.
 
 // packageName is what dpkg accepts as a package name (with an optional :arch).
-var packageName = regexp.MustCompile(`^[a-z0-9][a-z0-9+.-]*(:[a-z0-9-]+)?$`)
+var packageName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9][a-z0-9+.-]*(:[a-z0-9-]+)?$`) })
 
 // commandName is a program name `command -v` may look up.
-var commandName = regexp.MustCompile(`^[A-Za-z0-9_.+-]+$`)
+var commandName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9_.+-]+$`) })
 
 func gatherLabel(q Query) string {
 	parts := []string{"os-release"}
@@ -74,7 +75,7 @@ elif [ -e "$f" ]; then printf 'notfile\t%[2]d\n'; else printf 'nofile\t%[2]d\n';
 	if len(q.Packages) > 0 {
 		var names []string
 		for _, p := range q.Packages {
-			if !packageName.MatchString(p) {
+			if !packageName().MatchString(p) {
 				return "", fmt.Errorf("gather: %q is not a package name", p)
 			}
 			names = append(names, shellQuote(p))
@@ -101,7 +102,7 @@ if [ -d "$d" ]; then printf 'dir\t%[2]d\t'; find -H "$d" -mindepth 1 -maxdepth 1
 `, shellQuote(d), i, MaxDirEntries)
 	}
 	for i, c := range q.Commands {
-		if !commandName.MatchString(c) {
+		if !commandName().MatchString(c) {
 			return "", fmt.Errorf("gather: %q is not a command name", c)
 		}
 		fmt.Fprintf(&b, "printf 'cmd\\t%d\\t'; command -v %s | enc; echo\n", i, shellQuote(c))

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -21,11 +22,11 @@ import (
 // codeAttempts is how many pairs of codes the user may type before enrolment is given up.
 const codeAttempts = 3
 
-var sixDigits = regexp.MustCompile(`^[0-9]{6}$`)
+var sixDigits = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[0-9]{6}$`) })
 
 // checkCode accepts what an authenticator app shows: six digits, spaces allowed ("123 456").
 func checkCode(s string) error {
-	if !sixDigits.MatchString(strings.ReplaceAll(strings.TrimSpace(s), " ", "")) {
+	if !sixDigits().MatchString(strings.ReplaceAll(strings.TrimSpace(s), " ", "")) {
 		return errors.New("type the 6 digits the app shows, e.g. 123456")
 	}
 	return nil

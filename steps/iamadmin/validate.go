@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/hardsail/hardsail/steps"
 )
@@ -71,7 +72,7 @@ func checkRecord(e steps.Entry, r record) string {
 }
 
 // datedName matches the suffix createDevice adds to a device name.
-var datedName = regexp.MustCompile(`^-[0-9]{8}T[0-9]{6}$`)
+var datedName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^-[0-9]{8}T[0-9]{6}$`) })
 
 // checkSerial returns why r's serial cannot be a device this step created in the account, or "".
 func checkSerial(r record, partition, account string) string {
@@ -81,7 +82,7 @@ func checkSerial(r record, partition, account string) string {
 		return fmt.Sprintf("MFA device %q is not in account %s", r.Serial, account)
 	}
 	rest, mine := strings.CutPrefix(name, r.User)
-	if !iamName().MatchString(name) || !mine || (rest != "" && !datedName.MatchString(rest)) {
+	if !iamName().MatchString(name) || !mine || (rest != "" && !datedName().MatchString(rest)) {
 		return fmt.Sprintf("MFA device %q is not one iam-admin names for %s", r.Serial, r.User)
 	}
 	if r.Device != "" && r.Device != name {

@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hardsail/hardsail/remote/sshhost"
@@ -44,7 +45,7 @@ func Families(l blueprint.Layout, exists func(dir string) bool) []Family {
 }
 
 // compressedNumbered is the numbered-rotation suffix: .N, optionally compressed.
-var compressedNumbered = regexp.MustCompile(`^\.[0-9]+(\.(gz|bz2|xz|zst))?$`)
+var compressedNumbered = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^\.[0-9]+(\.(gz|bz2|xz|zst))?$`) })
 
 // Member reports whether name (a file directly in f.Dir) is a rotated copy of f's live log:
 // LOG-SUFFIX (dateext, any non-empty suffix) or LOG.N[.gz|.bz2|.xz|.zst].
@@ -56,7 +57,7 @@ func (f Family) Member(name string) bool {
 	if suffix, dated := strings.CutPrefix(rest, "-"); dated {
 		return suffix != ""
 	}
-	return compressedNumbered.MatchString(rest)
+	return compressedNumbered().MatchString(rest)
 }
 
 // Rotated is one rotated log file.

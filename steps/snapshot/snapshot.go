@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -238,16 +239,16 @@ func wait(ctx context.Context, env *steps.Env, what string, ops []types.Operatio
 	}})
 }
 
-var unsafeName = regexp.MustCompile(`[^A-Za-z0-9_-]`)
+var unsafeName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`[^A-Za-z0-9_-]`) })
 
 // Name is the snapshot hardsail takes of instance at t: hardsail-WordPress-1-20260301-120000 (UTC).
 func Name(instance string, t time.Time) string {
-	return "hardsail-" + unsafeName.ReplaceAllString(instance, "-") + "-" + t.UTC().Format("20060102-150405")
+	return "hardsail-" + unsafeName().ReplaceAllString(instance, "-") + "-" + t.UTC().Format("20060102-150405")
 }
 
 // ownName reports whether name is one Name could have given instance.
 func ownName(instance, name string) bool {
-	re := `^hardsail-` + regexp.QuoteMeta(unsafeName.ReplaceAllString(instance, "-")) + `-[0-9]{8}-[0-9]{6}$`
+	re := `^hardsail-` + regexp.QuoteMeta(unsafeName().ReplaceAllString(instance, "-")) + `-[0-9]{8}-[0-9]{6}$`
 	ok, err := regexp.MatchString(re, name)
 	return err == nil && ok
 }

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hardsail/hardsail/remote/sshhost"
@@ -190,7 +191,7 @@ func (e *ValidationError) HintText() string {
 }
 
 // dumpLine is one line of `apt-config dump`.
-var dumpLine = regexp.MustCompile(`^(\S+) "(.*)";$`)
+var dumpLine = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(\S+) "(.*)";$`) })
 
 // validate has apt read the new files: apt-config dump must show what they say, and
 // unattended-upgrades must accept them in a dry run.
@@ -201,7 +202,7 @@ func validate(ctx context.Context, c *sshhost.Client, set steps.Settings, writes
 	}
 	var dump []sshhost.AptValue
 	for _, l := range strings.Split(string(res.Stdout), "\n") {
-		if m := dumpLine.FindStringSubmatch(l); m != nil {
+		if m := dumpLine().FindStringSubmatch(l); m != nil {
 			dump = append(dump, sshhost.AptValue{Key: m[1], Value: m[2]})
 		}
 	}

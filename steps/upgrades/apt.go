@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/hardsail/hardsail/remote/sshhost"
 	"github.com/hardsail/hardsail/steps"
@@ -137,11 +138,11 @@ type pkgData struct {
 }
 
 // packageName is Debian's syntax for a package name (Policy §5.6.1).
-var packageName = regexp.MustCompile(`^[a-z0-9][a-z0-9+.-]+$`)
+var packageName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9][a-z0-9+.-]+$`) })
 
 // installable reports whether pkg is a package this step installs (and so may purge).
 func installable(pkg string) bool {
-	return packageName.MatchString(pkg) && (pkg == Package || pkg == MailPackage)
+	return packageName().MatchString(pkg) && (pkg == Package || pkg == MailPackage)
 }
 
 // shellQuote makes s one word of a shell command line.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/hardsail/hardsail/steps"
 )
@@ -12,10 +13,12 @@ import (
 const maxMailLen = 254
 
 var (
-	clockRE = regexp.MustCompile(`^([01][0-9]|2[0-3]):[0-5][0-9]$`)
+	clockRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^([01][0-9]|2[0-3]):[0-5][0-9]$`) })
 	// mailRE is an address that is safe as an argument to mail(1) run by root: it starts with a
 	// letter or digit (never "-", an option), and holds only the characters real addresses use.
-	mailRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)+$`)
+	mailRE = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)+$`)
+	})
 )
 
 // Options are the step's settings: where reports are mailed, and when the host may reboot.
@@ -40,7 +43,7 @@ func mailOption() steps.Option {
 		case v == "":
 		case len(v) > maxMailLen:
 			return o.Bad(v, fmt.Sprintf("longer than %d characters", maxMailLen), "Use --mail you@example.com.")
-		case !mailRE.MatchString(v):
+		case !mailRE().MatchString(v):
 			return o.Bad(v, "not an email address (it must start with a letter or digit, and have only letters, digits and ._%+- before the @)",
 				"Use --mail you@example.com.")
 		}
@@ -71,7 +74,7 @@ func rebootOption() steps.Option {
 			return err
 		}
 		v = strings.TrimSpace(v)
-		if !clockRE.MatchString(v) {
+		if !clockRE().MatchString(v) {
 			return o.Bad(v, "not a time of day", "Use 24-hour HH:MM, e.g. --reboot-time 02:00.")
 		}
 		s.RebootTime = v
