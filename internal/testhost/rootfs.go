@@ -303,8 +303,31 @@ const completeMarker = ".complete"
 
 var (
 	baseMu     sync.Mutex
-	baseCached = map[string]*Base{} // by recipe name
+	baseCached = map[string]*Base{}       // by recipe name
+	recipeMu   = map[string]*sync.Mutex{} // by recipe name: one build of a recipe at a time
 )
+
+// recipeLock is the in-process lock of one recipe: different recipes build side by side.
+func recipeLock(name string) *sync.Mutex {
+	baseMu.Lock()
+	defer baseMu.Unlock()
+	if recipeMu[name] == nil {
+		recipeMu[name] = new(sync.Mutex)
+	}
+	return recipeMu[name]
+}
+
+func cachedBase(name string) *Base {
+	baseMu.Lock()
+	defer baseMu.Unlock()
+	return baseCached[name]
+}
+
+func setCachedBase(name string, b *Base) {
+	baseMu.Lock()
+	defer baseMu.Unlock()
+	baseCached[name] = b
+}
 
 // EnsureBase is EnsureBaseFor the Bitnami flavour.
 func EnsureBase(ctx context.Context, log io.Writer) (*Base, error) {
@@ -313,16 +336,19 @@ func EnsureBase(ctx context.Context, log io.Writer) (*Base, error) {
 
 // EnsureBaseFor builds the rootfs tarball of flavour (a blueprint flavour, or Ubuntu2404 for the
 // OS-only Ubuntu host) and unpacks it unless the cache already holds both.
-// Safe across processes: work happens under an flock on the cache dir, outputs appear by rename.
+// Safe across processes: a recipe builds under an flock of its own (lock-KEY), so different recipes
+// build side by side; every builder also holds the cache's "lock" shared, which older checkouts take
+// exclusively. Outputs appear by rename.
 // Build progress goes to log (nil discards it).
 func EnsureBaseFor(ctx context.Context, flavour string, log io.Writer) (*Base, error) {
 	r, err := recipeFor(flavour)
 	if err != nil {
 		return nil, err
 	}
-	baseMu.Lock()
-	defer baseMu.Unlock()
-	if b := baseCached[r.name]; b != nil {
+	mu := recipeLock(r.name)
+	mu.Lock()
+	defer mu.Unlock()
+	if b := cachedBase(r.name); b != nil {
 		return b, nil
 	}
 	if log == nil {
@@ -346,20 +372,25 @@ func EnsureBaseFor(ctx context.Context, flavour string, log io.Writer) (*Base, e
 	if _, err := os.Stat(b.Dir + completeMarker); err == nil {
 		now := time.Now()
 		os.Chtimes(b.Dir+completeMarker, now, now) // last use, for pruneStale in other checkouts
-		baseCached[r.name] = b
+		setCachedBase(r.name, b)
 		return b, nil
 	}
 	if err := os.MkdirAll(cache, 0o755); err != nil {
 		return nil, fmt.Errorf("testhost cache dir %s: %w", cache, err)
 	}
-	unlock, err := lockFile(filepath.Join(cache, "lock"))
+	unlockShared, err := lockFile(filepath.Join(cache, "lock"), syscall.LOCK_SH)
+	if err != nil {
+		return nil, err
+	}
+	defer unlockShared()
+	unlock, err := lockFile(filepath.Join(cache, "lock-"+key), syscall.LOCK_EX)
 	if err != nil {
 		return nil, err
 	}
 	defer unlock()
 	// Another process may have finished while this one waited for the lock.
 	if _, err := os.Stat(b.Dir + completeMarker); err == nil {
-		baseCached[r.name] = b
+		setCachedBase(r.name, b)
 		return b, nil
 	}
 	pruneStale(cache, key)
@@ -368,30 +399,32 @@ func EnsureBaseFor(ctx context.Context, flavour string, log io.Writer) (*Base, e
 		if err != nil {
 			return nil, err
 		}
-		if err := build(ctx, log, cache, b.Tarball, deb, r, tree); err != nil {
+		if err := build(ctx, log, cache, key, b.Tarball, deb, r, tree); err != nil {
 			return nil, err
 		}
 		b.Built = true
 	} else if err != nil {
 		return nil, fmt.Errorf("rootfs tarball %s: %w", b.Tarball, err)
 	}
-	if err := unpack(ctx, cache, b.Tarball, b.Dir); err != nil {
+	if err := unpack(ctx, cache, key, b.Tarball, b.Dir); err != nil {
 		return nil, err
 	}
-	baseCached[r.name] = b
+	setCachedBase(r.name, b)
 	return b, nil
 }
 
 // staleAfter is how long a base of another recipe (an older commit, another branch) stays unused before pruning.
 const staleAfter = 7 * 24 * time.Hour
 
-// pruneStale removes, under the lock, leftovers of crashed builds and other recipes' unused rootfs.
+// pruneStale removes leftovers of this recipe's crashed builds (under its lock) and other recipes'
+// rootfs unused for staleAfter, each only when its own lock can be taken at once (not in use).
 func pruneStale(cache, key string) {
 	entries, _ := os.ReadDir(cache)
 	for _, e := range entries {
 		n := e.Name()
 		switch {
-		case strings.HasPrefix(n, "stage-"), strings.HasPrefix(n, "unpack-"), strings.HasSuffix(n, ".tmp.tar.zst"):
+		case strings.HasPrefix(n, "stage-"+key+"-"), strings.HasPrefix(n, "unpack-"+key+"-"),
+			strings.HasPrefix(n, "rootfs-"+key+"-") && strings.HasSuffix(n, ".tmp.tar.zst"):
 			os.RemoveAll(filepath.Join(cache, n))
 		case strings.HasPrefix(n, "base-") && strings.HasSuffix(n, completeMarker) && !strings.Contains(n, key):
 			st, err := os.Stat(filepath.Join(cache, n))
@@ -399,19 +432,26 @@ func pruneStale(cache, key string) {
 				continue
 			}
 			other := strings.TrimSuffix(strings.TrimPrefix(n, "base-"), completeMarker)
+			unlock, err := lockFile(filepath.Join(cache, "lock-"+other), syscall.LOCK_EX|syscall.LOCK_NB)
+			if err != nil {
+				continue // being built or unpacked right now
+			}
 			os.Remove(filepath.Join(cache, n)) // marker first: a half-removed base must not look complete
 			os.RemoveAll(filepath.Join(cache, "base-"+other))
 			os.Remove(filepath.Join(cache, "rootfs-"+other+".tar.zst"))
+			os.Remove(filepath.Join(cache, "lock-"+other))
+			unlock()
 		}
 	}
 }
 
-func lockFile(p string) (func(), error) {
+// lockFile takes an flock of kind how (LOCK_SH or LOCK_EX, with LOCK_NB to fail at once) on p.
+func lockFile(p string, how int) (func(), error) {
 	f, err := os.OpenFile(p, os.O_CREATE|os.O_RDWR, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("testhost lock %s: %w", p, err)
 	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+	if err := syscall.Flock(int(f.Fd()), how); err != nil {
 		f.Close()
 		return nil, fmt.Errorf("testhost lock %s: %w", p, err)
 	}
@@ -419,8 +459,8 @@ func lockFile(p string) (func(), error) {
 }
 
 // build runs mmdebstrap into a temp file next to tarball and renames it into place.
-func build(ctx context.Context, log io.Writer, cache, tarball string, deb []string, r recipe, tree []stagedFile) error {
-	stageDir, err := os.MkdirTemp(cache, "stage-")
+func build(ctx context.Context, log io.Writer, cache, key, tarball string, deb []string, r recipe, tree []stagedFile) error {
+	stageDir, err := os.MkdirTemp(cache, "stage-"+key+"-")
 	if err != nil {
 		return fmt.Errorf("rootfs stage dir: %w", err)
 	}
@@ -428,7 +468,7 @@ func build(ctx context.Context, log io.Writer, cache, tarball string, deb []stri
 	if err := stage(stageDir, tree); err != nil {
 		return err
 	}
-	tmp := filepath.Join(cache, fmt.Sprintf("rootfs-%d.tmp.tar.zst", os.Getpid()))
+	tmp := filepath.Join(cache, fmt.Sprintf("rootfs-%s-%d.tmp.tar.zst", key, os.Getpid()))
 	defer os.Remove(tmp)
 	args := append([]string{}, r.args...)
 	if r.keyring != nil {
@@ -456,8 +496,8 @@ func build(ctx context.Context, log io.Writer, cache, tarball string, deb []stri
 }
 
 // unpack extracts tarball into a temp dir, renames it to dir and marks dir complete.
-func unpack(ctx context.Context, cache, tarball, dir string) error {
-	tmp, err := os.MkdirTemp(cache, "unpack-")
+func unpack(ctx context.Context, cache, key, tarball, dir string) error {
+	tmp, err := os.MkdirTemp(cache, "unpack-"+key+"-")
 	if err != nil {
 		return fmt.Errorf("rootfs unpack dir: %w", err)
 	}

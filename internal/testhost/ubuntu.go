@@ -82,10 +82,11 @@ func (p *pinnedDeb) keyring(ctx context.Context, cache string) (file string, cle
 		if data, err = p.download(ctx); err != nil {
 			return "", nil, err
 		}
-		if err := os.WriteFile(deb+".tmp", data, 0o644); err != nil {
+		tmp := fmt.Sprintf("%s.%d.tmp", deb, os.Getpid())
+		if err := os.WriteFile(tmp, data, 0o644); err != nil {
 			return "", nil, fmt.Errorf("keyring package: %w", err)
 		}
-		if err := os.Rename(deb+".tmp", deb); err != nil {
+		if err := os.Rename(tmp, deb); err != nil {
 			return "", nil, fmt.Errorf("keyring package: %w", err)
 		}
 	}

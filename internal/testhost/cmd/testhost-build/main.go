@@ -12,6 +12,7 @@ import (
 	"os/signal"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hardsail/hardsail/internal/hostmanifest"
@@ -46,17 +47,39 @@ func main() {
 		fmt.Fprintln(os.Stderr, msg+"; real-host tests will skip")
 		return
 	}
-	for _, f := range flavours {
-		start := time.Now()
-		b, err := testhost.EnsureBaseFor(ctx, f, log)
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "testhost-build:", err)
-			os.Exit(1)
+	// Side by side: a build is mostly download and dpkg, and each recipe has its own lock.
+	type result struct {
+		base *testhost.Base
+		took time.Duration
+		err  error
+	}
+	results := make([]result, len(flavours))
+	var wg sync.WaitGroup
+	for i, f := range flavours {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			start := time.Now()
+			b, err := testhost.EnsureBaseFor(ctx, f, log)
+			results[i] = result{b, time.Since(start), err}
+		}()
+	}
+	wg.Wait()
+	failed := false
+	for i, f := range flavours {
+		r := results[i]
+		if r.err != nil {
+			fmt.Fprintf(os.Stderr, "testhost-build: %s: %v\n", f, r.err)
+			failed = true
+			continue
 		}
 		what := "cached"
-		if b.Built {
+		if r.base.Built {
 			what = "built"
 		}
-		fmt.Printf("testhost %s rootfs %s in %s\ntarball %s\nbase    %s\n", f, what, time.Since(start).Round(time.Millisecond), b.Tarball, b.Dir)
+		fmt.Printf("testhost %s rootfs %s in %s\ntarball %s\nbase    %s\n", f, what, r.took.Round(time.Millisecond), r.base.Tarball, r.base.Dir)
+	}
+	if failed {
+		os.Exit(1)
 	}
 }
