@@ -1,11 +1,14 @@
 # The one test command: `make test`. It installs what the tests need, checks formatting and
-# lint, builds the real-host rootfs if it is not cached, and runs every test with the race detector.
-# The release check (GoReleaser) runs too where the pinned GoReleaser is installed or CI=true (.ci/run):
-# compiling GoReleaser from source takes most of half an hour on a fresh 2-core machine, so a
-# newcomer's first `make test` does not; `make release-check` runs it (installing GoReleaser).
+# lint, builds the real-host rootfs if it is not cached, and runs every test.
+# CI (CI=true, .ci/run) runs them with the race detector and runs the release check (GoReleaser) too.
+# A newcomer's first `make test` does neither unless asked: the race detector doubles the compile
+# and slows the real-host tests (RACE=1 turns it on), and compiling GoReleaser from source takes most
+# of half an hour on a fresh 2-core machine (it runs where the pinned GoReleaser is installed;
+# `make release-check` installs it and runs the check).
 SHELL := /bin/bash
 GOBIN := $(shell go env GOPATH)/bin
-GO_TEST_FLAGS ?= -race -count=1 -timeout 30m
+RACE ?= $(if $(filter true,$(CI)),1,)
+GO_TEST_FLAGS ?= $(if $(RACE),-race,) -count=1 -timeout 30m
 
 .PHONY: test deps release-deps lint testhost release-check unit demo build
 
@@ -17,6 +20,7 @@ test: deps
 	else \
 		echo "make test: release check NOT run: GoReleaser (pinned version) is not installed; CI runs it, and 'make release-check' installs and runs it"; \
 	fi
+	@if [ -z "$(RACE)" ]; then echo "make test: race detector off (CI runs it; 'make test RACE=1' turns it on)"; fi
 	$(GOBIN)/gotestsum --format standard-quiet -- $(GO_TEST_FLAGS) ./...
 
 deps:
