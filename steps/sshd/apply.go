@@ -94,7 +94,7 @@ func (cm *commit) run(ctx context.Context) error {
 		return fmt.Errorf("arm the timer that puts %s back: %s", DropInPath, output(res, err))
 	}
 	cm.token = token
-	if res, err := c.Sudo(ctx, reloadScript(), nil); err != nil {
+	if res, err := c.Sudo(ctx, ReloadScript(), nil); err != nil {
 		return fmt.Errorf("reload sshd: %s", output(res, err))
 	}
 	if h := cm.step.hooks.afterReload; h != nil {
@@ -184,7 +184,7 @@ func restore(ctx context.Context, rec *steps.Recorder, c *sshhost.Client, entrie
 	ch := steps.Change{Action: steps.Update, Address: "host:sshd",
 		Why: "undo: check the configuration with sshd -t and reload sshd, so it no longer reads hardsail's drop-in"}
 	err = rec.Reverse(ctx, entries[0], ch, nil, func(ctx context.Context) error {
-		if res, err := c.Sudo(ctx, reloadScript(), nil); err != nil {
+		if res, err := c.Sudo(ctx, ReloadScript(), nil); err != nil {
 			return fmt.Errorf("reload sshd: %s", output(res, err))
 		}
 		return nil

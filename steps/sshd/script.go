@@ -32,8 +32,9 @@ const reloadFunc = `reload_sshd() {
 }
 `
 
-// reloadScript checks the configuration and reloads sshd.
-func reloadScript() string {
+// ReloadScript checks the configuration and reloads sshd (exported for the demo host, which
+// recognises it byte for byte).
+func ReloadScript() string {
 	return reloadFunc + "sshd -t && reload_sshd\n"
 }
 
