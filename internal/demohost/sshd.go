@@ -20,8 +20,12 @@ import (
 const sshdConfigPath = "/etc/ssh/sshd_config"
 
 var (
-	sshdArm    = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^: > '/run/hardsail/sshd-confirm\.([0-9a-f]{16})' \|\| exit 1\n`) })
-	sshdDisarm = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^rm '/run/hardsail/sshd-confirm\.([0-9a-f]{16})' 2>/dev/null \|\|`) })
+	sshdArm = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^: > '/run/hardsail/sshd-confirm\.([0-9a-f]{16})' \|\| exit 1\n`)
+	})
+	sshdDisarm = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^rm '/run/hardsail/sshd-confirm\.([0-9a-f]{16})' 2>/dev/null \|\|`)
+	})
 )
 
 // sshd runs script (already out of `sudo -n sh -c`) if it is one of the sshd step's.
