@@ -342,7 +342,7 @@ func (s *Step) Plan(st steps.State, _ steps.Settings) (steps.Plan, error) {
 		return plan, err
 	}
 	ch, ok, err := hostfile.Change(f.DropIn, dropIn(), fmt.Sprintf(
-		"turn off %s; validated with sshd -t, then sshd reloads; a timer on the host puts the previous file back within %s unless a new SSH login confirms",
+		"set %s; validated with sshd -t, then sshd reloads; a timer on the host puts the previous file back within %s unless a new SSH login confirms",
 		wantedLines(), s.confirmWithin()))
 	switch {
 	case err != nil:
