@@ -157,7 +157,7 @@ func TestGoodDropInSurvives(t *testing.T) {
 			t.Parallel()
 			w := hostWorld(t, fl)
 			base := w.Host.TreeHash(t, "/etc/ssh")
-			const wait = 4 * time.Second
+			const wait = 8 * time.Second
 			env := w.Env(t)
 			eng := &steps.Engine{Steps: []steps.Step{&Step{ConfirmWithin: wait}}, Env: env, Journal: journal(t, t.TempDir())}
 			if outs := eng.Apply(t.Context(), eng.Verify(t.Context())); len(outs) != 1 || outs[0].Status != steps.StatusChanged {

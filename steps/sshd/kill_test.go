@@ -80,7 +80,7 @@ func TestKilledAfterReload(t *testing.T) {
 			t.Parallel()
 			w := hostWorld(t, fl)
 			base := w.Host.TreeHash(t, "/etc/ssh")
-			const wait = 6 * time.Second
+			const wait = 10 * time.Second
 			state := t.TempDir()
 			child := exec.Command(os.Args[0], "-test.run=^$")
 			child.Env = append(os.Environ(), w.Em.Env()...)
@@ -106,11 +106,15 @@ func TestKilledAfterReload(t *testing.T) {
 			}
 			_ = child.Wait()
 
+			// The timer runs from its arming, shortly before the reload: these two must come first.
+			drop := filepath.Join(w.Host.Root, DropInPath)
+			if _, err := os.Stat(drop); err != nil {
+				t.Fatalf("no drop-in right after the reload (%v): the timer fired already, so this test proves nothing", err)
+			}
 			env := w.Env(t)
 			if err := login(t.Context(), w, env); err == nil {
 				t.Fatal("a fresh login worked right after the reload: the drop-in did not break login, so this test proves nothing")
 			}
-			drop := filepath.Join(w.Host.Root, DropInPath)
 			for deadline := killedAt.Add(wait + 20*time.Second); ; time.Sleep(200 * time.Millisecond) {
 				if _, err := os.Stat(drop); os.IsNotExist(err) {
 					break
@@ -118,9 +122,6 @@ func TestKilledAfterReload(t *testing.T) {
 				if time.Now().After(deadline) {
 					t.Fatalf("the drop-in is still there %s after hardsail was killed (timer %s)", time.Since(killedAt).Round(time.Second), wait)
 				}
-			}
-			if gone := time.Since(killedAt); gone < wait-time.Second {
-				t.Errorf("the drop-in went after %s, before the timer's %s", gone, wait)
 			}
 			var lerr error
 			for try := 0; try < 40; try++ { // the reload that follows the removal takes a moment
