@@ -69,6 +69,9 @@ func (h *Host) exec(line string, s *cmdIO) int {
 		if script == "unattended-upgrades --dry-run --debug" {
 			return h.dryRun(s)
 		}
+		if code, ok := h.sshd(script, s); ok {
+			return code
+		}
 	}
 	fmt.Fprintf(s.stderr, "demo host: command not emulated: %s\n", line)
 	return 127

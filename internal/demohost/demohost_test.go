@@ -30,6 +30,7 @@ import (
 	"github.com/hardsail/hardsail/steps/firewall"
 	"github.com/hardsail/hardsail/steps/https"
 	"github.com/hardsail/hardsail/steps/logcleanup"
+	"github.com/hardsail/hardsail/steps/sshd"
 	"github.com/hardsail/hardsail/steps/upgrades"
 )
 
@@ -122,7 +123,7 @@ func TestWizardOnTheDemoHost(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { j.Close() })
-	eng := &steps.Engine{Steps: []steps.Step{firewall.New(), https.New(), upgrades.New(), logcleanup.New()},
+	eng := &steps.Engine{Steps: []steps.Step{firewall.New(), sshd.New(), https.New(), upgrades.New(), logcleanup.New()},
 		Env: d.env(t, steps.Settings{Domain: "example.com"}), Journal: j, SettingsPath: paths.Settings}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -146,6 +147,9 @@ func TestWizardOnTheDemoHost(t *testing.T) {
 		if r.Status != want || r.Err != nil {
 			t.Errorf("after apply %s is %s, want %s (err %v, plan %v)", r.Step, r.Status, want, r.Err, r.Plan.Changes)
 		}
+	}
+	if _, ok := d.host.Files()[sshd.DropInPath]; !ok {
+		t.Errorf("apply did not write %s", sshd.DropInPath)
 	}
 	if !d.host.Installed("unattended-upgrades") {
 		t.Error("unattended-upgrades is no longer installed after apply")

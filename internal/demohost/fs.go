@@ -12,7 +12,7 @@ import (
 	"github.com/hardsail/hardsail/internal/hostmanifest"
 )
 
-//go:embed testdata/50unattended-upgrades testdata/20auto-upgrades testdata/os-release
+//go:embed testdata/50unattended-upgrades testdata/20auto-upgrades testdata/os-release testdata/sshd_config
 var seed embed.FS
 
 // File is one regular file of the emulated host. Logs carry only a size (Body nil): no step reads them.
@@ -83,6 +83,8 @@ func newFS(m hostmanifest.Manifest) *tree {
 	}
 	installed := time.Date(2025, time.March, 12, 9, 30, 0, 0, time.UTC)
 	t.put("/etc/os-release", File{Body: mustSeed("os-release"), Mode: 0o644, Owner: "root", Group: "root", ModTime: installed})
+	// Debian's stock sshd_config, with the Lightsail CA line browser SSH uses.
+	t.put(sshdConfigPath, File{Body: mustSeed("sshd_config"), Mode: 0o644, Owner: "root", Group: "root", ModTime: installed})
 	t.put(periodicPath, File{Body: mustSeed("20auto-upgrades"), Mode: 0o644, Owner: "root", Group: "root", ModTime: installed})
 	for p, f := range catalog["unattended-upgrades"].Files {
 		f.ModTime = installed
@@ -92,7 +94,7 @@ func newFS(m hostmanifest.Manifest) *tree {
 	for _, d := range m.Dirs {
 		t.mkdirAll(d.Path)
 	}
-	for _, d := range []string{"/run/lock", "/etc/cron.d", "/etc/cron.daily", "/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/tmp", "/var/log", "/var/backups", "/root", "/home/" + m.User} {
+	for _, d := range []string{"/run/lock", "/etc/ssh/sshd_config.d", "/etc/cron.d", "/etc/cron.daily", "/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/tmp", "/var/log", "/var/backups", "/root", "/home/" + m.User} {
 		t.mkdirAll(d)
 	}
 	t.pkgs = map[string]string{"unattended-upgrades": catalog["unattended-upgrades"].Version}

@@ -46,6 +46,8 @@ type Host struct {
 	*tree
 
 	lock chan struct{} // one slot: the flock on sshhost.LockPath
+	// armed are the sshd step's confirmation timers not yet disarmed, by token.
+	armed map[string]bool
 
 	wg      sync.WaitGroup
 	connsMu sync.Mutex
@@ -90,7 +92,7 @@ func StartWith(ca ssh.PublicKey, o Options) (*Host, error) {
 	if err != nil {
 		return nil, fmt.Errorf("demo host: listen: %w", err)
 	}
-	h := &Host{ln: ln, cfg: cfg, started: time.Now(), login: m.User, flavour: m.Flavour, lock: make(chan struct{}, 1), conns: map[net.Conn]struct{}{}}
+	h := &Host{ln: ln, cfg: cfg, started: time.Now(), login: m.User, flavour: m.Flavour, lock: make(chan struct{}, 1), armed: map[string]bool{}, conns: map[net.Conn]struct{}{}}
 	h.tree = newFS(m)
 	h.wg.Add(1)
 	go h.serve()

@@ -28,6 +28,8 @@ type Client struct {
 	cfg       Config
 	conn      *ssh.Client
 	mutations atomic.Int64
+	// parent is the client this one was redialled from (Redial): mutations count there.
+	parent    *Client
 	closeOnce sync.Once
 	closeErr  error
 
@@ -190,7 +192,7 @@ func (c *Client) Run(ctx context.Context, cmd string) (Result, error) {
 
 // Sudo runs cmd with `sudo -n sh -c`, stdin (may be nil) on its standard input. It counts as mutating.
 func (c *Client) Sudo(ctx context.Context, cmd string, stdin []byte) (Result, error) {
-	c.mutations.Add(1)
+	c.mutated()
 	line := sudoLine(cmd)
 	return c.exec(ctx, line, line, stdin, false, true)
 }
@@ -222,7 +224,7 @@ func (c *Client) WriteFileAtomic(ctx context.Context, p string, data []byte, mod
 			return fmt.Errorf("write %s: owner or group %q is not a user or group name", p, n)
 		}
 	}
-	c.mutations.Add(1)
+	c.mutated()
 	sum := sha256.Sum256(data)
 	script := WriteScript(p, len(data), hex.EncodeToString(sum[:]), owner, group, mode)
 	label := fmt.Sprintf("write %s (%d bytes, %04o %s:%s) via temp file, fsync, mv", p, len(data), uint32(mode.Perm()), owner, group)
@@ -241,7 +243,7 @@ func (c *Client) RemoveFile(ctx context.Context, p string) error {
 	if !path.IsAbs(p) || p == "/" {
 		return fmt.Errorf("remove %s: not an absolute file path", p)
 	}
-	c.mutations.Add(1)
+	c.mutated()
 	line := "sudo -n rm -f -- " + shellQuote(p)
 	if _, err := c.exec(ctx, line, line, nil, false, true); err != nil {
 		return fmt.Errorf("remove %s: %w", p, err)
@@ -471,8 +473,34 @@ func (c *Client) Probe(ctx context.Context) error {
 	return err
 }
 
-// Mutations counts the mutating calls made so far (Sudo, WriteFileAtomic, RemoveFile).
+// Redial opens a new connection with the same config (a fresh login: a change to sshd is proven by
+// a connection it accepted after the change). Its mutations count as this client's.
+func (c *Client) Redial(ctx context.Context) (*Client, error) {
+	n, err := Dial(ctx, c.cfg)
+	if err != nil {
+		return nil, err
+	}
+	n.parent = c
+	return n, nil
+}
+
+// SudoRead runs cmd with `sudo -n sh -c` for a command that only reads but needs root (sshd -T
+// reads the host keys). It does not count as mutating; the caller vouches that it changes nothing.
+func (c *Client) SudoRead(ctx context.Context, cmd string) (Result, error) {
+	line := sudoLine(cmd)
+	return c.exec(ctx, line, line, nil, true, false)
+}
+
+// Mutations counts the mutating calls made so far (Sudo, WriteFileAtomic, RemoveFile), those of
+// connections redialled from this one included.
 func (c *Client) Mutations() int { return int(c.mutations.Load()) }
+
+func (c *Client) mutated() {
+	for c.parent != nil {
+		c = c.parent
+	}
+	c.mutations.Add(1)
+}
 
 // exec runs line in a new session. stdin nil and holdStdin set keeps stdin open and silent until the
 // command exits, which saves the client's EOF message racing the reply (one turn less).

@@ -327,6 +327,38 @@ func TestProbe(t *testing.T) {
 	}
 }
 
+// Redial is a second login whose mutations count as the first connection's; SudoRead runs as root
+// without counting as one.
+func TestRedialAndSudoRead(t *testing.T) {
+	t.Parallel()
+	h := testhost.Start(t, testhost.Options{})
+	var log commandLog
+	c := dial(t, pinnedConfig(h, &log))
+	ctx := ctxT(t)
+	res, err := c.SudoRead(ctx, "id -un")
+	if err != nil || string(res.Stdout) != "root\n" || c.Mutations() != 0 {
+		t.Fatalf("SudoRead(id -un) = %q, %v, %d mutations; want root and none", res.Stdout, err, c.Mutations())
+	}
+	n, err := c.Redial(ctx)
+	if err != nil {
+		t.Fatalf("Redial: %v", err)
+	}
+	defer n.Close()
+	if _, err := n.Sudo(ctx, "true", nil); err != nil {
+		t.Fatal(err)
+	}
+	if c.Mutations() != 1 || n.Mutations() != 0 {
+		t.Errorf("after a Sudo on the redialled connection: %d mutations on the first, %d on the second; want 1 and 0", c.Mutations(), n.Mutations())
+	}
+	if cmds := log.all(); len(cmds) != 2 || cmds[0].Mutating || !cmds[1].Mutating {
+		t.Errorf("observer heard %+v; want SudoRead (read-only), then the redialled Sudo (mutating)", cmds)
+	}
+	n.Close()
+	if _, err := c.Run(ctx, "true"); err != nil {
+		t.Errorf("the first connection after the second closed: %v", err)
+	}
+}
+
 func TestDialGivesUpOnASilentServer(t *testing.T) {
 	t.Parallel()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

@@ -10,6 +10,7 @@ import (
 	"github.com/hardsail/hardsail/steps/imds"
 	"github.com/hardsail/hardsail/steps/logcleanup"
 	"github.com/hardsail/hardsail/steps/snapshot"
+	"github.com/hardsail/hardsail/steps/sshd"
 	"github.com/hardsail/hardsail/steps/upgrades"
 )
 
@@ -20,6 +21,7 @@ func All() []steps.Step {
 		iamadmin.New(),
 		firewall.New(),
 		imds.New(),
+		sshd.New(),
 		https.New(),
 		upgrades.New(),
 		logcleanup.New(),
