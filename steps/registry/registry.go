@@ -11,6 +11,7 @@ import (
 	"github.com/hardsail/hardsail/steps/logcleanup"
 	"github.com/hardsail/hardsail/steps/snapshot"
 	"github.com/hardsail/hardsail/steps/upgrades"
+	"github.com/hardsail/hardsail/steps/wordpress"
 )
 
 // All returns every step, in order.
@@ -23,5 +24,6 @@ func All() []steps.Step {
 		https.New(),
 		upgrades.New(),
 		logcleanup.New(),
+		wordpress.New(),
 	}
 }
