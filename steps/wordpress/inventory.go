@@ -20,6 +20,7 @@ const headerBytes = 8192
 // outside wp-content.
 func inventoryScript(webRoot string) string {
 	return `cd ` + shellWord(webRoot) + ` || exit 3
+` + InventoryMark + `
 printf 'V %s\n' "$(head -c ` + fmt.Sprint(headerBytes) + ` wp-includes/version.php 2>/dev/null | base64 -w0)"
 for f in wp-content/plugins/*.php wp-content/plugins/*/*.php wp-content/themes/*/style.css; do
   [ -f "$f" ] || continue
@@ -30,6 +31,9 @@ find . -path ./wp-content -prune -o -type f -print0 | xargs -0 -r md5sum -- 2>/d
 exit 0
 `
 }
+
+// InventoryMark is the listing's second line, by which the demo's host knows it.
+const InventoryMark = "# hardsail: list WordPress's version, plugins, themes and core files"
 
 // Component is a plugin or theme as installed, and as WordPress.org knows it.
 type Component struct {

@@ -7,8 +7,11 @@ package recorded
 
 import (
 	"embed"
+	"fmt"
+	"net"
 	"net/http"
 	"strings"
+	"time"
 )
 
 //go:embed testdata/*.json
@@ -64,4 +67,15 @@ func send(w http.ResponseWriter, status int, body []byte) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(status)
 	w.Write(body)
+}
+
+// Serve serves Handler("") on a loopback port (the demo's WordPress.org) until stop.
+func Serve() (url string, stop func(), err error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", nil, fmt.Errorf("serve the recorded WordPress.org answers: %w", err)
+	}
+	srv := &http.Server{Handler: Handler(""), ReadHeaderTimeout: 5 * time.Second}
+	go srv.Serve(ln)
+	return "http://" + ln.Addr().String(), func() { srv.Close() }, nil
 }
