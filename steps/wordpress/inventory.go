@@ -9,6 +9,8 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/hardsail/hardsail/remote/sshhost"
 )
 
 // headerBytes is how much of a file WordPress reads for its header (get_file_data: 8 KiB).
@@ -130,18 +132,12 @@ func headerField(header []byte, field string) string {
 	return printable(v)
 }
 
-// printable keeps a value from the host safe to show: at most 100 runes, no control characters.
+// printable keeps a value from the host safe to show: escaped as sshhost.Escape does, at most 100 runes.
 func printable(s string) string {
-	s = strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
-			return -1
-		}
-		return r
-	}, s)
 	if r := []rune(s); len(r) > 100 {
 		s = string(r[:100])
 	}
-	return s
+	return sshhost.Escape(s)
 }
 
 // checksums compares the core files' MD5s with WordPress.org's list: files that differ, files
