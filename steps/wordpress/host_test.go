@@ -232,3 +232,51 @@ func TestSecretsStayOnTheHost(t *testing.T) {
 		})
 	}
 }
+
+// TestWPCLI: with wp-cli on the host its answers give the versions (what WordPress itself
+// reports); a wp-cli that fails (no database, say) leaves the files' headers to say them.
+func TestWPCLI(t *testing.T) {
+	answering := `#!/bin/sh
+case "$*" in
+*"core version"*) echo 6.1.9 ;;
+*"plugin list"*) printf 'name,version,status\nakismet,5.4,active\nobject-cache.php,,dropin\n' ;;
+*"theme list"*) printf 'name,version,status\ntwentytwentythree,1.6,active\n' ;;
+*) exit 1 ;;
+esac
+`
+	failing := "#!/bin/sh\necho 'Error: Error establishing a database connection.' >&2\nexit 1\n"
+	cases := []struct {
+		name, script, source string
+		want                 []string
+	}{
+		{"wp-cli answers", answering, "wp-cli", without(fresh, "wordpress.plugin_outdated", "wordpress.theme_outdated")},
+		{"wp-cli fails", failing, "files", fresh},
+	}
+	for _, flavour := range hostmanifest.Flavours {
+		for _, tc := range cases {
+			t.Run(flavour+"/"+tc.name, func(t *testing.T) {
+				t.Parallel()
+				w := world.New(t, world.Options{Blueprint: flavour, Host: true, OpenSSH: true})
+				w.Run(t, "printf '%s' '"+strings.ReplaceAll(tc.script, "'", `'\''`)+"' > /usr/local/bin/wp && chmod 755 /usr/local/bin/wp")
+				st, err := recordedStep(t, "").Check(t.Context(), w.Env(t))
+				if err != nil {
+					t.Fatal(err)
+				}
+				f, _ := steps.FactsOf[Facts](st)
+				var got []string
+				for _, x := range st.Findings {
+					got = append(got, x.ID)
+				}
+				want := slices.Clone(tc.want)
+				slices.Sort(got)
+				slices.Sort(want)
+				if f.Source != tc.source || f.Core != "6.1.9" || !slices.Equal(got, want) {
+					t.Errorf("source %q, core %q, findings %q; want %s, 6.1.9, %q", f.Source, f.Core, got, tc.source, want)
+				}
+				if tc.source == "wp-cli" && (len(f.Plugins) != 1 || f.Plugins[0].Name != "Akismet Anti-Spam" || f.Plugins[0].Version != "5.4") {
+					t.Errorf("plugins %+v; want Akismet 5.4 named from its header, and no drop-in", f.Plugins)
+				}
+			})
+		}
+	}
+}

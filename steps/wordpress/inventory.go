@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/base64"
+	"encoding/csv"
 	"fmt"
 	"path"
 	"regexp"
@@ -29,6 +30,11 @@ for f in wp-content/plugins/*.php wp-content/plugins/*/*.php wp-content/themes/*
   h=$(head -c ` + fmt.Sprint(headerBytes) + ` "$f" | base64 -w0)
   printf 'H %s %s\n' "$(printf %s "$f" | base64 -w0)" "$h"
 done
+if command -v wp >/dev/null 2>&1; then
+  for q in 'core version' 'plugin list --fields=name,version,status --format=csv --skip-update-check' 'theme list --fields=name,version,status --format=csv --skip-update-check'; do
+    out=$(wp --path=. --skip-plugins --skip-themes $q 2>/dev/null) && printf 'W %s %s\n' "$(printf %s "${q%% *}" | base64 -w0)" "$(printf %s "$out" | base64 -w0)"
+  done
+fi
 find . -path ./wp-content -prune -o -type f -print0 | xargs -0 -r md5sum -- 2>/dev/null | sed 's/^/M /'
 exit 0
 `
@@ -54,13 +60,16 @@ type inventory struct {
 	Plugins []Component
 	Themes  []Component
 	MD5     map[string]string // path relative to the web root → md5
+	// Source is where the versions came from: "wp-cli", or "files" (the headers).
+	Source string
+	wpcli  map[string][]byte // wp-cli's answers by command ("core", "plugin", "theme")
 }
 
 var versionLine = regexp.MustCompile(`(?m)^\s*\$wp_version\s*=\s*['"]([^'"]+)['"]\s*;`)
 
 // parseInventory reads inventoryScript's output.
 func parseInventory(out []byte) (inventory, error) {
-	inv := inventory{MD5: map[string]string{}}
+	inv := inventory{MD5: map[string]string{}, wpcli: map[string][]byte{}, Source: "files"}
 	sc := bufio.NewScanner(bytes.NewReader(out))
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	for sc.Scan() {
@@ -79,6 +88,14 @@ func parseInventory(out []byte) (inventory, error) {
 				return inv, fmt.Errorf("read a plugin or theme header: not base64")
 			}
 			inv.add(string(p), h)
+		case "W":
+			q64, out64, _ := strings.Cut(rest, " ")
+			q, err1 := base64.StdEncoding.DecodeString(q64)
+			out, err2 := base64.StdEncoding.DecodeString(out64)
+			if err1 != nil || err2 != nil {
+				return inv, fmt.Errorf("read wp-cli's answer: not base64")
+			}
+			inv.wpcli[string(q)] = out
 		case "M":
 			sum, p, ok := strings.Cut(rest, "  ")
 			if ok && len(sum) == 32 {
@@ -89,9 +106,46 @@ func parseInventory(out []byte) (inventory, error) {
 	if err := sc.Err(); err != nil {
 		return inv, err
 	}
+	inv.useWPCLI()
 	slices.SortFunc(inv.Plugins, bySlug)
 	slices.SortFunc(inv.Themes, bySlug)
 	return inv, nil
+}
+
+// useWPCLI takes the versions from wp-cli when it answered all three questions: it is what WordPress
+// itself reports. Names stay the headers' (wp-cli's "name" is the slug); must-use plugins and
+// drop-ins are left out, as they are not in the directory.
+func (inv *inventory) useWPCLI() {
+	core, plugins, themes := inv.wpcli["core"], inv.wpcli["plugin"], inv.wpcli["theme"]
+	if len(core) == 0 || plugins == nil || themes == nil {
+		return
+	}
+	pl, err1 := csvComponents(plugins, inv.Plugins)
+	th, err2 := csvComponents(themes, inv.Themes)
+	if err1 != nil || err2 != nil {
+		return
+	}
+	inv.Core, inv.Plugins, inv.Themes, inv.Source = printable(strings.TrimSpace(string(core))), pl, th, "wp-cli"
+}
+
+// csvComponents reads wp-cli's name,version,status CSV, naming each from the headers found.
+func csvComponents(raw []byte, headers []Component) ([]Component, error) {
+	rows, err := csv.NewReader(bytes.NewReader(raw)).ReadAll()
+	if err != nil || len(rows) == 0 || !slices.Equal(rows[0], []string{"name", "version", "status"}) {
+		return nil, fmt.Errorf("wp-cli's list is not name,version,status CSV")
+	}
+	var out []Component
+	for _, r := range rows[1:] {
+		if r[2] == "must-use" || r[2] == "dropin" {
+			continue
+		}
+		c := Component{Slug: printable(r[0]), Name: printable(r[0]), Version: printable(r[1])}
+		if i := slices.IndexFunc(headers, func(h Component) bool { return h.Slug == r[0] }); i >= 0 {
+			c.Name = headers[i].Name
+		}
+		out = append(out, c)
+	}
+	return out, nil
 }
 
 func bySlug(a, b Component) int { return strings.Compare(a.Slug, b.Slug) }

@@ -55,6 +55,8 @@ type Facts struct {
 	Layout  blueprint.Flavour `json:"layout"`
 	WebRoot string            `json:"web_root"`
 	Core    string            `json:"core"`
+	// Source is where the versions came from: "wp-cli" or "files".
+	Source string `json:"source"`
 	// Latest is WordPress.org's newest release; "" when it could not be asked (Unreachable says why).
 	Latest      string      `json:"latest,omitempty"`
 	Plugins     []Component `json:"plugins,omitempty"`
@@ -122,7 +124,7 @@ func (s *Step) Check(ctx context.Context, env *steps.Env) (steps.State, error) {
 	if err != nil {
 		return st, fmt.Errorf("list WordPress's files in %s: %w", l.WebRoot, err)
 	}
-	f.Core, f.Plugins, f.Themes = inv.Core, inv.Plugins, inv.Themes
+	f.Core, f.Plugins, f.Themes, f.Source = inv.Core, inv.Plugins, inv.Themes, inv.Source
 	s.askWPOrg(ctx, env, &f, inv.MD5)
 	st.Facts = f
 	st.Findings = findings(f)
