@@ -50,22 +50,24 @@ func (*Step) HostQuery() sshhost.Query {
 	return q
 }
 
-// Facts are what Check found.
+// Facts are what Check found. What the audit reads (versions, checksums, WordPress.org's answers)
+// stays out of the fingerprint: no change of the plan depends on it, so a plugin released between
+// preview and apply must not make the plan stale.
 type Facts struct {
 	Layout  blueprint.Flavour `json:"layout"`
 	WebRoot string            `json:"web_root"`
-	Core    string            `json:"core"`
+	Core    string            `json:"-"`
 	// Source is where the versions came from: "wp-cli" or "files".
-	Source string `json:"source"`
+	Source string `json:"-"`
 	// Latest is WordPress.org's newest release; "" when it could not be asked (Unreachable says why).
-	Latest      string      `json:"latest,omitempty"`
-	Plugins     []Component `json:"plugins,omitempty"`
-	Themes      []Component `json:"themes,omitempty"`
-	Checked     bool        `json:"checked"` // the core files were compared with WordPress.org's checksums
-	Modified    []string    `json:"modified,omitempty"`
-	Missing     []string    `json:"missing,omitempty"`
-	Extra       []string    `json:"extra,omitempty"`
-	Unreachable string      `json:"unreachable,omitempty"`
+	Latest      string      `json:"-"`
+	Plugins     []Component `json:"-"`
+	Themes      []Component `json:"-"`
+	Checked     bool        `json:"-"` // the core files were compared with WordPress.org's checksums
+	Modified    []string    `json:"-"`
+	Missing     []string    `json:"-"`
+	Extra       []string    `json:"-"`
+	Unreachable string      `json:"-"`
 	Config      Config      `json:"config"`
 	WebGroup    string      `json:"web_group"`
 	Password    Secret      `json:"password"`
