@@ -170,8 +170,8 @@ func TestConformance(t *testing.T) {
 				t.Fatalf("plan %+v, %v; want the mode, the block and the password file", p.Changes, err)
 			}
 			steptest.Conformance(t, steptest.Case{Step: s, World: w,
-				// The site owner edits wp-config.php between preview and apply.
-				Perturb: func(t *testing.T) { w.Run(t, "echo '// edited' >> "+l.WPConfig) }})
+				// The site owner tightens wp-config.php himself between preview and apply.
+				Perturb: func(t *testing.T) { w.Run(t, "chmod 600 "+l.WPConfig) }})
 		})
 	}
 }

@@ -75,8 +75,10 @@ type Facts struct {
 
 // Config is wp-config.php without its body (it holds the database password): a checksum stands in.
 type Config struct {
-	Path  string `json:"path"`
-	Sum   string `json:"sum"`
+	Path string `json:"path"`
+	// Sum stays out of the fingerprint: another step's edit earlier in the run (https's block) must
+	// not make this plan stale; the edit itself refuses a body that is not the one Check read live.
+	Sum   string `json:"-"`
 	Mode  uint32 `json:"mode"`
 	Owner string `json:"owner"`
 	Group string `json:"group"`
