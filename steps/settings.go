@@ -34,6 +34,9 @@ type Settings struct {
 	ClosePorts []string `json:"close_ports,omitempty"`
 	// AutoSnapshot asks for Lightsail's automatic daily snapshots add-on.
 	AutoSnapshot bool `json:"auto_snapshot,omitempty"`
+	// AdminPasswordSaved says the user keeps the first WordPress admin password elsewhere, so its
+	// file in the login's home may go.
+	AdminPasswordSaved bool `json:"admin_password_saved,omitempty"`
 }
 
 // UsageError is bad input from the user: exit 3, nothing changed.

@@ -11,6 +11,8 @@ import (
 	"github.com/hardsail/hardsail/internal/demohost"
 	"github.com/hardsail/hardsail/internal/emulator"
 	"github.com/hardsail/hardsail/internal/hostmanifest"
+	"github.com/hardsail/hardsail/remote/wporg"
+	"github.com/hardsail/hardsail/remote/wporg/recorded"
 )
 
 // demoDefault is --demo without a value: the blueprint new Lightsail instances get.
@@ -51,14 +53,22 @@ func startDemo(o *options) (stop func(), err error) {
 		o.sshHost = h
 		o.sshPort, _ = strconv.Atoi(port)
 	}
-	dir, err := os.MkdirTemp("", "hardsail-demo-")
+	// WordPress.org's answers are recorded ones, served on loopback.
+	wpURL, wpStop, err := recorded.Serve()
 	if err != nil {
 		host.Close()
 		em.Close()
 		return nil, err
 	}
+	dir, err := os.MkdirTemp("", "hardsail-demo-")
+	if err != nil {
+		wpStop()
+		host.Close()
+		em.Close()
+		return nil, err
+	}
 	env := append(em.Env(),
-		"HARDSAIL_STATE_DIR="+dir,
+		"HARDSAIL_STATE_DIR="+dir, wporg.EnvURL+"="+wpURL,
 		// The user's own AWS files must not leak into the demo (SSO, credential_process…).
 		"AWS_CONFIG_FILE="+filepath.Join(dir, "aws-config"),
 		"AWS_SHARED_CREDENTIALS_FILE="+filepath.Join(dir, "aws-credentials"),
@@ -71,6 +81,7 @@ func startDemo(o *options) (stop func(), err error) {
 	o.profile, o.region = "", ""
 	fmt.Fprintln(o.io.ErrOut, o.io.Theme().Banner.Render("DEMO — nothing real is changed")+" an emulated AWS account and instance; state in "+dir)
 	return func() {
+		wpStop()
 		em.Close()
 		host.Close()
 		os.RemoveAll(dir)

@@ -25,6 +25,9 @@ func (h *Host) exec(line string, s *cmdIO) int {
 	if q, full, nonce, ok := parseGather(line); ok {
 		return h.gather(q, full, nonce, s)
 	}
+	if rc, ok := h.inventory(line, s); ok {
+		return rc
+	}
 	if wait, ok := parseLock(line); ok {
 		return h.takeLock(wait, s)
 	}

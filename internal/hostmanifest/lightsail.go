@@ -3,6 +3,8 @@ package hostmanifest
 import (
 	"fmt"
 	"io/fs"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -53,7 +55,7 @@ func For(flavour string) (Manifest, error) {
 		return Manifest{
 			Flavour: Bitnami, User: "bitnami", UID: BitnamiUID, GID: BitnamiGID, Hostname: Hostname,
 			Logs:   LogsFor(DBMySQL),
-			Files:  []File{w},
+			Files:  append([]File{w, BitnamiAppPassword}, WordPressCore("/opt/bitnami/wordpress", BitnamiUID, DaemonGID)...),
 			Users:  map[int]string{0: "root", BitnamiUID: "bitnami", MySQLUID: "mysql"},
 			Groups: map[int]string{0: "root", BitnamiGID: "bitnami", DaemonGID: "daemon", MySQLGID: "mysql"},
 		}, nil
@@ -62,7 +64,7 @@ func For(flavour string) (Manifest, error) {
 			Flavour: Lightsail, User: LightsailUser, UID: AdminUID, GID: AdminGID, Hostname: Hostname,
 			Logs:     append([]LogFile(nil), LightsailLogs...),
 			Files:    lightsailFiles(),
-			Dirs:     append([]Dir(nil), lightsailDirs...),
+			Dirs:     lightsailDirsAll(),
 			Symlinks: []Symlink{{Path: "/etc/apache2/sites-enabled/000-default.conf", Target: "../sites-available/000-default.conf"}},
 			Users:    map[int]string{0: "root", AdminUID: "admin", WWWDataUID: "www-data", DebianMySQLUID: "mysql"},
 			Groups:   map[int]string{0: "root", AdminGID: "admin", AdmGID: "adm", WWWDataGID: "www-data", DebianMySQLGID: "mysql"},
@@ -160,7 +162,7 @@ func lightsailFiles() []File {
 		return File{Path: p, ModTime: installedAt, Size: int64(len(body)), Mode: mode, UID: uid, GID: gid, Body: body}
 	}
 	www := func(p, body string) File { return f(p, body, 0o644, WWWDataUID, WWWDataGID) }
-	return []File{
+	return append([]File{
 		f("/etc/apache2/apache2.conf", apache2Conf, 0o644, 0, 0),
 		f("/etc/apache2/ports.conf", "Listen 80\n\n<IfModule ssl_module>\n\tListen 443\n</IfModule>\n\n<IfModule mod_gnutls.c>\n\tListen 443\n</IfModule>\n", 0o644, 0, 0),
 		f("/etc/apache2/sites-available/000-default.conf", defaultSite, 0o644, 0, 0),
@@ -170,10 +172,21 @@ func lightsailFiles() []File {
 		f(LightsailCredentials, LightsailCredentialsLog, 0o600, 0, 0),
 		f(LightsailAWSDir+"/install_wordpress.sh", "#!/bin/bash\n# Stand-in for Lightsail's WordPress installer (its content is not reproduced).\nexit 0\n", 0o755, 0, 0),
 		www(LightsailWebRoot+"/.htaccess", "# BEGIN WordPress\n<IfModule mod_rewrite.c>\nRewriteEngine On\nRewriteRule .* - [E=HTTP_AUTHORIZATION:%{HTTP:Authorization}]\nRewriteBase /\nRewriteRule ^index\\.php$ - [L]\nRewriteCond %{REQUEST_FILENAME} !-f\nRewriteCond %{REQUEST_FILENAME} !-d\nRewriteRule . /index.php [L]\n</IfModule>\n# END WordPress\n"),
-		www(LightsailWebRoot+"/index.php", "<?php\n/**\n * Front to the WordPress application.\n *\n * @package WordPress\n */\ndefine( 'WP_USE_THEMES', true );\nrequire __DIR__ . '/wp-blog-header.php';\n"),
 		www(LightsailWebRoot+"/wp-content/index.php", "<?php\n// Silence is golden.\n"),
 		f(LightsailWPConfig, LightsailWPConfigPHP, 0o640, 0, WWWDataGID),
+	}, WordPressCore(LightsailWebRoot, WWWDataUID, WWWDataGID)...)
+}
+
+// lightsailDirsAll is lightsailDirs plus the WordPress core's directories (www-data's, like the web root).
+func lightsailDirsAll() []Dir {
+	out := append([]Dir(nil), lightsailDirs...)
+	for _, d := range WordPressDirs(LightsailWebRoot) {
+		if !slices.ContainsFunc(out, func(x Dir) bool { return x.Path == d }) {
+			out = append(out, Dir{Path: d, Mode: 0o755, UID: WWWDataUID, GID: WWWDataGID, ModTime: installedAt})
+		}
 	}
+	slices.SortFunc(out, func(a, b Dir) int { return strings.Compare(a.Path, b.Path) })
+	return out
 }
 
 // LightsailCredentialsLog is the DB password file; its last line is the password wp-config.php reads

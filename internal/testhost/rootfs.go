@@ -44,7 +44,8 @@ printf '\nTrustedUserCAKeys /etc/ssh/lightsail_instance_ca.pub\n' >> "$R/etc/ssh
 : > "$R/etc/ssh/lightsail_instance_ca.pub"
 `
 
-// customizeHook runs on the host with the rootfs in $1 and the staged Bitnami tree in $STAGE.
+// customizeHook runs on the host with the rootfs in $1 and the staged Bitnami tree in $STAGE (its
+// /opt/bitnami, and the files of /home/bitnami without the directory useradd made).
 const customizeHook = `set -eu
 R="$1"
 chroot "$R" useradd --create-home --uid 1000 --user-group --shell /bin/bash --groups sudo bitnami
@@ -53,6 +54,7 @@ chroot "$R" useradd --system --uid 1001 --gid 1001 --home-dir /opt/bitnami/mysql
 printf 'bitnami ALL=(ALL) NOPASSWD:ALL\n' > "$R/etc/sudoers.d/90-bitnami"
 chmod 0440 "$R/etc/sudoers.d/90-bitnami"
 ` + hostHook + `cp -a "$STAGE/opt/bitnami" "$R/opt/"
+cp -a "$STAGE"/home/bitnami/* "$R/home/bitnami/"
 `
 
 // lightsailArgs is the recipe plus Debian's Apache (a real apache2ctl configtest) and logrotate.
@@ -165,8 +167,15 @@ func bitnamiTree() ([]stagedFile, error) {
 		addDir(path.Dir(l.Path), l.UID, l.GID)
 		files = append(files, stagedFile{path: l.Path, data: data, mode: l.Mode, uid: l.UID, gid: l.GID, modTime: l.ModTime})
 	}
-	addDir(path.Dir(WPConfig.Path), BitnamiUID, DaemonGID)
-	files = append(files, stagedFile{path: WPConfig.Path, data: []byte(WPConfigPHP), mode: WPConfig.Mode, uid: WPConfig.UID, gid: WPConfig.GID, modTime: WPConfig.ModTime})
+	m, err := hostmanifest.For(hostmanifest.Bitnami)
+	if err != nil {
+		return nil, err
+	}
+	// wp-config.php, WordPress's files and the first admin's password file in the login's home.
+	for _, f := range m.Files {
+		addDir(path.Dir(f.Path), f.UID, f.GID)
+		files = append(files, stagedFile{path: f.Path, data: []byte(f.Body), mode: f.Mode, uid: f.UID, gid: f.GID, modTime: f.ModTime})
+	}
 	// /opt and /opt/bitnami belong to root whatever their first child says.
 	dirs["/opt/bitnami"] = stagedFile{path: "/opt/bitnami", dir: true, mode: 0o755, modTime: hostmanifest.DirMTime}
 	var ds []stagedFile

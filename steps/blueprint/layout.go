@@ -50,6 +50,11 @@ type Layout struct {
 	ConfigTest string
 	// Credentials are files holding secrets hardsail never reads into a plan or the journal.
 	Credentials []string
+	// FirstAdminPassword is the file in the login's home that holds WordPress's first admin
+	// password as the image left it.
+	FirstAdminPassword string
+	// WebGroup is the group the web server's PHP runs as: it must read wp-config.php.
+	WebGroup string
 	// AptPatchesStack is whether apt's security updates cover Apache, PHP and the database.
 	AptPatchesStack bool
 	// Components is a file listing the stack's own component versions ("" when apt knows them).
@@ -74,13 +79,15 @@ var bitnamiLayout = Layout{
 		{Dirs: []string{"/opt/bitnami/php/logs"},
 			Families: []LogFamily{{"php-fpm", "php-fpm.log"}}},
 	},
-	LogRotation:     "Bitnami's logrotate configuration rotates these logs; hardsail only deletes old rotated copies.",
-	WebService:      "sudo /opt/bitnami/ctlscript.sh restart apache",
-	ConfigTest:      "sudo /opt/bitnami/apache/bin/apachectl -t",
-	Credentials:     []string{"/home/bitnami/bitnami_credentials", "/opt/bitnami/wordpress/wp-config.php"},
-	AptPatchesStack: false,
-	Components:      "/opt/bitnami/.bitnami_components.json",
-	SSHUser:         "bitnami",
+	LogRotation:        "Bitnami's logrotate configuration rotates these logs; hardsail only deletes old rotated copies.",
+	WebService:         "sudo /opt/bitnami/ctlscript.sh restart apache",
+	ConfigTest:         "sudo /opt/bitnami/apache/bin/apachectl -t",
+	Credentials:        []string{"/home/bitnami/bitnami_credentials", "/home/bitnami/bitnami_application_password", "/opt/bitnami/wordpress/wp-config.php"},
+	FirstAdminPassword: "/home/bitnami/bitnami_application_password",
+	WebGroup:           "daemon",
+	AptPatchesStack:    false,
+	Components:         "/opt/bitnami/.bitnami_components.json",
+	SSHUser:            "bitnami",
 	HTTPSSetupUndo: "sudo cp /opt/bitnami/wordpress/wp-config.php.backup /opt/bitnami/wordpress/wp-config.php; " +
 		"sudo cp /opt/bitnami/apache/conf/vhosts/wordpress-vhost.conf.backup /opt/bitnami/apache/conf/vhosts/wordpress-vhost.conf; " +
 		"sudo /opt/bitnami/ctlscript.sh restart",
@@ -100,11 +107,13 @@ var lightsailLayout = Layout{
 	},
 	LogRotation: "Debian's logrotate rotates these logs (/etc/logrotate.d/apache2 and the database's); hardsail " +
 		"leaves its configuration as it is and only deletes rotated copies older than the newest it keeps.",
-	WebService:      "sudo systemctl reload apache2",
-	ConfigTest:      "sudo apache2ctl configtest",
-	Credentials:     []string{"/opt/aws/wordpress/credentials.log", "/home/admin/application_credentials", "/var/www/html/wp-config.php"},
-	AptPatchesStack: true,
-	SSHUser:         "admin",
+	WebService:         "sudo systemctl reload apache2",
+	ConfigTest:         "sudo apache2ctl configtest",
+	Credentials:        []string{"/opt/aws/wordpress/credentials.log", "/home/admin/application_credentials", "/var/www/html/wp-config.php"},
+	FirstAdminPassword: "/home/admin/application_credentials",
+	WebGroup:           "www-data",
+	AptPatchesStack:    true,
+	SSHUser:            "admin",
 	HTTPSSetupUndo: "sudo certbot certificates (to find the certificate); copy back the backups Lightsail's setup kept in " +
 		"/opt/aws/wordpress over the files it changed; then sudo apache2ctl configtest && sudo systemctl reload apache2",
 }

