@@ -34,6 +34,8 @@ type Settings struct {
 	ClosePorts []string `json:"close_ports,omitempty"`
 	// AutoSnapshot asks for Lightsail's automatic daily snapshots add-on.
 	AutoSnapshot bool `json:"auto_snapshot,omitempty"`
+	// StaticIP agrees to attaching a static IP to the instance (its public address changes once).
+	StaticIP bool `json:"static_ip,omitempty"`
 }
 
 // UsageError is bad input from the user: exit 3, nothing changed.

@@ -10,6 +10,7 @@ import (
 	"github.com/hardsail/hardsail/steps/imds"
 	"github.com/hardsail/hardsail/steps/logcleanup"
 	"github.com/hardsail/hardsail/steps/snapshot"
+	"github.com/hardsail/hardsail/steps/staticip"
 	"github.com/hardsail/hardsail/steps/upgrades"
 )
 
@@ -23,5 +24,6 @@ func All() []steps.Step {
 		https.New(),
 		upgrades.New(),
 		logcleanup.New(),
+		staticip.New(),
 	}
 }
