@@ -4,6 +4,7 @@ package registry
 
 import (
 	"github.com/hardsail/hardsail/steps"
+	"github.com/hardsail/hardsail/steps/certs"
 	"github.com/hardsail/hardsail/steps/firewall"
 	"github.com/hardsail/hardsail/steps/https"
 	"github.com/hardsail/hardsail/steps/iamadmin"
@@ -24,6 +25,8 @@ func All() []steps.Step {
 		https.New(),
 		upgrades.New(),
 		logcleanup.New(),
+		certs.New(),
+		// Last: attaching a static IP moves the instance's address, and with it this run's SSH session.
 		staticip.New(),
 	}
 }
