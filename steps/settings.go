@@ -37,6 +37,8 @@ type Settings struct {
 	// AdminPasswordSaved says the user keeps the first WordPress admin password elsewhere, so its
 	// file in the login's home may go.
 	AdminPasswordSaved bool `json:"admin_password_saved,omitempty"`
+	// StaticIP agrees to attaching a static IP to the instance (its public address changes once).
+	StaticIP bool `json:"static_ip,omitempty"`
 }
 
 // UsageError is bad input from the user: exit 3, nothing changed.

@@ -89,6 +89,9 @@ type lightsail struct {
 	ops         []*opState
 	setups      []*setupState
 	externalDNS []DNSRecord
+	staticIPs   []*StaticIP
+	// takenIPs are public addresses held outside the account (GiveAddressAway).
+	takenIPs []string
 }
 
 type instanceState struct {
@@ -170,6 +173,12 @@ var lightsailOps = map[string]lsHandler{
 	"SetupInstanceHttps":               setupInstanceHTTPS,
 	"UpdateInstanceMetadataOptions":    updateInstanceMetadataOptions,
 	"GetSetupHistory":                  getSetupHistory,
+	"AllocateStaticIp":                 allocateStaticIP,
+	"AttachStaticIp":                   attachStaticIP,
+	"DetachStaticIp":                   detachStaticIP,
+	"ReleaseStaticIp":                  releaseStaticIP,
+	"GetStaticIp":                      getStaticIP,
+	"GetStaticIps":                     getStaticIPs,
 }
 
 func (e *Emulator) serveLightsail(action, region string, body []byte) (any, *apiError) {
@@ -307,6 +316,9 @@ func (l *lightsail) snapshot() State {
 		s.SetupHistory = append(s.SetupHistory, sh.SetupHistory)
 	}
 	s.ExternalDNS = slices.Clone(l.externalDNS)
+	for _, ip := range l.staticIPs {
+		s.StaticIPs = append(s.StaticIPs, *ip)
+	}
 	return deepCopy(s)
 }
 

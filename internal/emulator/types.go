@@ -321,4 +321,5 @@ type State struct {
 	Operations    []Operation
 	SetupHistory  []SetupHistory
 	ExternalDNS   []DNSRecord
+	StaticIPs     []StaticIP
 }

@@ -14,8 +14,10 @@ import (
 
 // LightsailAPI is the Lightsail operations hardsail calls (regional, and us-east-1 for domains).
 type LightsailAPI interface {
+	AllocateStaticIp(ctx context.Context, in *lightsail.AllocateStaticIpInput, opts ...func(*lightsail.Options)) (*lightsail.AllocateStaticIpOutput, error)
 	AttachInstancesToLoadBalancer(ctx context.Context, in *lightsail.AttachInstancesToLoadBalancerInput, opts ...func(*lightsail.Options)) (*lightsail.AttachInstancesToLoadBalancerOutput, error)
 	AttachLoadBalancerTlsCertificate(ctx context.Context, in *lightsail.AttachLoadBalancerTlsCertificateInput, opts ...func(*lightsail.Options)) (*lightsail.AttachLoadBalancerTlsCertificateOutput, error)
+	AttachStaticIp(ctx context.Context, in *lightsail.AttachStaticIpInput, opts ...func(*lightsail.Options)) (*lightsail.AttachStaticIpOutput, error)
 	CreateDomainEntry(ctx context.Context, in *lightsail.CreateDomainEntryInput, opts ...func(*lightsail.Options)) (*lightsail.CreateDomainEntryOutput, error)
 	CreateInstanceSnapshot(ctx context.Context, in *lightsail.CreateInstanceSnapshotInput, opts ...func(*lightsail.Options)) (*lightsail.CreateInstanceSnapshotOutput, error)
 	CreateLoadBalancer(ctx context.Context, in *lightsail.CreateLoadBalancerInput, opts ...func(*lightsail.Options)) (*lightsail.CreateLoadBalancerOutput, error)
@@ -24,6 +26,7 @@ type LightsailAPI interface {
 	DeleteLoadBalancer(ctx context.Context, in *lightsail.DeleteLoadBalancerInput, opts ...func(*lightsail.Options)) (*lightsail.DeleteLoadBalancerOutput, error)
 	DeleteLoadBalancerTlsCertificate(ctx context.Context, in *lightsail.DeleteLoadBalancerTlsCertificateInput, opts ...func(*lightsail.Options)) (*lightsail.DeleteLoadBalancerTlsCertificateOutput, error)
 	DetachInstancesFromLoadBalancer(ctx context.Context, in *lightsail.DetachInstancesFromLoadBalancerInput, opts ...func(*lightsail.Options)) (*lightsail.DetachInstancesFromLoadBalancerOutput, error)
+	DetachStaticIp(ctx context.Context, in *lightsail.DetachStaticIpInput, opts ...func(*lightsail.Options)) (*lightsail.DetachStaticIpOutput, error)
 	DisableAddOn(ctx context.Context, in *lightsail.DisableAddOnInput, opts ...func(*lightsail.Options)) (*lightsail.DisableAddOnOutput, error)
 	EnableAddOn(ctx context.Context, in *lightsail.EnableAddOnInput, opts ...func(*lightsail.Options)) (*lightsail.EnableAddOnOutput, error)
 	GetDomains(ctx context.Context, in *lightsail.GetDomainsInput, opts ...func(*lightsail.Options)) (*lightsail.GetDomainsOutput, error)
@@ -39,7 +42,10 @@ type LightsailAPI interface {
 	GetLoadBalancers(ctx context.Context, in *lightsail.GetLoadBalancersInput, opts ...func(*lightsail.Options)) (*lightsail.GetLoadBalancersOutput, error)
 	GetOperation(ctx context.Context, in *lightsail.GetOperationInput, opts ...func(*lightsail.Options)) (*lightsail.GetOperationOutput, error)
 	GetSetupHistory(ctx context.Context, in *lightsail.GetSetupHistoryInput, opts ...func(*lightsail.Options)) (*lightsail.GetSetupHistoryOutput, error)
+	GetStaticIp(ctx context.Context, in *lightsail.GetStaticIpInput, opts ...func(*lightsail.Options)) (*lightsail.GetStaticIpOutput, error)
+	GetStaticIps(ctx context.Context, in *lightsail.GetStaticIpsInput, opts ...func(*lightsail.Options)) (*lightsail.GetStaticIpsOutput, error)
 	PutInstancePublicPorts(ctx context.Context, in *lightsail.PutInstancePublicPortsInput, opts ...func(*lightsail.Options)) (*lightsail.PutInstancePublicPortsOutput, error)
+	ReleaseStaticIp(ctx context.Context, in *lightsail.ReleaseStaticIpInput, opts ...func(*lightsail.Options)) (*lightsail.ReleaseStaticIpOutput, error)
 	SetupInstanceHttps(ctx context.Context, in *lightsail.SetupInstanceHttpsInput, opts ...func(*lightsail.Options)) (*lightsail.SetupInstanceHttpsOutput, error)
 	UpdateInstanceMetadataOptions(ctx context.Context, in *lightsail.UpdateInstanceMetadataOptionsInput, opts ...func(*lightsail.Options)) (*lightsail.UpdateInstanceMetadataOptionsOutput, error)
 	UpdateLoadBalancerAttribute(ctx context.Context, in *lightsail.UpdateLoadBalancerAttributeInput, opts ...func(*lightsail.Options)) (*lightsail.UpdateLoadBalancerAttributeOutput, error)

@@ -20,6 +20,7 @@ import (
 	"github.com/hardsail/hardsail/remote/awsapi"
 	"github.com/hardsail/hardsail/remote/sshhost"
 	"github.com/hardsail/hardsail/steps"
+	"github.com/hardsail/hardsail/steps/blueprint"
 )
 
 // ID is the step's stable name.
@@ -45,8 +46,9 @@ var (
 func (fw *Step) ID() string    { return ID }
 func (fw *Step) Title() string { return "Firewall: SSH only from you" }
 
-// HostQuery asks for nothing beyond what every gathering reports (the session's address).
-func (fw *Step) HostQuery() sshhost.Query { return sshhost.Query{} }
+// HostQuery asks for the session's address (every gathering reports it) and what tells whether a
+// Let's Encrypt renewal needs port 80 (steps/blueprint).
+func (fw *Step) HostQuery() sshhost.Query { return blueprint.RenewalQuery() }
 
 // Check reads the open ports and the address of this SSH session: it decides the plan when no
 // --ssh-cidr is set, and otherwise only feeds notes and the finding that SSH from here is not
@@ -57,7 +59,7 @@ func (fw *Step) Check(ctx context.Context, env *steps.Env) (steps.State, error) 
 		return steps.State{Step: ID}, err
 	}
 	f := Facts{Instance: env.Instance, Rules: sortedRules(listed), Listed: listed}
-	seen, err := sessionSource(ctx, env)
+	seen, err := sessionSource(ctx, env, &f)
 	if ce := sshhost.Unreachable(err); ce != nil {
 		// SSH does not get through (closed at launch): the address this computer dials from is the
 		// one to open it to, when the instance would see it as such (not behind NAT).
@@ -99,13 +101,17 @@ func readRules(ctx context.Context, env *steps.Env) ([]Rule, error) {
 }
 
 // sessionSource is this run's SSH client address as the instance sees it, as a /32 or /128.
-func sessionSource(ctx context.Context, env *steps.Env) (string, error) {
+// It also notes in f which Let's Encrypt renewal needs port 80.
+func sessionSource(ctx context.Context, env *steps.Env, f *Facts) (string, error) {
 	if env.SSH == nil {
 		return "", errors.New("this run has no SSH access to the instance")
 	}
-	facts, err := env.HostFacts(ctx, sshhost.Query{})
+	facts, err := env.HostFacts(ctx, blueprint.RenewalQuery())
 	if err != nil {
 		return "", err
+	}
+	if r := blueprint.RenewalOf(facts); r.HTTP01 {
+		f.Port80For = r.Active
 	}
 	p, err := sourcePrefix(facts.SSHClient)
 	if err != nil {

@@ -28,6 +28,9 @@ type Facts struct {
 	// Unreached is SSH that did not get through when Check ran (the firewall closed to this
 	// computer): apply's guard then waits for the first connection instead of a second one.
 	Unreached bool `json:"-"`
+	// Port80For names the Let's Encrypt renewals on the host that prove the domain over port 80
+	// (HTTP-01): port 80 is never closed, and a request to close it says why. Only feeds notes.
+	Port80For []string `json:"-"`
 }
 
 // listed is the firewall in Lightsail's order when Check saw it, else sorted.
@@ -261,6 +264,8 @@ func notes(f Facts, s steps.Settings, want []Rule) []string {
 	_, keys := closeRequests(s)
 	for _, k := range keys {
 		switch {
+		case managed(k) && k == "80/tcp" && len(f.Port80For) > 0:
+			out = append(out, fmt.Sprintf("--"+flagClosePort+" %s: port 80 stays open: the Let's Encrypt renewal on the instance (%s) proves the domain over it (HTTP-01).", k, strings.Join(f.Port80For, ", ")))
 		case managed(k):
 			out = append(out, fmt.Sprintf("--"+flagClosePort+" %s: hardsail manages 22, 80 and 443 itself (--ssh-cidr sets who reaches SSH); not closed.", k))
 		case !slices.ContainsFunc(f.Rules, func(r Rule) bool { return r.Key() == k }):

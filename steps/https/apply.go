@@ -11,8 +11,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lightsail/types"
 
 	"github.com/hardsail/hardsail/assets"
-	"github.com/hardsail/hardsail/remote/awsapi"
 	"github.com/hardsail/hardsail/steps"
+	"github.com/hardsail/hardsail/steps/dnszone"
 	"github.com/hardsail/hardsail/steps/hostfile"
 )
 
@@ -145,15 +145,7 @@ func (r *lbRun) awaitCert(ctx context.Context) (bool, error) {
 	return r.issued, err
 }
 
-// callAndWait makes one mutating Lightsail call through clients and waits for its operations. A
-// cancel or time-out during the wait is returned as it is: the recorder journals it unknown.
-func callAndWait(ctx context.Context, clients *awsapi.Clients, what string, call func() ([]types.Operation, error)) error {
-	ops, err := call()
-	if err != nil {
-		return awsapi.Classify(what, err)
-	}
-	return clients.Wait(ctx, what, ops, awsapi.WaitOptions{})
-}
+var callAndWait = dnszone.CallAndWait
 
 func (r *lbRun) createLB(ctx context.Context, x op) error {
 	return r.rec.Do(ctx, x.Change, undoData{Kind: x.Kind, LB: x.LB}, func(ctx context.Context) error {
@@ -161,21 +153,13 @@ func (r *lbRun) createLB(ctx context.Context, x op) error {
 			out, err := r.env.AWS.Lightsail.CreateLoadBalancer(ctx, &lightsail.CreateLoadBalancerInput{
 				LoadBalancerName: &x.LB, InstancePort: 80, HealthCheckPath: aws.String("/"),
 			})
-			return opsOf(out, err, func(o *lightsail.CreateLoadBalancerOutput) []types.Operation { return o.Operations })
+			return dnszone.OpsOf(out, err, func(o *lightsail.CreateLoadBalancerOutput) []types.Operation { return o.Operations })
 		})
 		if err != nil {
 			return err
 		}
 		return r.s.waitActive(ctx, r.env, r.f, x.LB)
 	})
-}
-
-// opsOf returns an output's operations, or err.
-func opsOf[T any](out *T, err error, ops func(*T) []types.Operation) ([]types.Operation, error) {
-	if err != nil || out == nil {
-		return nil, err
-	}
-	return ops(out), nil
 }
 
 func (r *lbRun) attachInstance(ctx context.Context, x op) error {
@@ -188,7 +172,7 @@ func (r *lbRun) attachInstance(ctx context.Context, x op) error {
 			out, err := r.env.AWS.Lightsail.AttachInstancesToLoadBalancer(ctx, &lightsail.AttachInstancesToLoadBalancerInput{
 				LoadBalancerName: &x.LB, InstanceNames: []string{inst},
 			})
-			return opsOf(out, err, func(o *lightsail.AttachInstancesToLoadBalancerOutput) []types.Operation { return o.Operations })
+			return dnszone.OpsOf(out, err, func(o *lightsail.AttachInstancesToLoadBalancerOutput) []types.Operation { return o.Operations })
 		})
 	})
 }
@@ -201,7 +185,7 @@ func (r *lbRun) createCert(ctx context.Context, x op) error {
 				LoadBalancerName: &x.LB, CertificateName: &x.Cert,
 				CertificateDomainName: &f.Names[0], CertificateAlternativeNames: f.Names[1:],
 			})
-			return opsOf(out, err, func(o *lightsail.CreateLoadBalancerTlsCertificateOutput) []types.Operation { return o.Operations })
+			return dnszone.OpsOf(out, err, func(o *lightsail.CreateLoadBalancerTlsCertificateOutput) []types.Operation { return o.Operations })
 		})
 	})
 	if err != nil {
@@ -264,7 +248,7 @@ func (r *lbRun) attachCert(ctx context.Context, x op) error {
 			out, err := r.env.AWS.Lightsail.AttachLoadBalancerTlsCertificate(ctx, &lightsail.AttachLoadBalancerTlsCertificateInput{
 				LoadBalancerName: &x.LB, CertificateName: &x.Cert,
 			})
-			return opsOf(out, err, func(o *lightsail.AttachLoadBalancerTlsCertificateOutput) []types.Operation { return o.Operations })
+			return dnszone.OpsOf(out, err, func(o *lightsail.AttachLoadBalancerTlsCertificateOutput) []types.Operation { return o.Operations })
 		})
 	})
 }
@@ -280,7 +264,7 @@ func updateAttribute(ctx context.Context, env *steps.Env, lb string, name types.
 		out, err := env.AWS.Lightsail.UpdateLoadBalancerAttribute(ctx, &lightsail.UpdateLoadBalancerAttributeInput{
 			LoadBalancerName: &lb, AttributeName: name, AttributeValue: &value,
 		})
-		return opsOf(out, err, func(o *lightsail.UpdateLoadBalancerAttributeOutput) []types.Operation { return o.Operations })
+		return dnszone.OpsOf(out, err, func(o *lightsail.UpdateLoadBalancerAttributeOutput) []types.Operation { return o.Operations })
 	})
 }
 

@@ -23,6 +23,7 @@ import (
 	"github.com/hardsail/hardsail/remote/sshhost"
 	"github.com/hardsail/hardsail/steps"
 	"github.com/hardsail/hardsail/steps/blueprint"
+	"github.com/hardsail/hardsail/steps/dnszone"
 )
 
 // ID is the step's stable identifier.
@@ -148,17 +149,10 @@ type record struct {
 	Value  string `json:"value"`
 }
 
-type zoneFacts struct {
-	Name    string  `json:"name"`
-	Entries []entry `json:"entries,omitempty"`
-}
-
-type entry struct {
-	Name   string `json:"name"`
-	Type   string `json:"type"`
-	Target string `json:"target"`
-	Alias  bool   `json:"alias,omitempty"`
-}
+type (
+	zoneFacts = dnszone.Zone
+	entry     = dnszone.Record
+)
 
 type wpFacts struct {
 	// Path is the layout's wp-config.php (steps/blueprint).
@@ -177,18 +171,10 @@ type setupFacts struct {
 	Error  string `json:"error,omitempty"`
 }
 
-func dnsName(s string) string { return strings.ToLower(strings.TrimSuffix(strings.TrimSpace(s), ".")) }
+func dnsName(s string) string { return dnszone.Name(s) }
 
 // zoneFor is the longest Lightsail DNS zone that contains name, or "".
-func (f *facts) zoneFor(name string) string {
-	best := ""
-	for _, z := range f.Zones {
-		if (name == z.Name || strings.HasSuffix(name, "."+z.Name)) && len(z.Name) > len(best) {
-			best = z.Name
-		}
-	}
-	return best
-}
+func (f *facts) zoneFor(name string) string { return dnszone.For(f.Zones, name) }
 
 func (f *facts) hasEntry(zone string, e entry) bool {
 	for _, z := range f.Zones {

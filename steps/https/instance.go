@@ -12,6 +12,7 @@ import (
 
 	"github.com/hardsail/hardsail/remote/awsapi"
 	"github.com/hardsail/hardsail/steps"
+	"github.com/hardsail/hardsail/steps/dnszone"
 )
 
 // checkInstanceMode reads the newest SetupInstanceHttps run for exactly these names.
@@ -103,7 +104,7 @@ func (s *Step) applyInstance(ctx context.Context, env *steps.Env, f *facts, rec 
 			if err == nil && len(out.Operations) > 0 {
 				opID = aws.ToString(out.Operations[0].Id)
 			}
-			return opsOf(out, err, func(o *lightsail.SetupInstanceHttpsOutput) []types.Operation { return o.Operations })
+			return dnszone.OpsOf(out, err, func(o *lightsail.SetupInstanceHttpsOutput) []types.Operation { return o.Operations })
 		})
 	})
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/hardsail/hardsail/assets"
 	"github.com/hardsail/hardsail/steps"
+	"github.com/hardsail/hardsail/steps/dnszone"
 	"github.com/hardsail/hardsail/steps/hostfile"
 )
 
@@ -92,9 +93,7 @@ func isLBAddress(address string) bool {
 }
 
 // dnsAddress is the plan address of a record in a Lightsail DNS zone.
-func dnsAddress(zone, typ, name string) string {
-	return fmt.Sprintf("lightsail:dns/%s/%s/%s", zone, typ, name)
-}
+func dnsAddress(zone, typ, name string) string { return dnszone.Address(zone, typ, name) }
 
 // planOps is the plan as operations to carry out, with the notes the preview shows.
 func planOps(f *facts) ([]op, []string) {

@@ -16,6 +16,7 @@ import (
 	"github.com/hardsail/hardsail/remote/awsapi"
 	"github.com/hardsail/hardsail/steps"
 	"github.com/hardsail/hardsail/steps/blueprint"
+	"github.com/hardsail/hardsail/steps/dnszone"
 	"github.com/hardsail/hardsail/steps/hostfile"
 )
 
@@ -381,7 +382,7 @@ func deleteCert(ctx context.Context, env *steps.Env, d undoData) error {
 		out, err := env.AWS.Lightsail.DeleteLoadBalancerTlsCertificate(ctx, &lightsail.DeleteLoadBalancerTlsCertificateInput{
 			LoadBalancerName: &d.LB, CertificateName: &d.Cert, Force: aws.Bool(true),
 		})
-		return opsOf(out, err, func(o *lightsail.DeleteLoadBalancerTlsCertificateOutput) []types.Operation { return o.Operations })
+		return dnszone.OpsOf(out, err, func(o *lightsail.DeleteLoadBalancerTlsCertificateOutput) []types.Operation { return o.Operations })
 	}))
 }
 
@@ -390,7 +391,7 @@ func detach(ctx context.Context, env *steps.Env, d undoData) error {
 		out, err := env.AWS.Lightsail.DetachInstancesFromLoadBalancer(ctx, &lightsail.DetachInstancesFromLoadBalancerInput{
 			LoadBalancerName: &d.LB, InstanceNames: []string{d.Instance},
 		})
-		return opsOf(out, err, func(o *lightsail.DetachInstancesFromLoadBalancerOutput) []types.Operation { return o.Operations })
+		return dnszone.OpsOf(out, err, func(o *lightsail.DetachInstancesFromLoadBalancerOutput) []types.Operation { return o.Operations })
 	})
 	if err != nil && strings.Contains(err.Error(), "is not attached") {
 		return nil
@@ -401,6 +402,6 @@ func detach(ctx context.Context, env *steps.Env, d undoData) error {
 func deleteLB(ctx context.Context, env *steps.Env, d undoData) error {
 	return ignoreNotFound(callAndWait(ctx, env.AWS, "delete load balancer "+d.LB, func() ([]types.Operation, error) {
 		out, err := env.AWS.Lightsail.DeleteLoadBalancer(ctx, &lightsail.DeleteLoadBalancerInput{LoadBalancerName: &d.LB})
-		return opsOf(out, err, func(o *lightsail.DeleteLoadBalancerOutput) []types.Operation { return o.Operations })
+		return dnszone.OpsOf(out, err, func(o *lightsail.DeleteLoadBalancerOutput) []types.Operation { return o.Operations })
 	}))
 }

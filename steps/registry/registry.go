@@ -4,6 +4,7 @@ package registry
 
 import (
 	"github.com/hardsail/hardsail/steps"
+	"github.com/hardsail/hardsail/steps/certs"
 	"github.com/hardsail/hardsail/steps/firewall"
 	"github.com/hardsail/hardsail/steps/https"
 	"github.com/hardsail/hardsail/steps/iamadmin"
@@ -11,6 +12,7 @@ import (
 	"github.com/hardsail/hardsail/steps/logcleanup"
 	"github.com/hardsail/hardsail/steps/snapshot"
 	"github.com/hardsail/hardsail/steps/sshd"
+	"github.com/hardsail/hardsail/steps/staticip"
 	"github.com/hardsail/hardsail/steps/upgrades"
 	"github.com/hardsail/hardsail/steps/wordpress"
 )
@@ -27,5 +29,8 @@ func All() []steps.Step {
 		upgrades.New(),
 		logcleanup.New(),
 		wordpress.New(),
+		certs.New(),
+		// Last: attaching a static IP moves the instance's address, and with it this run's SSH session.
+		staticip.New(),
 	}
 }
