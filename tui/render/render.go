@@ -98,7 +98,7 @@ func writeStepPlan(b *strings.Builder, t theme.Theme, r steps.Result) {
 func writeFindings(b *strings.Builder, t theme.Theme, fs []steps.Finding, indent string) {
 	for _, f := range fs {
 		mark, style := "!", t.Warning.Render
-		if f.Severity != "warning" {
+		if f.Severity == "info" {
 			mark, style = "i", t.Subtle.Render
 		}
 		fmt.Fprintf(b, "%s%s %s\n", indent, style(mark+" "+f.Severity+":"), under(f.Message))
