@@ -8,3 +8,8 @@ import _ "embed"
 //
 //go:embed iam-policy.json
 var IAMPolicy []byte
+
+// ReportSchema is the JSON Schema (draft 2020-12) of the --json document (tui/render.Report).
+//
+//go:embed schema/report.schema.json
+var ReportSchema []byte

@@ -9,7 +9,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"regexp"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -104,12 +106,26 @@ func (s Status) Bad() bool { return s == StatusFailed || s == StatusUnknown }
 
 // Finding is something Check saw that the step reports but does not change (root MFA off, port 3306 open).
 type Finding struct {
-	// ID is stable across releases, like a Prowler check id: "<step>.<check>" in lower snake case
-	// (for example "sshd.password_authentication"). Scripts filter and suppress findings by it.
+	// ID is stable across releases, like a Prowler check id: "<step>.<check>", the step's id and the
+	// check in lower snake case (for example "sshd.password_authentication", "iam-admin.root_mfa_off").
+	// Scripts filter and suppress findings by it (CheckFindingID).
 	ID       string `json:"id,omitempty"`
 	Severity string `json:"severity"` // "warning" | "info"
 	Message  string `json:"message"`
 	Fix      string `json:"fix,omitempty"`
+}
+
+// findingCheck is the "<check>" part of a finding id: lower snake case.
+var findingCheck = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z][a-z0-9]*(_[a-z0-9]+)*$`) })
+
+// CheckFindingID reports what is wrong with a finding id of step, or nil: it must be the step's id,
+// a dot, and the check in lower snake case.
+func CheckFindingID(step, id string) error {
+	check, ok := strings.CutPrefix(id, step+".")
+	if !ok || !findingCheck().MatchString(check) {
+		return fmt.Errorf("finding id %q of step %s is not %q followed by a check in lower snake case", id, step, step+".")
+	}
+	return nil
 }
 
 // State is what Check read. Facts is step-specific and must be JSON-serialisable: its encoding is

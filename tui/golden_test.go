@@ -80,8 +80,8 @@ func pendingHTTPS() steps.Result {
 		Detail: "certificate web-cert awaits DNS validation",
 		State: steps.State{Pending: "certificate web-cert awaits DNS validation. Add these records at your DNS provider (name, type, value):\n" +
 			"  " + cnameName + "  CNAME  " + cnameValue + "\nThen run `hardsail apply https` again; it finishes once Amazon sees the records."},
-		Findings: []steps.Finding{{Message: "www.example.com does not point at the load balancer", Fix: "Add a CNAME (or ALIAS/ANAME for the bare domain) record www.example.com → " + lbDNS + "."},
-			{Message: "you are using the root user", Fix: "Sign out, then sign in at " + signIn + " as administrator."}},
+		Findings: []steps.Finding{{ID: "https.domain_not_at_load_balancer", Severity: "warning", Message: "www.example.com does not point at the load balancer", Fix: "Add a CNAME (or ALIAS/ANAME for the bare domain) record www.example.com → " + lbDNS + "."},
+			{ID: "iam-admin.root_in_use", Severity: "warning", Message: "you are using the root user", Fix: "Sign out, then sign in at " + signIn + " as administrator."}},
 	}
 }
 

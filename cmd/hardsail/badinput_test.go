@@ -119,6 +119,11 @@ var badInputs = []struct {
 	{"unknown step", []string{"plan", "firewal"}, `Error: unknown step "firewal"`},
 	{"empty step", []string{"apply", "--yes", ""}, `Error: unknown step ""`},
 	{"unknown flag", []string{"plan", "--frobnicate"}, `Error: unknown flag: --frobnicate`},
+	// verify's audit flags: switches, and verify's only.
+	{"strict not a bool", []string{"verify", "--strict=maybe"}, `Error: invalid argument "maybe" for "--strict" flag: strconv.ParseBool: parsing "maybe": invalid syntax`},
+	{"only-findings not a bool", []string{"verify", "--only-findings=2"}, `Error: invalid argument "2" for "--only-findings" flag: strconv.ParseBool: parsing "2": invalid syntax`},
+	{"strict on plan", []string{"plan", "--strict"}, `Error: unknown flag: --strict`},
+	{"only-findings on apply", []string{"apply", "--yes", "--only-findings"}, `Error: unknown flag: --only-findings`},
 }
 
 // fingerprintB64 is a well-formed SHA256 fingerprint's base64 (32 bytes, unpadded).

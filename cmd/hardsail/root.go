@@ -34,6 +34,8 @@ type options struct {
 	noSnapshot bool
 	// yes is apply's or undo's --yes: no question is asked, even at a terminal.
 	yes bool
+	// strict and onlyFindings are verify's: a warning finding exits 2; print the findings alone.
+	strict, onlyFindings bool
 
 	sshUser       string
 	sshKey        string

@@ -11,19 +11,24 @@ import (
 )
 
 func newVerifyCmd(o *options) *cobra.Command {
-	return &cobra.Command{
+	cmd := &cobra.Command{
 		Use:   "verify [STEP...]",
 		Short: "Check every step (or the named ones); never changes anything",
 		Long: `Check the instance and the account against what was applied (or, the first time, the
 built-in targets) and report each step as ok, drift, pending, skipped or failed.
 
-Exit status: 0 all ok, 2 drift or pending, 1 a step failed or could not be checked,
-3 usage error, 4 AWS credentials or permissions. Safe to run from cron or CI.`,
-		Example: "  hardsail verify\n  hardsail verify STEP... --json\n" + stepsLine(),
+Findings (what a step reports but does not change: MFA off, an old access key, a full disk) are
+listed under their step with severity and fix; they do not change the exit status unless --strict.
+
+Exit status: 0 all ok, 2 drift or pending (or, with --strict, a warning finding), 1 a step failed
+or could not be checked, 3 usage error, 4 AWS credentials or permissions. Safe to run from cron or CI.`,
+		Example: "  hardsail verify\n  hardsail verify STEP... --json\n  hardsail verify --only-findings --strict\n" + stepsLine(),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runVerify(cmd.Context(), o, "verify", args)
 		},
 	}
+	addAuditFlags(cmd, o)
+	return cmd
 }
 
 // runVerify checks the steps and prints the recap (verify) or the preview (plan).
@@ -39,7 +44,12 @@ func runVerify(ctx context.Context, o *options, command string, ids []string) er
 		statuses[i] = r.Status
 	}
 	code := exitCodeOfStatuses(statuses)
-	if o.json {
+	if o.strict && code == exitOK && render.Warned(results) {
+		code = exitDrift
+	}
+	if o.onlyFindings {
+		printAudit(o, results)
+	} else if o.json {
 		rep := s.report(command, results)
 		o.io.Out.Write(rep.JSON())
 	} else if command == "plan" {

@@ -152,7 +152,7 @@ func TestFindings(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			got := Findings(tc.h, tc.d)
+			got := Findings("auto-upgrades", tc.h, tc.d)
 			if tc.want == "" {
 				if len(got) != 0 {
 					t.Errorf("findings %+v, want none", got)

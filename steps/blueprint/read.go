@@ -67,17 +67,17 @@ func (h Hint) Describe() string {
 	return "blueprint " + label + " (as Lightsail reports it; not yet checked on the host)"
 }
 
-// Findings are what a step reports about the layout: a host that has both or neither, and a hint
+// Findings are what step reports about the layout (their ids start with step): a host that has both or neither, and a hint
 // that disagrees with the host (the host wins).
-func Findings(h Hint, d Detection) []steps.Finding {
+func Findings(step string, h Hint, d Detection) []steps.Finding {
 	if d.Problem != "" {
-		return []steps.Finding{{Severity: "warning", Message: d.Problem,
+		return []steps.Finding{{ID: step + ".layout_unclear", Severity: "warning", Message: d.Problem,
 			Fix: "Check which WordPress serves the site; hardsail's WordPress-specific changes wait until the host has exactly one layout it knows."}}
 	}
 	l, _ := d.Layout()
 	if h.Flavour != "" && h.Flavour != d.Flavour {
 		hl, _ := Of(h.Flavour)
-		return []steps.Finding{{Severity: "info",
+		return []steps.Finding{{ID: step + ".blueprint_hint_differs", Severity: "info",
 			Message: fmt.Sprintf("Lightsail reports blueprint %q, which suggests %s, but the host is laid out as %s; hardsail follows the host",
 				h.BlueprintID, hl.Name, l.Name),
 			Fix: "Nothing to do if the instance was made from a snapshot or rebuilt by hand."}}

@@ -408,7 +408,7 @@ func TestVerifyFromAnotherAddressReportsButDoesNotMoveSSH(t *testing.T) {
 	if rs[0].Status != steps.StatusOK || !rs[0].Plan.Empty() {
 		t.Fatalf("verify from elsewhere: %s %q, plan %+v; want ok with nothing to change", rs[0].Status, rs[0].Detail, rs[0].Plan.Changes)
 	}
-	want := steps.Finding{Severity: "warning",
+	want := steps.Finding{ID: "firewall.ssh_not_from_here", Severity: "warning",
 		Message: "SSH from here (127.0.0.1) is not allowed: the firewall admits SSH from 198.51.100.4/32 + lightsail-connect only. `hardsail apply firewall --ssh-cidr auto` moves it to this address.",
 		Fix:     "hardsail apply firewall --ssh-cidr auto"}
 	if !slices.Contains(rs[0].Findings, want) {

@@ -212,7 +212,7 @@ func findings(f Facts, s steps.Settings) []steps.Finding {
 			msg += "; it also lets those addresses reach SSH, so the SSH restriction has no effect while it stays open"
 			sev = "warning"
 		}
-		out = append(out, steps.Finding{Severity: sev, Message: msg + ".",
+		out = append(out, steps.Finding{ID: ID + ".port_open", Severity: sev, Message: msg + ".",
 			Fix: "hardsail apply firewall --" + flagClosePort + " " + r.Key()})
 	}
 	if hf, ok := notFromHere(f, s); ok {
@@ -233,7 +233,7 @@ func notFromHere(f Facts, s steps.Settings) (steps.Finding, bool) {
 			return steps.Finding{}, false
 		}
 	}
-	return steps.Finding{Severity: "warning",
+	return steps.Finding{ID: ID + ".ssh_not_from_here", Severity: "warning",
 		Message: fmt.Sprintf("SSH from here (%s) is not allowed: the firewall admits SSH from %s only. `hardsail apply firewall --%s %s` moves it to this address.",
 			bareAddr(f.Seen), sshSources(f.Rules), flagSSHCIDR, sshAuto),
 		Fix: "hardsail apply firewall --" + flagSSHCIDR + " " + sshAuto}, true

@@ -494,7 +494,7 @@ func findingsLB(f *facts) []steps.Finding {
 	var out []steps.Finding
 	if f.LB != nil {
 		for _, c := range f.LB.FailedCerts {
-			out = append(out, steps.Finding{Severity: "warning", Message: "certificate " + c + " can no longer be issued",
+			out = append(out, steps.Finding{ID: ID + ".certificate_failed", Severity: "warning", Message: "certificate " + c + " can no longer be issued",
 				Fix: "Check the validation records and CAA records of the domain, then run `hardsail undo https` and apply again."})
 		}
 		if f.LB.DNSName != "" {
@@ -503,15 +503,15 @@ func findingsLB(f *facts) []steps.Finding {
 				switch {
 				case zone != "" && f.pointsAtLB(zone, n):
 				case zone != "" && f.ownBalancer(f.LB.Name):
-					out = append(out, steps.Finding{Severity: "warning",
+					out = append(out, steps.Finding{ID: ID + ".domain_not_at_load_balancer", Severity: "warning",
 						Message: n + " does not point at the load balancer yet",
 						Fix:     "Apply replaces its A record in Lightsail DNS with an alias to " + f.LB.DNSName + " (see `hardsail plan https`)."})
 				case zone != "":
-					out = append(out, steps.Finding{Severity: "warning",
+					out = append(out, steps.Finding{ID: ID + ".domain_not_at_load_balancer", Severity: "warning",
 						Message: n + " does not point at the load balancer yet",
 						Fix:     "Replace its A record with an alias to " + f.LB.DNSName + " in the Lightsail console (hardsail leaves a balancer it did not create as it is)."})
 				default:
-					out = append(out, steps.Finding{Severity: "info",
+					out = append(out, steps.Finding{ID: ID + ".domain_dns_elsewhere", Severity: "info",
 						Message: n + " is not in a Lightsail DNS zone: point it at the load balancer at your DNS provider",
 						Fix:     "Add a CNAME (or ALIAS/ANAME for the bare domain) record " + n + " → " + f.LB.DNSName + "."})
 				}
@@ -519,15 +519,15 @@ func findingsLB(f *facts) []steps.Finding {
 		}
 	}
 	if f.NoLayout != "" {
-		out = append(out, steps.Finding{Severity: "warning", Message: "the X-Forwarded-Proto block for WordPress is left out: " + f.NoLayout,
+		out = append(out, steps.Finding{ID: ID + ".wp_config_block_left_out", Severity: "warning", Message: "the X-Forwarded-Proto block for WordPress is left out: " + f.NoLayout,
 			Fix: "Add it to the site's wp-config.php by hand (assets/https/wp-config-block.php shows it), or make the host one layout hardsail knows."})
 	}
 	if f.WP != nil && f.WP.Exists && !f.WP.Anchor && f.WP.Block == "" {
-		out = append(out, steps.Finding{Severity: "warning", Message: f.WP.Path + ": " + errNoAnchor.Error() + "; the HTTPS fix for WordPress was not added",
+		out = append(out, steps.Finding{ID: ID + ".wp_config_no_anchor", Severity: "warning", Message: f.WP.Path + ": " + errNoAnchor.Error() + "; the HTTPS fix for WordPress was not added",
 			Fix: "Add the X-Forwarded-Proto block by hand (see `hardsail plan https`)."})
 	}
 	if f.WP != nil && !f.WP.Exists {
-		out = append(out, steps.Finding{Severity: "warning", Message: f.WP.Path + " is missing; WordPress behind the load balancer may loop between http and https",
+		out = append(out, steps.Finding{ID: ID + ".wp_config_missing", Severity: "warning", Message: f.WP.Path + " is missing; WordPress behind the load balancer may loop between http and https",
 			Fix: "Check the WordPress installation on the instance."})
 	}
 	return out

@@ -37,7 +37,7 @@ func (s *Step) checkInstanceMode(ctx context.Context, env *steps.Env, st steps.S
 	case "inProgress":
 		st.Pending = "Let's Encrypt setup for " + strings.Join(f.Names, ", ") + " is still running on the instance"
 	case "failed":
-		st.Findings = append(st.Findings, steps.Finding{Severity: "warning",
+		st.Findings = append(st.Findings, steps.Finding{ID: ID + ".lets_encrypt_setup_failed", Severity: "warning",
 			Message: "the last Let's Encrypt setup failed: " + f.Setup.Error,
 			Fix:     "Point " + strings.Join(f.Names, ", ") + " at the instance's public IP, then run `hardsail apply https` again."})
 	}

@@ -217,17 +217,17 @@ func readUser(ctx context.Context, api awsapi.IAMAPI, name string) (UserFact, er
 func findings(id awsapi.Identity, summary map[string]int32, user string) []steps.Finding {
 	var out []steps.Finding
 	if id.Root() {
-		out = append(out, steps.Finding{Severity: "warning",
+		out = append(out, steps.Finding{ID: ID + ".root_in_use", Severity: "warning",
 			Message: "You are using the root user. After this step, sign in as " + user + " instead, and keep the root user for the few tasks only it can do.",
 			Fix:     "Sign out, then sign in at https://" + id.Account + ".signin.aws.amazon.com/console as " + user + "; for the CLI, create access keys for " + user + " and use them (`aws configure`)."})
 	}
 	if summary["AccountMFAEnabled"] == 0 {
-		out = append(out, steps.Finding{Severity: "warning",
+		out = append(out, steps.Finding{ID: ID + ".root_mfa_off", Severity: "warning",
 			Message: "The root user has no MFA device: anyone with its password controls the whole account.",
 			Fix:     "Sign in as the root user at https://console.aws.amazon.com/, open the account menu (top right) → Security credentials → Multi-factor authentication (MFA) → Assign MFA device, and follow the steps. hardsail cannot do this for you: only the root user can."})
 	}
 	if summary["AccountAccessKeysPresent"] != 0 {
-		out = append(out, steps.Finding{Severity: "warning",
+		out = append(out, steps.Finding{ID: ID + ".root_access_keys", Severity: "warning",
 			Message: "The root user has access keys: a leaked key gives full, unrestricted control of the account.",
 			Fix:     "Sign in as the root user, open the account menu → Security credentials → Access keys, choose Actions → Deactivate, then Delete for each key. Use " + user + "'s own access keys for the CLI and hardsail instead."})
 	}

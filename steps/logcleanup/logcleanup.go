@@ -96,6 +96,7 @@ func (s *Step) Check(ctx context.Context, env *steps.Env) (steps.State, error) {
 // finding says what a cleanup keeping keep copies would delete today.
 func finding(f Facts, keep int) steps.Finding {
 	return steps.Finding{
+		ID:       ID + ".rotated_logs",
 		Severity: "info",
 		Message:  fmt.Sprintf("Keeping the newest %s of each log, a cleanup %s.", copies(keep), deletionSummary(Doomed(f.Rotated, keep))),
 		Fix:      "sudo " + ScriptPath + " --dry-run (lists them); without --dry-run it deletes them now",

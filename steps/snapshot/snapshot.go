@@ -117,7 +117,7 @@ func (s *Step) Check(ctx context.Context, env *steps.Env) (steps.State, error) {
 	}
 	st.Facts = f
 	if !f.AutoSnapshot && !env.Settings.AutoSnapshot {
-		st.Findings = append(st.Findings, steps.Finding{Severity: "warning",
+		st.Findings = append(st.Findings, steps.Finding{ID: ID + ".auto_snapshot_off", Severity: "warning",
 			Message: "No automatic snapshots: if an update or an intruder breaks " + f.Instance + ", there is no recent copy to go back to.",
 			Fix:     "hardsail apply snapshot --auto-snapshot"})
 	}

@@ -26,7 +26,7 @@ import (
 const ID = "static-ip"
 
 // FindingDynamic is the finding's stable id: the instance's public address is dynamic.
-const FindingDynamic = "static_ip.dynamic_ip"
+const FindingDynamic = "static-ip.dynamic_ip"
 
 // Step is the step.
 type Step struct{}

@@ -157,6 +157,11 @@ func (h *harness) checkAndPlan(env *steps.Env, base string) (steps.State, steps.
 		r.Fatalf("%s: Check from the start state: %v", id, err)
 		return st, steps.Plan{}, false
 	}
+	for _, f := range st.Findings {
+		if err := steps.CheckFindingID(id, f.ID); err != nil {
+			r.Fatalf("%s: Check: %v", id, err)
+		}
+	}
 	if got := w.Snapshot(h.t); got != base {
 		r.Fatalf("%s: Check changed the world:\n%s", id, diff(base, got))
 		return st, steps.Plan{}, false

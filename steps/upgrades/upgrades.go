@@ -178,7 +178,7 @@ func unsupported(o osInfo) string {
 func findings(f facts) []steps.Finding {
 	var out []steps.Finding
 	if f.AptError != "" {
-		out = append(out, steps.Finding{Severity: "warning",
+		out = append(out, steps.Finding{ID: ID + ".apt_config_error", Severity: "warning",
 			Message: "apt-config dump fails on the host: " + firstLine(f.AptError),
 			Fix:     "Fix the file apt names; until then apt, and unattended-upgrades, read no configuration."})
 		return out
@@ -196,7 +196,7 @@ func findings(f facts) []steps.Finding {
 				continue
 			}
 			if apt, seen := lastApt(f.AptConfig, s.key); seen && apt != ours {
-				out = append(out, steps.Finding{Severity: "warning",
+				out = append(out, steps.Finding{ID: ID + ".setting_overridden", Severity: "warning",
 					Message: fmt.Sprintf("apt reads %s as %q, not %q as %s says: a later file in /etc/apt/apt.conf.d overrides it",
 						s.label(), apt, ours, ff.path),
 					Fix: "Find it with `grep -ri " + s.label() + " /etc/apt/apt.conf.d` and remove it, unless it is there on purpose."})

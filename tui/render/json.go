@@ -11,16 +11,21 @@ const SchemaVersion = 1
 
 // Report is the --json document of every command that reports on steps.
 type Report struct {
-	SchemaVersion int            `json:"schema_version"`
-	Command       string         `json:"command"`
-	Account       string         `json:"account,omitempty"`
-	Region        string         `json:"region,omitempty"`
-	Instance      string         `json:"instance,omitempty"`
-	Demo          bool           `json:"demo,omitempty"`
-	Steps         []StepReport   `json:"steps,omitempty"`
-	Outcomes      []OutcomeJSON  `json:"outcomes,omitempty"`
-	Journal       []steps.Entry  `json:"journal,omitempty"`
-	Summary       map[string]int `json:"summary"`
+	SchemaVersion int           `json:"schema_version"`
+	Command       string        `json:"command"`
+	Account       string        `json:"account,omitempty"`
+	Region        string        `json:"region,omitempty"`
+	Instance      string        `json:"instance,omitempty"`
+	Demo          bool          `json:"demo,omitempty"`
+	Steps         []StepReport  `json:"steps,omitempty"`
+	Outcomes      []OutcomeJSON `json:"outcomes,omitempty"`
+	Journal       []steps.Entry `json:"journal,omitempty"`
+	// Findings and Unchecked are verify --only-findings' audit: every finding with its step, and
+	// the steps that could not be checked. Summary then counts findings by severity.
+	// A pointer, so the audit says "findings": [] when there are none.
+	Findings  *[]FindingJSON `json:"findings,omitempty"`
+	Unchecked []OutcomeJSON  `json:"unchecked,omitempty"`
+	Summary   map[string]int `json:"summary"`
 	// Plan is Terraform's summary line, so scripts and people read the same words.
 	Plan string `json:"plan,omitempty"`
 }

@@ -87,16 +87,25 @@ func writeStepPlan(b *strings.Builder, t theme.Theme, r steps.Result) {
 	for _, c := range r.Plan.Changes {
 		writeChange(b, t, c.Redacted())
 	}
-	for _, f := range r.Findings {
-		fmt.Fprintf(b, "  %s %s\n", t.Warning.Render("!"), under(f.Message))
-		if f.Fix != "" {
-			fmt.Fprintf(b, "    %s\n", t.Hint.Render("Fix: "+under(f.Fix)))
-		}
-	}
+	writeFindings(b, t, r.Findings, "  ")
 	for _, n := range r.Plan.Notes {
 		fmt.Fprintf(b, "  %s\n", t.Subtle.Render("note: "+under(n)))
 	}
 	b.WriteString("\n")
+}
+
+// writeFindings lists findings at indent, each with its severity and, under it, its one fix.
+func writeFindings(b *strings.Builder, t theme.Theme, fs []steps.Finding, indent string) {
+	for _, f := range fs {
+		mark, style := "!", t.Warning.Render
+		if f.Severity == "info" {
+			mark, style = "i", t.Subtle.Render
+		}
+		fmt.Fprintf(b, "%s%s %s\n", indent, style(mark+" "+f.Severity+":"), under(f.Message))
+		if f.Fix != "" {
+			fmt.Fprintf(b, "%s  %s\n", indent, t.Hint.Render("Fix: "+under(f.Fix)))
+		}
+	}
 }
 
 // under indents the lines after the first of a text of several lines (records to add, commands to
@@ -238,9 +247,7 @@ func recap(t theme.Theme, results []steps.Result, say func(steps.Result) (string
 		labels[i] = label
 		b.WriteString(statusRow(t, r.Status, label, r.Step, detail, r.Fix))
 		b.WriteString("\n")
-		for _, f := range r.Findings {
-			fmt.Fprintf(&b, "    %s %s\n", t.Warning.Render("!"), f.Message)
-		}
+		writeFindings(&b, t, r.Findings, "    ")
 	}
 	b.WriteString("\n")
 	b.WriteString(t.Bold.Render(countLabels(labels, todo)))

@@ -150,3 +150,27 @@ func TestProgressLines(t *testing.T) {
 		}
 	}
 }
+
+func TestAuditListsFindingsWithSeverityAndFix(t *testing.T) {
+	results := []steps.Result{
+		{Step: "snapshot", Title: "Snapshots", Status: steps.StatusOK, Findings: []steps.Finding{
+			{ID: "snapshot.auto_snapshot_off", Severity: "warning", Message: "No automatic snapshots.", Fix: "hardsail apply snapshot --auto-snapshot"}}},
+		{Step: "log-cleanup", Title: "Old logs", Status: steps.StatusOK, Findings: []steps.Finding{
+			{ID: "log-cleanup.rotated_logs", Severity: "info", Message: "3 logs would go."}}},
+		{Step: "imds", Title: "IMDS", Status: steps.StatusOK},
+		{Step: "auto-upgrades", Status: steps.StatusUnknown, Detail: "SSH closed", Fix: "hardsail apply firewall"},
+	}
+	want := "# snapshot: Snapshots\n  ! warning: No automatic snapshots.\n    Fix: hardsail apply snapshot --auto-snapshot\n\n" +
+		"# log-cleanup: Old logs\n  i info: 3 logs would go.\n\n" +
+		"✗ unknown  auto-upgrades  could not check: SSH closed  → hardsail apply firewall\n\n" +
+		"2 findings: 1 warning, 1 info.\n"
+	if got := render.Audit(theme.Plain(), results); got != want {
+		t.Errorf("audit:\n%s\nwant:\n%s", got, want)
+	}
+	if !render.Warned(results) || render.Warned(results[1:]) {
+		t.Error("Warned counts only warnings")
+	}
+	if got := render.Audit(theme.Plain(), results[2:3]); got != "No findings.\n" {
+		t.Errorf("audit without findings: %q", got)
+	}
+}
