@@ -40,14 +40,13 @@ func (r Result) Counts() Counts {
 
 // Severity orders instances worst first: 2 failed (or not checked), 1 drift or pending, 0 ok.
 func (r Result) Severity() int {
-	c := r.Counts()
-	switch {
-	case c.Failed > 0:
+	switch r.Status() {
+	case steps.StatusFailed:
 		return 2
-	case c.Drift+c.Pending > 0:
-		return 1
+	case steps.StatusOK:
+		return 0
 	}
-	return 0
+	return 1
 }
 
 // FirstFix is the first thing to fix on the instance: why it could not be checked, or the first
@@ -88,4 +87,19 @@ func SortWorstFirst(rs []Result) {
 			strings.Compare(a.Region, b.Region),
 			strings.Compare(a.Name, b.Name))
 	})
+}
+
+// Status is the instance's worst status in verify's words: failed (or not checked), drift,
+// pending, or ok.
+func (r Result) Status() steps.Status {
+	c := r.Counts()
+	switch {
+	case c.Failed > 0:
+		return steps.StatusFailed
+	case c.Drift > 0:
+		return steps.StatusDrift
+	case c.Pending > 0:
+		return steps.StatusPending
+	}
+	return steps.StatusOK
 }
