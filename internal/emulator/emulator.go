@@ -60,17 +60,17 @@ type Emulator struct {
 	iam  *iamsts.Service
 	ca   ssh.Signer
 
-	mu         sync.Mutex
-	ls         *lightsail
-	calls      []Call
-	throttle   int
+	mu       sync.Mutex
+	ls       *lightsail
+	calls    []Call
+	throttle int
 	// throttleEvery > 0 throttles every throttleEvery-th call (counted in served).
 	throttleEvery int
 	served        int
-	failServer int
-	latency    time.Duration
-	policy     *policy
-	proxies    map[string]*sshProxy // by instance name
+	failServer    int
+	latency       time.Duration
+	policy        *policy
+	proxies       map[string]*sshProxy // by instance name
 
 	srvMu sync.Mutex
 	srv   *http.Server
