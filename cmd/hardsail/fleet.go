@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/aws/aws-sdk-go-v2/service/lightsail"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
@@ -80,8 +79,8 @@ func runFleet(ctx context.Context, o *options, command string, ids []string) err
 	if err != nil {
 		return err
 	}
-	instances, err := fleet.Discover(ctx, lightsail.NewFromConfig(base.Config), func(region string) fleet.Lister {
-		return lightsail.NewFromConfig(base.InRegion(region).Config)
+	instances, err := fleet.Discover(ctx, base.Lightsail, func(region string) fleet.Lister {
+		return base.InRegion(region).Lightsail
 	}, sel)
 	if err != nil {
 		return err

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hardsail/hardsail/assets"
 	"github.com/hardsail/hardsail/internal/emulator"
 	"github.com/hardsail/hardsail/internal/world"
 	"github.com/hardsail/hardsail/tui/iostreams"
@@ -34,7 +35,7 @@ type fleetJSON struct {
 func startFleet(t *testing.T, size int) *world.Fleet {
 	t.Helper()
 	isolate(t)
-	f := world.NewFleet(t, size)
+	f := world.NewFleet(t, size, false)
 	for _, kv := range f.Em.Env() {
 		k, v, _ := strings.Cut(kv, "=")
 		t.Setenv(k, v)
@@ -184,5 +185,44 @@ func TestVerifyAllRefusesBadInput(t *testing.T) {
 	}
 	if entries, _ := filepath.Glob(filepath.Join(stateDir, "*")); len(entries) != 0 {
 		t.Errorf("bad input wrote %v", entries)
+	}
+}
+
+// TestVerifyAllUnderThePolicy: the printed policy grants what --all's discovery calls (the regions,
+// every region's instances), and without lightsail:GetRegions it is refused naming the action.
+func TestVerifyAllUnderThePolicy(t *testing.T) {
+	isolate(t)
+	em := withEmulator(t, emulator.ScenarioFleet)
+	// wp-008 is stopped: discovery only, no SSH.
+	args := []string{"verify", "--all", "--instance", "wp-008", "--json"}
+	if err := em.EnforcePolicy(assets.IAMPolicy); err != nil {
+		t.Fatal(err)
+	}
+	r := runCLI(t, false, args...)
+	if r.code != exitError || strings.Contains(r.stdout+r.stderr, "AccessDenied") || !strings.Contains(r.stdout, `"instance": "wp-008"`) {
+		t.Errorf("under the policy: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	var called []string
+	for _, c := range em.Calls() {
+		called = append(called, c.Service+":"+c.Action)
+	}
+	if !slices.Contains(called, "lightsail:GetRegions") || !slices.Contains(called, "lightsail:GetInstances") {
+		t.Errorf("discovery called %v", called)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(assets.IAMPolicy, &doc); err != nil {
+		t.Fatal(err)
+	}
+	for _, st := range doc["Statement"].([]any) {
+		m := st.(map[string]any)
+		m["Action"] = slices.DeleteFunc(m["Action"].([]any), func(a any) bool { return a == "lightsail:GetRegions" })
+	}
+	less, _ := json.Marshal(doc)
+	if err := em.EnforcePolicy(less); err != nil {
+		t.Fatal(err)
+	}
+	r = runCLI(t, false, args...)
+	if r.code != exitAuth || !strings.Contains(r.stderr, "lightsail:GetRegions") || !strings.Contains(r.stderr, "Hint:") {
+		t.Errorf("without lightsail:GetRegions: exit %d, stderr %q; want exit 4 naming it", r.code, r.stderr)
 	}
 }

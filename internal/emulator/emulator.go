@@ -43,6 +43,7 @@ type Options struct {
 	LoadBalancerDelay time.Duration // provisioning→active; default 500ms
 	PageSize          int           // items per page of Get* list calls; default 25
 	FleetSize         int           // WordPress instances of ScenarioFleet; default 100
+	FleetNoFaults     bool          // ScenarioFleet with every instance running and reachable (benchmarks)
 }
 
 // Call is one API request as the emulator saw it.

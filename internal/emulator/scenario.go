@@ -190,7 +190,8 @@ func (l *lightsail) loadHardened() {
 // (Node-1 in the first region). Every twentieth instance from the 8th is stopped, from the 14th has
 // SSH closed (port 22 admits only lightsail-connect), and from the 18th has a login user no host
 // has, so its temporary key is refused. The others admit SSH from anywhere. Instance i is named
-// wp-NNN (NNN = i+1, three digits) and is Bitnami-packaged when i is even.
+// wp-NNN (NNN = i+1, three digits) and is Bitnami-packaged when i is even. Options.FleetNoFaults
+// leaves out the faults: every instance running and reachable.
 const ScenarioFleet = "fleet"
 
 // FleetRegions are the regions of the fleet scenario, in the order instances are dealt to them.
@@ -224,7 +225,11 @@ func (l *lightsail) loadFleet() {
 		inst.Location = l.location(region)
 		inst.PublicIPAddress = fmt.Sprintf("203.0.%d.%d", 113+i/250, 1+i%250)
 		inst.Ipv6Addresses = []string{fmt.Sprintf("2001:db8:%x::10", 0x2000+i)}
-		switch i % fleetFaultPeriod {
+		fault := i % fleetFaultPeriod
+		if l.opts.FleetNoFaults {
+			fault = -1
+		}
+		switch fault {
 		case FleetStopped:
 			inst.State = InstanceState{Code: 80, Name: "stopped"}
 			inst.PublicIPAddress = ""

@@ -18,10 +18,12 @@ type Fleet struct {
 	Hosts map[string]*testhost.Host // by flavour: Bitnami, Lightsail
 }
 
-// NewFleet starts a fleet of size WordPress instances; everything stops when t ends.
-func NewFleet(t testing.TB, size int) *Fleet {
+// NewFleet starts a fleet of size WordPress instances (with the scenario's stopped and unreachable
+// ones unless noFaults); everything stops when t ends.
+func NewFleet(t testing.TB, size int, noFaults bool) *Fleet {
 	t.Helper()
-	em := emulator.Start(t, emulator.Options{Scenario: emulator.ScenarioFleet, FleetSize: size, OperationDelay: 20 * time.Millisecond})
+	em := emulator.Start(t, emulator.Options{Scenario: emulator.ScenarioFleet, FleetSize: size, FleetNoFaults: noFaults,
+		OperationDelay: 20 * time.Millisecond})
 	f := &Fleet{Em: em, Hosts: map[string]*testhost.Host{}}
 	ca := ssh.MarshalAuthorizedKey(em.CAPublicKey())
 	for _, flavour := range []string{Bitnami, Lightsail} {

@@ -38,6 +38,7 @@ type LightsailAPI interface {
 	GetLoadBalancerTlsPolicies(ctx context.Context, in *lightsail.GetLoadBalancerTlsPoliciesInput, opts ...func(*lightsail.Options)) (*lightsail.GetLoadBalancerTlsPoliciesOutput, error)
 	GetLoadBalancers(ctx context.Context, in *lightsail.GetLoadBalancersInput, opts ...func(*lightsail.Options)) (*lightsail.GetLoadBalancersOutput, error)
 	GetOperation(ctx context.Context, in *lightsail.GetOperationInput, opts ...func(*lightsail.Options)) (*lightsail.GetOperationOutput, error)
+	GetRegions(ctx context.Context, in *lightsail.GetRegionsInput, opts ...func(*lightsail.Options)) (*lightsail.GetRegionsOutput, error)
 	GetSetupHistory(ctx context.Context, in *lightsail.GetSetupHistoryInput, opts ...func(*lightsail.Options)) (*lightsail.GetSetupHistoryOutput, error)
 	PutInstancePublicPorts(ctx context.Context, in *lightsail.PutInstancePublicPortsInput, opts ...func(*lightsail.Options)) (*lightsail.PutInstancePublicPortsOutput, error)
 	SetupInstanceHttps(ctx context.Context, in *lightsail.SetupInstanceHttpsInput, opts ...func(*lightsail.Options)) (*lightsail.SetupInstanceHttpsOutput, error)
