@@ -85,8 +85,12 @@ func runFleet(ctx context.Context, o *options, command string, ids []string) err
 	if err != nil {
 		return err
 	}
+	// IAM is the account's, not an instance's: its reads are made once for the whole run.
+	sharedIAM := fleet.ShareIAM(base.IAM)
 	runner := fleet.Runner{Parallel: o.fleet.parallel, Check: func(ctx context.Context, in fleet.Instance) ([]steps.Result, error) {
-		s, err := newSession(o, sessionTarget{selected: selected, clients: base.InRegion(in.Region), identity: id, instance: in.Name, quiet: true}, false)
+		clients := base.InRegion(in.Region)
+		clients.IAM = sharedIAM
+		s, err := newSession(o, sessionTarget{selected: selected, clients: clients, identity: id, instance: in.Name, quiet: true}, false)
 		if err != nil {
 			return nil, err
 		}
