@@ -63,6 +63,9 @@ var demoOverrides = []string{"region", "profile", "ssh-host", "ssh-port"}
 // rewritten or ignored behind the user's back.
 func (o *options) checkGlobalFlags(fs *pflag.FlagSet) error {
 	for _, c := range globalChecks {
+		if c.flag == "instance" && o.fleet.all {
+			continue // names or globs: fleet.ParsePatterns checks them
+		}
 		if f := fs.Lookup(c.flag); f != nil && f.Changed {
 			if err := c.check(o, f.Value.String()); err != nil {
 				return err

@@ -36,6 +36,8 @@ type options struct {
 	yes bool
 	// strict and onlyFindings are verify's: a warning finding exits 2; print the findings alone.
 	strict, onlyFindings bool
+	// fleet is verify's and plan's --all and its limits.
+	fleet fleetFlags
 
 	sshUser       string
 	sshKey        string
@@ -150,6 +152,11 @@ Run it with no arguments in a terminal for the wizard, or try it safely first:
 			if err := o.checkGlobalFlags(cmd.Flags()); err != nil {
 				return err
 			}
+			if o.fleet.all {
+				if err := o.fleet.check(o, cmd.Flags()); err != nil {
+					return err
+				}
+			}
 			if _, err := o.steps.over(steps.Settings{}); err != nil {
 				return err
 			}
@@ -184,6 +191,9 @@ Run it with no arguments in a terminal for the wizard, or try it safely first:
 	for _, c := range []*cobra.Command{newVerifyCmd(o), newPlanCmd(o), newApplyCmd(o), newUndoCmd(o)} {
 		if c.Name() != "undo" {
 			o.steps.register(c.Flags(), opts)
+		}
+		if c.Name() == "verify" || c.Name() == "plan" {
+			withFleet(o, c)
 		}
 		c.GroupID = "steps"
 		root.AddCommand(c)

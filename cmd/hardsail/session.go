@@ -59,6 +59,24 @@ func openSession(ctx context.Context, o *options, ids []string, withJournal bool
 	if err != nil {
 		return nil, err
 	}
+	return newSession(o, sessionTarget{selected: selected, clients: clients, identity: id, instance: instance}, withJournal)
+}
+
+// sessionTarget is what a session is opened on: the steps, the AWS clients of the instance's
+// region, who the caller is, and the instance.
+type sessionTarget struct {
+	selected []steps.Step
+	clients  *awsapi.Clients
+	identity awsapi.Identity
+	instance string
+	// quiet keeps the steps' progress off stderr (a fleet run shows its own).
+	quiet bool
+}
+
+// newSession opens the instance's files and builds its engine: its own saved settings, journal key
+// and SSH connection.
+func newSession(o *options, t sessionTarget, withJournal bool) (*session, error) {
+	selected, clients, id, instance := t.selected, t.clients, t.identity, t.instance
 	s := &session{identity: id, key: steps.Key{Account: id.Account, Region: clients.Config.Region, Instance: instance}}
 	s.paths = steps.PathsFor(steps.StateDir(), s.key)
 	saved, err := steps.LoadSettings(s.paths.Settings)
@@ -82,7 +100,7 @@ func openSession(ctx context.Context, o *options, ids []string, withJournal bool
 		Observer: steps.ObserverFunc(func(e steps.Event) {
 			logger.Info(string(e.Kind), "step", e.Step, "address", e.Address, "message", e.Message, "status", string(e.Status))
 			// Progress goes to stderr so stdout stays the report (and --json stays parseable).
-			if line := render.Progress(o.io.Theme(), e); line != "" {
+			if line := render.Progress(o.io.Theme(), e); line != "" && !t.quiet {
 				fmt.Fprintln(o.io.ErrOut, line)
 			}
 		}),

@@ -37,11 +37,13 @@ const (
 
 // Options configures an Emulator.
 type Options struct {
-	Scenario          string        // "wordpress-fresh" (default), "wordpress-hardened", ScenarioLightsailFresh, ScenarioUbuntuFresh, "empty"
+	Scenario          string        // "wordpress-fresh" (default), "wordpress-hardened", ScenarioLightsailFresh, ScenarioUbuntuFresh, ScenarioFleet, "empty"
 	Region            string        // default "us-east-1"
 	OperationDelay    time.Duration // Started→Succeeded; default 200ms
 	LoadBalancerDelay time.Duration // provisioning→active; default 500ms
 	PageSize          int           // items per page of Get* list calls; default 25
+	FleetSize         int           // WordPress instances of ScenarioFleet; default 100
+	FleetNoFaults     bool          // ScenarioFleet with every instance running and reachable (benchmarks)
 }
 
 // Call is one API request as the emulator saw it.
@@ -59,14 +61,17 @@ type Emulator struct {
 	iam  *iamsts.Service
 	ca   ssh.Signer
 
-	mu         sync.Mutex
-	ls         *lightsail
-	calls      []Call
-	throttle   int
-	failServer int
-	latency    time.Duration
-	policy     *policy
-	proxies    map[string]*sshProxy // by instance name
+	mu       sync.Mutex
+	ls       *lightsail
+	calls    []Call
+	throttle int
+	// throttleEvery > 0 throttles every throttleEvery-th call (counted in served).
+	throttleEvery int
+	served        int
+	failServer    int
+	latency       time.Duration
+	policy        *policy
+	proxies       map[string]*sshProxy // by instance name
 
 	srvMu sync.Mutex
 	srv   *http.Server
@@ -237,6 +242,33 @@ func (e *Emulator) Throttle(n int) {
 	e.throttle = n
 }
 
+// ThrottleEvery makes every nth call from now on fail as throttled (0 stops it): a share of the
+// calls, as Lightsail throttles a busy account.
+func (e *Emulator) ThrottleEvery(n int) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.throttleEvery, e.served = n, 0
+}
+
+// throttleNow counts a call and says whether ThrottleEvery throttles it; e.mu is held.
+func (e *Emulator) throttleNow() bool {
+	if e.throttleEvery <= 0 {
+		return false
+	}
+	e.served++
+	return e.served%e.throttleEvery == 0
+}
+
+// Throttled is how many calls ThrottleEvery has throttled so far.
+func (e *Emulator) Throttled() int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.throttleEvery == 0 {
+		return 0
+	}
+	return e.served / e.throttleEvery
+}
+
 // FailServer makes the next n calls fail with HTTP 500.
 func (e *Emulator) FailServer(n int) {
 	e.mu.Lock()
@@ -349,8 +381,8 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case r.Header.Get("Authorization") == "":
 		// AWS refuses unsigned requests before looking at anything else.
 		fault = &apiError{status: 403, typ: "MissingAuthenticationTokenException", queryCode: "MissingAuthenticationToken", message: "Missing Authentication Token"}
-	case e.throttle > 0:
-		e.throttle--
+	case e.throttle > 0 || e.throttleNow():
+		e.throttle = max(e.throttle-1, 0)
 		fault = &apiError{status: 400, typ: "ThrottlingException", queryCode: "Throttling", message: "Rate exceeded"}
 	case e.failServer > 0:
 		e.failServer--

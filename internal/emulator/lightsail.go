@@ -238,6 +238,27 @@ func (l *lightsail) instance(region, name string) (*instanceState, *apiError) {
 	return nil, notFound("Instance", name)
 }
 
+// named finds an instance by name alone (BindSSH and the SSH proxies know no region): the one in
+// region, else the only one of that name in any region.
+func (l *lightsail) named(region, name string) (*instanceState, *apiError) {
+	if in, err := l.instance(region, name); err == nil {
+		return in, nil
+	}
+	var found *instanceState
+	for _, in := range l.instances {
+		if in.Name == name {
+			if found != nil {
+				return nil, invalid("Instance %s exists in several regions.", name)
+			}
+			found = in
+		}
+	}
+	if found == nil {
+		return nil, notFound("Instance", name)
+	}
+	return found, nil
+}
+
 // newOp records an operation that stays Started for OperationDelay.
 func (l *lightsail) newOp(c *reqCtx, resourceName, resourceType, opType, details string) Operation {
 	op := &opState{

@@ -27,8 +27,11 @@ func (l *lightsail) loadScenario(name string) error {
 	case ScenarioUbuntuFresh:
 		l.instances = []*instanceState{l.ubuntuInstance()}
 		return nil
+	case ScenarioFleet:
+		l.loadFleet()
+		return nil
 	default:
-		return fmt.Errorf("unknown scenario %q (want wordpress-fresh, wordpress-hardened, %s, %s or empty)", name, ScenarioLightsailFresh, ScenarioUbuntuFresh)
+		return fmt.Errorf("unknown scenario %q (want wordpress-fresh, wordpress-hardened, %s, %s, %s or empty)", name, ScenarioLightsailFresh, ScenarioUbuntuFresh, ScenarioFleet)
 	}
 }
 
@@ -180,4 +183,66 @@ func (l *lightsail) loadHardened() {
 	l.certs = []*certState{cert}
 	l.lbs = []*lbState{lb}
 	l.refreshLB(lb)
+}
+
+// ScenarioFleet is an agency's account: Options.FleetSize WordPress instances (default 100) spread
+// over FleetRegions, both blueprint flavours in turn, plus one instance that is not WordPress
+// (Node-1 in the first region). Every twentieth instance from the 8th is stopped, from the 14th has
+// SSH closed (port 22 admits only lightsail-connect), and from the 18th has a login user no host
+// has, so its temporary key is refused. The others admit SSH from anywhere. Instance i is named
+// wp-NNN (NNN = i+1, three digits) and is Bitnami-packaged when i is even. Options.FleetNoFaults
+// leaves out the faults: every instance running and reachable.
+const ScenarioFleet = "fleet"
+
+// FleetRegions are the regions of the fleet scenario, in the order instances are dealt to them.
+var FleetRegions = []string{"us-east-1", "eu-west-1", "eu-central-1", "ap-northeast-1"}
+
+// Fleet faults, by an instance's index modulo 20.
+const (
+	FleetStopped     = 7
+	FleetSSHClosed   = 13
+	FleetKeyRefused  = 17
+	fleetFaultPeriod = 20
+)
+
+func (l *lightsail) loadFleet() {
+	n := l.opts.FleetSize
+	if n <= 0 {
+		n = 100
+	}
+	for i := range n {
+		region := FleetRegions[i%len(FleetRegions)]
+		var inst *instanceState
+		if i%2 == 0 {
+			inst = l.wordpressInstance(openRules())
+		} else {
+			inst = l.lightsailInstance()
+			inst.Networking.Ports = openRules()
+		}
+		inst.Name = fmt.Sprintf("wp-%03d", i+1)
+		inst.Arn = fmt.Sprintf("arn:aws:lightsail:%s:%s:Instance/0f2b6c1e-5a7d-4c7e-9d1a-%012x", region, AccountID, i+1)
+		inst.SupportCode = fmt.Sprintf("%s/i-%017x", AccountID, i+1)
+		inst.Location = l.location(region)
+		inst.PublicIPAddress = fmt.Sprintf("203.0.%d.%d", 113+i/250, 1+i%250)
+		inst.Ipv6Addresses = []string{fmt.Sprintf("2001:db8:%x::10", 0x2000+i)}
+		fault := i % fleetFaultPeriod
+		if l.opts.FleetNoFaults {
+			fault = -1
+		}
+		switch fault {
+		case FleetStopped:
+			inst.State = InstanceState{Code: 80, Name: "stopped"}
+			inst.PublicIPAddress = ""
+		case FleetSSHClosed:
+			ssh, _ := normalizeRule(PortInfo{FromPort: 22, ToPort: 22, Protocol: "tcp", CidrListAliases: []string{"lightsail-connect"}})
+			inst.Networking.Ports[0] = ssh
+		case FleetKeyRefused:
+			inst.Username = "wp-deploy"
+		}
+		l.instances = append(l.instances, inst)
+	}
+	node := l.ubuntuInstance()
+	node.Name, node.BlueprintID, node.BlueprintName = "Node-1", "nodejs", "Node.js"
+	node.Location = l.location(FleetRegions[0])
+	l.instances = append(l.instances, node)
 }

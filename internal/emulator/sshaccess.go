@@ -261,7 +261,7 @@ func listenPublic() (net.Listener, bool, error) {
 func (e *Emulator) BindSSH(instanceName, sshAddr string) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	inst, aerr := e.ls.instance(e.opts.Region, instanceName)
+	inst, aerr := e.ls.named(e.opts.Region, instanceName)
 	if aerr != nil {
 		return fmt.Errorf("bind SSH of %s: %w", instanceName, aerr)
 	}
@@ -300,7 +300,7 @@ func (e *Emulator) admits(instanceName string, remote net.Addr) bool {
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	inst, aerr := e.ls.instance(e.opts.Region, instanceName)
+	inst, aerr := e.ls.named(e.opts.Region, instanceName)
 	if aerr != nil {
 		return false
 	}

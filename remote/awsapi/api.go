@@ -41,6 +41,7 @@ type LightsailAPI interface {
 	GetLoadBalancerTlsPolicies(ctx context.Context, in *lightsail.GetLoadBalancerTlsPoliciesInput, opts ...func(*lightsail.Options)) (*lightsail.GetLoadBalancerTlsPoliciesOutput, error)
 	GetLoadBalancers(ctx context.Context, in *lightsail.GetLoadBalancersInput, opts ...func(*lightsail.Options)) (*lightsail.GetLoadBalancersOutput, error)
 	GetOperation(ctx context.Context, in *lightsail.GetOperationInput, opts ...func(*lightsail.Options)) (*lightsail.GetOperationOutput, error)
+	GetRegions(ctx context.Context, in *lightsail.GetRegionsInput, opts ...func(*lightsail.Options)) (*lightsail.GetRegionsOutput, error)
 	GetSetupHistory(ctx context.Context, in *lightsail.GetSetupHistoryInput, opts ...func(*lightsail.Options)) (*lightsail.GetSetupHistoryOutput, error)
 	GetStaticIp(ctx context.Context, in *lightsail.GetStaticIpInput, opts ...func(*lightsail.Options)) (*lightsail.GetStaticIpOutput, error)
 	GetStaticIps(ctx context.Context, in *lightsail.GetStaticIpsInput, opts ...func(*lightsail.Options)) (*lightsail.GetStaticIpsOutput, error)

@@ -20,6 +20,9 @@ import (
 type Options struct {
 	Profile string
 	Region  string
+	// WrapHTTP, if set, wraps the HTTP client every request goes through (a fleet run puts its
+	// shared rate limit there).
+	WrapHTTP func(aws.HTTPClient) aws.HTTPClient
 }
 
 // Clients are the SDK clients hardsail uses.
@@ -34,6 +37,7 @@ type Clients struct {
 	Poll Backoff
 
 	calls *callObserver
+	base  aws.Config // the configuration before the call log was added, for InRegion
 }
 
 // RetryMaxAttempts is how many times an AWS call is tried before its error is reported.
@@ -67,6 +71,9 @@ func Load(ctx context.Context, o Options) (*Clients, error) {
 		return nil, &Error{Kind: KindCredentials, Op: "find AWS credentials", Err: errors.New("no credentials were found in the environment, the shared config files, or SSO"),
 			Hint: "Run `aws configure` (or `aws sso login`), or pass --profile NAME."}
 	}
+	if o.WrapHTTP != nil {
+		cfg.HTTPClient = o.WrapHTTP(cfg.HTTPClient)
+	}
 	if cfg.Region == "" {
 		return nil, &Error{Kind: KindUsage, Op: "choose a region", Err: errors.New("no region is set"),
 			Hint: "Pass --region (e.g. --region us-east-1), or set one with `aws configure`."}
@@ -82,12 +89,14 @@ func New(cfg aws.Config) *Clients {
 		cfg.RetryMaxAttempts = RetryMaxAttempts
 	}
 	calls := &callObserver{}
+	base := cfg.Copy()
 	cfg = cfg.Copy()
 	calls.observe(&cfg)
 	east := cfg.Copy()
 	east.Region = "us-east-1"
 	return &Clients{
 		calls:     calls,
+		base:      base,
 		Config:    cfg,
 		Lightsail: lightsail.NewFromConfig(cfg),
 		Domains:   lightsail.NewFromConfig(east),
@@ -95,6 +104,14 @@ func New(cfg aws.Config) *Clients {
 		IAM: iam.NewFromConfig(cfg),
 		STS: sts.NewFromConfig(cfg),
 	}
+}
+
+// InRegion is a new set of clients like c (same credentials and HTTP client) in region, with a
+// call log of its own.
+func (c *Clients) InRegion(region string) *Clients {
+	cfg := c.base.Copy()
+	cfg.Region = region
+	return New(cfg)
 }
 
 // Identity asks STS who the caller is. It needs no permission.

@@ -24,6 +24,8 @@ type IOStreams struct {
 
 	InTTY  bool
 	OutTTY bool
+	// ErrTTY: stderr is a terminal (where a progress display may go).
+	ErrTTY bool
 	// NoColor is set by --no-color, NO_COLOR or TERM=dumb; CLICOLOR_FORCE colours even off a terminal.
 	NoColor    bool
 	ForceColor bool
@@ -41,6 +43,7 @@ func System() *IOStreams {
 		In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr,
 		InTTY:          term.IsTerminal(os.Stdin.Fd()),
 		OutTTY:         term.IsTerminal(os.Stdout.Fd()),
+		ErrTTY:         term.IsTerminal(os.Stderr.Fd()),
 		NoColor:        os.Getenv("NO_COLOR") != "" || os.Getenv("TERM") == "dumb",
 		ForceColor:     os.Getenv("CLICOLOR_FORCE") != "" && os.Getenv("CLICOLOR_FORCE") != "0",
 		Accessible:     os.Getenv("TERM") == "dumb",

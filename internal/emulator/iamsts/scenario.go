@@ -13,13 +13,16 @@ const (
 	// ScenarioUbuntuFresh is the Lightsail scenario of a new OS-only Ubuntu 24.04 instance; the
 	// account's IAM is that of "wordpress-fresh".
 	ScenarioUbuntuFresh = "ubuntu-24.04-fresh"
+	// ScenarioFleet is the Lightsail scenario of an account with many instances in several
+	// regions; the account's IAM is that of "wordpress-fresh".
+	ScenarioFleet = "fleet"
 )
 
 // LoadScenario replaces all state with a named starting point:
 //   - "empty": root caller, nothing else.
 //   - "wordpress-fresh": a new account as a Lightsail user has it: root caller
 //     with access keys and no MFA, no users or groups.
-//   - "wordpress-lightsail-fresh", "ubuntu-24.04-fresh": the same account (the Lightsail side differs).
+//   - "wordpress-lightsail-fresh", "ubuntu-24.04-fresh", "fleet": the same account (the Lightsail side differs).
 //   - "wordpress-hardened": what iam-admin leaves behind: group Administrators
 //     with AdministratorAccess, user administrator in it with a console password
 //     and an enabled virtual MFA device, root with MFA and no keys; the caller is
@@ -30,15 +33,15 @@ func (s *Service) LoadScenario(name string) error {
 	switch name {
 	case ScenarioEmpty:
 		s.loadEmpty()
-	case ScenarioWordPressFresh, ScenarioWordPressLightsailFresh, ScenarioUbuntuFresh:
+	case ScenarioWordPressFresh, ScenarioWordPressLightsailFresh, ScenarioUbuntuFresh, ScenarioFleet:
 		s.loadEmpty()
 		s.st.root.AccessKeys = []AccessKey{{ID: s.newAccessKeyID(), Status: "Active", Created: scenarioEpoch}}
 	case ScenarioWordPressHardened:
 		s.loadEmpty()
 		s.loadHardened()
 	default:
-		return fmt.Errorf("IAM scenario %q is not %q, %q, %q, %q or %q",
-			name, ScenarioEmpty, ScenarioWordPressFresh, ScenarioWordPressLightsailFresh, ScenarioUbuntuFresh, ScenarioWordPressHardened)
+		return fmt.Errorf("IAM scenario %q is not %q, %q, %q, %q, %q or %q",
+			name, ScenarioEmpty, ScenarioWordPressFresh, ScenarioWordPressLightsailFresh, ScenarioUbuntuFresh, ScenarioFleet, ScenarioWordPressHardened)
 	}
 	return nil
 }

@@ -1,0 +1,94 @@
+package fleet
+
+import (
+	"context"
+	"encoding/json"
+	"sync"
+
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+
+	"github.com/hardsail/hardsail/remote/awsapi"
+)
+
+// SharedIAM is one account's IAM for every instance of a read-only run: IAM is global, so the
+// account-wide reads every instance's check makes (the account summary, the administrator user and
+// group) go to AWS once and are answered from that answer after. Writes and the other calls go
+// straight through. Use it for verify and plan only: nothing may change IAM during the run.
+type SharedIAM struct {
+	awsapi.IAMAPI
+
+	mu      sync.Mutex
+	answers map[string]*answer
+}
+
+type answer struct {
+	done chan struct{}
+	out  any
+	err  error
+}
+
+// ShareIAM wraps api.
+func ShareIAM(api awsapi.IAMAPI) *SharedIAM {
+	return &SharedIAM{IAMAPI: api, answers: map[string]*answer{}}
+}
+
+// once makes call for the first caller of (op, in) and gives every later one the same answer. An
+// answer is kept when it succeeded or said "no such entity"; any other error (throttled past the
+// retries, cancelled) is returned to the callers waiting for it and asked again by the next.
+func once[I, O any](s *SharedIAM, ctx context.Context, op string, in I, call func(context.Context, I, ...func(*iam.Options)) (O, error), opts []func(*iam.Options)) (O, error) {
+	b, err := json.Marshal(in)
+	if err != nil {
+		return call(ctx, in, opts...)
+	}
+	key := op + string(b)
+	s.mu.Lock()
+	a, ok := s.answers[key]
+	if !ok {
+		a = &answer{done: make(chan struct{})}
+		s.answers[key] = a
+	}
+	s.mu.Unlock()
+	if ok {
+		select {
+		case <-a.done:
+			out, _ := a.out.(O)
+			return out, a.err
+		case <-ctx.Done():
+			var zero O
+			return zero, context.Cause(ctx)
+		}
+	}
+	out, err := call(ctx, in, opts...)
+	a.out, a.err = out, err
+	if err != nil && !awsapi.IsKind(awsapi.Classify(op, err), awsapi.KindNotFound) {
+		s.mu.Lock()
+		delete(s.answers, key)
+		s.mu.Unlock()
+	}
+	close(a.done)
+	return out, err
+}
+
+func (s *SharedIAM) GetAccountSummary(ctx context.Context, in *iam.GetAccountSummaryInput, opts ...func(*iam.Options)) (*iam.GetAccountSummaryOutput, error) {
+	return once(s, ctx, "GetAccountSummary", in, s.IAMAPI.GetAccountSummary, opts)
+}
+
+func (s *SharedIAM) GetGroup(ctx context.Context, in *iam.GetGroupInput, opts ...func(*iam.Options)) (*iam.GetGroupOutput, error) {
+	return once(s, ctx, "GetGroup", in, s.IAMAPI.GetGroup, opts)
+}
+
+func (s *SharedIAM) GetUser(ctx context.Context, in *iam.GetUserInput, opts ...func(*iam.Options)) (*iam.GetUserOutput, error) {
+	return once(s, ctx, "GetUser", in, s.IAMAPI.GetUser, opts)
+}
+
+func (s *SharedIAM) GetLoginProfile(ctx context.Context, in *iam.GetLoginProfileInput, opts ...func(*iam.Options)) (*iam.GetLoginProfileOutput, error) {
+	return once(s, ctx, "GetLoginProfile", in, s.IAMAPI.GetLoginProfile, opts)
+}
+
+func (s *SharedIAM) ListMFADevices(ctx context.Context, in *iam.ListMFADevicesInput, opts ...func(*iam.Options)) (*iam.ListMFADevicesOutput, error) {
+	return once(s, ctx, "ListMFADevices", in, s.IAMAPI.ListMFADevices, opts)
+}
+
+func (s *SharedIAM) ListAttachedGroupPolicies(ctx context.Context, in *iam.ListAttachedGroupPoliciesInput, opts ...func(*iam.Options)) (*iam.ListAttachedGroupPoliciesOutput, error) {
+	return once(s, ctx, "ListAttachedGroupPolicies", in, s.IAMAPI.ListAttachedGroupPolicies, opts)
+}

@@ -1,0 +1,116 @@
+package render
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/hardsail/hardsail/steps"
+	"github.com/hardsail/hardsail/steps/fleet"
+	"github.com/hardsail/hardsail/tui/theme"
+)
+
+// FleetReport is the --json document of `verify --all` and `plan --all`: one entry per instance,
+// each with a single verify's per-step schema.
+type FleetReport struct {
+	SchemaVersion int             `json:"schema_version"`
+	Command       string          `json:"command"`
+	Account       string          `json:"account,omitempty"`
+	Instances     []FleetInstance `json:"instances"`
+	// Summary counts instances by their worst status (ok, drift, pending, failed) and in all.
+	Summary map[string]int `json:"summary"`
+}
+
+// FleetInstance is one instance of a fleet report: a single verify's report (region, instance,
+// steps, summary) plus what the fleet knows of it.
+type FleetInstance struct {
+	Report
+	Flavour string       `json:"flavour,omitempty"`
+	State   string       `json:"state,omitempty"`
+	Status  steps.Status `json:"status"`
+	Counts  fleet.Counts `json:"counts"`
+	// Error is why the instance could not be checked at all; Hint its fix.
+	Error string `json:"error,omitempty"`
+	Hint  string `json:"hint,omitempty"`
+	// FirstFix is the first thing to fix, as the text output's line says it.
+	FirstFix string `json:"first_fix,omitempty"`
+}
+
+// NewFleetReport builds the report of results, in their order.
+func NewFleetReport(command, account string, results []fleet.Result) FleetReport {
+	r := FleetReport{SchemaVersion: SchemaVersion, Command: command, Account: account,
+		Instances: []FleetInstance{}, Summary: map[string]int{"instances": len(results)}}
+	for _, res := range results {
+		in := FleetInstance{Report: NewReport(command, res.Results), Flavour: res.Flavour, State: res.State,
+			Status: res.Status(), Counts: res.Counts(), FirstFix: res.FirstFix()}
+		in.Account, in.Region, in.Instance = account, res.Region, res.Name
+		if res.Err != nil {
+			in.Error, in.Hint = res.Err.Error(), steps.HintOf(res.Err)
+		}
+		r.Instances = append(r.Instances, in)
+		r.Summary[string(in.Status)]++
+	}
+	return r
+}
+
+// JSON encodes the report, indented, with a trailing newline.
+func (r FleetReport) JSON() []byte {
+	b, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		panic("render: encode fleet report: " + err.Error())
+	}
+	return append(b, '\n')
+}
+
+// Fleet is one line per instance (status, region, name, flavour, counts, the first thing to fix),
+// in the order given (sort them worst first), then the summary line.
+func Fleet(t theme.Theme, results []fleet.Result) string {
+	wRegion, wName, wFlavour := len("region"), len("instance"), len("flavour")
+	for _, r := range results {
+		wRegion, wName, wFlavour = max(wRegion, len(r.Region)), max(wName, len(r.Name)), max(wFlavour, len(flavourWord(r)))
+	}
+	var b strings.Builder
+	for _, r := range results {
+		s := r.Status()
+		c := r.Counts()
+		fmt.Fprintf(&b, "%s %s %-*s %-*s %-*s %s", statusStyle(t, s)(s.Symbol()), statusStyle(t, s)(fmt.Sprintf("%-7s", s)),
+			wRegion, r.Region, wName, r.Name, wFlavour, flavourWord(r),
+			fmt.Sprintf("%2d ok %2d drift %2d pending %2d failed", c.OK, c.Drift, c.Pending, c.Failed))
+		if fix := r.FirstFix(); fix != "" {
+			b.WriteString("  " + t.Hint.Render("→ "+under(fix)))
+		}
+		b.WriteString("\n")
+	}
+	b.WriteString("\n" + FleetSummary(results) + "\n")
+	return b.String()
+}
+
+func flavourWord(r fleet.Result) string {
+	if r.Flavour == "" {
+		return "wordpress"
+	}
+	return r.Flavour
+}
+
+// FleetSummary is the last line: "12 instances: 9 ok, 1 drift, 0 pending, 2 failed.".
+func FleetSummary(results []fleet.Result) string {
+	n := map[steps.Status]int{}
+	for _, r := range results {
+		n[r.Status()]++
+	}
+	noun := "instances"
+	if len(results) == 1 {
+		noun = "instance"
+	}
+	return fmt.Sprintf("%d %s: %d ok, %d drift, %d pending, %d failed.", len(results), noun,
+		n[steps.StatusOK], n[steps.StatusDrift], n[steps.StatusPending], n[steps.StatusFailed])
+}
+
+// FleetProgress is the progress line on a terminal: "checking 12/100: eu-west-1/shop-3, …".
+func FleetProgress(p fleet.Progress) string {
+	now := strings.Join(p.Running, ", ")
+	if len(now) > 60 {
+		now = now[:57] + "..."
+	}
+	return fmt.Sprintf("checking %d/%d instances  %s", p.Done, p.Total, now)
+}
