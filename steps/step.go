@@ -271,6 +271,8 @@ type Env struct {
 	// Ask talks to the user during Apply and Undo (the wizard's forms or plain prompts). Nil off a
 	// terminal: steps then take the safe default and say so.
 	Ask Asker
+	// CLI builds the hardsail command lines a result or outcome suggests (the demo's carry --demo).
+	CLI CommandLine
 
 	factsMu sync.Mutex
 	notes   map[string]string
