@@ -43,6 +43,7 @@ func runDashboard(ctx context.Context, o *options) error {
 		logger := s.engine.Env.Logger()
 		s.engine.Env.Observer = steps.ObserverFunc(func(e steps.Event) {
 			logger.Info(string(e.Kind), "step", e.Step, "address", e.Address, "message", e.Message, "status", string(e.Status))
+			o.demoWorld.observe(e, logger.Warn)
 		})
 		return s.engine, nil
 	}

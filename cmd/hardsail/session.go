@@ -78,9 +78,10 @@ func openSession(ctx context.Context, o *options, ids []string, withJournal bool
 	env := &steps.Env{
 		Instance: instance, Region: s.key.Region, Account: id.Account,
 		Settings: steps.WithDefaults(settings, steps.OptionsOf(registry.All())),
-		Log:      logger, AWS: clients, AcceptCost: o.acceptCost,
+		Log:      logger, AWS: clients, AcceptCost: o.acceptCost, CLI: o.cli(),
 		Observer: steps.ObserverFunc(func(e steps.Event) {
 			logger.Info(string(e.Kind), "step", e.Step, "address", e.Address, "message", e.Message, "status", string(e.Status))
+			o.demoWorld.observe(e, logger.Warn)
 			// Progress goes to stderr so stdout stays the report (and --json stays parseable).
 			if line := render.Progress(o.io.Theme(), e); line != "" {
 				fmt.Fprintln(o.io.ErrOut, line)
