@@ -56,6 +56,9 @@ func runDashboard(ctx context.Context, o *options) error {
 		Demo:       o.demo != "",
 		Accessible: o.accessible || o.io.Accessible,
 	}
+	if o.demoWorld != nil {
+		opts.Asker = o.demoWorld.asker
+	}
 	// One instance, or --instance: open it now (usage errors come before the screen is taken).
 	if o.instance != "" || len(names) <= 1 {
 		e, err := open(ctx, o.instance)

@@ -101,7 +101,7 @@ func openSession(ctx context.Context, o *options, ids []string, withJournal bool
 	if withJournal && o.io.Interactive() && !o.yes {
 		// Apply and undo at a terminal can ask (the MFA codes, a load balancer's cost, the snapshot).
 		// With --yes nobody is asked: each question takes its safe default and the step says so.
-		env.Ask = tui.PlainAsker(o.io)
+		env.Ask = o.demoWorld.asker(tui.PlainAsker(o.io))
 	}
 	s.engine = &steps.Engine{Steps: selected, Env: env}
 	if withJournal && !o.noSnapshot {
