@@ -71,3 +71,17 @@ func TestDemoDamagedStateNamesTheReset(t *testing.T) {
 		t.Fatalf("--demo-reset over damaged state: exit %d\nstderr:\n%s", r.code, r.stderr)
 	}
 }
+
+// The demo's certificate validates once its records are in the demo's DNS zone, as on Lightsail:
+// HTTPS with a load balancer for example.com finishes in one apply, and a new run finds it ok.
+func TestDemoCertificateValidatesFromItsZone(t *testing.T) {
+	isolate(t)
+	r := runCLI(t, false, "--demo=bitnami", "apply", "https", "--yes", "--no-snapshot", "--accept-cost",
+		"--domain", "example.com", "--alt-domain", "www.example.com", "--https-mode", "lb")
+	if r.code != exitOK || !strings.Contains(r.stdout, "is served by load balancer") {
+		t.Fatalf("apply https in the demo: exit %d\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
+	}
+	if r := runCLI(t, false, "--demo=bitnami", "verify", "https"); r.code != exitOK {
+		t.Fatalf("verify https in a new run: exit %d\nstdout:\n%s", r.code, r.stdout)
+	}
+}

@@ -71,4 +71,8 @@ func printError(io *iostreams.IOStreams, err error, cli steps.CommandLine) {
 	if h := cli.InText(steps.HintOf(err)); h != "" {
 		fmt.Fprintf(io.ErrOut, "%s %s\n", t.Hint.Render("Hint:"), h)
 	}
+	var aws *awsapi.Error
+	if errors.As(err, &aws) && aws.Kind == awsapi.KindCredentials {
+		fmt.Fprintf(io.ErrOut, "%s no AWS account yet? Try hardsail on an emulated one first: `hardsail --demo`.\n", t.Hint.Render("Hint:"))
+	}
 }

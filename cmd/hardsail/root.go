@@ -140,7 +140,7 @@ Run it with no arguments in a terminal for the wizard, or try it safely first:
 ` + stepsLine(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
-		Args:          cobra.NoArgs,
+		Args:          unknownCommand,
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
 			if o.noColor {
 				io.NoColor = true
@@ -171,6 +171,8 @@ Run it with no arguments in a terminal for the wizard, or try it safely first:
 			return runDashboard(cmd.Context(), o)
 		},
 	}
+	root.SuggestionsMinimumDistance = 2
+	setHelp(root)
 	root.SetOut(io.Out)
 	root.SetErr(io.ErrOut)
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
@@ -197,6 +199,19 @@ Run it with no arguments in a terminal for the wizard, or try it safely first:
 	root.SetHelpCommandGroupID("other")
 	root.SetCompletionCommandGroupID("other")
 	return root, o
+}
+
+// unknownCommand refuses words after plain `hardsail` (exit 3): a mistyped command is named with the
+// one that was meant, when there is one.
+func unknownCommand(cmd *cobra.Command, args []string) error {
+	if len(args) == 0 {
+		return nil
+	}
+	hint := "Run `hardsail --help` for the commands."
+	if near := cmd.SuggestionsFor(args[0]); len(near) > 0 {
+		hint = "Did you mean `hardsail " + near[0] + "`? " + hint
+	}
+	return &steps.UsageError{Msg: fmt.Sprintf("unknown command %q", args[0]), Hint: hint}
 }
 
 // cli builds the command lines this run suggests: a demo's carry its --demo, so that a line copied
