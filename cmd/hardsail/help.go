@@ -31,8 +31,10 @@ func helpWidth(c *cobra.Command) int {
 }
 
 // setHelp makes every command's help list its own flags, then the global flags once under their
-// own heading (plain `hardsail` too), wrapped at the terminal's width.
+// own heading (plain `hardsail` too), wrapped at the terminal's width; a mistyped command is
+// matched to the one meant (unknownCommand).
 func setHelp(root *cobra.Command) {
+	root.SuggestionsMinimumDistance = 2
 	t := root.UsageTemplate()
 	for old, repl := range map[string]string{
 		"{{.LocalFlags.FlagUsages | trimTrailingWhitespaces}}":     "{{ownFlags . | trimTrailingWhitespaces}}",

@@ -171,7 +171,6 @@ Run it with no arguments in a terminal for the wizard, or try it safely first:
 			return runDashboard(cmd.Context(), o)
 		},
 	}
-	root.SuggestionsMinimumDistance = 2
 	setHelp(root)
 	root.SetOut(io.Out)
 	root.SetErr(io.ErrOut)
