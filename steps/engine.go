@@ -112,7 +112,18 @@ func (e *Engine) Verify(ctx context.Context) []Result {
 	}
 	wg.Wait()
 	e.explainUnreachable(results)
+	for i, r := range results {
+		results[i] = mapResultText(r, e.Env.CLI.InText)
+	}
 	return results
+}
+
+// shown is out with the commands it suggests as the user runs hardsail (Env.CLI).
+func (e *Engine) shown(out []Outcome) []Outcome {
+	for i, o := range out {
+		out[i].Detail, out[i].Fix = e.Env.CLI.InText(o.Detail), e.Env.CLI.InText(o.Fix)
+	}
+	return out
 }
 
 // explainUnreachable gives each step that could not reach the host the reason another step's
@@ -130,7 +141,7 @@ func (e *Engine) explainUnreachable(results []Result) {
 			}
 			if msg, ok := ex.ExplainUnreachable(x.State, ce); ok {
 				results[i].Detail = "cannot reach the host: " + msg
-				results[i].Fix, results[i].WaitsFor = "hardsail apply "+x.Step, x.Step
+				results[i].Fix, results[i].WaitsFor = e.Env.CLI.Line("apply", x.Step), x.Step
 				break
 			}
 		}
@@ -179,10 +190,10 @@ func (e *Engine) check(ctx context.Context, s Step) Result {
 		add, change, destroy := plan.Counts()
 		r.Status = StatusDrift
 		r.Detail = fmt.Sprintf("%d to add, %d to change, %d to destroy", add, change, destroy)
-		r.Fix = "hardsail apply " + r.Step
+		r.Fix = e.Env.CLI.Line("apply", r.Step)
 	case state.Pending != "":
 		r.Status, r.Detail = StatusPending, state.Pending
-		r.Fix = "hardsail apply " + r.Step
+		r.Fix = e.Env.CLI.Line("apply", r.Step)
 	default:
 		r.Status, r.Detail = StatusOK, "compliant"
 	}
@@ -237,7 +248,7 @@ func (e *Engine) Apply(ctx context.Context, results []Result) []Outcome {
 			}
 			out = append(out, o)
 		}
-		return out
+		return e.shown(out)
 	}
 	var out []Outcome
 	prepared := e.Prepare == nil
@@ -277,7 +288,7 @@ func (e *Engine) Apply(ctx context.Context, results []Result) []Outcome {
 		}
 		opened = opened || o.Status == StatusChanged || o.Status == StatusPending
 	}
-	return out
+	return e.shown(out)
 }
 
 // recheck checks again a step that could not reach the host, once an earlier step of this run
@@ -480,7 +491,7 @@ func (e *Engine) Undo(ctx context.Context, entries []Entry) []Outcome {
 		e.Env.Emit(Event{Kind: EventUndoDone, Step: id, Status: o.Status, Message: o.Detail})
 		out = append(out, o)
 	}
-	return out
+	return e.shown(out)
 }
 
 // HintOf returns the one action that fixes err, if it names one.

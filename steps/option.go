@@ -3,7 +3,9 @@ package steps
 import (
 	"cmp"
 	"fmt"
+	"regexp"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 )
@@ -141,4 +143,31 @@ func (o Option) example() string {
 		return "--" + o.Flag + " " + o.Default
 	}
 	return "--" + o.Flag + " " + cmp.Or(o.Arg, "VALUE")
+}
+
+// maxMailLen is the longest address SMTP carries (RFC 5321: a 256-octet path less the brackets).
+const maxMailLen = 254
+
+// mailRE is an address that is safe as an argument to a command run by root: it starts with a letter
+// or digit (never "-", an option), and holds only the characters real addresses use.
+var mailRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)+$`)
+})
+
+// CheckMail is v, trimmed, when it is an email address o may take ("" too), else o's error for it:
+// one check for every step that asks for an address.
+func (o Option) CheckMail(v string) (string, error) {
+	if err := o.CheckASCII(v); err != nil {
+		return "", err
+	}
+	v = strings.TrimSpace(v)
+	switch {
+	case v == "":
+	case len(v) > maxMailLen:
+		return "", o.Bad(v, fmt.Sprintf("longer than %d characters", maxMailLen), "Use --"+o.Flag+" you@example.com.")
+	case !mailRE().MatchString(v):
+		return "", o.Bad(v, "not an email address (it must start with a letter or digit, and have only letters, digits and ._%+- before the @)",
+			"Use --"+o.Flag+" you@example.com.")
+	}
+	return v, nil
 }

@@ -23,17 +23,20 @@ func Printable(s string) string {
 }
 
 // printableResult is r as it may be shown: every text that can carry remote text escaped.
-func printableResult(r Result) Result {
-	r.Detail, r.Fix = Printable(r.Detail), Printable(r.Fix)
+func printableResult(r Result) Result { return mapResultText(r, Printable) }
+
+// mapResultText is r with f applied to every text in it that is shown to the user.
+func mapResultText(r Result, f func(string) string) Result {
+	r.Detail, r.Fix = f(r.Detail), f(r.Fix)
 	fs := make([]Finding, len(r.Findings))
-	for i, f := range r.Findings {
-		f.Message, f.Fix = Printable(f.Message), Printable(f.Fix)
-		fs[i] = f
+	for i, fd := range r.Findings {
+		fd.Message, fd.Fix = f(fd.Message), f(fd.Fix)
+		fs[i] = fd
 	}
 	r.Findings = fs
 	notes := make([]string, len(r.Plan.Notes))
 	for i, n := range r.Plan.Notes {
-		notes[i] = Printable(n)
+		notes[i] = f(n)
 	}
 	r.Plan.Notes = notes
 	return r

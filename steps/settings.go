@@ -180,6 +180,10 @@ func SaveSettings(path string, s Settings) error {
 	return writeFileAtomic(path, append(b, '\n'), 0o600)
 }
 
+// WriteStateFile replaces path in the state dir with data, atomically (a private temporary file,
+// synced, renamed over it), mode 0600.
+func WriteStateFile(path string, data []byte) error { return writeFileAtomic(path, data, 0o600) }
+
 func writeFileAtomic(path string, data []byte, mode fs.FileMode) error {
 	dir := filepath.Dir(path)
 	if err := PrepareStateDir(dir); err != nil {

@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"regexp"
@@ -287,6 +288,8 @@ type Env struct {
 	// Ask talks to the user during Apply and Undo (the wizard's forms or plain prompts). Nil off a
 	// terminal: steps then take the safe default and say so.
 	Ask Asker
+	// CLI builds the hardsail command lines a result or outcome suggests (the demo's carry --demo).
+	CLI CommandLine
 
 	factsMu sync.Mutex
 	notes   map[string]string
@@ -295,7 +298,43 @@ type Env struct {
 	// unreached is a dial that never reached the host, kept until the facts are forgotten so that
 	// the steps of one check share one attempt (and one time-out).
 	unreached error
+
+	leaveMu sync.Mutex
+	leave   chan struct{} // closed by LeaveWaits
 }
+
+// WaitLeft is closed once the user chose to leave the run's waits (LeaveWaits): a step polling
+// for something slow stops as if its time limit had passed, and reports pending.
+func (e *Env) WaitLeft() <-chan struct{} {
+	e.leaveMu.Lock()
+	defer e.leaveMu.Unlock()
+	return e.leaveChan()
+}
+
+// leaveChan is the channel LeaveWaits closes, made on first use; leaveMu is held.
+func (e *Env) leaveChan() chan struct{} {
+	if e.leave == nil {
+		e.leave = make(chan struct{})
+	}
+	return e.leave
+}
+
+// LeaveWaits ends every wait of this run, under way or to come (Esc during a certificate's
+// validation): what was made stays, journaled, the step is pending, and the next run carries on.
+func (e *Env) LeaveWaits() {
+	e.leaveMu.Lock()
+	defer e.leaveMu.Unlock()
+	ch := e.leaveChan()
+	select {
+	case <-ch:
+	default:
+		close(ch)
+	}
+}
+
+// ErrDismissed is what an Asker returns when the user dismissed a question (Esc): a step takes it
+// as "not now", never as a failure.
+var ErrDismissed = errors.New("question dismissed")
 
 // Asker asks the user something in the middle of Apply or Undo.
 type Asker interface {
@@ -420,7 +459,7 @@ func covers(have, q sshhost.Query) bool {
 // Emit reports a progress event to the observer, if any, stamped with the time when it has none.
 func (e *Env) Emit(ev Event) {
 	if e != nil && e.Observer != nil {
-		ev.Message, ev.Address = Printable(ev.Message), Printable(ev.Address)
+		ev.Message, ev.Address = e.CLI.InText(Printable(ev.Message)), Printable(ev.Address)
 		if ev.At.IsZero() {
 			ev.At = e.Clock()
 		}

@@ -120,7 +120,7 @@ func (p *plain) run() error {
 			fmt.Fprintln(p.out, line)
 		}
 	})
-	p.eng.Env.Ask = &plainAsker{in: p.in, out: p.out, theme: p.form, busy: &p.busy}
+	p.eng.Env.Ask = o.asker(&plainAsker{in: p.in, out: p.out, theme: p.form, busy: &p.busy})
 
 	results := p.check()
 	defer func() {

@@ -3,7 +3,6 @@ package tui
 import (
 	"bufio"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -42,8 +41,8 @@ type askReply struct {
 	err  error
 }
 
-// errAskCancelled is the answer to a question the user dismissed (esc) or quit over.
-var errAskCancelled = errors.New("question dismissed")
+// errAskCancelled is the answer to a question the user dismissed (esc) or quit over: "not now".
+var errAskCancelled = steps.ErrDismissed
 
 // modalAsker implements steps.Asker for the full-screen wizard.
 type modalAsker struct{ bus chan<- tea.Msg }

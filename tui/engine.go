@@ -48,6 +48,8 @@ type runner struct {
 	engine   *steps.Engine
 	bus      chan tea.Msg
 	prepared bool
+	// asker wraps the wizard's asker (Options.asker).
+	asker func(steps.Asker) steps.Asker
 }
 
 func newRunner(ctx context.Context) *runner {
@@ -69,7 +71,18 @@ func (r *runner) attach(e *steps.Engine) {
 		case <-r.ctx.Done():
 		}
 	})
-	e.Env.Ask = &modalAsker{bus: r.bus}
+	var ask steps.Asker = &modalAsker{bus: r.bus}
+	if r.asker != nil {
+		ask = r.asker(ask)
+	}
+	e.Env.Ask = ask
+}
+
+// leaveWaits stops the engine's waits (the user pressed esc, or quit, during one).
+func (r *runner) leaveWaits() {
+	if r.engine != nil {
+		r.engine.Env.LeaveWaits()
+	}
 }
 
 // listen waits for the next event or question; Update calls it again after each one.

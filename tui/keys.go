@@ -23,6 +23,7 @@ type keyMap struct {
 	PageUp, PageDown key.Binding
 	Top, Bottom      key.Binding
 	Continue         key.Binding
+	Leave            key.Binding
 	Yes, No          key.Binding
 	Help             key.Binding
 	Quit             key.Binding
@@ -45,6 +46,7 @@ func defaultKeys() keyMap {
 		Top:      key.NewBinding(key.WithKeys("home", "g"), key.WithHelp("home/g", "top")),
 		Bottom:   key.NewBinding(key.WithKeys("end", "G"), key.WithHelp("end/G", "bottom")),
 		Continue: key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "continue")),
+		Leave:    key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "stop waiting (the next run carries on)")),
 		Yes:      key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "yes")),
 		No:       key.NewBinding(key.WithKeys("n", "esc"), key.WithHelp("n/esc", "no")),
 		Help:     key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "more keys")),

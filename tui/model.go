@@ -51,6 +51,7 @@ func newModel(o Options, r *runner, t theme.Theme) *model {
 	m.help.Styles = c.styles.Help
 	m.id = identity{who: o.Identity.ARN, account: o.Identity.Account, instance: o.Instance, region: o.Region,
 		ssh: o.SSH, root: o.Identity.Root}
+	r.asker = o.asker
 	if o.Engine != nil {
 		r.attach(o.Engine)
 		m.dash = newDashboard(c, m.id, o.Engine.Steps)
@@ -194,6 +195,11 @@ func (m *model) openStep(r steps.Result) tea.Cmd {
 }
 
 func (m *model) quit() tea.Cmd {
+	if m.busy && m.progress != nil && m.progress.waiting && m.modal == nil {
+		// Only waiting: nothing is half done, so quitting stops the wait and needs no guard.
+		m.quitAfter, m.progress.quitting = true, true
+		return m.progress.leave()
+	}
 	if m.busy {
 		if m.modal == nil {
 			m.modal = newQuitGuard(m.c, m.w)
@@ -352,6 +358,9 @@ func (m *model) onNavigation(msg tea.Msg) (tea.Cmd, bool) {
 		m.busy = true
 		m.progress = newProgress(m.c, "Applying", msg.result.Step, applyWords(msg.result), m.now)
 		return tea.Batch(m.focus(m.progress), m.run.apply(msg.result), m.spin()), true
+	case leaveWaitMsg:
+		m.run.leaveWaits()
+		return nil, true
 	case skipMsg, continueMsg:
 		after := ""
 		if s, ok := msg.(skipMsg); ok {
@@ -393,6 +402,8 @@ func (m *model) updateModal(msg tea.Msg) tea.Cmd {
 		if m.progress != nil {
 			m.progress.quitting = true
 		}
+		// A wait still to come would hold the quit up: it is left.
+		m.run.leaveWaits()
 		if !m.busy {
 			return tea.Quit
 		}

@@ -30,9 +30,12 @@ type progressScreen struct {
 	done  bool
 	// quitting is set when the user asked to quit: the change in flight finishes first.
 	quitting bool
-	now      func() time.Time
-	body     pager
-	w, h     int
+	// waiting is a step waiting on something slow (a certificate's validation); leaving says the
+	// user chose to stop waiting (Leave).
+	waiting, leaving bool
+	now              func() time.Time
+	body             pager
+	w, h             int
 }
 
 type progressLine struct {
@@ -71,6 +74,14 @@ func undoWords(entries []steps.Entry) map[string]string {
 
 func (p *progressScreen) refreshKeys() {
 	enable(&p.keys.Continue, p.done)
+	enable(&p.keys.Leave, p.waiting && !p.leaving && !p.done)
+}
+
+// leave stops the waits under way: the step reports pending and the next run carries on.
+func (p *progressScreen) leave() tea.Cmd {
+	p.leaving = true
+	p.refreshKeys()
+	return send(leaveWaitMsg{})
 }
 
 // event takes one progress event from the engine.
@@ -89,13 +100,19 @@ func (p *progressScreen) event(ev steps.Event) {
 	case steps.EventApplyStart, steps.EventUndoStart:
 		p.upsert(progressLine{key: "step:" + ev.Step, text: ev.Step + ": " + strings.ToLower(p.verb) + "…", since: at})
 	case steps.EventApplyDone, steps.EventUndoDone:
+		p.waiting = false
+		p.refreshKeys()
 		p.finishWaits(ev.Step)
 		p.finish("step:"+ev.Step, statusMark(p.c, ev.Status)+" "+statusStyle(st.Theme, ev.Status)(string(ev.Status)), ev.Step+detail(ev.Message))
 	case steps.EventChangeStart:
+		p.waiting = false
+		p.refreshKeys()
 		p.upsert(progressLine{key: "change:" + ev.Address, text: ev.Address, since: at})
 	case steps.EventChangeDone:
 		p.finish("change:"+ev.Address, p.changeMark(ev), ev.Address+detail(ev.Message))
 	case steps.EventWait:
+		p.waiting = true
+		p.refreshKeys()
 		p.finishWaits(ev.Step)
 		p.upsert(progressLine{key: "wait:" + ev.Step + ":" + ev.Message, text: ev.Message, since: at})
 	}
@@ -178,12 +195,15 @@ func (p *progressScreen) Capturing() bool { return false }
 func (p *progressScreen) Help() keyHelp {
 	k := p.keys
 	scroll := p.body.Bindings()
-	return keyHelp{short: []key.Binding{k.Continue, scroll[3]}, full: [][]key.Binding{{k.Continue}, scroll}}
+	return keyHelp{short: []key.Binding{k.Continue, k.Leave, scroll[3]}, full: [][]key.Binding{{k.Continue, k.Leave}, scroll}}
 }
 
 func (p *progressScreen) Update(msg tea.Msg) tea.Cmd {
 	if km, ok := msg.(tea.KeyPressMsg); ok && key.Matches(km, p.keys.Continue) {
 		return send(continueMsg{after: p.step})
+	}
+	if km, ok := msg.(tea.KeyPressMsg); ok && key.Matches(km, p.keys.Leave) {
+		return p.leave()
 	}
 	cmd, _ := p.body.Update(msg)
 	return cmd
@@ -219,7 +239,10 @@ func (p *progressScreen) text() string {
 	if p.done {
 		b.WriteString("\n" + render.WizardOutcomes(st.Theme, p.outs))
 		b.WriteString(secretsText(st.Theme, p.outs))
-	} else if p.quitting {
+	}
+	if p.leaving {
+		b.WriteString("\n" + st.Warning.Render(leavingText) + "\n")
+	} else if p.quitting && !p.done {
 		b.WriteString("\n" + st.Warning.Render("Quitting once this change has finished…") + "\n")
 	}
 	return strings.TrimRight(b.String(), "\n")

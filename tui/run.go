@@ -40,8 +40,18 @@ type Options struct {
 	SSH string
 	// Demo marks the emulated account.
 	Demo bool
+	// Asker, when set, wraps the wizard's asker (the demo's says its emulated MFA device's codes).
+	Asker func(steps.Asker) steps.Asker
 	// Accessible asks for plain prompts instead of the full screen (also IO.Accessible).
 	Accessible bool
+}
+
+// asker is a, wrapped by o.Asker when there is one.
+func (o Options) asker(a steps.Asker) steps.Asker {
+	if o.Asker == nil {
+		return a
+	}
+	return o.Asker(a)
 }
 
 // Run runs the wizard until the user quits, then leaves the recap (what `hardsail verify` prints)

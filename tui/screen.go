@@ -47,7 +47,9 @@ type (
 	// continueMsg leaves a finished apply or undo: to the next step that needs attention after
 	// step, or the dashboard.
 	continueMsg struct{ after string }
-	chooseMsg   struct{ instance string }
+	// leaveWaitMsg stops the waits of the apply under way (Env.LeaveWaits).
+	leaveWaitMsg struct{}
+	chooseMsg    struct{ instance string }
 )
 
 func send(m tea.Msg) tea.Cmd { return func() tea.Msg { return m } }

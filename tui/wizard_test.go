@@ -25,6 +25,8 @@ type fixture struct {
 	engine   *steps.Engine
 	firewall *steptest.MapStep
 	upgrades *steptest.MapStep
+	// asker is Options.Asker.
+	asker func(steps.Asker) steps.Asker
 }
 
 // askingStep is a map step with one option the wizard asks about, suggested from what Check found.
@@ -76,7 +78,7 @@ func newFixture(t *testing.T) *fixture {
 
 func (f *fixture) options(io *iostreams.IOStreams) Options {
 	return Options{IO: io, Identity: Identity{Account: "123456789012", ARN: "arn:aws:iam::123456789012:user/alice"},
-		Region: "us-east-1", Instance: "WordPress-1", Engine: f.engine, SSH: "keyless: a temporary key from Lightsail"}
+		Region: "us-east-1", Instance: "WordPress-1", Engine: f.engine, SSH: "keyless: a temporary key from Lightsail", Asker: f.asker}
 }
 
 // journey drives the whole program through teatest and reads each frame the model renders: the

@@ -169,20 +169,3 @@ func TestBadInputsChangeNothing(t *testing.T) {
 		t.Error("a refused command changed the host's files")
 	}
 }
-
-// --demo keeps its state in a temporary directory: a HARDSAIL_STATE_DIR in the environment is not
-// used, and the demo says so instead of ignoring it silently.
-func TestDemoSaysStateDirIsNotUsed(t *testing.T) {
-	state := isolate(t)
-	r := runCLI(t, false, "--demo", "policy")
-	if r.code != exitOK {
-		t.Fatalf("exit %d\nstderr:\n%s", r.code, r.stderr)
-	}
-	want := "Warning: --demo keeps its journal in a temporary directory; HARDSAIL_STATE_DIR (\"" + state + "\") is not used."
-	if !strings.Contains(r.stderr, want) {
-		t.Errorf("stderr lacks %q:\n%s", want, r.stderr)
-	}
-	if _, err := os.Stat(state); !os.IsNotExist(err) {
-		t.Errorf("the demo wrote to HARDSAIL_STATE_DIR (%v)", err)
-	}
-}

@@ -43,6 +43,7 @@ func runDashboard(ctx context.Context, o *options) error {
 		logger := s.engine.Env.Logger()
 		s.engine.Env.Observer = steps.ObserverFunc(func(e steps.Event) {
 			logger.Info(string(e.Kind), "step", e.Step, "address", e.Address, "message", e.Message, "status", string(e.Status))
+			o.demoWorld.observe(e, logger.Warn)
 		})
 		return s.engine, nil
 	}
@@ -54,6 +55,9 @@ func runDashboard(ctx context.Context, o *options) error {
 		SSH:        sshDescription(o),
 		Demo:       o.demo != "",
 		Accessible: o.accessible || o.io.Accessible,
+	}
+	if o.demoWorld != nil {
+		opts.Asker = o.demoWorld.asker
 	}
 	// One instance, or --instance: open it now (usage errors come before the screen is taken).
 	if o.instance != "" || len(names) <= 1 {

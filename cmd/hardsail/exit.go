@@ -63,11 +63,16 @@ type statusError struct{ code int }
 func (e *statusError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
 
 // printError writes what failed and why, then the Hint, to stderr only.
-func printError(io *iostreams.IOStreams, err error) {
+// The commands they suggest are written as cli runs hardsail.
+func printError(io *iostreams.IOStreams, err error, cli steps.CommandLine) {
 	t := io.Theme()
-	msg := err.Error()
+	msg := cli.InText(err.Error())
 	fmt.Fprintf(io.ErrOut, "%s %s\n", t.Failed.Render("Error:"), strings.TrimSpace(msg))
-	if h := steps.HintOf(err); h != "" {
+	if h := cli.InText(steps.HintOf(err)); h != "" {
 		fmt.Fprintf(io.ErrOut, "%s %s\n", t.Hint.Render("Hint:"), h)
+	}
+	var aws *awsapi.Error
+	if errors.As(err, &aws) && aws.Kind == awsapi.KindCredentials {
+		fmt.Fprintf(io.ErrOut, "%s no AWS account yet? Try hardsail on an emulated one first: `hardsail --demo`.\n", t.Hint.Render("Hint:"))
 	}
 }

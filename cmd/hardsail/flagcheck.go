@@ -142,6 +142,9 @@ func checkHostKeyFlag(o *options, v string) error {
 // checkDemoFlags refuses the flags --demo replaces (its account, region and host are the
 // emulator's), and says that HARDSAIL_STATE_DIR is not used.
 func (o *options) checkDemoFlags(fs *pflag.FlagSet) error {
+	if o.demoReset && o.demo == "" {
+		o.demo = demoDefault
+	}
 	if o.demo == "" {
 		return nil
 	}
@@ -154,10 +157,6 @@ func (o *options) checkDemoFlags(fs *pflag.FlagSet) error {
 			return &steps.UsageError{Msg: fmt.Sprintf("--%s cannot be used with --demo: the demo runs against its own emulated account, region and instance", name),
 				Hint: fmt.Sprintf("Leave --%s out to try the demo, or leave --demo out to use your AWS account.", name)}
 		}
-	}
-	if d := os.Getenv("HARDSAIL_STATE_DIR"); d != "" {
-		fmt.Fprintf(o.io.ErrOut, "%s --demo keeps its journal in a temporary directory; HARDSAIL_STATE_DIR (%s) is not used.\n",
-			o.io.Theme().Warning.Render("Warning:"), strconv.Quote(d))
 	}
 	return nil
 }

@@ -266,9 +266,13 @@ func TestDemoBinary(t *testing.T) {
 	if !strings.Contains(out.String(), "WordPress-1 in us-east-1 (account 123456789012)") {
 		t.Errorf("demo did not reach the emulated instance:\n%s", out.String())
 	}
-	// The demo's state dir is temporary: nothing is left behind in the real one.
-	if _, err := os.Stat(os.Getenv("HARDSAIL_STATE_DIR")); !os.IsNotExist(err) {
-		t.Errorf("demo wrote to the user's state dir (%v)", err)
+	// The state path the banner prints is there after exit, holding the demo's world for the next run.
+	dir := filepath.Join(os.Getenv("HARDSAIL_STATE_DIR"), "demo", "bitnami")
+	if !strings.Contains(errOut.String(), "kept in "+dir) {
+		t.Errorf("the banner does not name the demo's state dir %s:\n%s", dir, errOut.String())
+	}
+	if _, err := os.Stat(filepath.Join(dir, demoWorldFile)); err != nil {
+		t.Errorf("the demo's saved world is not in its state dir after exit: %v", err)
 	}
 }
 

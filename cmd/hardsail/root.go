@@ -28,6 +28,8 @@ type options struct {
 	noColor    bool
 	accessible bool
 	demo       string // "" off, else the demo instance's blueprint (demoBlueprints)
+	demoReset  bool   // --demo-reset: the demo starts over from a new account and instance
+	demoWorld  *demoWorld
 
 	steps      stepFlags // the steps' own flags, as given
 	acceptCost bool
@@ -57,14 +59,14 @@ func run(args []string, io *iostreams.IOStreams) int {
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, cancelSignals...)
 	defer signal.Stop(sigs)
-	sig, err := execute(ctx, cancel, root, sigs, io)
+	sig, err := execute(ctx, cancel, root, sigs, o)
 	for i := len(o.cleanups) - 1; i >= 0; i-- {
 		o.cleanups[i]()
 	}
 	var se *statusError
 	switch {
 	case err != nil && !errors.As(err, &se):
-		printError(io, err)
+		printError(io, err, o.cli())
 	case se != nil && sig == nil:
 		return se.code
 	}
@@ -99,7 +101,8 @@ func signalName(sig os.Signal) string {
 // execute runs the command until it returns. The first signal cancels its context, with the signal
 // as the cause, and waits: every rollback runs on a context of its own, so a cancelled change is
 // put back before hardsail exits. A second signal stops waiting.
-func execute(ctx context.Context, cancel context.CancelCauseFunc, root *cobra.Command, sigs <-chan os.Signal, io *iostreams.IOStreams) (os.Signal, error) {
+func execute(ctx context.Context, cancel context.CancelCauseFunc, root *cobra.Command, sigs <-chan os.Signal, o *options) (os.Signal, error) {
+	io := o.io
 	done := make(chan error, 1)
 	go func() { done <- root.ExecuteContext(ctx) }()
 	var got os.Signal
@@ -109,7 +112,8 @@ func execute(ctx context.Context, cancel context.CancelCauseFunc, root *cobra.Co
 			return got, err
 		case sig := <-sigs:
 			if got != nil {
-				fmt.Fprintf(io.ErrOut, "%s again: quitting at once. A change being put back may not be: `hardsail history` shows it, `hardsail undo` reverses it.\n", signalName(sig))
+				fmt.Fprintf(io.ErrOut, "%s again: quitting at once. A change being put back may not be: `%s` shows it, `%s` reverses it.\n",
+					signalName(sig), o.cli().Line("history"), o.cli().Line("undo"))
 				return got, nil
 			}
 			got = sig
@@ -140,7 +144,7 @@ Run it with no arguments in a terminal for the wizard, or try it safely first:
 ` + stepsLine(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
-		Args:          cobra.NoArgs,
+		Args:          unknownCommand,
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
 			if o.noColor {
 				io.NoColor = true
@@ -176,6 +180,7 @@ Run it with no arguments in a terminal for the wizard, or try it safely first:
 			return runDashboard(cmd.Context(), o)
 		},
 	}
+	setHelp(root)
 	root.SetOut(io.Out)
 	root.SetErr(io.ErrOut)
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
@@ -207,6 +212,31 @@ Run it with no arguments in a terminal for the wizard, or try it safely first:
 	return root, o
 }
 
+// unknownCommand refuses words after plain `hardsail` (exit 3): a mistyped command is named with the
+// one that was meant, when there is one.
+func unknownCommand(cmd *cobra.Command, args []string) error {
+	if len(args) == 0 {
+		return nil
+	}
+	hint := "Run `hardsail --help` for the commands."
+	if near := cmd.SuggestionsFor(args[0]); len(near) > 0 {
+		hint = "Did you mean `hardsail " + near[0] + "`? " + hint
+	}
+	return &steps.UsageError{Msg: fmt.Sprintf("unknown command %q", args[0]), Hint: hint}
+}
+
+// cli builds the command lines this run suggests: a demo's carry its --demo, so that a line copied
+// from the screen never reaches a real account.
+func (o *options) cli() steps.CommandLine {
+	switch o.demo {
+	case "":
+		return steps.CommandLine{}
+	case demoDefault:
+		return steps.CommandLine{Flags: "--demo"}
+	}
+	return steps.CommandLine{Flags: "--demo=" + o.demo}
+}
+
 // requireYes refuses a command that would prompt when nobody can answer.
 func requireYes(o *options, yes bool) error {
 	if yes || o.io.Interactive() {
@@ -214,7 +244,7 @@ func requireYes(o *options, yes bool) error {
 	}
 	return &steps.UsageError{
 		Msg:  "--yes required when not running interactively",
-		Hint: "Review the changes with `hardsail plan`, then run this again with --yes.",
+		Hint: "Review the changes with `" + o.cli().Line("plan") + "`, then run this again with --yes.",
 	}
 }
 
@@ -238,6 +268,7 @@ func (o *options) globalFlags(f *pflag.FlagSet) {
 	f.BoolVar(&o.accessible, "accessible", false, "plain line-by-line prompts, no full-screen UI (also TERM=dumb)")
 	f.StringVar(&o.demo, "demo", "", "run against a built-in emulated account and host (`BLUEPRINT`: lightsail, the default, or bitnami); nothing real is changed")
 	f.Lookup("demo").NoOptDefVal = demoDefault
+	f.BoolVar(&o.demoReset, "demo-reset", false, "start the demo over from a new account and instance (implies --demo; the demo otherwise carries on where it was left)")
 
 	f.BoolVar(&o.noSnapshot, "no-snapshot", false, "do not take an instance snapshot before the first change")
 	f.BoolVar(&o.acceptCost, "accept-cost", false, "agree to changes that cost money (a load balancer) when not asked at a terminal")

@@ -96,9 +96,10 @@ func newSession(o *options, t sessionTarget, withJournal bool) (*session, error)
 	env := &steps.Env{
 		Instance: instance, Region: s.key.Region, Account: id.Account,
 		Settings: steps.WithDefaults(settings, steps.OptionsOf(registry.All())),
-		Log:      logger, AWS: clients, AcceptCost: o.acceptCost,
+		Log:      logger, AWS: clients, AcceptCost: o.acceptCost, CLI: o.cli(),
 		Observer: steps.ObserverFunc(func(e steps.Event) {
 			logger.Info(string(e.Kind), "step", e.Step, "address", e.Address, "message", e.Message, "status", string(e.Status))
+			o.demoWorld.observe(e, logger.Warn)
 			// Progress goes to stderr so stdout stays the report (and --json stays parseable).
 			if line := render.Progress(o.io.Theme(), e); line != "" && !t.quiet {
 				fmt.Fprintln(o.io.ErrOut, line)
@@ -118,7 +119,7 @@ func newSession(o *options, t sessionTarget, withJournal bool) (*session, error)
 	if withJournal && o.io.Interactive() && !o.yes {
 		// Apply and undo at a terminal can ask (the MFA codes, a load balancer's cost, the snapshot).
 		// With --yes nobody is asked: each question takes its safe default and the step says so.
-		env.Ask = tui.PlainAsker(o.io)
+		env.Ask = o.demoWorld.asker(tui.PlainAsker(o.io))
 	}
 	s.engine = &steps.Engine{Steps: selected, Env: env}
 	if withJournal && !o.noSnapshot {

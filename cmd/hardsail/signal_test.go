@@ -119,10 +119,11 @@ func TestSignalDuringTheLockoutCheckPutsTheRulesBack(t *testing.T) {
 	}
 }
 
-// The demo's temporary state dir does not outlive a run ended by SIGTERM, even mid-apply.
+// A demo run ended by SIGTERM mid-apply leaves nothing in TMPDIR and saves the world as the
+// rollback left it: the next run finds the firewall as it was.
 func TestDemoLeavesNothingBehindOnSIGTERM(t *testing.T) {
 	bin := buildBinary(t)
-	isolate(t)
+	state := isolate(t)
 	tmp := t.TempDir()
 	t.Setenv("TMPDIR", tmp)
 	stdout, stderr, code := signalWhen(t, bin, lockoutCheck, syscall.SIGTERM,
@@ -136,6 +137,12 @@ func TestDemoLeavesNothingBehindOnSIGTERM(t *testing.T) {
 	}
 	if entries, _ := os.ReadDir(tmp); len(entries) != 0 {
 		t.Errorf("TMPDIR holds %d entries after the demo", len(entries))
+	}
+	if r := runCLI(t, false, "--demo=bitnami", "verify", "firewall", "--ssh-cidr", "198.51.100.4/32"); r.code != exitDrift || !strings.Contains(r.stdout, "! drift    firewall") {
+		t.Errorf("the next run after SIGTERM: exit %d, want the firewall as before (drift)\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
+	}
+	if _, err := os.Stat(filepath.Join(state, "demo", "bitnami", demoWorldFile)); err != nil {
+		t.Errorf("the demo was not saved on SIGTERM: %v", err)
 	}
 }
 

@@ -42,7 +42,8 @@ func (v optionValue) Type() string {
 func (v optionValue) IsBoolFlag() bool { return v.opt.Kind == steps.OptionSwitch }
 
 // register adds a flag for every option to fs (each command that uses the steps' settings has
-// them; they share what was typed).
+// them; they share what was typed). Steps that ask for the same setting (--mail) share one flag:
+// the first declaration makes it, and every one of them checks its value (over).
 func (f *stepFlags) register(fs *pflag.FlagSet, opts []steps.Option) {
 	if f.given == nil {
 		f.given = map[string][]string{}
@@ -52,6 +53,10 @@ func (f *stepFlags) register(fs *pflag.FlagSet, opts []steps.Option) {
 		usage := strings.ReplaceAll(o.Usage, "`", "")
 		if o.Default != "" && !strings.Contains(usage, "default") {
 			usage += " (default " + o.Default + ")"
+		}
+		if shared := fs.Lookup(o.Flag); shared != nil {
+			shared.Usage += "; " + usage
+			continue
 		}
 		fl := fs.VarPF(optionValue{f: f, opt: o}, o.Flag, "", usage)
 		if o.Kind == steps.OptionSwitch {

@@ -195,13 +195,7 @@ func TestWizardOnTheDemoHost(t *testing.T) {
 // apt-get (mailx appears on PATH), verify is then clean, undo purges it again.
 func TestMailInstallsAndPurgesMailutils(t *testing.T) {
 	d := start(t)
-	paths := steps.PathsFor(t.TempDir(), steps.Key{Account: emulator.AccountID, Region: d.clients.Config.Region, Instance: instance})
-	j, err := steps.OpenJournal(paths)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { j.Close() })
-	eng := &steps.Engine{Steps: []steps.Step{upgrades.New()}, Env: d.env(t, steps.Settings{Mail: "admin@example.com"}), Journal: j, SettingsPath: paths.Settings}
+	eng := d.engine(t, steps.Settings{Mail: "admin@example.com"}, upgrades.New())
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	for _, o := range eng.Apply(ctx, eng.Verify(ctx)) {

@@ -32,6 +32,8 @@ type Options struct {
 	// Flavour is hostmanifest.Bitnami (default: login bitnami, /opt/bitnami) or
 	// hostmanifest.Lightsail (login admin, /var/www/html, /var/log/apache2 and /var/log/mysql).
 	Flavour string
+	// Restore, when set, is what Host.Save returned in an earlier run: the host starts as it was then.
+	Restore []byte
 }
 
 // Host is a running emulated instance.
@@ -94,6 +96,12 @@ func StartWith(ca ssh.PublicKey, o Options) (*Host, error) {
 	}
 	h := &Host{ln: ln, cfg: cfg, started: time.Now(), login: m.User, flavour: m.Flavour, lock: make(chan struct{}, 1), armed: map[string]bool{}, conns: map[net.Conn]struct{}{}}
 	h.tree = newFS(m)
+	if o.Restore != nil {
+		if h.tree, h.started, err = restore(o.Restore, m.Flavour); err != nil {
+			ln.Close()
+			return nil, err
+		}
+	}
 	h.wg.Add(1)
 	go h.serve()
 	return h, nil

@@ -22,8 +22,8 @@ func (t *Timestamp) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, &f); err != nil {
 		return err
 	}
-	sec, frac := math.Modf(f)
-	t.Time = time.Unix(int64(sec), int64(frac*1e9)).UTC()
+	// Milliseconds, as written: a float's fraction would come back a few nanoseconds off.
+	t.Time = time.UnixMilli(int64(math.Round(f * 1000))).UTC()
 	return nil
 }
 

@@ -55,7 +55,7 @@ func (s *Step) Options() []steps.Option {
 		Question: "How should the site get HTTPS?",
 		Choices: []steps.Choice{
 			{Value: "lb", Label: "Lightsail load balancer with a free certificate (" + price + ")"},
-			{Value: "instance", Label: "Let's Encrypt on the instance (free; needs --mail)"},
+			{Value: "instance", Label: "Let's Encrypt on the instance (free; asks for your email address)"},
 		},
 		Default: defaultMode,
 		Get:     func(st steps.Settings) string { return st.HTTPSMode },
@@ -70,7 +70,28 @@ func (s *Step) Options() []steps.Option {
 			return nil
 		},
 	}
-	return []steps.Option{domain, alt, mode}
+	return []steps.Option{domain, alt, mode, mailOption()}
+}
+
+// mailOption asks, where the user chooses HTTPS, for the address Let's Encrypt needs. It is the
+// setting auto-upgrades mails its reports to (one --mail flag: each step checks it its own way).
+func mailOption() steps.Option {
+	o := steps.Option{
+		Flag: "mail", Arg: "ADDRESS", Kind: steps.OptionText,
+		Usage:    "email address for Let's Encrypt's notices (free HTTPS on the instance)",
+		Question: "Your email address, for Let's Encrypt's notices",
+		Note:     "Needed for free HTTPS on the instance (expiry warnings); not used with a load balancer. May be empty then.",
+		Get:      func(st steps.Settings) string { return st.Mail },
+	}
+	o.Set = func(st *steps.Settings, v string) error {
+		v, err := o.CheckMail(v)
+		if err != nil {
+			return err
+		}
+		st.Mail = v
+		return nil
+	}
+	return o
 }
 
 // altNames checks the alternative names on their own (Names also checks them against --domain).

@@ -112,8 +112,8 @@ func (s *Step) lookupValidation(ctx context.Context, env *steps.Env, f *facts, c
 	}
 }
 
-// pollUntil calls done with the step's backoff until it reports true, fails, or limit passes (no
-// error then: the caller reports pending). A cancel during the wait is returned.
+// pollUntil calls done with the step's backoff until it reports true, fails, or limit passes or
+// the user leaves the wait (no error then: the caller reports pending). A cancel is returned.
 func (s *Step) pollUntil(ctx context.Context, env *steps.Env, limit time.Duration, what string, done func() (bool, error)) error {
 	b := s.poll(env)
 	deadline := time.Now().Add(limit)
@@ -132,6 +132,9 @@ func (s *Step) pollUntil(ctx context.Context, env *steps.Env, limit time.Duratio
 		case <-ctx.Done():
 			t.Stop()
 			return ctx.Err()
+		case <-env.WaitLeft():
+			t.Stop()
+			return nil
 		case <-t.C:
 		}
 		delay = min(delay+delay/2, b.Max)

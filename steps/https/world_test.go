@@ -504,3 +504,33 @@ func TestExistingBalancerIsAdopted(t *testing.T) {
 		t.Errorf("%d mutating AWS calls; the balancer was already right", n)
 	}
 }
+
+// TestLeavingTheWaitIsPending: the user leaves a long wait for validation (Esc, or quitting the
+// wizard): apply stops at once with the step pending, everything made so far stays journaled, and
+// the next run carries on from there once the records exist.
+func TestLeavingTheWaitIsPending(t *testing.T) {
+	w := world.New(t, world.Options{Host: true, Settings: lbSettings("example.org"), AcceptCost: true})
+	s := testStep(w)
+	s.CertWait = 10 * time.Minute
+	j := openJournal(t)
+	env := w.Env(t)
+	s.Resolver.(*emulatedDNS).onLookup = env.LeaveWaits
+	eng := &steps.Engine{Steps: []steps.Step{s}, Env: env, Journal: j}
+	start := time.Now()
+	out := eng.Apply(t.Context(), eng.Verify(t.Context()))
+	if out[0].Status != steps.StatusPending || time.Since(start) > time.Minute {
+		t.Fatalf("apply left at the wait: %+v after %s, want pending at once", out[0], time.Since(start))
+	}
+	entries, err := j.Entries()
+	if err != nil || len(entries) == 0 {
+		t.Fatalf("journal after leaving the wait: %d entries (%v), want what was made", len(entries), err)
+	}
+	s.Resolver.(*emulatedDNS).onLookup = nil
+	for _, r := range w.Em.State().Certificates[0].DomainValidationRecords {
+		w.Em.SetExternalDNS(r.Name, r.Type, r.Value)
+	}
+	eng2 := &steps.Engine{Steps: []steps.Step{s}, Env: w.Env(t), Journal: j}
+	if o := eng2.Apply(t.Context(), eng2.Verify(t.Context())); o[0].Status != steps.StatusChanged {
+		t.Fatalf("the next run: %+v, want it to finish what the first began", o[0])
+	}
+}

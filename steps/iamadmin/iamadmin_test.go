@@ -215,6 +215,7 @@ func TestMFANotEnrolled(t *testing.T) {
 	}{
 		{"declined", &totpAsker{decline: true}, false, "declined"},
 		{"codes never match", &totpAsker{wrong: true}, true, "not accepted"},
+		{"dismissed at the code question", &totpAsker{dismiss: true}, false, "put off"},
 	}
 	for _, tc := range tests {
 		for _, be := range backends {

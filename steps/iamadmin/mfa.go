@@ -42,10 +42,10 @@ func (r *run) enrolMFA(ctx context.Context, c steps.Change) error {
 		return nil
 	}
 	ok, err := ask.Confirm(ctx, "Enrol a virtual MFA device for "+r.user+" now? You need an authenticator app on your phone (Google Authenticator, Microsoft Authenticator, 1Password…).", true)
-	if err != nil {
+	if err != nil && !errors.Is(err, steps.ErrDismissed) {
 		return fmt.Errorf("ask about MFA for %s: %w", r.user, err)
 	}
-	if !ok {
+	if !ok || err != nil {
 		r.env.SetRunNote(noteMFASkipped, "enrolment was declined")
 		return nil
 	}
@@ -59,6 +59,11 @@ func (r *run) enrolMFA(ctx context.Context, c steps.Change) error {
 	}
 	for attempt := 1; ; attempt++ {
 		code1, code2, err := readCodes(ctx, ask)
+		if errors.Is(err, steps.ErrDismissed) {
+			// Esc on a code question is "not now", as declining is: pending, the device removed.
+			r.env.SetRunNote(noteMFASkipped, "enrolment was put off")
+			return r.dropDevice(ctx, dev)
+		}
 		if err != nil {
 			return errors.Join(fmt.Errorf("read MFA codes for %s: %w", r.user, err), r.dropDevice(ctx, dev))
 		}

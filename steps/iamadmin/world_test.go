@@ -234,12 +234,13 @@ func (b *backend) mutatingActions(since int) []string {
 type totpAsker struct {
 	mu      sync.Mutex
 	decline bool
-	// wrong types codes that never match.
-	wrong  bool
-	seed   string
-	shown  []string
-	codes  []string
-	inputs int
+	// wrong types codes that never match; dismiss presses Esc at the first code question.
+	wrong   bool
+	dismiss bool
+	seed    string
+	shown   []string
+	codes   []string
+	inputs  int
 }
 
 // secretLine is one line of the secret key as the step shows it: indented groups of four.
@@ -267,6 +268,9 @@ func (a *totpAsker) Input(ctx context.Context, prompt string, check func(string)
 	defer a.mu.Unlock()
 	if a.seed == "" {
 		return "", fmt.Errorf("asked %q before any secret was shown", prompt)
+	}
+	if a.dismiss {
+		return "", steps.ErrDismissed
 	}
 	if a.inputs%2 == 0 {
 		// Both codes from one instant: the current step and the next, as an app shows them 30 s apart.

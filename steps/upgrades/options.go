@@ -1,7 +1,6 @@
 package upgrades
 
 import (
-	"fmt"
 	"regexp"
 	"strings"
 	"sync"
@@ -9,17 +8,7 @@ import (
 	"github.com/hardsail/hardsail/steps"
 )
 
-// maxMailLen is the longest address SMTP carries (RFC 5321: a 256-octet path less the brackets).
-const maxMailLen = 254
-
-var (
-	clockRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^([01][0-9]|2[0-3]):[0-5][0-9]$`) })
-	// mailRE is an address that is safe as an argument to mail(1) run by root: it starts with a
-	// letter or digit (never "-", an option), and holds only the characters real addresses use.
-	mailRE = sync.OnceValue(func() *regexp.Regexp {
-		return regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)+$`)
-	})
-)
+var clockRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^([01][0-9]|2[0-3]):[0-5][0-9]$`) })
 
 // Options are the step's settings: where reports are mailed, and when the host may reboot.
 func (*Step) Options() []steps.Option { return []steps.Option{mailOption(), rebootOption()} }
@@ -35,17 +24,9 @@ func mailOption() steps.Option {
 		Get:      func(s steps.Settings) string { return s.Mail },
 	}
 	o.Set = func(s *steps.Settings, v string) error {
-		if err := o.CheckASCII(v); err != nil {
+		v, err := o.CheckMail(v)
+		if err != nil {
 			return err
-		}
-		v = strings.TrimSpace(v)
-		switch {
-		case v == "":
-		case len(v) > maxMailLen:
-			return o.Bad(v, fmt.Sprintf("longer than %d characters", maxMailLen), "Use --mail you@example.com.")
-		case !mailRE().MatchString(v):
-			return o.Bad(v, "not an email address (it must start with a letter or digit, and have only letters, digits and ._%+- before the @)",
-				"Use --mail you@example.com.")
 		}
 		// apt's quoted strings have no escapes: an address the editor cannot write is refused here.
 		if _, err := quote(v); err != nil {

@@ -98,24 +98,32 @@ func (st *store) snapshot(accountID, caller string) State {
 		MFA:       make(map[string]VirtualMFADevice, len(st.mfa)),
 	}
 	for k, u := range st.users {
-		c := *u
-		c.AccessKeys = slices.Clone(u.AccessKeys)
-		if u.LoginProfile != nil {
-			lp := *u.LoginProfile
-			c.LoginProfile = &lp
-		}
-		out.Users[k] = c
+		out.Users[k] = u.clone()
 	}
 	for k, g := range st.groups {
-		c := *g
-		c.Members = slices.Clone(g.Members)
-		c.AttachedPolicyARNs = slices.Clone(g.AttachedPolicyARNs)
-		out.Groups[k] = c
+		out.Groups[k] = g.clone()
 	}
 	for k, d := range st.mfa {
 		out.MFA[k] = *d
 	}
 	return out
+}
+
+// clone is a deep copy of u.
+func (u User) clone() User {
+	u.AccessKeys = slices.Clone(u.AccessKeys)
+	if u.LoginProfile != nil {
+		lp := *u.LoginProfile
+		u.LoginProfile = &lp
+	}
+	return u
+}
+
+// clone is a deep copy of g.
+func (g Group) clone() Group {
+	g.Members = slices.Clone(g.Members)
+	g.AttachedPolicyARNs = slices.Clone(g.AttachedPolicyARNs)
+	return g
 }
 
 // sortedKeys gives list operations a stable, name-ordered result as IAM does.

@@ -1,0 +1,45 @@
+package tui
+
+import (
+	"testing"
+	"time"
+
+	"github.com/charmbracelet/x/exp/teatest/v2"
+
+	"github.com/hardsail/hardsail/steps"
+	"github.com/hardsail/hardsail/steps/https"
+)
+
+// httpsForm is a step that asks what the https step asks.
+type httpsForm struct{ askingStep }
+
+func (httpsForm) Options() []steps.Option { return https.New().Options() }
+
+// Free HTTPS (Let's Encrypt on the instance) needs an email address: the wizard asks for it with
+// the other HTTPS questions, where the user chooses the mode, and the answer reaches the settings.
+func TestJourneyHTTPSAsksForTheEmailItNeeds(t *testing.T) {
+	for _, size := range [][2]int{{80, 24}, {120, 36}} {
+		f := newFixture(t)
+		f.engine.Steps[0] = httpsForm{askingStep{f.firewall}}
+		j := startJourney(t, f, size[0], size[1])
+		j.see("! to do    firewall")
+		j.key("enter")
+		j.see("Which domain name serves the site?")
+		j.key("example.com")
+		j.key("enter")
+		j.see("┃ Other names for the site")
+		j.key("enter")
+		j.see("┃ How should the site get HTTPS?")
+		j.key("enter")
+		j.see("┃ Your email address, for Let's Encrypt's notices")
+		j.fits(size[0], size[1])
+		j.key("owner@example.com")
+		j.key("enter")
+		j.see("a apply")
+		if got := f.engine.Env.Settings.Mail; got != "owner@example.com" {
+			t.Errorf("settings after the form: mail %q, want the address typed", got)
+		}
+		j.key("q")
+		j.tm.WaitFinished(t, teatest.WithFinalTimeout(5*time.Second))
+	}
+}
