@@ -68,7 +68,8 @@ func (s *tmuxSession) waitFor(texts ...string) string {
 	}
 }
 
-// waitExit waits for the program to end and returns what it left on the normal screen.
+// waitExit waits for the program to end and returns what it left on the normal screen, with the
+// lines scrolled above it (a recap with findings is longer than the window).
 func (s *tmuxSession) waitExit() string {
 	s.t.Helper()
 	deadline := time.Now().Add(60 * time.Second)
@@ -78,7 +79,7 @@ func (s *tmuxSession) waitExit() string {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	return s.screen()
+	return s.tmux("capture-pane", "-p", "-S", "-", "-t", s.name)
 }
 
 // The newcomer's journey through `hardsail --demo` in a real terminal: the dashboard, the firewall

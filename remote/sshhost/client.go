@@ -386,8 +386,10 @@ func (c *Client) lock(ctx context.Context) (release func() error, err error) {
 	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
 		deadline = d
 	}
-	// Give up remotely a little before ctx does, so the answer names the holder.
-	wait := fmt.Sprintf("%.1f", math.Max(0, time.Until(deadline).Seconds()-0.5))
+	// Give up remotely a little before ctx does, so the answer names the holder: a quarter of the
+	// time left (between 0.5 s and 3 s) is kept for the round trip, which a busy host slows.
+	left := time.Until(deadline).Seconds()
+	wait := fmt.Sprintf("%.1f", math.Max(0, left-math.Min(3, math.Max(0.5, left/4))))
 	line := "sudo -n sh -c " + shellQuote(LockScript(wait)) + ` sh "${SSH_CLIENT%% *}"`
 	label := "lock " + LockPath + " (flock, held until release)"
 	observe := func(exit int) {

@@ -155,7 +155,7 @@ func TestLock(t *testing.T) {
 	if err := inner(); err != nil {
 		t.Fatalf("inner release: %v", err)
 	}
-	short, cancelShort := context.WithTimeout(context.Background(), 1500*time.Millisecond)
+	short, cancelShort := context.WithTimeout(context.Background(), 6*time.Second)
 	defer cancelShort()
 	if _, err := b.Lock(short); !errors.As(err, &le) {
 		t.Fatalf("after the inner release another run got the lock (%v)", err)

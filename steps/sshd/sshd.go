@@ -306,7 +306,7 @@ func findings(f Facts) []steps.Finding {
 	for _, e := range f.Earlier {
 		out = append(out, steps.Finding{ID: "sshd.set_earlier", Severity: "warning",
 			Message: "sshd reads " + e + " before hardsail's drop-in and keeps that value",
-			Fix:     "change that line by hand (sudo sshd -t, then reload sshd), or remove it and run hardsail apply " + ID})
+			Fix:     "change that line by hand (sudo sshd -t, then reload sshd), or remove it and run `hardsail apply " + ID + "`"})
 	}
 	return out
 }

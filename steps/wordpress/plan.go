@@ -106,7 +106,7 @@ func findings(f Facts) []steps.Finding {
 	out = append(out, checksumFindings(f)...)
 	if f.Unreachable != "" {
 		add("latest_unknown", "warning", "The latest versions could not be fetched from WordPress.org, so updates and core checksums were not checked: "+f.Unreachable,
-			"Check this computer's internet connection, then run hardsail verify again.")
+			"Check this computer's internet connection, then run `hardsail verify` again.")
 	}
 	return append(out, configFindings(f)...)
 }
@@ -163,7 +163,7 @@ func configFindings(f Facts) []steps.Finding {
 	}
 	if f.Password.Exists {
 		add("admin_password_file", "The first WordPress admin password is still in "+f.Password.Path,
-			"Save it in a password manager (or change it), then run hardsail apply wordpress --admin-password-saved to remove the file.")
+			"Save it in a password manager (or change it), then run `hardsail apply wordpress --admin-password-saved` to remove the file.")
 	}
 	return out
 }

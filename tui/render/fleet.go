@@ -87,7 +87,7 @@ func Fleet(t theme.Theme, results []fleet.Result) string {
 
 func flavourWord(r fleet.Result) string {
 	if r.Flavour == "" {
-		return "wordpress"
+		return "unknown"
 	}
 	return r.Flavour
 }
