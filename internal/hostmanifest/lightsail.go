@@ -55,7 +55,7 @@ func For(flavour string) (Manifest, error) {
 		return Manifest{
 			Flavour: Bitnami, User: "bitnami", UID: BitnamiUID, GID: BitnamiGID, Hostname: Hostname,
 			Logs:   LogsFor(DBMySQL),
-			Files:  append([]File{w, BitnamiAppPassword}, WordPressCore("/opt/bitnami/wordpress", BitnamiUID, DaemonGID)...),
+			Files:  append([]File{w, BitnamiAppPassword, BitnamiComponents}, WordPressCore("/opt/bitnami/wordpress", BitnamiUID, DaemonGID)...),
 			Users:  map[int]string{0: "root", BitnamiUID: "bitnami", MySQLUID: "mysql"},
 			Groups: map[int]string{0: "root", BitnamiGID: "bitnami", DaemonGID: "daemon", MySQLGID: "mysql"},
 		}, nil

@@ -60,3 +60,15 @@ var BitnamiAppPassword = File{Path: "/home/bitnami/bitnami_application_password"
 	Size: int64(len(bitnamiAppPassword)), Mode: 0o600, UID: BitnamiUID, GID: BitnamiGID, Body: bitnamiAppPassword}
 
 const bitnamiAppPassword = "Xr7bQ2mVw9Lk\n"
+
+// BitnamiComponents is the stack's component list Bitnami keeps at the top of /opt/bitnami (the
+// shape of Bitnami's .bitnami_components.json; these versions are the ones this test host claims,
+// UNVERIFIED against a real instance's file).
+var BitnamiComponents = File{Path: "/opt/bitnami/.bitnami_components.json", ModTime: installedAt,
+	Size: int64(len(bitnamiComponents)), Mode: 0o644, Body: bitnamiComponents}
+
+const bitnamiComponents = `{"apache":{"arch":"amd64","distro":"debian-12","type":"NAMI","version":"2.4.62-3"},` +
+	`"mysql":{"arch":"amd64","distro":"debian-12","type":"NAMI","version":"8.0.40-2"},` +
+	`"php":{"arch":"amd64","distro":"debian-12","type":"NAMI","version":"8.2.26-1"},` +
+	`"wordpress":{"arch":"amd64","distro":"debian-12","type":"NAMI","version":"6.1.9-0"}}
+`
