@@ -524,3 +524,18 @@ func (f ObserverFunc) Event(e Event) { f(e) }
 type Explainer interface {
 	Why() string
 }
+
+// LockedSSH is the run's connection with the remote lock held, so another hardsail run on this host
+// cannot interleave its edits with ours (re-entrant when the run already holds it). The caller
+// releases it.
+func (e *Env) LockedSSH(ctx context.Context) (*sshhost.Client, func() error, error) {
+	c, err := e.SSH(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	release, err := c.Lock(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	return c, release, nil
+}

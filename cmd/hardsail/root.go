@@ -123,6 +123,37 @@ func execute(ctx context.Context, cancel context.CancelCauseFunc, root *cobra.Co
 	}
 }
 
+// prepare runs before every command: every value is checked before anything runs or is written,
+// then the demo starts when asked.
+func (o *options) prepare(cmd *cobra.Command) error {
+	if o.noColor {
+		o.io.NoColor = true
+	}
+	if o.accessible {
+		o.io.Accessible = true
+	}
+	// Every value is checked before anything runs or is written.
+	if err := o.checkGlobalFlags(cmd.Flags()); err != nil {
+		return err
+	}
+	if o.fleet.all {
+		if err := o.fleet.check(o, cmd.Flags()); err != nil {
+			return err
+		}
+	}
+	if _, err := o.steps.over(steps.Settings{}); err != nil {
+		return err
+	}
+	if o.demo != "" {
+		stop, err := startDemo(o)
+		if err != nil {
+			return fmt.Errorf("start the demo: %w", err)
+		}
+		o.cleanups = append(o.cleanups, stop)
+	}
+	return nil
+}
+
 func newRootCmd(io *iostreams.IOStreams) (*cobra.Command, *options) {
 	o := &options{io: io}
 	root := &cobra.Command{
@@ -142,37 +173,10 @@ Run it with no arguments in a terminal for the wizard, or try it safely first:
   hardsail apply STEP              preview, confirm and apply one step
   hardsail undo STEP               reverse what hardsail changed
 ` + stepsLine(),
-		SilenceUsage:  true,
-		SilenceErrors: true,
-		Args:          unknownCommand,
-		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
-			if o.noColor {
-				io.NoColor = true
-			}
-			if o.accessible {
-				io.Accessible = true
-			}
-			// Every value is checked before anything runs or is written.
-			if err := o.checkGlobalFlags(cmd.Flags()); err != nil {
-				return err
-			}
-			if o.fleet.all {
-				if err := o.fleet.check(o, cmd.Flags()); err != nil {
-					return err
-				}
-			}
-			if _, err := o.steps.over(steps.Settings{}); err != nil {
-				return err
-			}
-			if o.demo != "" {
-				stop, err := startDemo(o)
-				if err != nil {
-					return fmt.Errorf("start the demo: %w", err)
-				}
-				o.cleanups = append(o.cleanups, stop)
-			}
-			return nil
-		},
+		SilenceUsage:      true,
+		SilenceErrors:     true,
+		Args:              unknownCommand,
+		PersistentPreRunE: func(cmd *cobra.Command, args []string) error { return o.prepare(cmd) },
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if o.demo == "" && !io.Interactive() {
 				return cmd.Help()

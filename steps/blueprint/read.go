@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/lightsail"
@@ -26,10 +27,10 @@ type Hint struct {
 // legacyBitnamiIDs matches the ids Lightsail gave the WordPress blueprints packaged by Bitnami before
 // it packaged its own (wordpress, wordpress_multisite). A pattern, not a list of literals: a bare
 // "wordpress" would read as the wordpress step's id to internal/layout's check.
-var legacyBitnamiIDs = regexp.MustCompile(`(?i)^wordpress(_multisite)?$`)
+var legacyBitnamiIDs = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?i)^wordpress(_multisite)?$`) })
 
 // wordPressBlueprint matches the id or name of any WordPress blueprint.
-var wordPressBlueprint = regexp.MustCompile(`(?i)wordpress`)
+var wordPressBlueprint = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?i)wordpress`) })
 
 // HintOf reads the flavour the blueprint's id and name suggest.
 func HintOf(id, name string) Hint {
@@ -40,7 +41,7 @@ func HintOf(id, name string) Hint {
 		h.Flavour = Bitnami
 	case strings.Contains(both, "lightsail"):
 		h.Flavour = Lightsail
-	case legacyBitnamiIDs.MatchString(id):
+	case legacyBitnamiIDs().MatchString(id):
 		h.Flavour = Bitnami
 	}
 	return h
@@ -48,7 +49,7 @@ func HintOf(id, name string) Hint {
 
 // WordPress reports whether the blueprint is a WordPress one at all.
 func (h Hint) WordPress() bool {
-	return wordPressBlueprint.MatchString(h.BlueprintID + " " + h.BlueprintName)
+	return wordPressBlueprint().MatchString(h.BlueprintID + " " + h.BlueprintName)
 }
 
 // Describe is the hint in one line, for a header shown before the host is reached.

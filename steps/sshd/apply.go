@@ -41,11 +41,7 @@ func (s *Step) Apply(ctx context.Context, env *steps.Env, live steps.State, plan
 	if s.hooks.body != nil {
 		want.Body = s.hooks.body(want.Body)
 	}
-	c, err := env.SSH(ctx)
-	if err != nil {
-		return steps.Report{}, err
-	}
-	release, err := c.Lock(ctx)
+	c, release, err := env.LockedSSH(ctx)
 	if err != nil {
 		return steps.Report{}, err
 	}
@@ -201,11 +197,7 @@ func (s *Step) Undo(ctx context.Context, env *steps.Env, entries []steps.Entry, 
 	if len(entries) == 0 {
 		return steps.Report{}, nil
 	}
-	c, err := env.SSH(ctx)
-	if err != nil {
-		return steps.Report{}, err
-	}
-	release, err := c.Lock(ctx)
+	c, release, err := env.LockedSSH(ctx)
 	if err != nil {
 		return steps.Report{}, err
 	}

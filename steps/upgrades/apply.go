@@ -35,7 +35,7 @@ func (s *Step) Apply(ctx context.Context, env *steps.Env, live steps.State, plan
 	if err != nil {
 		return steps.Report{}, err
 	}
-	c, release, err := lockedHost(ctx, env)
+	c, release, err := env.LockedSSH(ctx)
 	if err != nil {
 		return steps.Report{}, err
 	}

@@ -118,20 +118,6 @@ func staleLists(res sshhost.Result) bool {
 		strings.Contains(e, "has no installation candidate")
 }
 
-// lockedHost is the run's connection with the remote lock held, so another hardsail run on this host
-// cannot interleave its edits with ours (re-entrant when the run already holds it).
-func lockedHost(ctx context.Context, env *steps.Env) (*sshhost.Client, func() error, error) {
-	c, err := env.SSH(ctx)
-	if err != nil {
-		return nil, nil, err
-	}
-	release, err := c.Lock(ctx)
-	if err != nil {
-		return nil, nil, err
-	}
-	return c, release, nil
-}
-
 // pkgData is journaled with a package install: the name undo purges.
 type pkgData struct {
 	Package string `json:"package"`
@@ -160,7 +146,7 @@ func (s *Step) Undo(ctx context.Context, env *steps.Env, entries []steps.Entry, 
 		}
 		pkgs[i] = p
 	}
-	c, release, err := lockedHost(ctx, env)
+	c, release, err := env.LockedSSH(ctx)
 	if err != nil {
 		return steps.Report{}, err
 	}

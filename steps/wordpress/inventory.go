@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/hardsail/hardsail/remote/sshhost"
 )
@@ -65,7 +66,7 @@ type inventory struct {
 	wpcli  map[string][]byte // wp-cli's answers by command ("core", "plugin", "theme")
 }
 
-var versionLine = regexp.MustCompile(`(?m)^\s*\$wp_version\s*=\s*['"]([^'"]+)['"]\s*;`)
+var versionLine = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?m)^\s*\$wp_version\s*=\s*['"]([^'"]+)['"]\s*;`) })
 
 // parseInventory reads inventoryScript's output.
 func parseInventory(out []byte) (inventory, error) {
@@ -77,22 +78,18 @@ func parseInventory(out []byte) (inventory, error) {
 		switch tag {
 		case "V":
 			b, _ := base64.StdEncoding.DecodeString(rest)
-			if m := versionLine.FindSubmatch(b); m != nil {
+			if m := versionLine().FindSubmatch(b); m != nil {
 				inv.Core = printable(string(m[1]))
 			}
 		case "H":
-			p64, h64, _ := strings.Cut(rest, " ")
-			p, err1 := base64.StdEncoding.DecodeString(p64)
-			h, err2 := base64.StdEncoding.DecodeString(h64)
-			if err1 != nil || err2 != nil {
+			p, h, ok := base64Pair(rest)
+			if !ok {
 				return inv, fmt.Errorf("read a plugin or theme header: not base64")
 			}
 			inv.add(string(p), h)
 		case "W":
-			q64, out64, _ := strings.Cut(rest, " ")
-			q, err1 := base64.StdEncoding.DecodeString(q64)
-			out, err2 := base64.StdEncoding.DecodeString(out64)
-			if err1 != nil || err2 != nil {
+			q, out, ok := base64Pair(rest)
+			if !ok {
 				return inv, fmt.Errorf("read wp-cli's answer: not base64")
 			}
 			inv.wpcli[string(q)] = out
@@ -222,4 +219,12 @@ func checksums(want, have map[string]string) (modified, missing, extra []string)
 
 func shellWord(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// base64Pair decodes "A B", two base64 fields separated by one space.
+func base64Pair(s string) (a, b []byte, ok bool) {
+	s1, s2, _ := strings.Cut(s, " ")
+	a, err1 := base64.StdEncoding.DecodeString(s1)
+	b, err2 := base64.StdEncoding.DecodeString(s2)
+	return a, b, err1 == nil && err2 == nil
 }
