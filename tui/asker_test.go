@@ -35,7 +35,7 @@ func TestJourneyStepAsksDuringApply(t *testing.T) {
 	costly := &costlyStep{askingStep: askingStep{f.firewall}}
 	f.engine.Steps[0] = costly
 	j := startJourney(t, f, 100, 30)
-	j.see("! to do    firewall")
+	j.see("! to do    firewall", " steps: ") // the summary: every check is done, enter opens
 	j.key("enter")
 	j.see("Who may connect with SSH?")
 	j.key("enter")
@@ -79,7 +79,7 @@ func TestJourneyEscAtAQuestionIsNotNow(t *testing.T) {
 	f.engine.Steps[0] = code
 	f.asker = func(a steps.Asker) steps.Asker { return prompted{a} }
 	j := startJourney(t, f, 80, 24)
-	j.see("! to do    firewall")
+	j.see("! to do    firewall", " steps: ") // the summary: every check is done, enter opens
 	j.key("enter")
 	j.see("Who may connect with SSH?")
 	j.key("enter")

@@ -58,7 +58,7 @@ func TestJourneyWrongCodesFitTheScreen(t *testing.T) {
 		f := newFixture(t)
 		f.engine.Steps[0] = &wrongCodesStep{askingStep{f.firewall}}
 		j := startJourney(t, f, w, h)
-		j.see("! to do    firewall")
+		j.see("! to do    firewall", " steps: ") // the summary: every check is done, enter opens
 		j.key("enter")
 		j.see("Who may connect with SSH?")
 		j.key("enter")

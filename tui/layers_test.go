@@ -23,7 +23,7 @@ func TestJourneyCommandLogBehindL(t *testing.T) {
 				f.engine.Env.Emit(steps.Event{Kind: steps.EventCommand, Step: "firewall", Message: "lightsail PutInstancePublicPorts WordPress-1"})
 			}
 			j := startJourney(t, f, sz.w, sz.h)
-			j.see("! to do    firewall")
+			j.see("! to do    firewall", " steps: ") // the summary: every check is done, enter opens
 			j.key("enter")
 			j.see("Who may connect with SSH?")
 			j.key("enter")

@@ -22,7 +22,7 @@ func TestJourneyHTTPSAsksForTheEmailItNeeds(t *testing.T) {
 		f := newFixture(t)
 		f.engine.Steps[0] = httpsForm{askingStep{f.firewall}}
 		j := startJourney(t, f, size[0], size[1])
-		j.see("! to do    firewall")
+		j.see("! to do    firewall", " steps: ") // the summary: every check is done, enter opens
 		j.key("enter")
 		j.see("Which domain name serves the site?")
 		j.key("example.com")

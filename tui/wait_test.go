@@ -39,7 +39,7 @@ func startWaiting(t *testing.T, w, h int) (*journey, *waitingStep) {
 	ws := &waitingStep{askingStep: askingStep{f.firewall}, left: make(chan struct{})}
 	f.engine.Steps[0] = ws
 	j := startJourney(t, f, w, h)
-	j.see("! to do    firewall")
+	j.see("! to do    firewall", " steps: ") // the summary: every check is done, enter opens
 	j.key("enter")
 	j.see("Who may connect with SSH?")
 	j.key("enter")

@@ -170,7 +170,7 @@ func TestJourneyQuitGuardFinishesTheChange(t *testing.T) {
 	release := make(chan struct{})
 	f.firewall.BeforeMutate = func(string) { <-release }
 	j := startJourney(t, f, 100, 30)
-	j.see("! to do    firewall")
+	j.see("! to do    firewall", " steps: ") // the summary: every check is done, enter opens
 	j.key("enter")
 	j.see("Who may connect with SSH?")
 	j.key("enter")
@@ -212,7 +212,7 @@ func TestJourneyTooSmall(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			j := startJourney(t, newFixture(t), 100, 30)
-			j.see("! to do    firewall")
+			j.see("! to do    firewall", " steps: ") // the summary: every check is done, enter opens
 			j.tm.Send(tea.WindowSizeMsg{Width: tc.w, Height: tc.h})
 			j.see(tc.want)
 			j.tm.Send(tea.WindowSizeMsg{Width: 100, Height: 30})
@@ -253,7 +253,7 @@ func TestJourneyHostStepsCheckedAgainOnceTheFirewallOpens(t *testing.T) {
 	f.upgrades.Live["updates-origin"] = "disabled"
 	f.engine.Steps = []steps.Step{gatedFirewall{askingStep{f.firewall}}, behindFirewall{MapStep: f.upgrades, fw: f.firewall}}
 	j := startJourney(t, f, 120, 36)
-	j.see("! to do    firewall", "✗ unknown  auto-upgrades", "SSH is closed to this computer")
+	j.see("! to do    firewall", "✗ unknown  auto-upgrades", "SSH is closed to this computer", " steps: ")
 	j.key("enter")
 	j.see("Who may connect with SSH?")
 	j.key("enter")
