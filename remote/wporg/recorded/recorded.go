@@ -10,8 +10,11 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"time"
+
+	"github.com/hardsail/hardsail/remote/wporg"
 )
 
 //go:embed testdata/*.json
@@ -78,4 +81,21 @@ func Serve() (url string, stop func(), err error) {
 	srv := &http.Server{Handler: Handler(""), ReadHeaderTimeout: 5 * time.Second}
 	go srv.Serve(ln)
 	return "http://" + ln.Addr().String(), func() { srv.Close() }, nil
+}
+
+// Main is a test package's TestMain when its tests reach the wordpress step: it serves the recorded
+// answers, points the process's WordPress.org clients at them (wporg.EnvURL), runs the tests and
+// exits with their status, so no test asks the real api.wordpress.org (reachable or not, its
+// answers would change under the tests). m is the *testing.M; this package is in the binary
+// (the demo), which must not link testing.
+func Main(m interface{ Run() int }) {
+	url, stop, err := Serve()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	os.Setenv(wporg.EnvURL, url)
+	code := m.Run()
+	stop()
+	os.Exit(code)
 }
