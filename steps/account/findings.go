@@ -38,7 +38,7 @@ func consoleWithoutMFA(user string, admin bool) steps.Finding {
 		fix = "Run `hardsail apply " + iamadmin.ID + "`: it enrols the MFA device of the administrator user it manages."
 	}
 	return steps.Finding{ID: FindingConsoleWithoutMFA, Severity: "warning",
-		Message: "IAM user " + user + " can sign in to the AWS console with a password and no MFA device: the password alone opens the account.",
+		Message: "IAM user " + user + " can sign in to the AWS console with a password and no MFA device: the password alone is enough to act as it.",
 		Fix:     fix}
 }
 
@@ -56,7 +56,7 @@ func keyFinding(user string, k Key, now time.Time) (steps.Finding, bool) {
 			Fix:     "If nothing needs it, delete it: " + keys + " → Actions → Deactivate, then Delete."}, true
 	case age > MaxKeyAge && !k.LastUsed.IsZero():
 		return steps.Finding{ID: FindingAccessKeyOld, Severity: "warning",
-			Message: fmt.Sprintf("%s is %d days old (created %s, last used %s); keys are rotated every %d days.",
+			Message: fmt.Sprintf("%s is %d days old (created %s, last used %s); rotate keys every %d days.",
 				what, age, date(k.Created), lastUsed(k), MaxKeyAge),
 			Fix: "Rotate it: " + keys + " → Create access key, put the new key where the old one is used, then Deactivate and Delete the old one."}, true
 	}
