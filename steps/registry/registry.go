@@ -4,6 +4,7 @@ package registry
 
 import (
 	"github.com/hardsail/hardsail/steps"
+	"github.com/hardsail/hardsail/steps/account"
 	"github.com/hardsail/hardsail/steps/certs"
 	"github.com/hardsail/hardsail/steps/firewall"
 	"github.com/hardsail/hardsail/steps/https"
@@ -30,6 +31,7 @@ func All() []steps.Step {
 		logcleanup.New(),
 		wordpress.New(),
 		certs.New(),
+		account.New(),
 		// Last: attaching a static IP moves the instance's address, and with it this run's SSH session.
 		staticip.New(),
 	}

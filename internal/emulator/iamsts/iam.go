@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -16,6 +17,7 @@ import (
 const (
 	groupsPerUserQuota            = 10
 	attachedPoliciesPerGroupQuota = 10
+	accessKeysPerUserQuota        = 2
 )
 
 // managedPolicies are the AWS managed policies AttachGroupPolicy accepts: the
@@ -584,7 +586,7 @@ func (s *Service) getAccountSummary(url.Values) (any, *apiError) {
 		"AttachedPoliciesPerGroupQuota":     attachedPoliciesPerGroupQuota,
 		"AttachedPoliciesPerUserQuota":      10,
 		"AttachedPoliciesPerRoleQuota":      10,
-		"AccessKeysPerUserQuota":            2,
+		"AccessKeysPerUserQuota":            accessKeysPerUserQuota,
 		"SigningCertificatesPerUserQuota":   2,
 		"VersionsPerPolicyQuota":            5,
 		"PolicySizeQuota":                   6144,
@@ -774,6 +776,128 @@ func (s *Service) listAccessKeys(form url.Values) (any, *apiError) {
 		AccessKeyMetadata []xmlAccessKey `xml:"AccessKeyMetadata>member"`
 		IsTruncated       bool
 	}{AccessKeyMetadata: out}, nil
+}
+
+// --- listing users, and when keys were last used (the account audit) ---
+
+// Paging limits of IAM's List* calls: MaxItems defaults to 100 and may be 1 to 1000.
+const (
+	defaultMaxItems = 100
+	maxMaxItems     = 1000
+)
+
+// maxItemsParam reads MaxItems with IAM's default and bounds.
+func maxItemsParam(form url.Values) (int, *apiError) {
+	v := form.Get("MaxItems")
+	if v == "" {
+		return defaultMaxItems, nil
+	}
+	n, err := strconv.Atoi(v)
+	switch {
+	case err != nil:
+		return 0, validationError("1 validation error detected: Value '%s' at 'maxItems' failed to satisfy constraint: Member must be a number", v)
+	case n < 1:
+		return 0, validationError("1 validation error detected: Value '%d' at 'maxItems' failed to satisfy constraint: Member must have value greater than or equal to 1", n)
+	case n > maxMaxItems:
+		return 0, validationError("1 validation error detected: Value '%d' at 'maxItems' failed to satisfy constraint: Member must have value less than or equal to %d", n, maxMaxItems)
+	}
+	return n, nil
+}
+
+// pageMarker is the opaque Marker of a truncated list: the name the next page starts at.
+func pageMarker(name string) string { return base64.RawURLEncoding.EncodeToString([]byte(name)) }
+
+// page cuts names (sorted) at the request's Marker and MaxItems and returns the page, and the
+// Marker of the next one ("" on the last page).
+func page(form url.Values, names []string) ([]string, string, *apiError) {
+	limit, e := maxItemsParam(form)
+	if e != nil {
+		return nil, "", e
+	}
+	if m := form.Get("Marker"); m != "" {
+		start, err := base64.RawURLEncoding.DecodeString(m)
+		if err != nil || len(start) == 0 {
+			return nil, "", validationError("Invalid Marker.")
+		}
+		i, _ := slices.BinarySearch(names, string(start))
+		names = names[i:]
+	}
+	if len(names) <= limit {
+		return names, "", nil
+	}
+	return names[:limit], pageMarker(names[limit]), nil
+}
+
+func (s *Service) listUsers(form url.Values) (any, *apiError) {
+	prefix := form.Get("PathPrefix")
+	if prefix == "" {
+		prefix = "/"
+	}
+	if len(prefix) > maxPath || !strings.HasPrefix(prefix, "/") {
+		return nil, validationError("The specified value for pathPrefix is invalid. It must begin with / and contain only printable ASCII characters.")
+	}
+	var names []string
+	for _, k := range sortedKeys(s.st.users) {
+		if strings.HasPrefix(s.st.users[k].Path, prefix) {
+			names = append(names, k)
+		}
+	}
+	names, marker, e := page(form, names)
+	if e != nil {
+		return nil, e
+	}
+	users := make([]xmlUser, 0, len(names))
+	for _, n := range names {
+		users = append(users, userXML(s.st.users[n]))
+	}
+	return struct {
+		Users       []xmlUser `xml:"Users>member"`
+		IsTruncated bool
+		Marker      string `xml:"Marker,omitempty"`
+	}{users, marker != "", marker}, nil
+}
+
+// xmlKeyLastUsed is AccessKeyLastUsed: a key never used has no date, and "N/A" for service and region.
+type xmlKeyLastUsed struct {
+	LastUsedDate string `xml:"LastUsedDate,omitempty"`
+	ServiceName  string `xml:"ServiceName"`
+	Region       string `xml:"Region"`
+}
+
+func (s *Service) getAccessKeyLastUsed(form url.Values) (any, *apiError) {
+	id := form.Get("AccessKeyId")
+	if id == "" {
+		return nil, validationError("1 validation error detected: Value null at 'accessKeyId' failed to satisfy constraint: Member must not be null")
+	}
+	owner, key := s.findAccessKey(id)
+	if key == nil {
+		return nil, noSuchEntity("The Access Key with id %s cannot be found", id)
+	}
+	used := xmlKeyLastUsed{ServiceName: "N/A", Region: "N/A"}
+	if !key.LastUsed.IsZero() {
+		used = xmlKeyLastUsed{LastUsedDate: isoTime(key.LastUsed), ServiceName: key.LastUsedService, Region: key.LastUsedRegion}
+	}
+	return struct {
+		UserName          string `xml:"UserName,omitempty"`
+		AccessKeyLastUsed xmlKeyLastUsed
+	}{owner, used}, nil
+}
+
+// findAccessKey returns the key with id and its user's name ("" for a key of root), or nil.
+func (s *Service) findAccessKey(id string) (string, *AccessKey) {
+	for i := range s.st.root.AccessKeys {
+		if s.st.root.AccessKeys[i].ID == id {
+			return "", &s.st.root.AccessKeys[i]
+		}
+	}
+	for _, u := range s.st.users {
+		for i := range u.AccessKeys {
+			if u.AccessKeys[i].ID == id {
+				return u.Name, &u.AccessKeys[i]
+			}
+		}
+	}
+	return "", nil
 }
 
 // --- STS ---

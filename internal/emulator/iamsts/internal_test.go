@@ -186,7 +186,7 @@ func TestLoadScenario(t *testing.T) {
 		wantErr    bool
 	}{
 		{name: ScenarioEmpty, wantCaller: "arn:aws:iam::123456789012:root"},
-		{name: ScenarioWordPressFresh, wantCaller: "arn:aws:iam::123456789012:root", wantKeys: 1},
+		{name: ScenarioWordPressFresh, wantCaller: "arn:aws:iam::123456789012:root", wantKeys: 1, wantUsers: 1},
 		{name: ScenarioWordPressHardened, wantCaller: "arn:aws:iam::123456789012:user/administrator", wantUsers: 1, wantGroups: 1, wantMFA: true},
 		{name: "wordpress-typo", wantErr: true},
 	}

@@ -464,7 +464,7 @@ func TestGetAccountSummary(t *testing.T) {
 		scenario string
 		want     map[string]int32
 	}{
-		{iamsts.ScenarioWordPressFresh, map[string]int32{"AccountMFAEnabled": 0, "AccountAccessKeysPresent": 1, "Users": 0, "Groups": 0, "MFADevices": 0, "MFADevicesInUse": 0, "UsersQuota": 5000}},
+		{iamsts.ScenarioWordPressFresh, map[string]int32{"AccountMFAEnabled": 0, "AccountAccessKeysPresent": 1, "Users": 1, "Groups": 0, "MFADevices": 0, "MFADevicesInUse": 0, "UsersQuota": 5000}},
 		{iamsts.ScenarioWordPressHardened, map[string]int32{"AccountMFAEnabled": 1, "AccountAccessKeysPresent": 0, "Users": 1, "Groups": 1, "MFADevices": 2, "MFADevicesInUse": 2, "AccountSigningCertificatesPresent": 0}},
 		{iamsts.ScenarioEmpty, map[string]int32{"AccountMFAEnabled": 0, "AccountAccessKeysPresent": 0, "Users": 0, "Groups": 0}},
 	}

@@ -108,6 +108,8 @@ var iamOperations = map[string]operation{
 	"DeactivateMFADevice":       (*Service).deactivateMFADevice,
 	"DeleteVirtualMFADevice":    (*Service).deleteVirtualMFADevice,
 	"ListAccessKeys":            (*Service).listAccessKeys,
+	"ListUsers":                 (*Service).listUsers,
+	"GetAccessKeyLastUsed":      (*Service).getAccessKeyLastUsed,
 }
 
 var stsOperations = map[string]operation{

@@ -70,6 +70,11 @@ type AccessKey struct {
 	ID      string
 	Status  string // Active | Inactive
 	Created time.Time
+	// LastUsed is when the key last signed a request, zero when never; LastUsedService and
+	// LastUsedRegion are where that request went ("s3", "us-east-1").
+	LastUsed        time.Time `json:",omitzero"`
+	LastUsedService string    `json:",omitempty"`
+	LastUsedRegion  string    `json:",omitempty"`
 }
 
 // store is the mutable form of State; pointers let operations edit in place.
