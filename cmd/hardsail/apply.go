@@ -48,7 +48,7 @@ Off a terminal, --yes is required; changes that cost money also need --accept-co
 
 func applyRun(ctx context.Context, opts *ApplyOptions) error {
 	o := &opts.sessionOptions
-	s, err := openSession(ctx, o, opts.ids, true)
+	s, err := o.open(ctx, o, opts.ids, true)
 	if err != nil {
 		return err
 	}

@@ -79,7 +79,7 @@ func dashboardRun(ctx context.Context, o *DashboardOptions) error {
 	}()
 	open := func(ctx context.Context, instance string) (*steps.Engine, error) {
 		o.instance = instance
-		s, err := openSession(ctx, &o.sessionOptions, nil, true)
+		s, err := o.open(ctx, &o.sessionOptions, nil, true)
 		if err != nil {
 			return nil, err
 		}

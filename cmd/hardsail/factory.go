@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"sync"
 
@@ -31,7 +32,14 @@ type Factory struct {
 	patterns map[*cobra.Command]func() bool
 	// stepOptions are the registry's options, read once (the step flags).
 	stepOptions func() []steps.Option
+	// openSession opens a step command's session (AWS, the instance, its files, the engine) when
+	// the command runs, never before: openSession, or a test's own.
+	openSession sessionOpener
 }
+
+// sessionOpener opens the session of a command on the steps ids (none: all), with the journal
+// (apply, undo, the wizard) or without (verify, plan).
+type sessionOpener func(ctx context.Context, o *sessionOptions, ids []string, withJournal bool) (*session, error)
 
 // globals are the values of the flags every command takes (the root's persistent flags).
 type globals struct {
@@ -62,6 +70,7 @@ func newFactory(io *iostreams.IOStreams) *Factory {
 		stepOptions: sync.OnceValue(func() []steps.Option {
 			return steps.OptionsOf(registry.All())
 		}),
+		openSession: openSession,
 	}
 }
 
@@ -121,11 +130,13 @@ type sessionOptions struct {
 	settings stepFlags
 	// yes is apply's or undo's --yes: no question is asked, even at a terminal.
 	yes bool
+	// open opens the session, when the command runs (Factory.openSession).
+	open sessionOpener
 }
 
 // load takes what the command reads from f, once the flags are parsed and the demo started.
 func (o *sessionOptions) load(f *Factory) {
-	o.io, o.globals, o.demoWorld = f.io, f.globals, f.demoWorld
+	o.io, o.globals, o.demoWorld, o.open = f.io, f.globals, f.demoWorld, f.openSession
 }
 
 // addStepFlags gives cmd a flag for every step option, parsed into sf and checked by prepare.

@@ -54,7 +54,7 @@ unless --force is given. Undo is itself journaled.`,
 
 func undoRun(ctx context.Context, opts *UndoOptions) error {
 	o := &opts.sessionOptions
-	s, err := openSession(ctx, o, opts.ids, true)
+	s, err := o.open(ctx, o, opts.ids, true)
 	if err != nil {
 		return err
 	}

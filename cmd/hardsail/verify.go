@@ -64,7 +64,7 @@ func verifyRun(ctx context.Context, o *VerifyOptions) error {
 	if o.fleet.all {
 		return runFleet(ctx, o, o.command, o.ids)
 	}
-	s, err := openSession(ctx, &o.sessionOptions, o.ids, false)
+	s, err := o.open(ctx, &o.sessionOptions, o.ids, false)
 	if err != nil {
 		return err
 	}
