@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/hardsail/hardsail/steps"
+	"github.com/hardsail/hardsail/steps/steptest"
 )
 
 func TestCheckVerdictPlanCountsOnlyChanges(t *testing.T) {
@@ -73,5 +74,23 @@ func TestReadJournalsFiltersAndKeepsGoingPastABadFile(t *testing.T) {
 	one, err := steps.ReadJournals(dir, "WordPress-1", "us-east-1")
 	if err != nil || len(one) != 1 || one[0].Path != p.Journal {
 		t.Errorf("filtered to WordPress-1: %+v, %v", one, err)
+	}
+}
+
+// preparing is a step that is also the apply's Preparer.
+type preparing struct{ *steptest.MapStep }
+
+func (preparing) Prepare(context.Context, *steps.Env, *steps.Recorder) (steps.Report, error) {
+	return steps.Report{}, nil
+}
+
+func TestPreparerOfFindsTheStepThatPrepares(t *testing.T) {
+	plain := &steptest.MapStep{Name: "plain"}
+	p := preparing{&steptest.MapStep{Name: "snap"}}
+	if got := steps.PreparerOf([]steps.Step{plain, p}); got == nil || got.ID() != "snap" {
+		t.Errorf("PreparerOf: %v, want the snap step", got)
+	}
+	if got := steps.PreparerOf([]steps.Step{plain}); got != nil {
+		t.Errorf("PreparerOf without one: %v, want nil", got)
 	}
 }

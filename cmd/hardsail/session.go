@@ -124,7 +124,7 @@ func newSession(o *sessionOptions, t sessionTarget, withJournal bool) (*session,
 	}
 	s.engine = &steps.Engine{Steps: selected, Env: env}
 	if withJournal && !o.noSnapshot {
-		s.engine.Prepare = preparer(registry.All())
+		s.engine.Prepare = steps.PreparerOf(registry.All())
 	}
 	if withJournal {
 		j, err := steps.OpenJournal(s.paths)
@@ -139,16 +139,6 @@ func newSession(o *sessionOptions, t sessionTarget, withJournal bool) (*session,
 		s.engine.Journal, s.engine.SettingsPath = j, s.paths.Settings
 	}
 	return s, nil
-}
-
-// preparer is the step that runs before the first change of an apply (the snapshot), if any.
-func preparer(all []steps.Step) steps.Preparer {
-	for _, st := range all {
-		if p, ok := st.(steps.Preparer); ok {
-			return p
-		}
-	}
-	return nil
 }
 
 func openLog(path string) (*slog.Logger, func(), error) {
