@@ -30,6 +30,9 @@ type Factory struct {
 	// patterns is set for a command whose --instance takes names or globs (verify --all): its
 	// own check (fleet.ParsePatterns) reads it, not the one-name check.
 	patterns map[*cobra.Command]func() bool
+	// stateDir is where the journals, settings and log are: read when asked, after the demo (which
+	// moves it) has started.
+	stateDir func() string
 	// stepOptions are the registry's options, read once (the step flags).
 	stepOptions func() []steps.Option
 	// openSession opens a step command's session (AWS, the instance, its files, the engine) when
@@ -71,6 +74,7 @@ func newFactory(io *iostreams.IOStreams) *Factory {
 			return steps.OptionsOf(registry.All())
 		}),
 		openSession: openSession,
+		stateDir:    steps.StateDir,
 	}
 }
 

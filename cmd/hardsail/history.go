@@ -20,7 +20,7 @@ type HistoryOptions struct {
 }
 
 func newHistoryCmd(f *Factory, runF func(*HistoryOptions) error) *cobra.Command {
-	opts := &HistoryOptions{stateDir: steps.StateDir}
+	opts := &HistoryOptions{}
 	return &cobra.Command{
 		Use:   "history",
 		Short: "Show the journal of changes for this instance",
@@ -29,7 +29,7 @@ interrupted (the run stopped between starting a change and finishing it; undo ca
 Reads the local journal only: no AWS credentials are needed.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.io, opts.instance, opts.region, opts.json = f.io, f.instance, f.region, f.json
+			opts.io, opts.instance, opts.region, opts.json, opts.stateDir = f.io, f.instance, f.region, f.json, f.stateDir
 			if runF != nil {
 				return runF(opts)
 			}

@@ -22,7 +22,7 @@ type InfoOptions struct {
 }
 
 func newInfoCmd(f *Factory, runF func(*InfoOptions) error) *cobra.Command {
-	opts := &InfoOptions{stateDir: steps.StateDir}
+	opts := &InfoOptions{}
 	return &cobra.Command{
 		Use:   "info",
 		Short: "Show the version, paths, and the AWS identity and region in use",
@@ -31,7 +31,7 @@ AWS identity and region the SDK configuration resolves to. It changes nothing; w
 credentials it still prints the rest and says why the identity is missing.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.io, opts.profile, opts.region, opts.json = f.io, f.profile, f.region, f.json
+			opts.io, opts.profile, opts.region, opts.json, opts.stateDir = f.io, f.profile, f.region, f.json, f.stateDir
 			if runF != nil {
 				return runF(opts)
 			}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"os"
 	"reflect"
 	"strings"
 	"testing"
@@ -166,6 +167,7 @@ func TestOtherCommandsOptions(t *testing.T) {
 	runTable(t, newHistoryCmd, []argvCase[HistoryOptions]{
 		{argv: "history --instance WordPress-1 --region eu-west-2 --json", want: func(t *testing.T, o *HistoryOptions) {
 			equal(t, "instance, region, json", [3]any{o.instance, o.region, o.json}, [3]any{"WordPress-1", "eu-west-2", true})
+			equal(t, "state dir", o.stateDir(), os.Getenv("HARDSAIL_STATE_DIR"))
 		}},
 		{argv: "history --reboot-time 02:00", code: exitUsage, stderr: "unknown flag: --reboot-time"},
 		{argv: "history --domain example.com", code: exitUsage, stderr: "unknown flag: --domain"},
