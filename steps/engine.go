@@ -74,6 +74,17 @@ type Engine struct {
 	Prepare Preparer
 }
 
+// PreparerOf is the step of all that runs before the first change of an apply (the snapshot), if
+// any: the engine's Prepare.
+func PreparerOf(all []Step) Preparer {
+	for _, st := range all {
+		if p, ok := st.(Preparer); ok {
+			return p
+		}
+	}
+	return nil
+}
+
 // Select returns the steps named by ids in registry order (all when ids is empty).
 func Select(all []Step, ids []string) ([]Step, error) {
 	if len(ids) == 0 {

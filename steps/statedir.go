@@ -78,3 +78,27 @@ func FindJournals(dir, instance, region string) ([]JournalFile, error) {
 	}
 	return out, nil
 }
+
+// JournalRead is one journal found under a state dir, as read: its entries, the lines that could
+// not be read, or why the file could not be read at all.
+type JournalRead struct {
+	JournalFile
+	Entries []Entry
+	Damage  []Damage
+	Err     error
+}
+
+// ReadJournals finds the journals under dir (those of instance and region when they are given,
+// as FindJournals does) and reads each; one unreadable file does not hide the others.
+func ReadJournals(dir, instance, region string) ([]JournalRead, error) {
+	files, err := FindJournals(dir, instance, region)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]JournalRead, len(files))
+	for i, f := range files {
+		out[i].JournalFile = f
+		out[i].Entries, out[i].Damage, out[i].Err = ScanJournal(f.Path)
+	}
+	return out, nil
+}

@@ -12,8 +12,14 @@ import (
 	"github.com/hardsail/hardsail/tui/render"
 )
 
-func newApplyCmd(o *options) *cobra.Command {
-	var yes bool
+// ApplyOptions are apply's inputs: the steps named (none: every step), its step flags and --yes.
+type ApplyOptions struct {
+	sessionOptions
+	ids []string
+}
+
+func newApplyCmd(f *Factory, runF func(*ApplyOptions) error) *cobra.Command {
+	opts := &ApplyOptions{}
 	cmd := &cobra.Command{
 		Use:   "apply [STEP...]",
 		Short: "Preview, confirm, and apply the changes",
@@ -24,28 +30,34 @@ A step whose live state changed since the preview is refused.
 Off a terminal, --yes is required; changes that cost money also need --accept-cost.`,
 		Example: "  hardsail apply\n  hardsail apply STEP... --yes\n" + stepsLine(),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := requireYes(o, yes); err != nil {
+			opts.load(f)
+			opts.ids = args
+			if err := opts.requireYes(); err != nil {
 				return err
 			}
-			o.yes = yes
-			return runApply(cmd.Context(), o, args, yes)
+			if runF != nil {
+				return runF(opts)
+			}
+			return applyRun(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "apply without asking (required when not running interactively)")
+	addStepFlags(f, cmd, &opts.settings)
+	cmd.Flags().BoolVarP(&opts.yes, "yes", "y", false, "apply without asking (required when not running interactively)")
 	return cmd
 }
 
-func runApply(ctx context.Context, o *options, ids []string, yes bool) error {
-	s, err := openSession(ctx, o, ids, true)
+func applyRun(ctx context.Context, opts *ApplyOptions) error {
+	o := &opts.sessionOptions
+	s, err := o.open(ctx, o, opts.ids, true)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
-	s.warnRepaired(o)
+	s.warnRepaired(o.io)
 	results := s.engine.Verify(ctx)
 	t := o.io.Theme()
 	if !o.json {
-		fmt.Fprint(o.io.Out, s.header(o))
+		fmt.Fprint(o.io.Out, s.header(t))
 		fmt.Fprint(o.io.Out, render.Plan(t, results))
 	}
 	todo, bad := steps.ToApply(results)
@@ -63,7 +75,7 @@ func runApply(ctx context.Context, o *options, ids []string, yes bool) error {
 	if err := s.engine.Preflight(ctx, todo); err != nil {
 		return err
 	}
-	if err := confirm(o, yes, "\nDo you want to apply these changes to "+s.key.Instance+"?", "Apply"); err != nil {
+	if err := confirm(o, "\nDo you want to apply these changes to "+s.key.Instance+"?", "Apply"); err != nil {
 		return err
 	}
 	outs := s.engine.Apply(ctx, todo)
@@ -72,8 +84,8 @@ func runApply(ctx context.Context, o *options, ids []string, yes bool) error {
 }
 
 // confirm asks before anything changes, unless --yes; "no" is exit 130 with nothing changed.
-func confirm(o *options, yes bool, question, what string) error {
-	if yes {
+func confirm(o *sessionOptions, question, what string) error {
+	if o.yes {
 		return nil
 	}
 	ok, err := o.io.Confirm(question)
@@ -88,7 +100,7 @@ func confirm(o *options, yes bool, question, what string) error {
 }
 
 // finish prints what apply or undo did (or the JSON report) and returns its exit status.
-func (s *session) finish(o *options, command string, results []steps.Result, outs []steps.Outcome) error {
+func (s *session) finish(o *sessionOptions, command string, results []steps.Result, outs []steps.Outcome) error {
 	statuses := make([]steps.Status, len(outs))
 	for i, out := range outs {
 		statuses[i] = out.Status
@@ -108,7 +120,7 @@ func (s *session) finish(o *options, command string, results []steps.Result, out
 
 // printSecrets shows generated secrets once: never in --json, a log or the journal. With --json
 // they go to stderr, so a password hardsail created is not lost.
-func printSecrets(o *options, outs []steps.Outcome) {
+func printSecrets(o *sessionOptions, outs []steps.Outcome) {
 	w := o.io.Out
 	if o.json {
 		w = o.io.ErrOut

@@ -3,20 +3,12 @@ package main
 import (
 	"fmt"
 
-	"github.com/spf13/cobra"
-
 	"github.com/hardsail/hardsail/steps"
 	"github.com/hardsail/hardsail/tui/render"
 )
 
-// addAuditFlags are verify's flags for the findings.
-func addAuditFlags(cmd *cobra.Command, o *options) {
-	cmd.Flags().BoolVar(&o.strict, "strict", false, "a warning finding exits 2, like drift")
-	cmd.Flags().BoolVar(&o.onlyFindings, "only-findings", false, "print the findings alone (the audit); with --json too")
-}
-
 // printAudit prints verify --only-findings: plain or --json.
-func printAudit(o *options, results []steps.Result) {
+func printAudit(o *sessionOptions, results []steps.Result) {
 	if o.json {
 		o.io.Out.Write(render.NewAuditReport(results).JSON())
 		return

@@ -3,16 +3,61 @@ package main
 import (
 	"context"
 
+	"github.com/spf13/cobra"
+
 	"github.com/hardsail/hardsail/remote/awsapi"
 	"github.com/hardsail/hardsail/steps"
 	"github.com/hardsail/hardsail/tui"
 )
 
-// runDashboard is plain `hardsail`: the wizard on a terminal (plain prompts with --accessible or
+// DashboardOptions are plain `hardsail`'s inputs: the wizard's session and its step flags.
+type DashboardOptions struct {
+	sessionOptions
+}
+
+// newDashboardCmd is plain `hardsail`: the root command, that newRootCmd hangs the others on.
+func newDashboardCmd(f *Factory, runF func(*DashboardOptions) error) *cobra.Command {
+	opts := &DashboardOptions{}
+	cmd := &cobra.Command{
+		Use:   "hardsail",
+		Short: "Harden an AWS Lightsail WordPress instance, step by step",
+		Long: `hardsail walks you through the AWS guide "Securing WordPress on Lightsail":
+an IAM administrator instead of the root user, SSH closed to the world, HTTPS,
+automatic security updates, and old logs cleaned up. Every change is previewed
+first and can be undone.
+
+Run it with no arguments in a terminal for the wizard, or try it safely first:
+
+  hardsail --demo`,
+		Example: `  hardsail --demo                  try the wizard on an emulated account (no AWS needed)
+  hardsail verify                  check every step; exit 2 if anything drifted
+  hardsail plan                    show what would change
+  hardsail apply STEP              preview, confirm and apply one step
+  hardsail undo STEP               reverse what hardsail changed
+` + stepsLine(),
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		Args:          unknownCommand,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.load(f)
+			if opts.demo == "" && !opts.io.Interactive() {
+				return cmd.Help()
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return dashboardRun(cmd.Context(), opts)
+		},
+	}
+	addStepFlags(f, cmd, &opts.settings)
+	return cmd
+}
+
+// dashboardRun is plain `hardsail`: the wizard on a terminal (plain prompts with --accessible or
 // TERM=dumb); off a terminal, the state of every step as `hardsail verify` prints it.
-func runDashboard(ctx context.Context, o *options) error {
+func dashboardRun(ctx context.Context, o *DashboardOptions) error {
 	if !o.io.Interactive() || o.json {
-		return runVerify(ctx, o, "verify", nil)
+		return verifyRun(ctx, &VerifyOptions{sessionOptions: o.sessionOptions, command: "verify"})
 	}
 	clients, err := awsapi.Load(ctx, awsapi.Options{Profile: o.profile, Region: o.region})
 	if err != nil {
@@ -34,7 +79,7 @@ func runDashboard(ctx context.Context, o *options) error {
 	}()
 	open := func(ctx context.Context, instance string) (*steps.Engine, error) {
 		o.instance = instance
-		s, err := openSession(ctx, o, nil, true)
+		s, err := o.open(ctx, &o.sessionOptions, nil, true)
 		if err != nil {
 			return nil, err
 		}
@@ -52,7 +97,7 @@ func runDashboard(ctx context.Context, o *options) error {
 		Identity:   tui.Identity{Account: id.Account, ARN: id.ARN, Root: id.Root()},
 		Region:     clients.Config.Region,
 		Instances:  names,
-		SSH:        sshDescription(o),
+		SSH:        o.sshDescription(),
 		Demo:       o.demo != "",
 		Accessible: o.accessible || o.io.Accessible,
 	}
@@ -73,7 +118,7 @@ func runDashboard(ctx context.Context, o *options) error {
 }
 
 // sshDescription says in one line how hardsail will reach the instance.
-func sshDescription(o *options) string {
+func (o *globals) sshDescription() string {
 	how := "keyless: a temporary key from Lightsail, host key checked against Lightsail's"
 	if o.sshKey != "" {
 		how = "key " + o.sshKey + ", host key from ~/.ssh/known_hosts"

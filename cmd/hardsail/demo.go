@@ -152,7 +152,7 @@ func startWorld(dir, blueprint string, saved *demoSaved) (*demoWorld, error) {
 // startDemo serves the emulated account in-process and points the real AWS SDK at it through
 // the SDK's own environment variables. The demo's journal, settings, log and world live in its
 // own state dir and carry over to the next run; --demo-reset starts over.
-func startDemo(o *options) (stop func(), err error) {
+func startDemo(o *Factory) (stop func(), err error) {
 	dir := demoStateDir(o.demo)
 	if o.demoReset {
 		if err := os.RemoveAll(dir); err != nil {

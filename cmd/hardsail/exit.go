@@ -45,16 +45,18 @@ func exitCodeOf(err error) int {
 
 // exitCodeOfStatuses is the exit code of a report: failures first, then drift and pending.
 func exitCodeOfStatuses(statuses []steps.Status) int {
-	code := exitOK
-	for _, s := range statuses {
-		switch {
-		case s.Bad():
-			return exitError
-		case s == steps.StatusDrift || s == steps.StatusPending:
-			code = exitDrift
-		}
+	return exitCodeOfVerdict(steps.VerdictOf(statuses))
+}
+
+// exitCodeOfVerdict maps what a run came to (steps.Verdict) to its exit code.
+func exitCodeOfVerdict(v steps.Verdict) int {
+	switch v {
+	case steps.VerdictFailed:
+		return exitError
+	case steps.VerdictDrift:
+		return exitDrift
 	}
-	return code
+	return exitOK
 }
 
 // statusError carries a report's exit code out of a command whose output is already printed.

@@ -24,7 +24,7 @@ type flagCheck struct {
 	re   func() *regexp.Regexp // when set, the value must match (compiled on first use: start-up)
 	why  string                // why a value that does not match is refused
 	hint string
-	more func(o *options, v string) error // further checks, when any
+	more func(g *globals, v string) error // further checks, when any
 }
 
 var (
@@ -61,13 +61,13 @@ var demoOverrides = []string{"region", "profile", "ssh-host", "ssh-port"}
 
 // checkGlobalFlags refuses a bad global or SSH flag before anything runs (exit 3): no value is
 // rewritten or ignored behind the user's back.
-func (o *options) checkGlobalFlags(fs *pflag.FlagSet) error {
+func (o *Factory) checkGlobalFlags(fs *pflag.FlagSet, instancePatterns bool) error {
 	for _, c := range globalChecks {
-		if c.flag == "instance" && o.fleet.all {
+		if c.flag == "instance" && instancePatterns {
 			continue // names or globs: fleet.ParsePatterns checks them
 		}
 		if f := fs.Lookup(c.flag); f != nil && f.Changed {
-			if err := c.check(o, f.Value.String()); err != nil {
+			if err := c.check(&o.globals, f.Value.String()); err != nil {
 				return err
 			}
 		}
@@ -79,7 +79,7 @@ func (o *options) checkGlobalFlags(fs *pflag.FlagSet) error {
 	return o.checkDemoFlags(fs)
 }
 
-func (c flagCheck) check(o *options, v string) error {
+func (c flagCheck) check(o *globals, v string) error {
 	opt := steps.Option{Flag: c.flag, Arg: c.arg}
 	if err := opt.CheckText(v); err != nil {
 		return err
@@ -101,7 +101,7 @@ func (c flagCheck) check(o *options, v string) error {
 	return nil
 }
 
-func checkSSHHost(_ *options, v string) error {
+func checkSSHHost(_ *globals, v string) error {
 	if a, err := netip.ParseAddr(v); err == nil && a.Zone() == "" {
 		return nil
 	}
@@ -111,7 +111,7 @@ func checkSSHHost(_ *options, v string) error {
 	return nil
 }
 
-func checkSSHKey(_ *options, v string) error {
+func checkSSHKey(_ *globals, v string) error {
 	if v == "agent" {
 		return nil
 	}
@@ -127,7 +127,7 @@ func checkSSHKey(_ *options, v string) error {
 
 // checkHostKeyFlag: the fingerprint as ssh-keygen prints it, and only where it is used (the user's
 // own key; in keyless mode the host keys are the ones Lightsail reports, and it would be ignored).
-func checkHostKeyFlag(o *options, v string) error {
+func checkHostKeyFlag(o *globals, v string) error {
 	b64, ok := strings.CutPrefix(v, "SHA256:")
 	if b, err := base64.RawStdEncoding.DecodeString(b64); !ok || err != nil || len(b) != 32 {
 		return fmt.Errorf("not a SHA256 host key fingerprint")
@@ -141,7 +141,7 @@ func checkHostKeyFlag(o *options, v string) error {
 
 // checkDemoFlags refuses the flags --demo replaces (its account, region and host are the
 // emulator's), and says that HARDSAIL_STATE_DIR is not used.
-func (o *options) checkDemoFlags(fs *pflag.FlagSet) error {
+func (o *Factory) checkDemoFlags(fs *pflag.FlagSet) error {
 	if o.demoReset && o.demo == "" {
 		o.demo = demoDefault
 	}

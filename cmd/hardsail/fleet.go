@@ -27,20 +27,21 @@ func (f *fleetFlags) register(fs *pflag.FlagSet) {
 	fs.IntVar(&f.awsRate, "aws-rate", fleet.DefaultRate, "with --all, make at most `N` AWS calls per second in all")
 }
 
-// withFleet lets verify or plan take --all: the command's own run is used without it.
-func withFleet(o *options, c *cobra.Command) {
-	o.fleet.register(c.Flags())
-	single := c.RunE
-	c.RunE = func(cmd *cobra.Command, args []string) error {
-		if !o.fleet.all {
-			return single(cmd, args)
+// withFleet lets verify or plan take --all (verifyRun runs runFleet then); prepare checks its
+// limits, and --instance takes names or globs with it.
+func withFleet(f *Factory, c *cobra.Command, fl *fleetFlags) {
+	fl.register(c.Flags())
+	f.patterns[c] = func() bool { return fl.all }
+	f.onPrepare(c, func(fs *pflag.FlagSet) error {
+		if !fl.all {
+			return nil
 		}
-		return runFleet(cmd.Context(), o, cmd.Name(), args)
-	}
+		return fl.check(fs)
+	})
 }
 
 // check refuses flags that name one host, or limits out of range (exit 3, before any call).
-func (f *fleetFlags) check(o *options, fs *pflag.FlagSet) error {
+func (f *fleetFlags) check(fs *pflag.FlagSet) error {
 	for _, name := range []string{"ssh-host", "ssh-port", "accept-host-key"} {
 		if fs.Changed(name) {
 			return &steps.UsageError{Msg: fmt.Sprintf("--%s cannot be used with --all: it names one host, and --all checks many", name),
@@ -58,7 +59,7 @@ func (f *fleetFlags) check(o *options, fs *pflag.FlagSet) error {
 
 // runFleet checks every selected instance, each in its own session, and prints one line (or one
 // JSON entry) per instance, worst first. The exit code is the worst instance's.
-func runFleet(ctx context.Context, o *options, command string, ids []string) error {
+func runFleet(ctx context.Context, o *VerifyOptions, command string, ids []string) error {
 	selected, err := steps.Select(registry.All(), ids)
 	if err != nil {
 		return err
@@ -90,7 +91,7 @@ func runFleet(ctx context.Context, o *options, command string, ids []string) err
 	runner := fleet.Runner{Parallel: o.fleet.parallel, Check: func(ctx context.Context, in fleet.Instance) ([]steps.Result, error) {
 		clients := base.InRegion(in.Region)
 		clients.IAM = sharedIAM
-		s, err := newSession(o, sessionTarget{selected: selected, clients: clients, identity: id, instance: in.Name, quiet: true}, false)
+		s, err := newSession(&o.sessionOptions, sessionTarget{selected: selected, clients: clients, identity: id, instance: in.Name, quiet: true}, false)
 		if err != nil {
 			return nil, err
 		}
@@ -118,7 +119,7 @@ func runFleet(ctx context.Context, o *options, command string, ids []string) err
 
 // loadFleetClients loads the AWS configuration with the run's shared rate limit. Without a region
 // (none given, none configured) Lightsail's list of regions is read from us-east-1.
-func loadFleetClients(ctx context.Context, o *options) (*awsapi.Clients, error) {
+func loadFleetClients(ctx context.Context, o *VerifyOptions) (*awsapi.Clients, error) {
 	limit := fleet.NewLimiter(float64(o.fleet.awsRate), o.fleet.awsRate).HTTPClient
 	c, err := awsapi.Load(ctx, awsapi.Options{Profile: o.profile, Region: o.region, WrapHTTP: limit})
 	if o.region == "" && awsapi.IsKind(err, awsapi.KindUsage) {
@@ -135,14 +136,7 @@ func fleetExitCode(command string, results []fleet.Result) int {
 	for _, r := range results {
 		code := exitCodeOf(r.Err)
 		if r.Err == nil {
-			statuses := make([]steps.Status, len(r.Results))
-			for i, x := range r.Results {
-				statuses[i] = x.Status
-			}
-			code = exitCodeOfStatuses(statuses)
-			if command == "plan" && code == exitDrift && !steps.HasChanges(r.Results) {
-				code = exitOK
-			}
+			code = exitCodeOfVerdict(steps.CheckVerdict(r.Results, command == "plan"))
 		}
 		if rank[code] > rank[worst] {
 			worst = code

@@ -10,7 +10,17 @@ import (
 	"github.com/hardsail/hardsail/tui/render"
 )
 
-func newHistoryCmd(o *options) *cobra.Command {
+// HistoryOptions are history's inputs: the journals of which instance and region (none: all),
+// where they are, --json. No AWS credentials are read.
+type HistoryOptions struct {
+	io               *iostreams.IOStreams
+	instance, region string
+	json             bool
+	stateDir         func() string
+}
+
+func newHistoryCmd(f *Factory, runF func(*HistoryOptions) error) *cobra.Command {
+	opts := &HistoryOptions{}
 	return &cobra.Command{
 		Use:   "history",
 		Short: "Show the journal of changes for this instance",
@@ -19,44 +29,52 @@ interrupted (the run stopped between starting a change and finishing it; undo ca
 Reads the local journal only: no AWS credentials are needed.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			files, err := steps.FindJournals(steps.StateDir(), o.instance, o.region)
-			if err != nil {
-				return err
+			opts.io, opts.instance, opts.region, opts.json, opts.stateDir = f.io, f.instance, f.region, f.json, f.stateDir
+			if runF != nil {
+				return runF(opts)
 			}
-			t := o.io.Theme()
-			var all []steps.Entry
-			shown, damaged := 0, false
-			for _, f := range files {
-				entries, damage, err := steps.ScanJournal(f.Path)
-				if err != nil {
-					// One unreadable journal must not hide the other instances' journals.
-					fmt.Fprintf(o.io.ErrOut, "warning: %s: %v\n", f.Path, err)
-					damaged = true
-					continue
-				}
-				damaged = warnDamage(o.io, f.Path, damage) || damaged
-				shown++
-				all = append(all, entries...)
-				if !o.json {
-					fmt.Fprintf(o.io.Out, "%s\n%s\n", t.Title.Render("# "+f.Name), render.History(t, entries))
-				}
-			}
-			if o.json {
-				rep := render.Report{SchemaVersion: render.SchemaVersion, Command: "history", Instance: o.instance,
-					Journal: all, Summary: map[string]int{}}
-				for _, e := range all {
-					rep.Summary[string(e.State)]++
-				}
-				o.io.Out.Write(rep.JSON())
-			} else if shown == 0 && !damaged {
-				fmt.Fprintf(o.io.Out, "No journal in %s: hardsail has not changed anything from this machine.\n", steps.StateDir())
-			}
-			if damaged {
-				return &statusError{code: exitError}
-			}
-			return nil
+			return historyRun(opts)
 		},
 	}
+}
+
+// historyRun prints every journal found (steps.ReadJournals): one unreadable or damaged journal is
+// warned about on stderr and exits 1, and does not hide the others.
+func historyRun(o *HistoryOptions) error {
+	journals, err := steps.ReadJournals(o.stateDir(), o.instance, o.region)
+	if err != nil {
+		return err
+	}
+	t := o.io.Theme()
+	var all []steps.Entry
+	shown, damaged := 0, false
+	for _, j := range journals {
+		if j.Err != nil {
+			fmt.Fprintf(o.io.ErrOut, "warning: %s: %v\n", j.Path, j.Err)
+			damaged = true
+			continue
+		}
+		damaged = warnDamage(o.io, j.Path, j.Damage) || damaged
+		shown++
+		all = append(all, j.Entries...)
+		if !o.json {
+			fmt.Fprintf(o.io.Out, "%s\n%s\n", t.Title.Render("# "+j.Name), render.History(t, j.Entries))
+		}
+	}
+	if o.json {
+		rep := render.Report{SchemaVersion: render.SchemaVersion, Command: "history", Instance: o.instance,
+			Journal: all, Summary: map[string]int{}}
+		for _, e := range all {
+			rep.Summary[string(e.State)]++
+		}
+		o.io.Out.Write(rep.JSON())
+	} else if shown == 0 && !damaged {
+		fmt.Fprintf(o.io.Out, "No journal in %s: hardsail has not changed anything from this machine.\n", o.stateDir())
+	}
+	if damaged {
+		return &statusError{code: exitError}
+	}
+	return nil
 }
 
 // warnDamage says on stderr which lines of the journal at path could not be read (they are

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"runtime"
@@ -9,9 +10,19 @@ import (
 
 	"github.com/hardsail/hardsail/remote/awsapi"
 	"github.com/hardsail/hardsail/steps"
+	"github.com/hardsail/hardsail/tui/iostreams"
 )
 
-func newInfoCmd(o *options) *cobra.Command {
+// InfoOptions are info's inputs: the AWS profile and region to resolve, where it writes, --json.
+type InfoOptions struct {
+	io              *iostreams.IOStreams
+	profile, region string
+	json            bool
+	stateDir        func() string
+}
+
+func newInfoCmd(f *Factory, runF func(*InfoOptions) error) *cobra.Command {
+	opts := &InfoOptions{}
 	return &cobra.Command{
 		Use:   "info",
 		Short: "Show the version, paths, and the AWS identity and region in use",
@@ -20,35 +31,44 @@ AWS identity and region the SDK configuration resolves to. It changes nothing; w
 credentials it still prints the rest and says why the identity is missing.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			v, c, _ := buildVersion()
-			info := map[string]string{"version": v, "commit": c, "go": runtime.Version(), "state_dir": steps.StateDir()}
-			info["log"] = steps.PathsFor(steps.StateDir(), steps.Key{}).Log
-			clients, err := awsapi.Load(cmd.Context(), awsapi.Options{Profile: o.profile, Region: o.region})
-			if err == nil {
-				info["region"] = clients.Config.Region
-				var id awsapi.Identity
-				if id, err = clients.Identity(cmd.Context()); err == nil {
-					info["account"], info["arn"] = id.Account, id.ARN
-				}
+			opts.io, opts.profile, opts.region, opts.json, opts.stateDir = f.io, f.profile, f.region, f.json, f.stateDir
+			if runF != nil {
+				return runF(opts)
 			}
-			if err != nil {
-				info["aws_error"] = err.Error()
-			}
-			if o.json {
-				doc := map[string]any{"schema_version": 1}
-				for k, v := range info {
-					doc[k] = v
-				}
-				b, _ := json.MarshalIndent(doc, "", "  ")
-				fmt.Fprintln(o.io.Out, string(b))
-				return nil
-			}
-			for _, k := range []string{"version", "commit", "go", "state_dir", "log", "region", "account", "arn", "aws_error"} {
-				if info[k] != "" {
-					fmt.Fprintf(o.io.Out, "%-10s %s\n", k+":", info[k])
-				}
-			}
-			return nil
+			return infoRun(cmd.Context(), opts)
 		},
 	}
+}
+
+func infoRun(ctx context.Context, o *InfoOptions) error {
+	v, c, _ := buildVersion()
+	dir := o.stateDir()
+	info := map[string]string{"version": v, "commit": c, "go": runtime.Version(), "state_dir": dir}
+	info["log"] = steps.PathsFor(dir, steps.Key{}).Log
+	clients, err := awsapi.Load(ctx, awsapi.Options{Profile: o.profile, Region: o.region})
+	if err == nil {
+		info["region"] = clients.Config.Region
+		var id awsapi.Identity
+		if id, err = clients.Identity(ctx); err == nil {
+			info["account"], info["arn"] = id.Account, id.ARN
+		}
+	}
+	if err != nil {
+		info["aws_error"] = err.Error()
+	}
+	if o.json {
+		doc := map[string]any{"schema_version": 1}
+		for k, v := range info {
+			doc[k] = v
+		}
+		b, _ := json.MarshalIndent(doc, "", "  ")
+		fmt.Fprintln(o.io.Out, string(b))
+		return nil
+	}
+	for _, k := range []string{"version", "commit", "go", "state_dir", "log", "region", "account", "arn", "aws_error"} {
+		if info[k] != "" {
+			fmt.Fprintf(o.io.Out, "%-10s %s\n", k+":", info[k])
+		}
+	}
+	return nil
 }

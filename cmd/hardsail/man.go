@@ -8,15 +8,19 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/hardsail/hardsail/tui/iostreams"
 	"github.com/hardsail/hardsail/tui/manpage"
 )
 
-type manOptions struct {
-	dir string
+// ManOptions are man's inputs: where it writes (--dir, else stdout) and the commands it documents.
+type ManOptions struct {
+	io   *iostreams.IOStreams
+	dir  string
+	root *cobra.Command
 }
 
-func newManCmd(o *options) *cobra.Command {
-	opts := &manOptions{}
+func newManCmd(f *Factory, runF func(*ManOptions) error) *cobra.Command {
+	opts := &ManOptions{}
 	cmd := &cobra.Command{
 		Use:   "man",
 		Short: "Write the manual page",
@@ -26,20 +30,24 @@ func newManCmd(o *options) *cobra.Command {
   hardsail man --dir ~/.local/share/man/man1`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runMan(o, opts, cmd.Root())
+			opts.io, opts.root = f.io, cmd.Root()
+			if runF != nil {
+				return runF(opts)
+			}
+			return manRun(opts)
 		},
 	}
 	cmd.Flags().StringVar(&opts.dir, "dir", "", "write one page per command into `DIR` (created if missing)")
 	return cmd
 }
 
-func runMan(o *options, opts *manOptions, root *cobra.Command) error {
+func manRun(opts *ManOptions) error {
 	v, _, d := buildVersion()
 	// The pages must be the same for the same release: dated by the build, never by today, unless
 	// the build has no date (then SOURCE_DATE_EPOCH, then the clock).
 	h := manpage.Header{Title: "HARDSAIL", Section: "1", Source: "hardsail " + v, Manual: "hardsail manual", Date: manDate(d)}
 	if opts.dir == "" {
-		if err := manpage.Write(o.io.Out, root, h); err != nil {
+		if err := manpage.Write(opts.io.Out, opts.root, h); err != nil {
 			return fmt.Errorf("write the manual page: %w", err)
 		}
 		return nil
@@ -47,7 +55,7 @@ func runMan(o *options, opts *manOptions, root *cobra.Command) error {
 	if err := os.MkdirAll(opts.dir, 0o755); err != nil {
 		return fmt.Errorf("create manual directory %s: %w", opts.dir, err)
 	}
-	if err := manpage.WriteTree(root, h, opts.dir); err != nil {
+	if err := manpage.WriteTree(opts.root, h, opts.dir); err != nil {
 		return fmt.Errorf("write manual pages into %s: %w", opts.dir, err)
 	}
 	return nil

@@ -4,9 +4,16 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hardsail/hardsail/assets"
+	"github.com/hardsail/hardsail/tui/iostreams"
 )
 
-func newPolicyCmd(o *options) *cobra.Command {
+// PolicyOptions are policy's inputs: where it writes.
+type PolicyOptions struct {
+	io *iostreams.IOStreams
+}
+
+func newPolicyCmd(f *Factory, runF func(*PolicyOptions) error) *cobra.Command {
+	opts := &PolicyOptions{}
 	return &cobra.Command{
 		Use:   "policy",
 		Short: "Print the least-privilege IAM policy hardsail needs",
@@ -18,8 +25,16 @@ the user or role you run hardsail as:
       --policy-document file://hardsail-policy.json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			_, err := o.io.Out.Write(assets.IAMPolicy)
-			return err
+			opts.io = f.io
+			if runF != nil {
+				return runF(opts)
+			}
+			return policyRun(opts)
 		},
 	}
+}
+
+func policyRun(opts *PolicyOptions) error {
+	_, err := opts.io.Out.Write(assets.IAMPolicy)
+	return err
 }

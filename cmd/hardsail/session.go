@@ -11,6 +11,7 @@ import (
 	"github.com/hardsail/hardsail/steps"
 	"github.com/hardsail/hardsail/steps/registry"
 	"github.com/hardsail/hardsail/tui"
+	"github.com/hardsail/hardsail/tui/iostreams"
 	"github.com/hardsail/hardsail/tui/render"
 )
 
@@ -28,9 +29,9 @@ type session struct {
 
 // warnRepaired says on stderr that the journal had a torn last line, cut off when it was opened
 // (the dashboard only logs it: the screen is the TUI's).
-func (s *session) warnRepaired(o *options) {
+func (s *session) warnRepaired(io *iostreams.IOStreams) {
 	if s.repaired != "" {
-		fmt.Fprintln(o.io.ErrOut, "warning: "+s.repaired)
+		fmt.Fprintln(io.ErrOut, "warning: "+s.repaired)
 	}
 }
 
@@ -42,7 +43,7 @@ func (s *session) Close() {
 
 // openSession resolves everything a step command needs. Usage errors come first, then AWS
 // credentials: until both pass nothing is written (no state dir, no log).
-func openSession(ctx context.Context, o *options, ids []string, withJournal bool) (*session, error) {
+func openSession(ctx context.Context, o *sessionOptions, ids []string, withJournal bool) (*session, error) {
 	selected, err := steps.Select(registry.All(), ids)
 	if err != nil {
 		return nil, err
@@ -75,7 +76,7 @@ type sessionTarget struct {
 
 // newSession opens the instance's files and builds its engine: its own saved settings, journal key
 // and SSH connection.
-func newSession(o *options, t sessionTarget, withJournal bool) (*session, error) {
+func newSession(o *sessionOptions, t sessionTarget, withJournal bool) (*session, error) {
 	selected, clients, id, instance := t.selected, t.clients, t.identity, t.instance
 	s := &session{identity: id, key: steps.Key{Account: id.Account, Region: clients.Config.Region, Instance: instance}}
 	s.paths = steps.PathsFor(steps.StateDir(), s.key)
@@ -83,7 +84,7 @@ func newSession(o *options, t sessionTarget, withJournal bool) (*session, error)
 	if err != nil {
 		return nil, err
 	}
-	settings, err := o.steps.over(saved)
+	settings, err := o.settings.over(saved)
 	if err != nil {
 		return nil, err
 	}
@@ -123,7 +124,7 @@ func newSession(o *options, t sessionTarget, withJournal bool) (*session, error)
 	}
 	s.engine = &steps.Engine{Steps: selected, Env: env}
 	if withJournal && !o.noSnapshot {
-		s.engine.Prepare = preparer(registry.All())
+		s.engine.Prepare = steps.PreparerOf(registry.All())
 	}
 	if withJournal {
 		j, err := steps.OpenJournal(s.paths)
@@ -138,16 +139,6 @@ func newSession(o *options, t sessionTarget, withJournal bool) (*session, error)
 		s.engine.Journal, s.engine.SettingsPath = j, s.paths.Settings
 	}
 	return s, nil
-}
-
-// preparer is the step that runs before the first change of an apply (the snapshot), if any.
-func preparer(all []steps.Step) steps.Preparer {
-	for _, st := range all {
-		if p, ok := st.(steps.Preparer); ok {
-			return p
-		}
-	}
-	return nil
 }
 
 func openLog(path string) (*slog.Logger, func(), error) {

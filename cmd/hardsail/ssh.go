@@ -18,7 +18,7 @@ import (
 // the remote lock when the run changes the host. Its error is remembered, so every host step reports
 // the same cause; a host that could not be reached is dialled again on the next call (the Env keeps
 // that error while its host facts last).
-func (s *session) sshDialer(o *options, clients *awsapi.Clients, env *steps.Env, lock bool) func(context.Context) (*sshhost.Client, error) {
+func (s *session) sshDialer(o *sessionOptions, clients *awsapi.Clients, env *steps.Env, lock bool) func(context.Context) (*sshhost.Client, error) {
 	var (
 		mu  sync.Mutex
 		c   *sshhost.Client
@@ -68,7 +68,7 @@ func (s *session) sshDialer(o *options, clients *awsapi.Clients, env *steps.Env,
 
 // sshConfig chooses how to log in: a temporary Lightsail key by default (host keys pinned to what
 // Lightsail reports), or the user's own key or agent with known_hosts.
-func sshConfig(ctx context.Context, o *options, clients *awsapi.Clients, instance string) (sshhost.Config, error) {
+func sshConfig(ctx context.Context, o *sessionOptions, clients *awsapi.Clients, instance string) (sshhost.Config, error) {
 	if o.sshKey == "" {
 		acc, err := clients.SSHAccess(ctx, instance)
 		if err != nil {
@@ -98,7 +98,7 @@ func sshConfig(ctx context.Context, o *options, clients *awsapi.Clients, instanc
 }
 
 // sshTarget applies --ssh-host, --ssh-port and --ssh-user to the instance's own address and user.
-func (o *options) sshTarget(instAddr, instUser string) (addr, user string) {
+func (o *globals) sshTarget(instAddr, instUser string) (addr, user string) {
 	host, port, _ := net.SplitHostPort(instAddr)
 	if o.sshHost != "" {
 		host = o.sshHost

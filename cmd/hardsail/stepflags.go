@@ -41,8 +41,8 @@ func (v optionValue) Type() string {
 // IsBoolFlag lets a switch be given without a value (--auto-snapshot).
 func (v optionValue) IsBoolFlag() bool { return v.opt.Kind == steps.OptionSwitch }
 
-// register adds a flag for every option to fs (each command that uses the steps' settings has
-// them; they share what was typed). Steps that ask for the same setting (--mail) share one flag:
+// register adds a flag for every option to fs: each command that reads the steps' settings
+// (addStepFlags) has its own stepFlags, the others none. Steps that ask for the same setting (--mail) share one flag:
 // the first declaration makes it, and every one of them checks its value (over).
 func (f *stepFlags) register(fs *pflag.FlagSet, opts []steps.Option) {
 	if f.given == nil {

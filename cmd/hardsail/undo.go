@@ -10,8 +10,16 @@ import (
 	"github.com/hardsail/hardsail/tui/render"
 )
 
-func newUndoCmd(o *options) *cobra.Command {
-	var yes, all, force bool
+// UndoOptions are undo's inputs: the steps named, or --all; --force and --yes. Undo reads the
+// saved settings as they are: it takes no step flags.
+type UndoOptions struct {
+	sessionOptions
+	ids        []string
+	all, force bool
+}
+
+func newUndoCmd(f *Factory, runF func(*UndoOptions) error) *cobra.Command {
+	opts := &UndoOptions{}
 	cmd := &cobra.Command{
 		Use:   "undo [STEP...|--all]",
 		Short: "Reverse journaled changes, newest first",
@@ -20,34 +28,39 @@ will restore before it asks. A value that changed since hardsail wrote it is not
 unless --force is given. Undo is itself journaled.`,
 		Example: "  hardsail undo STEP...\n  hardsail undo --all --yes\n" + stepsLine(),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if len(args) == 0 && !all {
+			opts.load(f)
+			opts.ids = args
+			if len(args) == 0 && !opts.all {
 				return &steps.UsageError{Msg: "name the steps to undo, or --all",
 					Hint: "Run `hardsail history` to see what was changed, then name the steps to undo (`hardsail undo STEP`).\n" + stepsLine()}
 			}
-			if len(args) > 0 && all {
+			if len(args) > 0 && opts.all {
 				return &steps.UsageError{Msg: "--all cannot be combined with step names", Hint: "Give either step names or --all."}
 			}
-			if err := requireYes(o, yes); err != nil {
+			if err := opts.requireYes(); err != nil {
 				return err
 			}
-			o.yes = yes
-			return runUndo(cmd.Context(), o, args, yes, force)
+			if runF != nil {
+				return runF(opts)
+			}
+			return undoRun(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "undo without asking (required when not running interactively)")
-	cmd.Flags().BoolVar(&all, "all", false, "undo every step hardsail changed")
-	cmd.Flags().BoolVar(&force, "force", false, "restore even values that changed since hardsail wrote them")
+	cmd.Flags().BoolVarP(&opts.yes, "yes", "y", false, "undo without asking (required when not running interactively)")
+	cmd.Flags().BoolVar(&opts.all, "all", false, "undo every step hardsail changed")
+	cmd.Flags().BoolVar(&opts.force, "force", false, "restore even values that changed since hardsail wrote them")
 	return cmd
 }
 
-func runUndo(ctx context.Context, o *options, ids []string, yes, force bool) error {
-	s, err := openSession(ctx, o, ids, true)
+func undoRun(ctx context.Context, opts *UndoOptions) error {
+	o := &opts.sessionOptions
+	s, err := o.open(ctx, o, opts.ids, true)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
-	s.warnRepaired(o)
-	s.engine.Env.Force = force
+	s.warnRepaired(o.io)
+	s.engine.Env.Force = opts.force
 	if _, damage, err := steps.ScanJournal(s.paths.Journal); err == nil {
 		warnDamage(o.io, s.paths.Journal, damage)
 	}
@@ -61,7 +74,7 @@ func runUndo(ctx context.Context, o *options, ids []string, yes, force bool) err
 	if len(entries) == 0 {
 		return nil
 	}
-	if err := confirm(o, yes, "\nUndo these changes on "+s.key.Instance+"?", "Undo"); err != nil {
+	if err := confirm(o, "\nUndo these changes on "+s.key.Instance+"?", "Undo"); err != nil {
 		return err
 	}
 	return s.finish(o, "undo", nil, s.engine.Undo(ctx, entries))

@@ -8,9 +8,23 @@ import (
 
 	"github.com/hardsail/hardsail/steps"
 	"github.com/hardsail/hardsail/tui/render"
+	"github.com/hardsail/hardsail/tui/theme"
 )
 
-func newVerifyCmd(o *options) *cobra.Command {
+// VerifyOptions are verify's and plan's inputs: plan is a verify printed as the preview, with its
+// own exit rule (steps.CheckVerdict).
+type VerifyOptions struct {
+	sessionOptions
+	command string // "verify" or "plan"
+	ids     []string
+	// strict and onlyFindings are verify's: a warning finding exits 2; print the findings alone.
+	strict, onlyFindings bool
+	// fleet is --all and its limits: every instance at once (runFleet).
+	fleet fleetFlags
+}
+
+func newVerifyCmd(f *Factory, runF func(*VerifyOptions) error) *cobra.Command {
+	opts := &VerifyOptions{command: "verify"}
 	cmd := &cobra.Command{
 		Use:   "verify [STEP...]",
 		Short: "Check every step (or the named ones); never changes anything",
@@ -23,44 +37,53 @@ listed under their step with severity and fix; they do not change the exit statu
 Exit status: 0 all ok, 2 drift or pending (or, with --strict, a warning finding), 1 a step failed
 or could not be checked, 3 usage error, 4 AWS credentials or permissions. Safe to run from cron or CI.`,
 		Example: "  hardsail verify\n  hardsail verify STEP... --json\n  hardsail verify --only-findings --strict\n" + stepsLine(),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return runVerify(cmd.Context(), o, "verify", args)
-		},
 	}
-	addAuditFlags(cmd, o)
+	cmd.Flags().BoolVar(&opts.strict, "strict", false, "a warning finding exits 2, like drift")
+	cmd.Flags().BoolVar(&opts.onlyFindings, "only-findings", false, "print the findings alone (the audit); with --json too")
+	return checkCmd(f, cmd, opts, runF)
+}
+
+// checkCmd finishes verify or plan: the step flags, --all, and the run.
+func checkCmd(f *Factory, cmd *cobra.Command, opts *VerifyOptions, runF func(*VerifyOptions) error) *cobra.Command {
+	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		opts.load(f)
+		opts.ids = args
+		if runF != nil {
+			return runF(opts)
+		}
+		return verifyRun(cmd.Context(), opts)
+	}
+	addStepFlags(f, cmd, &opts.settings)
+	withFleet(f, cmd, &opts.fleet)
 	return cmd
 }
 
-// runVerify checks the steps and prints the recap (verify) or the preview (plan).
-func runVerify(ctx context.Context, o *options, command string, ids []string) error {
-	s, err := openSession(ctx, o, ids, false)
+// verifyRun checks the steps and prints the recap (verify) or the preview (plan); with --all, for
+// every instance (runFleet).
+func verifyRun(ctx context.Context, o *VerifyOptions) error {
+	if o.fleet.all {
+		return runFleet(ctx, o, o.command, o.ids)
+	}
+	s, err := o.open(ctx, &o.sessionOptions, o.ids, false)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
 	results := s.engine.Verify(ctx)
-	statuses := make([]steps.Status, len(results))
-	for i, r := range results {
-		statuses[i] = r.Status
-	}
-	code := exitCodeOfStatuses(statuses)
+	code := exitCodeOfVerdict(steps.CheckVerdict(results, o.command == "plan"))
 	if o.strict && code == exitOK && render.Warned(results) {
 		code = exitDrift
 	}
-	if o.onlyFindings {
-		printAudit(o, results)
-	} else if o.json {
-		rep := s.report(command, results)
-		o.io.Out.Write(rep.JSON())
-	} else if command == "plan" {
+	switch {
+	case o.onlyFindings:
+		printAudit(&o.sessionOptions, results)
+	case o.json:
+		o.io.Out.Write(s.report(o.command, results).JSON())
+	case o.command == "plan":
 		fmt.Fprint(o.io.Out, render.Plan(o.io.Theme(), results))
-	} else {
-		fmt.Fprint(o.io.Out, s.header(o))
+	default:
+		fmt.Fprint(o.io.Out, s.header(o.io.Theme()))
 		fmt.Fprint(o.io.Out, render.Recap(o.io.Theme(), results))
-	}
-	if command == "plan" && code == exitDrift && !steps.HasChanges(results) {
-		// A plan "has changes" only when something would change; pending alone is not a change.
-		code = exitOK
 	}
 	if code != exitOK {
 		return &statusError{code: code}
@@ -75,7 +98,8 @@ func (s *session) report(command string, results []steps.Result) render.Report {
 	return rep
 }
 
-// header names what is being checked, and warns about the root user.
-func (s *session) header(o *options) string {
-	return render.Header(o.io.Theme(), s.key.Instance, s.key.Region, s.key.Account, s.identity.Root())
+// header names what is being checked, and warns about the root user (render.Header, the one
+// header renderer the wizard uses too).
+func (s *session) header(t theme.Theme) string {
+	return render.Header(t, s.key.Instance, s.key.Region, s.key.Account, s.identity.Root())
 }

@@ -7,6 +7,8 @@ import (
 	"runtime/debug"
 
 	"github.com/spf13/cobra"
+
+	"github.com/hardsail/hardsail/tui/iostreams"
 )
 
 // buildVersion is the version, commit and date: GoReleaser's ldflags, else the module's build info.
@@ -41,25 +43,40 @@ func orDefault(s, def string) string {
 	return s
 }
 
-func newVersionCmd(o *options) *cobra.Command {
+// VersionOptions are version's inputs: where it writes, and --json.
+type VersionOptions struct {
+	io   *iostreams.IOStreams
+	json bool
+}
+
+func newVersionCmd(f *Factory, runF func(*VersionOptions) error) *cobra.Command {
+	opts := &VersionOptions{}
 	return &cobra.Command{
 		Use:   "version",
 		Short: "Print the version, commit and Go version",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			v, c, d := buildVersion()
-			if o.json {
-				b, _ := json.MarshalIndent(map[string]any{"schema_version": 1, "version": v, "commit": c, "date": d,
-					"go": runtime.Version(), "platform": runtime.GOOS + "/" + runtime.GOARCH}, "", "  ")
-				fmt.Fprintln(o.io.Out, string(b))
-				return nil
+			opts.io, opts.json = f.io, f.json
+			if runF != nil {
+				return runF(opts)
 			}
-			built := ""
-			if d != "" {
-				built = ", built " + d
-			}
-			fmt.Fprintf(o.io.Out, "hardsail %s (commit %s%s, %s %s/%s)\n", v, c, built, runtime.Version(), runtime.GOOS, runtime.GOARCH)
-			return nil
+			return versionRun(opts)
 		},
 	}
+}
+
+func versionRun(o *VersionOptions) error {
+	v, c, d := buildVersion()
+	if o.json {
+		b, _ := json.MarshalIndent(map[string]any{"schema_version": 1, "version": v, "commit": c, "date": d,
+			"go": runtime.Version(), "platform": runtime.GOOS + "/" + runtime.GOARCH}, "", "  ")
+		fmt.Fprintln(o.io.Out, string(b))
+		return nil
+	}
+	built := ""
+	if d != "" {
+		built = ", built " + d
+	}
+	fmt.Fprintf(o.io.Out, "hardsail %s (commit %s%s, %s %s/%s)\n", v, c, built, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	return nil
 }
