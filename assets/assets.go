@@ -2,7 +2,7 @@
 // the templates and scripts the host steps install.
 package assets
 
-import _ "embed"
+import "embed"
 
 // IAMPolicy is the least-privilege IAM policy hardsail itself needs (`hardsail policy`).
 //
@@ -13,3 +13,9 @@ var IAMPolicy []byte
 //
 //go:embed schema/report.schema.json
 var ReportSchema []byte
+
+// Schemas are the JSON Schemas of every --json document, one file per kind, under schema/:
+// report (tui/render.Report), fleet (render.FleetReport), version and info (render.Document).
+//
+//go:embed schema/*.schema.json
+var Schemas embed.FS

@@ -18,7 +18,9 @@ func addAuditFlags(cmd *cobra.Command, o *options) {
 // printAudit prints verify --only-findings: plain or --json.
 func printAudit(o *options, results []steps.Result) {
 	if o.json {
-		o.io.Out.Write(render.NewAuditReport(results).JSON())
+		rep := render.NewAuditReport(results)
+		rep.Demo = o.demo != ""
+		o.io.Out.Write(rep.JSON())
 		return
 	}
 	fmt.Fprint(o.io.Out, render.Audit(o.io.Theme(), results))

@@ -42,11 +42,8 @@ Reads the local journal only: no AWS credentials are needed.`,
 				}
 			}
 			if o.json {
-				rep := render.Report{SchemaVersion: render.SchemaVersion, Command: "history", Instance: o.instance,
-					Journal: all, Summary: map[string]int{}}
-				for _, e := range all {
-					rep.Summary[string(e.State)]++
-				}
+				rep := render.NewHistoryReport(all)
+				rep.Instance, rep.Demo = o.instance, o.demo != ""
 				o.io.Out.Write(rep.JSON())
 			} else if shown == 0 && !damaged {
 				fmt.Fprintf(o.io.Out, "No journal in %s: hardsail has not changed anything from this machine.\n", steps.StateDir())

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"runtime"
 
@@ -9,6 +8,7 @@ import (
 
 	"github.com/hardsail/hardsail/remote/awsapi"
 	"github.com/hardsail/hardsail/steps"
+	"github.com/hardsail/hardsail/tui/render"
 )
 
 func newInfoCmd(o *options) *cobra.Command {
@@ -35,12 +35,7 @@ credentials it still prints the rest and says why the identity is missing.`,
 				info["aws_error"] = err.Error()
 			}
 			if o.json {
-				doc := map[string]any{"schema_version": 1}
-				for k, v := range info {
-					doc[k] = v
-				}
-				b, _ := json.MarshalIndent(doc, "", "  ")
-				fmt.Fprintln(o.io.Out, string(b))
+				o.io.Out.Write(render.Document("info", o.demo != "", info))
 				return nil
 			}
 			for _, k := range []string{"version", "commit", "go", "state_dir", "log", "region", "account", "arn", "aws_error"} {

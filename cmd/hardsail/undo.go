@@ -59,6 +59,9 @@ func runUndo(ctx context.Context, o *options, ids []string, yes, force bool) err
 		fmt.Fprint(o.io.Out, render.UndoList(o.io.Theme(), entries))
 	}
 	if len(entries) == 0 {
+		if o.json {
+			o.io.Out.Write(s.report("undo", nil).JSON()) // nothing to undo is a document too
+		}
 		return nil
 	}
 	if err := confirm(o, yes, "\nUndo these changes on "+s.key.Instance+"?", "Undo"); err != nil {

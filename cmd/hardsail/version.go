@@ -1,12 +1,13 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"runtime"
 	"runtime/debug"
 
 	"github.com/spf13/cobra"
+
+	"github.com/hardsail/hardsail/tui/render"
 )
 
 // buildVersion is the version, commit and date: GoReleaser's ldflags, else the module's build info.
@@ -49,9 +50,8 @@ func newVersionCmd(o *options) *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			v, c, d := buildVersion()
 			if o.json {
-				b, _ := json.MarshalIndent(map[string]any{"schema_version": 1, "version": v, "commit": c, "date": d,
-					"go": runtime.Version(), "platform": runtime.GOOS + "/" + runtime.GOARCH}, "", "  ")
-				fmt.Fprintln(o.io.Out, string(b))
+				o.io.Out.Write(render.Document("version", o.demo != "", map[string]any{"version": v, "commit": c, "date": d,
+					"go": runtime.Version(), "platform": runtime.GOOS + "/" + runtime.GOARCH}))
 				return nil
 			}
 			built := ""
