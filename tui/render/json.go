@@ -25,7 +25,7 @@ type Report struct {
 	Instance string        `json:"instance,omitempty"`
 	Steps    []StepReport  `json:"steps,omitempty"`
 	Outcomes []OutcomeJSON `json:"outcomes,omitempty"`
-	// Journal is history's: encoded as EntryJSON (redacted, without step data).
+	// Journal is history's (or a test's): encoded as EntryJSON (redacted, without step data).
 	Journal []steps.Entry `json:"-"`
 	// Findings and Unchecked are verify --only-findings' audit: every finding with its step, and
 	// the steps that could not be checked. Summary then counts findings by severity.
@@ -163,7 +163,7 @@ func (r Report) JSON() []byte {
 		// A pointer, so history says "journal": [] when there is none.
 		Journal *[]EntryJSON `json:"journal,omitempty"`
 	}{Report: r}
-	if r.Command == "history" {
+	if r.Journal != nil || r.Command == "history" {
 		journal = append([]EntryJSON{}, journal...)
 		doc.Journal = &journal
 	}
