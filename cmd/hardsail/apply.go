@@ -49,13 +49,13 @@ func runApply(ctx context.Context, o *options, ids []string, yes bool) error {
 		fmt.Fprint(o.io.Out, render.Plan(t, results))
 	}
 	todo, bad := steps.ToApply(results)
-	if bad {
-		// Applying around a step that could not be checked would leave a half-hardened instance.
-		return &statusError{code: exitError}
-	}
-	if len(todo) == 0 {
+	if bad || len(todo) == 0 {
 		if o.json {
 			o.io.Out.Write(s.report("apply", results).JSON())
+		}
+		if bad {
+			// Applying around a step that could not be checked would leave a half-hardened instance.
+			return &statusError{code: exitError}
 		}
 		return nil
 	}
