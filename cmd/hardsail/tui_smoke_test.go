@@ -59,18 +59,27 @@ func (s *tmuxSession) keys(keys ...string) {
 // waitFor polls the screen until it shows every text, or fails with the last screen.
 func (s *tmuxSession) waitFor(texts ...string) string {
 	s.t.Helper()
+	return s.waitUntil(fmt.Sprintf("showed %q", texts), func(scr string) bool {
+		for _, text := range texts {
+			if !strings.Contains(scr, text) {
+				return false
+			}
+		}
+		return true
+	})
+}
+
+// waitUntil polls the screen until ok says yes, or fails with the last screen and what it never did.
+func (s *tmuxSession) waitUntil(what string, ok func(screen string) bool) string {
+	s.t.Helper()
 	deadline := time.Now().Add(s.patience)
 	for {
 		scr := s.screen()
-		ok := true
-		for _, text := range texts {
-			ok = ok && strings.Contains(scr, text)
-		}
-		if ok {
+		if ok(scr) {
 			return scr
 		}
 		if time.Now().After(deadline) {
-			s.t.Fatalf("the screen never showed %q; last screen:\n%s", texts, scr)
+			s.t.Fatalf("the screen never %s; last screen:\n%s", what, scr)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
@@ -130,17 +139,7 @@ func TestTUISmokeInTmux(t *testing.T) {
 // waitMatch polls the screen until re matches it, and returns the submatches.
 func (s *tmuxSession) waitMatch(re *regexp.Regexp) []string {
 	s.t.Helper()
-	deadline := time.Now().Add(s.patience)
-	for {
-		scr := s.screen()
-		if m := re.FindStringSubmatch(scr); m != nil {
-			return m
-		}
-		if time.Now().After(deadline) {
-			s.t.Fatalf("the screen never matched %s; last screen:\n%s", re, scr)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	return re.FindStringSubmatch(s.waitUntil("matched "+re.String(), re.MatchString))
 }
 
 // cursorRow is the step the dashboard's cursor is on: "› ", the status mark and its 8-column
