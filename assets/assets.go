@@ -9,12 +9,7 @@ import "embed"
 //go:embed iam-policy.json
 var IAMPolicy []byte
 
-// ReportSchema is the JSON Schema (draft 2020-12) of the --json document (tui/render.Report).
-//
-//go:embed schema/report.schema.json
-var ReportSchema []byte
-
-// Schemas are the JSON Schemas of every --json document, one file per kind, under schema/:
+// Schemas are the JSON Schemas (draft 2020-12) of every --json document, one file per kind, under schema/:
 // report (tui/render.Report), fleet (render.FleetReport), version and info (render.Document).
 //
 //go:embed schema/*.schema.json
