@@ -2,14 +2,15 @@
 // the templates and scripts the host steps install.
 package assets
 
-import _ "embed"
+import "embed"
 
 // IAMPolicy is the least-privilege IAM policy hardsail itself needs (`hardsail policy`).
 //
 //go:embed iam-policy.json
 var IAMPolicy []byte
 
-// ReportSchema is the JSON Schema (draft 2020-12) of the --json document (tui/render.Report).
+// Schemas are the JSON Schemas (draft 2020-12) of every --json document, one file per kind, under schema/:
+// report (tui/render.Report), fleet (render.FleetReport), version and info (render.Document).
 //
-//go:embed schema/report.schema.json
-var ReportSchema []byte
+//go:embed schema/*.schema.json
+var Schemas embed.FS

@@ -61,13 +61,13 @@ func applyRun(ctx context.Context, opts *ApplyOptions) error {
 		fmt.Fprint(o.io.Out, render.Plan(t, results))
 	}
 	todo, bad := steps.ToApply(results)
-	if bad {
-		// Applying around a step that could not be checked would leave a half-hardened instance.
-		return &statusError{code: exitError}
-	}
-	if len(todo) == 0 {
+	if bad || len(todo) == 0 {
 		if o.json {
 			o.io.Out.Write(s.report("apply", results).JSON())
+		}
+		if bad {
+			// Applying around a step that could not be checked would leave a half-hardened instance.
+			return &statusError{code: exitError}
 		}
 		return nil
 	}

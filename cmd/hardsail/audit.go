@@ -10,7 +10,9 @@ import (
 // printAudit prints verify --only-findings: plain or --json.
 func printAudit(o *sessionOptions, results []steps.Result) {
 	if o.json {
-		o.io.Out.Write(render.NewAuditReport(results).JSON())
+		rep := render.NewAuditReport(results)
+		rep.Demo = o.demo != ""
+		o.io.Out.Write(rep.JSON())
 		return
 	}
 	fmt.Fprint(o.io.Out, render.Audit(o.io.Theme(), results))

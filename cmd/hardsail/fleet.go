@@ -107,7 +107,9 @@ func runFleet(ctx context.Context, o *VerifyOptions, command string, ids []strin
 	}
 	fleet.SortWorstFirst(results)
 	if o.json {
-		o.io.Out.Write(render.NewFleetReport(command, id.Account, results).JSON())
+		rep := render.NewFleetReport(command, id.Account, results)
+		rep.Demo = o.demo != ""
+		o.io.Out.Write(rep.JSON())
 	} else {
 		fmt.Fprint(o.io.Out, render.Fleet(o.io.Theme(), results))
 	}

@@ -15,7 +15,7 @@ import (
 type HistoryOptions struct {
 	io               *iostreams.IOStreams
 	instance, region string
-	json             bool
+	json, demo       bool
 	stateDir         func() string
 }
 
@@ -30,6 +30,7 @@ Reads the local journal only: no AWS credentials are needed.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.io, opts.instance, opts.region, opts.json, opts.stateDir = f.io, f.instance, f.region, f.json, f.stateDir
+			opts.demo = f.demo != ""
 			if runF != nil {
 				return runF(opts)
 			}
@@ -62,11 +63,8 @@ func historyRun(o *HistoryOptions) error {
 		}
 	}
 	if o.json {
-		rep := render.Report{SchemaVersion: render.SchemaVersion, Command: "history", Instance: o.instance,
-			Journal: all, Summary: map[string]int{}}
-		for _, e := range all {
-			rep.Summary[string(e.State)]++
-		}
+		rep := render.NewHistoryReport(all)
+		rep.Instance, rep.Demo = o.instance, o.demo
 		o.io.Out.Write(rep.JSON())
 	} else if shown == 0 && !damaged {
 		fmt.Fprintf(o.io.Out, "No journal in %s: hardsail has not changed anything from this machine.\n", o.stateDir())

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"runtime"
 
@@ -11,13 +10,14 @@ import (
 	"github.com/hardsail/hardsail/remote/awsapi"
 	"github.com/hardsail/hardsail/steps"
 	"github.com/hardsail/hardsail/tui/iostreams"
+	"github.com/hardsail/hardsail/tui/render"
 )
 
 // InfoOptions are info's inputs: the AWS profile and region to resolve, where it writes, --json.
 type InfoOptions struct {
 	io              *iostreams.IOStreams
 	profile, region string
-	json            bool
+	json, demo      bool
 	stateDir        func() string
 }
 
@@ -32,6 +32,7 @@ credentials it still prints the rest and says why the identity is missing.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.io, opts.profile, opts.region, opts.json, opts.stateDir = f.io, f.profile, f.region, f.json, f.stateDir
+			opts.demo = f.demo != ""
 			if runF != nil {
 				return runF(opts)
 			}
@@ -57,12 +58,7 @@ func infoRun(ctx context.Context, o *InfoOptions) error {
 		info["aws_error"] = err.Error()
 	}
 	if o.json {
-		doc := map[string]any{"schema_version": 1}
-		for k, v := range info {
-			doc[k] = v
-		}
-		b, _ := json.MarshalIndent(doc, "", "  ")
-		fmt.Fprintln(o.io.Out, string(b))
+		o.io.Out.Write(render.Document("info", o.demo, info))
 		return nil
 	}
 	for _, k := range []string{"version", "commit", "go", "state_dir", "log", "region", "account", "arn", "aws_error"} {

@@ -25,6 +25,7 @@ type session struct {
 	close    []func()
 	// repaired says what opening the journal cut off (a torn last line), for warnRepaired.
 	repaired string
+	demo     bool // the demo's emulated account (--demo): said in --json
 }
 
 // warnRepaired says on stderr that the journal had a torn last line, cut off when it was opened
@@ -78,7 +79,7 @@ type sessionTarget struct {
 // and SSH connection.
 func newSession(o *sessionOptions, t sessionTarget, withJournal bool) (*session, error) {
 	selected, clients, id, instance := t.selected, t.clients, t.identity, t.instance
-	s := &session{identity: id, key: steps.Key{Account: id.Account, Region: clients.Config.Region, Instance: instance}}
+	s := &session{demo: o.demo != "", identity: id, key: steps.Key{Account: id.Account, Region: clients.Config.Region, Instance: instance}}
 	s.paths = steps.PathsFor(steps.StateDir(), s.key)
 	saved, err := steps.LoadSettings(s.paths.Settings)
 	if err != nil {

@@ -72,6 +72,9 @@ func undoRun(ctx context.Context, opts *UndoOptions) error {
 		fmt.Fprint(o.io.Out, render.UndoList(o.io.Theme(), entries))
 	}
 	if len(entries) == 0 {
+		if o.json {
+			o.io.Out.Write(s.report("undo", nil).JSON()) // nothing to undo is a document too
+		}
 		return nil
 	}
 	if err := confirm(o, "\nUndo these changes on "+s.key.Instance+"?", "Undo"); err != nil {

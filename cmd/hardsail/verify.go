@@ -94,7 +94,7 @@ func verifyRun(ctx context.Context, o *VerifyOptions) error {
 // report is the JSON report with the session's identity filled in.
 func (s *session) report(command string, results []steps.Result) render.Report {
 	rep := render.NewReport(command, results)
-	rep.Account, rep.Region, rep.Instance = s.key.Account, s.key.Region, s.key.Instance
+	rep.Account, rep.Region, rep.Instance, rep.Demo = s.key.Account, s.key.Region, s.key.Instance, s.demo
 	return rep
 }
 

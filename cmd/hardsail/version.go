@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"runtime"
 	"runtime/debug"
@@ -9,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hardsail/hardsail/tui/iostreams"
+	"github.com/hardsail/hardsail/tui/render"
 )
 
 // buildVersion is the version, commit and date: GoReleaser's ldflags, else the module's build info.
@@ -45,8 +45,8 @@ func orDefault(s, def string) string {
 
 // VersionOptions are version's inputs: where it writes, and --json.
 type VersionOptions struct {
-	io   *iostreams.IOStreams
-	json bool
+	io         *iostreams.IOStreams
+	json, demo bool
 }
 
 func newVersionCmd(f *Factory, runF func(*VersionOptions) error) *cobra.Command {
@@ -56,7 +56,7 @@ func newVersionCmd(f *Factory, runF func(*VersionOptions) error) *cobra.Command 
 		Short: "Print the version, commit and Go version",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.io, opts.json = f.io, f.json
+			opts.io, opts.json, opts.demo = f.io, f.json, f.demo != ""
 			if runF != nil {
 				return runF(opts)
 			}
@@ -68,9 +68,8 @@ func newVersionCmd(f *Factory, runF func(*VersionOptions) error) *cobra.Command 
 func versionRun(o *VersionOptions) error {
 	v, c, d := buildVersion()
 	if o.json {
-		b, _ := json.MarshalIndent(map[string]any{"schema_version": 1, "version": v, "commit": c, "date": d,
-			"go": runtime.Version(), "platform": runtime.GOOS + "/" + runtime.GOARCH}, "", "  ")
-		fmt.Fprintln(o.io.Out, string(b))
+		o.io.Out.Write(render.Document("version", o.demo, map[string]any{"version": v, "commit": c, "date": d,
+			"go": runtime.Version(), "platform": runtime.GOOS + "/" + runtime.GOARCH}))
 		return nil
 	}
 	built := ""

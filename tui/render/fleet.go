@@ -1,7 +1,6 @@
 package render
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -15,9 +14,11 @@ import (
 type FleetReport struct {
 	SchemaVersion int             `json:"schema_version"`
 	Command       string          `json:"command"`
+	Demo          bool            `json:"demo"`
 	Account       string          `json:"account,omitempty"`
 	Instances     []FleetInstance `json:"instances"`
-	// Summary counts instances by their worst status (ok, drift, pending, failed) and in all.
+	// Summary counts instances by their worst status (ok, drift, pending, failed; every one,
+	// zero included) and in all.
 	Summary map[string]int `json:"summary"`
 }
 
@@ -39,7 +40,8 @@ type FleetInstance struct {
 // NewFleetReport builds the report of results, in their order.
 func NewFleetReport(command, account string, results []fleet.Result) FleetReport {
 	r := FleetReport{SchemaVersion: SchemaVersion, Command: command, Account: account,
-		Instances: []FleetInstance{}, Summary: map[string]int{"instances": len(results)}}
+		Instances: []FleetInstance{}, Summary: zeroCounts("ok", "drift", "pending", "failed")}
+	r.Summary["instances"] = len(results)
 	for _, res := range results {
 		in := FleetInstance{Report: NewReport(command, res.Results), Flavour: res.Flavour, State: res.State,
 			Status: res.Status(), Counts: res.Counts(), FirstFix: res.FirstFix()}
@@ -54,12 +56,13 @@ func NewFleetReport(command, account string, results []fleet.Result) FleetReport
 }
 
 // JSON encodes the report, indented, with a trailing newline.
+// Every instance is of the document's account, so each says the document's demo.
 func (r FleetReport) JSON() []byte {
-	b, err := json.MarshalIndent(r, "", "  ")
-	if err != nil {
-		panic("render: encode fleet report: " + err.Error())
+	r.Instances = append([]FleetInstance(nil), r.Instances...)
+	for i := range r.Instances {
+		r.Instances[i].Demo = r.Demo
 	}
-	return append(b, '\n')
+	return encode(r)
 }
 
 // Fleet is one line per instance (status, region, name, flavour, counts, the first thing to fix),
