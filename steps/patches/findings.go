@@ -109,8 +109,8 @@ func aptFindings(f Facts) []steps.Finding {
 	}
 	if l, ok := blueprint.Of(f.Layout); ok && !l.AptPatchesStack {
 		out = append(out, steps.Finding{ID: FindingStackOutsideApt, Severity: "info",
-			Message: "apt's count covers the operating system only: Apache, PHP and the database under " + l.Marker + " are " + l.Name +
-				"'s own, outside apt, so hardsail cannot tell whether they are patched (the " + upgrades.ID + " step says what to do about it)."})
+			Message: "apt's count covers the operating system only: Apache, PHP and the database under " + l.Marker + " come with " + l.Name +
+				", outside apt, so hardsail cannot tell whether they are patched (the " + upgrades.ID + " step says what to do about it)."})
 	}
 	return out
 }

@@ -50,17 +50,17 @@ func TestOnTheHost(t *testing.T) {
 	}{
 		{name: "all well", setup: func(string) string { return freshLists }},
 		{name: "log disk 88% full", setup: func(d string) string { return freshLists + fillLogs(d) },
-			want: []string{"warning disk-and-patches.disk_full: is 88% full: 512 KB free of 4.0 MB. Biggest logs on it: "}},
+			want: []string{"warning disk-patches.disk_full: is 88% full: 512 KB free of 4.0 MB. Biggest logs on it: "}},
 		{name: "reboot pending", setup: func(string) string { return freshLists + rebootPending },
-			want: []string{"warning disk-and-patches.reboot_required: waits for a reboot since 3 days 5 hours (/var/run/reboot-required is from",
-				"warning disk-and-patches.reboot_required: Packages that asked for it: linux-image-6.1.0-28-amd64, libc6."}},
+			want: []string{"warning disk-patches.reboot_required: waits for a reboot since 3 days 5 hours (/var/run/reboot-required is from",
+				"warning disk-patches.reboot_required: Packages that asked for it: linux-image-6.1.0-28-amd64, libc6."}},
 		{name: "security update waiting", setup: func(string) string { return securityUpdate + freshLists },
-			want: []string{"warning disk-and-patches.security_updates: 1 security update is waiting to be installed: sudo (apt's package lists were refreshed less than an hour ago, on "}},
+			want: []string{"warning disk-patches.security_updates: 1 security update is waiting to be installed: sudo (apt's package lists were refreshed less than an hour ago, on "}},
 		{name: "lists a month old", setup: func(string) string {
 			return "rm -f " + patches.UpdateStamp + "; touch -d '30 days ago' " + patches.ListsDir + " " + patches.ListsDir + "/partial; "
-		}, want: []string{"warning disk-and-patches.package_lists_stale: last refreshed 30 days ago, on "}},
+		}, want: []string{"warning disk-patches.package_lists_stale: last refreshed 30 days ago, on "}},
 		{name: "no lists", setup: func(string) string { return "rm -f " + patches.ListsDir + "/*_Packages; " + freshLists },
-			want: []string{"warning disk-and-patches.package_lists_stale: apt has no package lists"}},
+			want: []string{"warning disk-patches.package_lists_stale: apt has no package lists"}},
 	}
 	for _, flavour := range []string{world.Bitnami, world.Lightsail} {
 		l, _ := blueprint.Of(blueprint.Flavour(flavour))
@@ -83,7 +83,7 @@ func TestOnTheHost(t *testing.T) {
 				}
 				want := slices.Clone(tc.want)
 				if !l.AptPatchesStack {
-					want = append(want, "info disk-and-patches.stack_outside_apt: Apache, PHP and the database under /opt/bitnami")
+					want = append(want, "info disk-patches.stack_outside_apt: Apache, PHP and the database under /opt/bitnami")
 				}
 				if tc.name == "log disk 88% full" {
 					want[0] += logDir + " (3.5 MB)."

@@ -1,4 +1,4 @@
-// Package patches is the disk-and-patches audit: whether the filesystems holding the system, the
+// Package patches is the disk-patches audit: whether the filesystems holding the system, the
 // site and its logs are filling up (and which logs are the biggest), whether the instance waits for
 // a reboot to run the updates it installed, and whether security updates wait to be installed. It
 // reads everything in one remote command (run with sudo, read-only) and reports findings only:
@@ -16,7 +16,7 @@ import (
 )
 
 // ID is the step's stable name.
-const ID = "disk-and-patches"
+const ID = "disk-patches"
 
 // Stable ids of the findings.
 const (
