@@ -70,8 +70,10 @@ func logPaths() []string {
 	return out
 }
 
-// Script is the one remote command: run as root with sudo; it only reads (apt simulates, with no
-// lock and no cache file written). Every line it prints is tagged; paths and remote text are base64.
+// Script is the one remote command, run as root with sudo (du must enter root-only log folders);
+// it only reads. apt simulates the upgrade as nobody, with no lock: it reads its package cache when
+// the cache is up to date (apt update leaves it so) and otherwise builds one in memory, and it
+// cannot write a file. Every line it prints is tagged; paths and remote text are base64.
 func Script() string {
 	words := make([]string, 0, len(DiskPaths()))
 	for _, p := range DiskPaths() {
@@ -96,7 +98,7 @@ for f in ` + UpdateStamp + ` ` + ListsDir + ` ` + ListsDir + `/partial; do
 done
 printf 'N %s\n' "$(ls ` + ListsDir + ` 2>/dev/null | grep -c _Packages)"
 if ! command -v apt-get >/dev/null 2>&1; then echo X; exit 0; fi
-{ apt-get -s -q -o Debug::NoLocking=1 -o Dir::Cache::pkgcache= -o Dir::Cache::srcpkgcache= dist-upgrade 2>&1; echo "rc $?"; } |
+{ setpriv --reuid=65534 --regid=65534 --clear-groups -- apt-get -s -q -o Debug::NoLocking=1 dist-upgrade 2>&1; echo "rc $?"; } |
 awk '/^Inst /{n++; p=index($0,"("); if (p && index(substr($0,p),"-security")) {s++; if (s<=` + strconv.Itoa(maxSecurityNames) + `) print "S", $2}}
 /^E: /{if (++e<=` + strconv.Itoa(maxAptErrors) + `) print "E", substr($0,4,300)}
 /^rc [0-9]+$/{rc=$2}
