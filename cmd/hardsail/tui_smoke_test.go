@@ -108,7 +108,7 @@ func TestTUISmokeInTmux(t *testing.T) {
 	s := startTmux(t, 100, 30, bin+" --demo=bitnami")
 
 	// The cursor starts on the first step that needs something.
-	s.waitFor("DEMO — nothing real is changed", "12 steps:", "› ! to do    iam-admin", "! to do    firewall")
+	s.waitFor("DEMO — nothing real is changed", "13 steps:", "› ! to do    iam-admin", "! to do    firewall")
 	s.keys("Down", "Enter")
 	s.waitFor("Who may connect with SSH?", "Your address as the instance sees it: 127.0.0.1")
 	s.keys("Enter")

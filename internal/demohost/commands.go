@@ -75,6 +75,9 @@ func (h *Host) exec(line string, s *cmdIO) int {
 		if code, ok := h.sshd(script, s); ok {
 			return code
 		}
+		if code, ok := h.diskAndPatches(script, s); ok {
+			return code
+		}
 	}
 	fmt.Fprintf(s.stderr, "demo host: command not emulated: %s\n", line)
 	return 127

@@ -23,6 +23,7 @@ import (
 	"github.com/hardsail/hardsail/steps/certs"
 	"github.com/hardsail/hardsail/steps/https"
 	"github.com/hardsail/hardsail/steps/imds"
+	"github.com/hardsail/hardsail/steps/patches"
 	"github.com/hardsail/hardsail/steps/registry"
 	"github.com/hardsail/hardsail/steps/staticip"
 )
@@ -387,7 +388,7 @@ func TestPolicyIsEnough(t *testing.T) {
 var awsSteps = []string{"snapshot", "iam-admin", "firewall", imds.ID, https.ID, staticip.ID, account.ID}
 
 // audits are the steps that only report findings: they never plan a change.
-var audits = map[string]bool{certs.ID: true, account.ID: true}
+var audits = map[string]bool{certs.ID: true, account.ID: true, patches.ID: true}
 
 // TestEveryPolicyActionIsNeeded removes one action at a time: the run must then be refused with
 // AccessDenied naming that action, so no action in the policy is there for nothing.

@@ -11,6 +11,7 @@ import (
 	"github.com/hardsail/hardsail/steps/iamadmin"
 	"github.com/hardsail/hardsail/steps/imds"
 	"github.com/hardsail/hardsail/steps/logcleanup"
+	"github.com/hardsail/hardsail/steps/patches"
 	"github.com/hardsail/hardsail/steps/snapshot"
 	"github.com/hardsail/hardsail/steps/sshd"
 	"github.com/hardsail/hardsail/steps/staticip"
@@ -31,6 +32,7 @@ func All() []steps.Step {
 		logcleanup.New(),
 		wordpress.New(),
 		certs.New(),
+		patches.New(),
 		account.New(),
 		// Last: attaching a static IP moves the instance's address, and with it this run's SSH session.
 		staticip.New(),
