@@ -33,11 +33,17 @@ var mmdebstrapArgs = []string{
 	"--variant=minbase",
 	"--include=openssh-server,sudo,cron,unattended-upgrades,apt-utils,ca-certificates",
 	"--skip=cleanup/apt/lists",
+	"--skip=cleanup/apt/cache",
 }
 
 // hostHook is the part of every flavour's customize hook after its users: hostname, hosts, and
 // sshd's trust in Lightsail's browser-SSH CA.
 const hostHook = `printf '%s\n' "$HOSTNAME_" > "$R/etc/hostname"
+# apt's binary cache, as on an instance where apt has run as root (the daily apt timer, an upgrade):
+# without it every read of apt by a user who cannot write it (the disk-patches audit) parses the
+# package lists again. The downloaded packages go; the cache stays (--skip=cleanup/apt/cache).
+rm -f "$R"/var/cache/apt/archives/*.deb
+chroot "$R" apt-cache gencaches
 printf '127.0.0.1 localhost\n127.0.1.1 %s\n::1 localhost ip6-localhost ip6-loopback\nff02::1 ip6-allnodes\nff02::2 ip6-allrouters\n' "$HOSTNAME_" > "$R/etc/hosts"
 # Lightsail's browser SSH trusts this CA file; instances fill it from Options.TrustedUserCAKeys.
 printf '\nTrustedUserCAKeys /etc/ssh/lightsail_instance_ca.pub\n' >> "$R/etc/ssh/sshd_config"
@@ -63,6 +69,7 @@ var lightsailArgs = []string{
 	"--variant=minbase",
 	"--include=openssh-server,sudo,cron,unattended-upgrades,apt-utils,ca-certificates,apache2,logrotate",
 	"--skip=cleanup/apt/lists",
+	"--skip=cleanup/apt/cache",
 }
 
 // lightsailHook lays out the Lightsail-packaged flavour: admin with cloud-init's sudoers line, the

@@ -52,6 +52,7 @@ var ubuntuRecipe = recipe{
 		"--variant=minbase",
 		"--include=openssh-server,sudo,cron,unattended-upgrades,apt-utils,ca-certificates,ubuntu-keyring",
 		"--skip=cleanup/apt/lists",
+		"--skip=cleanup/apt/cache",
 	},
 	hook:    ubuntuHook,
 	tree:    func() ([]stagedFile, error) { return nil, nil },
