@@ -448,3 +448,18 @@ func Undoable(entries []Entry, stepIDs ...string) []Entry {
 	}
 	return out
 }
+
+// DecodeAll checks and decodes every entry before an undo acts on any: the first that decode
+// refuses (journal data the step could not have written, *TamperedError) refuses them all, so a
+// tampered journal runs nothing.
+func DecodeAll[T any](entries []Entry, decode func(Entry) (T, error)) ([]T, error) {
+	out := make([]T, len(entries))
+	for i, e := range entries {
+		v, err := decode(e)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = v
+	}
+	return out, nil
+}

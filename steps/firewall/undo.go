@@ -15,13 +15,9 @@ import (
 // what was there before, unless env.Force, and refuses to act at all on journal data that is not
 // a firewall hardsail could have written.
 func (fw *Step) Undo(ctx context.Context, env *steps.Env, entries []steps.Entry, rec *steps.Recorder) (steps.Report, error) {
-	records := make([]record, len(entries))
-	for i, e := range entries {
-		d, err := decodeRecord(e, env.Instance)
-		if err != nil {
-			return steps.Report{}, err
-		}
-		records[i] = d
+	records, err := steps.DecodeAll(entries, func(e steps.Entry) (record, error) { return decodeRecord(e, env.Instance) })
+	if err != nil {
+		return steps.Report{}, err
 	}
 	var did []string
 	for i, e := range entries {

@@ -14,13 +14,9 @@ import (
 // wrote nor what was there before, unless env.Force, and refuses to act at all on journal data
 // that is not a change hardsail could have made (*steps.TamperedError).
 func (s *Step) Undo(ctx context.Context, env *steps.Env, entries []steps.Entry, rec *steps.Recorder) (steps.Report, error) {
-	records := make([]record, len(entries))
-	for i, e := range entries {
-		d, err := decode(e, env.Instance)
-		if err != nil {
-			return steps.Report{}, err
-		}
-		records[i] = d
+	records, err := steps.DecodeAll(entries, func(e steps.Entry) (record, error) { return decode(e, env.Instance) })
+	if err != nil {
+		return steps.Report{}, err
 	}
 	var did []string
 	for i, e := range entries {

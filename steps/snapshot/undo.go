@@ -18,13 +18,9 @@ import (
 // says how to delete it by hand. Every entry is checked before anything runs: one that names
 // anything hardsail could not have made for this instance is refused as tampered.
 func (s *Step) Undo(ctx context.Context, env *steps.Env, entries []steps.Entry, rec *steps.Recorder) (steps.Report, error) {
-	records := make([]record, len(entries))
-	for i, e := range entries {
-		d, err := decode(env.Instance, e)
-		if err != nil {
-			return steps.Report{}, err
-		}
-		records[i] = d
+	records, err := steps.DecodeAll(entries, func(e steps.Entry) (record, error) { return decode(env.Instance, e) })
+	if err != nil {
+		return steps.Report{}, err
 	}
 	var did, kept []string
 	for i, e := range entries {

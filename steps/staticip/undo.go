@@ -25,13 +25,9 @@ var undoOrder = []string{kindAttach, kindDNSDelete, kindDNSCreate, kindAllocate}
 // re-pointed at the address the instance has after the detach. Journal data that is not a change
 // hardsail could have made is refused before anything runs (*steps.TamperedError).
 func (s *Step) Undo(ctx context.Context, env *steps.Env, entries []steps.Entry, rec *steps.Recorder) (steps.Report, error) {
-	data := make([]record, len(entries))
-	for i, e := range entries {
-		d, err := decode(e, env.Instance)
-		if err != nil {
-			return steps.Report{}, err
-		}
-		data[i] = d
+	data, err := steps.DecodeAll(entries, func(e steps.Entry) (record, error) { return decode(e, env.Instance) })
+	if err != nil {
+		return steps.Report{}, err
 	}
 	u := &undoRun{env: env, rec: rec}
 	for _, kind := range undoOrder {

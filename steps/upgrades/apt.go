@@ -138,13 +138,9 @@ func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''
 // Every entry is checked before anything runs: a path this step does not write, or a package it
 // does not install, is a journal edited by hand (*steps.TamperedError), and nothing is undone.
 func (s *Step) Undo(ctx context.Context, env *steps.Env, entries []steps.Entry, rec *steps.Recorder) (steps.Report, error) {
-	pkgs := make([]string, len(entries))
-	for i, e := range entries {
-		p, err := checkEntry(e)
-		if err != nil {
-			return steps.Report{}, err
-		}
-		pkgs[i] = p
+	pkgs, err := steps.DecodeAll(entries, checkEntry)
+	if err != nil {
+		return steps.Report{}, err
 	}
 	c, release, err := env.LockedSSH(ctx)
 	if err != nil {
