@@ -32,6 +32,7 @@ Off a terminal, --yes is required; changes that cost money also need --accept-co
 		},
 	}
 	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "apply without asking (required when not running interactively)")
+	withFleetApply(o, cmd)
 	return cmd
 }
 

@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -14,22 +16,23 @@ import (
 	"github.com/hardsail/hardsail/tui/render"
 )
 
-// fleetFlags are verify's and plan's flags for every instance at once.
+// fleetFlags are verify's, plan's and apply's flags for every instance at once.
 type fleetFlags struct {
-	all      bool
-	parallel int
-	awsRate  int
+	all       bool
+	parallel  int
+	awsRate   int
+	keepGoing bool
 }
 
-func (f *fleetFlags) register(fs *pflag.FlagSet) {
+func (f *fleetFlags) register(fs *pflag.FlagSet, parallel int, verb string) {
 	fs.BoolVar(&f.all, "all", false, "every WordPress instance in every region (--region: one region; --instance: names or globs, comma separated)")
-	fs.IntVar(&f.parallel, "parallel", fleet.DefaultParallel, "with --all, check at most `N` instances at once")
+	fs.IntVar(&f.parallel, "parallel", parallel, "with --all, "+verb+" at most `N` instances at once")
 	fs.IntVar(&f.awsRate, "aws-rate", fleet.DefaultRate, "with --all, make at most `N` AWS calls per second in all")
 }
 
 // withFleet lets verify or plan take --all: the command's own run is used without it.
 func withFleet(o *options, c *cobra.Command) {
-	o.fleet.register(c.Flags())
+	o.fleet.register(c.Flags(), fleet.DefaultParallel, "check")
 	single := c.RunE
 	c.RunE = func(cmd *cobra.Command, args []string) error {
 		if !o.fleet.all {
@@ -63,25 +66,7 @@ func runFleet(ctx context.Context, o *options, command string, ids []string) err
 	if err != nil {
 		return err
 	}
-	patterns, err := fleet.ParsePatterns(o.instance)
-	if err != nil {
-		return err
-	}
-	sel := fleet.Selection{Patterns: patterns}
-	if o.region != "" {
-		sel.Regions = []string{o.region}
-	}
-	base, err := loadFleetClients(ctx, o)
-	if err != nil {
-		return err
-	}
-	id, err := base.Identity(ctx)
-	if err != nil {
-		return err
-	}
-	instances, err := fleet.Discover(ctx, base.Lightsail, func(region string) fleet.Lister {
-		return base.InRegion(region).Lightsail
-	}, sel)
+	base, id, instances, err := discoverFleet(ctx, o)
 	if err != nil {
 		return err
 	}
@@ -116,6 +101,31 @@ func runFleet(ctx context.Context, o *options, command string, ids []string) err
 	return nil
 }
 
+// discoverFleet finds the instances --region and --instance select, with the AWS clients and
+// identity the run uses.
+func discoverFleet(ctx context.Context, o *options) (*awsapi.Clients, awsapi.Identity, []fleet.Instance, error) {
+	var id awsapi.Identity
+	patterns, err := fleet.ParsePatterns(o.instance)
+	if err != nil {
+		return nil, id, nil, err
+	}
+	sel := fleet.Selection{Patterns: patterns}
+	if o.region != "" {
+		sel.Regions = []string{o.region}
+	}
+	base, err := loadFleetClients(ctx, o)
+	if err != nil {
+		return nil, id, nil, err
+	}
+	if id, err = base.Identity(ctx); err != nil {
+		return nil, id, nil, err
+	}
+	instances, err := fleet.Discover(ctx, base.Lightsail, func(region string) fleet.Lister {
+		return base.InRegion(region).Lightsail
+	}, sel)
+	return base, id, instances, err
+}
+
 // loadFleetClients loads the AWS configuration with the run's shared rate limit. Without a region
 // (none given, none configured) Lightsail's list of regions is read from us-east-1.
 func loadFleetClients(ctx context.Context, o *options) (*awsapi.Clients, error) {
@@ -134,7 +144,16 @@ func fleetExitCode(command string, results []fleet.Result) int {
 	worst := exitOK
 	for _, r := range results {
 		code := exitCodeOf(r.Err)
-		if r.Err == nil {
+		switch {
+		case errors.Is(r.Err, fleet.ErrStopped):
+			continue // the instance that stopped the run has the code
+		case r.Err == nil && command == "apply":
+			statuses := make([]steps.Status, len(r.Outcomes))
+			for i, x := range r.Outcomes {
+				statuses[i] = x.Status
+			}
+			code = exitCodeOfStatuses(statuses)
+		case r.Err == nil:
 			statuses := make([]steps.Status, len(r.Results))
 			for i, x := range r.Results {
 				statuses[i] = x.Status
@@ -149,4 +168,68 @@ func fleetExitCode(command string, results []fleet.Result) int {
 		}
 	}
 	return worst
+}
+
+// withFleetApply lets apply take --all (with --keep-going): one instance at a time unless --parallel.
+func withFleetApply(o *options, c *cobra.Command) {
+	o.fleet.register(c.Flags(), 1, "apply to")
+	c.Flags().BoolVar(&o.fleet.keepGoing, "keep-going", false, "with --all, go on to the next instances after one failed")
+	single := c.RunE
+	c.RunE = func(cmd *cobra.Command, args []string) error {
+		if !o.fleet.all {
+			return single(cmd, args)
+		}
+		yes, _ := cmd.Flags().GetBool("yes")
+		if !cmd.Flags().Changed("parallel") {
+			o.fleet.parallel = 1 // verify's and plan's default is theirs: apply goes one at a time
+		}
+		return runFleetApply(cmd.Context(), o, args, yes)
+	}
+}
+
+// runFleetApply applies the named steps to every selected instance (steps/fleet's Applier), one
+// line per instance as it finishes, then the summary or one JSON document. Exit: the worst.
+func runFleetApply(ctx context.Context, o *options, ids []string, yes bool) error {
+	if len(ids) == 0 {
+		return &steps.UsageError{Msg: "apply --all needs the steps to apply, by name",
+			Hint: "Run `" + o.cli().Line("plan --all") + "` to see what each instance needs, then name the steps (`hardsail apply --all STEP... --yes`).\n" + stepsLine()}
+	}
+	if !yes {
+		return &steps.UsageError{Msg: "apply --all needs --yes: it changes many instances and asks nothing",
+			Hint: "Review the changes with `" + o.cli().Line("plan --all "+strings.Join(ids, " ")) + "`, then run this again with --yes."}
+	}
+	selected, err := steps.Select(registry.All(), ids)
+	if err != nil {
+		return err
+	}
+	o.yes = true // nobody is asked: the snapshot offer takes its safe default, as apply --yes does
+	base, id, instances, err := discoverFleet(ctx, o)
+	if err != nil {
+		return err
+	}
+	t := o.io.Theme()
+	applier := fleet.Applier{Parallel: o.fleet.parallel, KeepGoing: o.fleet.keepGoing,
+		Open: func(ctx context.Context, in fleet.Instance) (*steps.Engine, func(), error) {
+			s, err := newSession(o, sessionTarget{selected: selected, clients: base.InRegion(in.Region), identity: id, instance: in.Name, quiet: true}, true)
+			if err != nil {
+				return nil, nil, err
+			}
+			return s.engine, s.Close, nil
+		},
+		Done: func(r fleet.Result) {
+			if !o.json {
+				fmt.Fprintln(o.io.Out, render.FleetApplyLine(t, r))
+			}
+			printSecrets(o, r.Outcomes)
+		}}
+	results := applier.Run(ctx, instances)
+	if o.json {
+		o.io.Out.Write(render.NewFleetApplyReport(id.Account, results).JSON())
+	} else {
+		fmt.Fprint(o.io.Out, "\n"+render.FleetApplySummary(results)+"\n")
+	}
+	if code := fleetExitCode("apply", results); code != exitOK {
+		return &statusError{code: code}
+	}
+	return nil
 }
