@@ -66,15 +66,17 @@ func runFleet(ctx context.Context, o *options, command string, ids []string) err
 	if err != nil {
 		return err
 	}
-	base, id, instances, err := discoverFleet(ctx, o)
+	// Reads are shared: IAM's are the account's, made once for the whole run; Lightsail's listings
+	// are read once per region (discovery's instance listing included).
+	reads := fleet.NewRegionReads()
+	base, id, instances, err := discoverFleet(ctx, o, reads)
 	if err != nil {
 		return err
 	}
-	// IAM is the account's, not an instance's: its reads are made once for the whole run.
 	sharedIAM := fleet.ShareIAM(base.IAM)
 	runner := fleet.Runner{Parallel: o.fleet.parallel, Check: func(ctx context.Context, in fleet.Instance) ([]steps.Result, error) {
 		clients := base.InRegion(in.Region)
-		clients.IAM = sharedIAM
+		clients.IAM, clients.Lightsail = sharedIAM, reads.For(in.Region, clients.Lightsail)
 		s, err := newSession(o, sessionTarget{selected: selected, clients: clients, identity: id, instance: in.Name, quiet: true}, false)
 		if err != nil {
 			return nil, err
@@ -102,8 +104,8 @@ func runFleet(ctx context.Context, o *options, command string, ids []string) err
 }
 
 // discoverFleet finds the instances --region and --instance select, with the AWS clients and
-// identity the run uses.
-func discoverFleet(ctx context.Context, o *options) (*awsapi.Clients, awsapi.Identity, []fleet.Instance, error) {
+// identity the run uses. With reads (verify, plan) the regions' listings are kept for the checks.
+func discoverFleet(ctx context.Context, o *options, reads *fleet.RegionReads) (*awsapi.Clients, awsapi.Identity, []fleet.Instance, error) {
 	var id awsapi.Identity
 	patterns, err := fleet.ParsePatterns(o.instance)
 	if err != nil {
@@ -121,6 +123,9 @@ func discoverFleet(ctx context.Context, o *options) (*awsapi.Clients, awsapi.Ide
 		return nil, id, nil, err
 	}
 	instances, err := fleet.Discover(ctx, base.Lightsail, func(region string) fleet.Lister {
+		if reads != nil {
+			return reads.For(region, base.InRegion(region).Lightsail)
+		}
 		return base.InRegion(region).Lightsail
 	}, sel)
 	return base, id, instances, err
@@ -203,7 +208,7 @@ func runFleetApply(ctx context.Context, o *options, ids []string, yes bool) erro
 		return err
 	}
 	o.yes = true // nobody is asked: the snapshot offer takes its safe default, as apply --yes does
-	base, id, instances, err := discoverFleet(ctx, o)
+	base, id, instances, err := discoverFleet(ctx, o, nil)
 	if err != nil {
 		return err
 	}
