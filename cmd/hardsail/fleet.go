@@ -66,17 +66,16 @@ func runFleet(ctx context.Context, o *options, command string, ids []string) err
 	if err != nil {
 		return err
 	}
-	// Reads are shared: IAM's are the account's, made once for the whole run; Lightsail's listings
-	// are read once per region (discovery's instance listing included).
+	// Reads are shared: the account's (IAM, STS, DNS zones) are made once for the whole run,
+	// Lightsail's listings once per region (discovery's instance listing included).
 	reads := fleet.NewRegionReads()
 	base, id, instances, err := discoverFleet(ctx, o, reads)
 	if err != nil {
 		return err
 	}
-	sharedIAM := fleet.ShareIAM(base.IAM)
 	runner := fleet.Runner{Parallel: o.fleet.parallel, Check: func(ctx context.Context, in fleet.Instance) ([]steps.Result, error) {
 		clients := base.InRegion(in.Region)
-		clients.IAM, clients.Lightsail = sharedIAM, reads.For(in.Region, clients.Lightsail)
+		reads.Share(clients, in.Region)
 		s, err := newSession(o, sessionTarget{selected: selected, clients: clients, identity: id, instance: in.Name, quiet: true}, false)
 		if err != nil {
 			return nil, err

@@ -7,6 +7,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/lightsail"
 	"github.com/aws/aws-sdk-go-v2/service/lightsail/types"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/hardsail/hardsail/remote/awsapi"
 )
@@ -20,10 +21,39 @@ import (
 type RegionReads struct {
 	mu      sync.Mutex
 	regions map[string]*answers
+	// account are the account's reads: who the caller is (STS), the DNS zones (Lightsail's
+	// Domains, in us-east-1 whatever the region) and IAM's (shared once the first is made).
+	account *answers
+	iam     *SharedIAM
 }
 
 // NewRegionReads starts a run's shared reads.
-func NewRegionReads() *RegionReads { return &RegionReads{regions: map[string]*answers{}} }
+func NewRegionReads() *RegionReads {
+	return &RegionReads{regions: map[string]*answers{}, account: newAnswers()}
+}
+
+// Share makes c (one instance's clients, in region) read through the run's shared reads: its
+// region's Lightsail listings, the account's identity, DNS zones and IAM.
+func (r *RegionReads) Share(c *awsapi.Clients, region string) {
+	r.mu.Lock()
+	if r.iam == nil {
+		r.iam = ShareIAM(c.IAM)
+	}
+	c.IAM = r.iam
+	r.mu.Unlock()
+	c.Lightsail = r.For(region, c.Lightsail)
+	c.Domains = &sharedLightsail{LightsailAPI: c.Domains, answers: r.account}
+	c.STS = sharedSTS{STSAPI: c.STS, answers: r.account}
+}
+
+type sharedSTS struct {
+	awsapi.STSAPI
+	answers *answers
+}
+
+func (s sharedSTS) GetCallerIdentity(ctx context.Context, in *sts.GetCallerIdentityInput, opts ...func(*sts.Options)) (*sts.GetCallerIdentityOutput, error) {
+	return once(s.answers, ctx, "GetCallerIdentity", in, s.STSAPI.GetCallerIdentity, opts)
+}
 
 // For is region's Lightsail for one instance: api (the instance's own client) makes the calls no
 // instance made before it.
@@ -87,6 +117,10 @@ func (s *sharedLightsail) listed(ctx context.Context, name string, opts []func(*
 			return nil, nil
 		}
 	}
+}
+
+func (s *sharedLightsail) GetDomains(ctx context.Context, in *lightsail.GetDomainsInput, opts ...func(*lightsail.Options)) (*lightsail.GetDomainsOutput, error) {
+	return once(s.answers, ctx, "GetDomains", in, s.LightsailAPI.GetDomains, opts)
 }
 
 func (s *sharedLightsail) GetInstances(ctx context.Context, in *lightsail.GetInstancesInput, opts ...func(*lightsail.Options)) (*lightsail.GetInstancesOutput, error) {
