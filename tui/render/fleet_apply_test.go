@@ -12,7 +12,9 @@ import (
 )
 
 func TestFleetApplyLinesAndJSON(t *testing.T) {
-	in := func(name string) fleet.Instance { return fleet.Instance{Region: "eu-west-1", Name: name, State: "running"} }
+	in := func(name string) fleet.Instance {
+		return fleet.Instance{Region: "eu-west-1", Name: name, State: "running"}
+	}
 	results := []fleet.Result{
 		{Instance: in("a"), Results: []steps.Result{{Step: "sshd", Status: steps.StatusDrift}},
 			Outcomes: []steps.Outcome{{Step: "snapshot", Status: steps.StatusChanged}, {Step: "sshd", Status: steps.StatusChanged, Secrets: map[string]string{"password": "s3cret"}}}},
@@ -62,4 +64,3 @@ func TestFleetApplyLinesAndJSON(t *testing.T) {
 		t.Errorf("summary %v", doc.Summary)
 	}
 }
-
