@@ -22,7 +22,7 @@ journaled before it is made, so ` + "`hardsail undo`" + ` can reverse it, even a
 A step whose live state changed since the preview is refused.
 
 Off a terminal, --yes is required; changes that cost money also need --accept-cost.`,
-		Example: "  hardsail apply\n  hardsail apply STEP... --yes\n" + stepsLine(),
+		Example: "  hardsail apply\n  hardsail apply STEP... --yes\n  hardsail apply --all STEP... --yes [--keep-going]\n" + stepsLine(),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := requireYes(o, yes); err != nil {
 				return err
