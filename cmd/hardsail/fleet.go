@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -223,6 +224,8 @@ func runFleetApply(ctx context.Context, o *options, ids []string, yes bool) erro
 		Done: func(r fleet.Result) {
 			if !o.json {
 				fmt.Fprintln(o.io.Out, render.FleetApplyLine(t, r))
+			} else if slices.ContainsFunc(r.Outcomes, func(x steps.Outcome) bool { return len(x.Secrets) > 0 }) {
+				fmt.Fprintf(o.io.ErrOut, "\n%s/%s:", r.Region, r.Name) // the secrets below are this instance's
 			}
 			printSecrets(o, r.Outcomes)
 		}}
