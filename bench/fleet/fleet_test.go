@@ -11,6 +11,14 @@
 // For 1, 10 and 100 instances it reports the wall time of the real binary's run (s/run), its peak
 // RSS (MB), the AWS calls per instance, and the SSH round trips per instance (the critical path of
 // one instance's check: its connection's turns, handshake included, and after the handshake).
+//
+// And where the time goes, per instance: the CPU seconds of hardsail itself (client-cpu-s), of the
+// test hosts (host-cpu-s: sshd and every command it ran, all the processes of the hosts' pid
+// namespaces) and of this test process (emulator-cpu-s: the emulator and its SSH proxies). On
+// loopback they all share this machine's cores, whereas a real fleet's hosts are machines of their
+// own: with C cores, a run cannot take less than (client + host + emulator CPU) × instances / C.
+// The 1-minute load average at the start of the run is reported too (loadavg), as the machine may
+// be shared.
 package fleet_test
 
 import (
@@ -22,6 +30,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -43,9 +53,13 @@ var (
 	buildErr  error
 )
 
-// hardsailBinary builds cmd/hardsail once for all the benchmarks.
+// hardsailBinary builds cmd/hardsail once for all the benchmarks, or takes HARDSAIL_BENCH_BINARY
+// (another build, to compare two versions back to back).
 func hardsailBinary(b *testing.B) string {
 	buildOnce.Do(func() {
+		if binary = os.Getenv("HARDSAIL_BENCH_BINARY"); binary != "" {
+			return
+		}
 		dir, err := os.MkdirTemp("", "hardsail-bench-")
 		if err != nil {
 			buildErr = err
@@ -73,15 +87,30 @@ func benchFleet(b *testing.B, n int) {
 	bin := hardsailBinary(b)
 	f := world.NewFleet(b, n, true)
 	total, after := sshTurns(b, f)
-	var wall time.Duration
+	var wall, client, host, self time.Duration
 	var calls, rss int64
+	load := loadAvg()
 	for b.Loop() {
 		f.Em.ResetCalls()
-		d, maxRSS := runVerifyAll(b, bin, f, n)
+		hostBefore, selfBefore := hostCPU(b, f), selfCPU()
+		d, usage := runVerifyAll(b, bin, f, n)
+		host += hostCPU(b, f) - hostBefore
+		self += selfCPU() - selfBefore
 		wall += d
-		rss = max(rss, maxRSS)
+		client += cpuOf(usage)
+		rss = max(rss, usage.Maxrss)
 		calls += int64(len(f.Em.Calls()))
 	}
+	ops := map[string]int{}
+	for _, c := range f.Em.Calls() {
+		ops[c.Service+":"+c.Action]++
+	}
+	b.Logf("AWS calls of the last run, by operation: %v", ops)
+	per := func(d time.Duration) float64 { return d.Seconds() / float64(b.N) / float64(n) }
+	b.ReportMetric(per(client), "client-cpu-s/instance")
+	b.ReportMetric(per(host), "host-cpu-s/instance")
+	b.ReportMetric(per(self), "emulator-cpu-s/instance")
+	b.ReportMetric(load, "loadavg")
 	b.ReportMetric(total, "ssh-turns/instance")
 	b.ReportMetric(after, "ssh-turns-after-handshake/instance")
 	b.ReportMetric(wall.Seconds()/float64(b.N), "s/run")
@@ -90,7 +119,7 @@ func benchFleet(b *testing.B, n int) {
 }
 
 // runVerifyAll runs the binary's verify --all --json and checks every instance was checked.
-func runVerifyAll(b *testing.B, bin string, f *world.Fleet, n int) (time.Duration, int64) {
+func runVerifyAll(b *testing.B, bin string, f *world.Fleet, n int) (time.Duration, *syscall.Rusage) {
 	cmd := exec.Command(bin, "verify", "--all", "--json", "--aws-rate", envOr("HARDSAIL_BENCH_AWS_RATE", "1000"),
 		"--parallel", envOr("HARDSAIL_BENCH_PARALLEL", "8"))
 	home := b.TempDir()
@@ -116,7 +145,63 @@ func runVerifyAll(b *testing.B, bin string, f *world.Fleet, n int) (time.Duratio
 			b.Fatalf("%s is %s, want drift (a fresh, reachable instance)", in.Instance, in.Status)
 		}
 	}
-	return d, cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss
+	return d, cmd.ProcessState.SysUsage().(*syscall.Rusage)
+}
+
+func cpuOf(u *syscall.Rusage) time.Duration {
+	return time.Duration(u.Utime.Nano() + u.Stime.Nano())
+}
+
+// selfCPU is this process's CPU time so far: the emulator and its SSH proxies (and the benchmark).
+func selfCPU() time.Duration {
+	var u syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &u)
+	return cpuOf(&u)
+}
+
+// hostCPU is the CPU time the fleet's test hosts used so far: every process in each host's pid
+// namespace, with the children it reaped (sshd's sessions and the commands they ran).
+func hostCPU(b *testing.B, f *world.Fleet) time.Duration {
+	var total time.Duration
+	for _, h := range f.Hosts {
+		// internal/testhost roots a host at /proc/PID/root, PID its namespace's init.
+		ns, err := os.Readlink(filepath.Join(filepath.Dir(h.Root), "ns", "pid"))
+		if err != nil {
+			b.Fatalf("host %s: pid namespace: %v", h.Addr, err)
+		}
+		procs, _ := filepath.Glob("/proc/[0-9]*")
+		for _, p := range procs {
+			if other, _ := os.Readlink(filepath.Join(p, "ns", "pid")); other == ns {
+				total += procCPU(p)
+			}
+		}
+	}
+	return total
+}
+
+// procCPU is utime + stime + cutime + cstime of /proc/PID/stat (clock ticks of 1/100 s).
+func procCPU(dir string) time.Duration {
+	stat, err := os.ReadFile(filepath.Join(dir, "stat"))
+	if err != nil {
+		return 0 // the process ended: its parent reaped it into its own cutime
+	}
+	_, rest, _ := strings.Cut(string(stat), ") ")
+	fields := strings.Fields(rest) // from field 3 (state) on
+	var ticks int64
+	for _, i := range []int{11, 12, 13, 14} { // fields 14-17
+		if i < len(fields) {
+			v, _ := strconv.ParseInt(fields[i], 10, 64)
+			ticks += v
+		}
+	}
+	return time.Duration(ticks) * 10 * time.Millisecond
+}
+
+// loadAvg is the 1-minute load average.
+func loadAvg() float64 {
+	b, _ := os.ReadFile("/proc/loadavg")
+	f, _ := strconv.ParseFloat(strings.Fields(string(b) + " 0")[0], 64)
+	return f
 }
 
 // sshTurns checks every instance in process, as the fleet runner does, each over its own counted

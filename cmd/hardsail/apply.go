@@ -16,6 +16,8 @@ import (
 type ApplyOptions struct {
 	sessionOptions
 	ids []string
+	// fleet is --all, --keep-going and their limits: the named steps on every instance (runFleetApply).
+	fleet fleetFlags
 }
 
 func newApplyCmd(f *Factory, runF func(*ApplyOptions) error) *cobra.Command {
@@ -28,11 +30,15 @@ journaled before it is made, so ` + "`hardsail undo`" + ` can reverse it, even a
 A step whose live state changed since the preview is refused.
 
 Off a terminal, --yes is required; changes that cost money also need --accept-cost.`,
-		Example: "  hardsail apply\n  hardsail apply STEP... --yes\n" + stepsLine(),
+		Example: "  hardsail apply\n  hardsail apply STEP... --yes\n  hardsail apply --all STEP... --yes [--keep-going]\n" + stepsLine(),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.load(f)
 			opts.ids = args
-			if err := opts.requireYes(); err != nil {
+			check := opts.requireYes
+			if opts.fleet.all {
+				check = opts.checkAll
+			}
+			if err := check(); err != nil {
 				return err
 			}
 			if runF != nil {
@@ -43,10 +49,14 @@ Off a terminal, --yes is required; changes that cost money also need --accept-co
 	}
 	addStepFlags(f, cmd, &opts.settings)
 	cmd.Flags().BoolVarP(&opts.yes, "yes", "y", false, "apply without asking (required when not running interactively)")
+	withFleetApply(f, cmd, &opts.fleet)
 	return cmd
 }
 
 func applyRun(ctx context.Context, opts *ApplyOptions) error {
+	if opts.fleet.all {
+		return runFleetApply(ctx, opts)
+	}
 	o := &opts.sessionOptions
 	s, err := o.open(ctx, o, opts.ids, true)
 	if err != nil {

@@ -18,6 +18,8 @@ type Check func(ctx context.Context, in Instance) ([]steps.Result, error)
 type Result struct {
 	Instance
 	Results []steps.Result
+	// Outcomes are what an apply did on the instance (none for verify and plan).
+	Outcomes []steps.Outcome
 	// Err is why the instance could not be checked at all (stopped, credentials refused…).
 	Err error
 }

@@ -16,10 +16,16 @@ import (
 // straight through. Use it for verify and plan only: nothing may change IAM during the run.
 type SharedIAM struct {
 	awsapi.IAMAPI
-
-	mu      sync.Mutex
-	answers map[string]*answer
+	answers *answers
 }
+
+// answers are the read answers a run shares, by operation and input.
+type answers struct {
+	mu sync.Mutex
+	m  map[string]*answer
+}
+
+func newAnswers() *answers { return &answers{m: map[string]*answer{}} }
 
 type answer struct {
 	done chan struct{}
@@ -29,23 +35,23 @@ type answer struct {
 
 // ShareIAM wraps api.
 func ShareIAM(api awsapi.IAMAPI) *SharedIAM {
-	return &SharedIAM{IAMAPI: api, answers: map[string]*answer{}}
+	return &SharedIAM{IAMAPI: api, answers: newAnswers()}
 }
 
 // once makes call for the first caller of (op, in) and gives every later one the same answer. An
 // answer is kept when it succeeded or said "no such entity"; any other error (throttled past the
 // retries, cancelled) is returned to the callers waiting for it and asked again by the next.
-func once[I, O any](s *SharedIAM, ctx context.Context, op string, in I, call func(context.Context, I, ...func(*iam.Options)) (O, error), opts []func(*iam.Options)) (O, error) {
+func once[I, O, P any](s *answers, ctx context.Context, op string, in I, call func(context.Context, I, ...P) (O, error), opts []P) (O, error) {
 	b, err := json.Marshal(in)
 	if err != nil {
 		return call(ctx, in, opts...)
 	}
 	key := op + string(b)
 	s.mu.Lock()
-	a, ok := s.answers[key]
+	a, ok := s.m[key]
 	if !ok {
 		a = &answer{done: make(chan struct{})}
-		s.answers[key] = a
+		s.m[key] = a
 	}
 	s.mu.Unlock()
 	if ok {
@@ -62,7 +68,7 @@ func once[I, O any](s *SharedIAM, ctx context.Context, op string, in I, call fun
 	a.out, a.err = out, err
 	if err != nil && !awsapi.IsKind(awsapi.Classify(op, err), awsapi.KindNotFound) {
 		s.mu.Lock()
-		delete(s.answers, key)
+		delete(s.m, key)
 		s.mu.Unlock()
 	}
 	close(a.done)
@@ -70,25 +76,25 @@ func once[I, O any](s *SharedIAM, ctx context.Context, op string, in I, call fun
 }
 
 func (s *SharedIAM) GetAccountSummary(ctx context.Context, in *iam.GetAccountSummaryInput, opts ...func(*iam.Options)) (*iam.GetAccountSummaryOutput, error) {
-	return once(s, ctx, "GetAccountSummary", in, s.IAMAPI.GetAccountSummary, opts)
+	return once(s.answers, ctx, "GetAccountSummary", in, s.IAMAPI.GetAccountSummary, opts)
 }
 
 func (s *SharedIAM) GetGroup(ctx context.Context, in *iam.GetGroupInput, opts ...func(*iam.Options)) (*iam.GetGroupOutput, error) {
-	return once(s, ctx, "GetGroup", in, s.IAMAPI.GetGroup, opts)
+	return once(s.answers, ctx, "GetGroup", in, s.IAMAPI.GetGroup, opts)
 }
 
 func (s *SharedIAM) GetUser(ctx context.Context, in *iam.GetUserInput, opts ...func(*iam.Options)) (*iam.GetUserOutput, error) {
-	return once(s, ctx, "GetUser", in, s.IAMAPI.GetUser, opts)
+	return once(s.answers, ctx, "GetUser", in, s.IAMAPI.GetUser, opts)
 }
 
 func (s *SharedIAM) GetLoginProfile(ctx context.Context, in *iam.GetLoginProfileInput, opts ...func(*iam.Options)) (*iam.GetLoginProfileOutput, error) {
-	return once(s, ctx, "GetLoginProfile", in, s.IAMAPI.GetLoginProfile, opts)
+	return once(s.answers, ctx, "GetLoginProfile", in, s.IAMAPI.GetLoginProfile, opts)
 }
 
 func (s *SharedIAM) ListMFADevices(ctx context.Context, in *iam.ListMFADevicesInput, opts ...func(*iam.Options)) (*iam.ListMFADevicesOutput, error) {
-	return once(s, ctx, "ListMFADevices", in, s.IAMAPI.ListMFADevices, opts)
+	return once(s.answers, ctx, "ListMFADevices", in, s.IAMAPI.ListMFADevices, opts)
 }
 
 func (s *SharedIAM) ListAttachedGroupPolicies(ctx context.Context, in *iam.ListAttachedGroupPoliciesInput, opts ...func(*iam.Options)) (*iam.ListAttachedGroupPoliciesOutput, error) {
-	return once(s, ctx, "ListAttachedGroupPolicies", in, s.IAMAPI.ListAttachedGroupPolicies, opts)
+	return once(s.answers, ctx, "ListAttachedGroupPolicies", in, s.IAMAPI.ListAttachedGroupPolicies, opts)
 }

@@ -33,8 +33,11 @@ type FleetInstance struct {
 	// Error is why the instance could not be checked at all; Hint its fix.
 	Error string `json:"error,omitempty"`
 	Hint  string `json:"hint,omitempty"`
-	// FirstFix is the first thing to fix, as the text output's line says it.
+	// FirstFix is the first thing to fix, as the text output's line says it (apply --all: why the
+	// apply failed or was skipped).
 	FirstFix string `json:"first_fix,omitempty"`
+	// Changed are the steps apply --all changed on the instance.
+	Changed []string `json:"changed,omitempty"`
 }
 
 // NewFleetReport builds the report of results, in their order.
