@@ -59,7 +59,15 @@ func (s *stepScreen) openForm() tea.Cmd {
 	s.answers = newAnswers(s.opts, s.settings, s.result)
 	km := huh.NewDefaultKeyMap()
 	km.Quit = key.NewBinding(key.WithKeys("ctrl+c"))
-	s.form = huh.NewForm(huh.NewGroup(s.answers.fields(s.result, false)...)).
+	var groups []*huh.Group
+	for _, g := range s.answers.groups(s.result, s.c.clock(), false) {
+		hg := huh.NewGroup(g.fields...)
+		if g.show != nil {
+			hg = hg.WithHideFunc(func() bool { return !g.show() })
+		}
+		groups = append(groups, hg)
+	}
+	s.form = huh.NewForm(groups...).
 		WithTheme(s.c.styles.Form).WithKeyMap(km).WithShowHelp(false).WithWidth(max(s.w-4, 20))
 	s.refreshKeys()
 	return s.form.Init()
@@ -72,7 +80,7 @@ func (s *stepScreen) planned(r steps.Result, set steps.Settings) {
 }
 
 func (s *stepScreen) refreshPreview() {
-	s.preview.SetText(render.WizardPlan(s.c.styles.Theme, []steps.Result{s.result}), true)
+	s.preview.SetText(render.WizardPlan(s.c.styles.Theme, []steps.Result{shown(s.step, s.result, s.settings)}), true)
 	s.refreshKeys()
 }
 

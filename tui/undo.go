@@ -67,7 +67,11 @@ func (u *undoScreen) Update(msg tea.Msg) tea.Cmd {
 
 func (u *undoScreen) View() string {
 	st := u.c.styles
-	out := st.Title.Render("Undo "+u.step) + "\n\n"
+	title := "Undo " + u.step
+	if u.step == everyStep {
+		title = "Undo every change hardsail made"
+	}
+	out := st.Title.Render(title) + "\n\n"
 	switch {
 	case !u.loaded:
 		return out + u.c.spinner.View() + " reading the journal…"
