@@ -135,15 +135,18 @@ func (c clock) zoneNote(q steps.Option, r steps.Result, v string) string {
 	}
 	day := c.now.In(there)
 	t := time.Date(day.Year(), day.Month(), day.Day(), at.Hour(), at.Minute(), 0, 0, there).In(c.local)
-	here := t.Format("15:04")
-	if t.YearDay() != day.YearDay() {
-		here += " (" + t.Format("Monday") + ")"
-	}
-	zone, _ := t.Zone()
 	if there.String() == c.local.String() {
 		return note + " That is your time zone too."
 	}
-	return note + " " + strings.TrimSpace(v) + " there is " + here + " your time (" + zone + ")."
+	here := t.Format("15:04")
+	switch a, b := t.Format("20060102"), day.Format("20060102"); {
+	case a < b:
+		here += " the day before"
+	case a > b:
+		here += " the day after"
+	}
+	zone, _ := t.Zone()
+	return note + " " + at.Format("15:04") + " there is " + here + " where you are (" + zone + ")."
 }
 
 // describe is the line under a question: what the step found for it, when it found something, then
@@ -190,7 +193,12 @@ func (a *answers) groups(r steps.Result, clk clock, plain bool) []askGroup {
 			out = append(out, askGroup{fields: []huh.Field{in}, show: func() bool { return a.values[i] == otherChoice }})
 			continue
 		}
-		cur = append(cur, a.input(i, q, &a.values[i], plain).Description(note))
+		in := a.input(i, q, &a.values[i], plain).Description(note)
+		if q.Zone != nil && !plain {
+			// The time where the user is follows what is typed.
+			in = in.DescriptionFunc(func() string { return clk.describe(q, r, a.values[i]) }, &a.values[i])
+		}
+		cur = append(cur, in)
 	}
 	if len(cur) > 0 {
 		out = append(out, askGroup{fields: cur})

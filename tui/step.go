@@ -68,7 +68,8 @@ func (s *stepScreen) openForm() tea.Cmd {
 		groups = append(groups, hg)
 	}
 	s.form = huh.NewForm(groups...).
-		WithTheme(s.c.styles.Form).WithKeyMap(km).WithShowHelp(false).WithWidth(max(s.w-4, 20))
+		WithTheme(s.c.styles.Form).WithKeyMap(km).WithShowHelp(false).WithWidth(max(s.w-4, 20)).
+		WithHeight(s.formHeight())
 	s.refreshKeys()
 	return s.form.Init()
 }
@@ -104,9 +105,13 @@ func (s *stepScreen) SetSize(w, h int) {
 	s.w, s.h = w, h
 	s.preview.SetSize(w, max(h-s.topHeight()-2, 3))
 	if s.form != nil {
-		s.form = s.form.WithWidth(max(w-4, 20))
+		s.form = s.form.WithWidth(max(w-4, 20)).WithHeight(s.formHeight())
 	}
 }
+
+// formHeight is the room under the step's title and why: the form scrolls within it, and its
+// fields are laid out at the screen's width (a wrapped note never hides a choice).
+func (s *stepScreen) formHeight() int { return max(s.h-s.topHeight()-1, 5) }
 
 func (s *stepScreen) top() string {
 	st := s.c.styles
