@@ -103,7 +103,7 @@ func TestJourneyScheduleInPlainChoices(t *testing.T) {
 				j.see("Rotated logs to keep")
 				j.key("enter")
 				j.see("┃ When should the clean-up run?")
-				j.seeWords( "Weekly, on Sunday at 03:00", "Daily, at 03:00",
+				j.seeWords("Weekly, on Sunday at 03:00", "Daily, at 03:00",
 					"Monthly, on the 1st at 03:00", "Another schedule, in cron's five fields")
 				j.fits(size[0], size[1])
 				for _, k := range tc.keys {

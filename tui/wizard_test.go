@@ -301,7 +301,9 @@ func (j *journey) seeWords(want ...string) {
 	}, want)
 }
 
-func flat(s string) string { return strings.Join(strings.Fields(strings.ReplaceAll(s, "┃", " ")), " ") }
+func flat(s string) string {
+	return strings.Join(strings.Fields(strings.ReplaceAll(s, "┃", " ")), " ")
+}
 
 func (j *journey) quit() {
 	j.key("q")
