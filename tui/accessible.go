@@ -287,7 +287,7 @@ func (p *plain) walk(results []steps.Result) []steps.Result {
 		}
 		p.prepared = true
 		outs := call(p, func() []steps.Outcome { return e.Apply(p.ctx, []steps.Result{r}) })
-		fmt.Fprint(p.out, "\n"+render.WizardOutcomes(p.t, outs)+secretsText(p.t, outs))
+		fmt.Fprint(p.out, "\n"+render.WizardOutcomes(p.t, shownOutcomes(p.eng.Steps, outs))+secretsText(p.t, outs))
 		if rs := call(p, func() []steps.Result { return p.sub(r.Step).Verify(p.ctx) }); len(rs) == 1 {
 			results[i] = rs[0]
 		}
@@ -341,7 +341,7 @@ func (p *plain) confirmUndo(entries []steps.Entry) {
 		return
 	}
 	outs := call(p, func() []steps.Outcome { return p.eng.Undo(p.ctx, entries) })
-	fmt.Fprint(p.out, "\n"+render.WizardOutcomes(p.t, outs))
+	fmt.Fprint(p.out, "\n"+render.WizardOutcomes(p.t, shownOutcomes(p.eng.Steps, outs)))
 }
 
 // left are the results of the steps that still have changes to apply or a wait to finish.
@@ -367,7 +367,7 @@ func (p *plain) applyAll(results []steps.Result) {
 	}
 	p.prepared = true
 	outs := call(p, func() []steps.Outcome { return e.Apply(p.ctx, rs) })
-	fmt.Fprint(p.out, "\n"+render.WizardOutcomes(p.t, outs)+secretsText(p.t, outs))
+	fmt.Fprint(p.out, "\n"+render.WizardOutcomes(p.t, shownOutcomes(p.eng.Steps, outs))+secretsText(p.t, outs))
 }
 
 // history prints the journal, oldest first.

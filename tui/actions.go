@@ -45,6 +45,20 @@ func shown(st steps.Step, r steps.Result, s steps.Settings) steps.Result {
 	return r
 }
 
+// shownOutcomes are what an apply or an undo reports, as the wizard says it: a fix as in shown,
+// and a quoted hardsail command in a detail as the wizard's action (the detail's reasons stay).
+func shownOutcomes(all []steps.Step, outs []steps.Outcome) []steps.Outcome {
+	out := slices.Clone(outs)
+	for i, o := range out {
+		if commandLine().MatchString(o.Fix) {
+			o.Fix = ""
+		}
+		out[i].Fix = actionText(o.Fix, questionsOf(optionsOf(stepOf(all, o.Step))))
+		out[i].Detail = actionText(o.Detail, nil)
+	}
+	return out
+}
+
 // commandLine is a text that is nothing but a hardsail command.
 var commandLine = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile("^`?hardsail [^`\n]*`?$") })
 

@@ -321,7 +321,7 @@ func (m *model) onRun(msg tea.Msg) (tea.Cmd, bool) {
 		return nil, true
 	case appliedMsg:
 		m.busy = false
-		m.progress.finished(msg.outs)
+		m.progress.finished(shownOutcomes(m.run.engine.Steps, msg.outs))
 		if m.quitAfter {
 			return tea.Quit, true
 		}
@@ -334,7 +334,7 @@ func (m *model) onRun(msg tea.Msg) (tea.Cmd, bool) {
 		return tea.Batch(m.run.verify(only, nil), m.run.undoPlan("")), true
 	case undoneMsg:
 		m.busy = false
-		m.progress.finished(msg.outs)
+		m.progress.finished(shownOutcomes(m.run.engine.Steps, msg.outs))
 		if m.quitAfter {
 			return tea.Quit, true
 		}

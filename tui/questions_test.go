@@ -174,6 +174,15 @@ func TestShownSaysQuestionsAndActions(t *testing.T) {
 	if answered := shown(st, r, steps.Settings{Domain: "example.com"}); answered.Detail != r.Detail {
 		t.Errorf("with the domain answered the detail became %q", answered.Detail)
 	}
+	outs := shownOutcomes([]steps.Step{st}, []steps.Outcome{
+		{Step: "site-https", Status: steps.StatusPending, Detail: "waiting for DNS. Then run `hardsail apply site-https` again.", Fix: "hardsail apply site-https"},
+		{Step: "site-https", Status: steps.StatusFailed, Detail: "--domain is not a name", Fix: "Pass --domain example.com."}})
+	if outs[0].Detail != "waiting for DNS. Then apply this step again." || outs[0].Fix != "" {
+		t.Errorf("pending outcome said %q, fix %q", outs[0].Detail, outs[0].Fix)
+	}
+	if outs[1].Detail != "--domain is not a name" || outs[1].Fix != "Answer “Which domain name serves the site?” in this step's questions." {
+		t.Errorf("failed outcome said %q, fix %q", outs[1].Detail, outs[1].Fix)
+	}
 	if s := strings.Join(sentences("Add www.example.com. Then run it. done"), "|"); s != "Add www.example.com.|Then run it. done" {
 		t.Errorf("sentences: %q", s)
 	}
