@@ -46,6 +46,9 @@ type Option struct {
 	// one more choice that lets the user type a value in the flag's own syntax (a cron line).
 	Choices []Choice
 	Custom  string
+	// AskIf, when set, limits the question to what Check found: the wizard asks it only when
+	// AskIf holds (the other open ports to close, when there are some).
+	AskIf func(State) bool
 	// Needed says the step does nothing while the setting is unset (it is skipped): the wizard
 	// visits the skipped step to ask for it rather than saying which flag to pass.
 	Needed bool

@@ -41,6 +41,12 @@ func questionsOf(opts []steps.Option) []steps.Option {
 	return qs
 }
 
+// questionsFor are the questions asked of the step as Check found it (questionsOf without those
+// about what it did not find).
+func questionsFor(opts []steps.Option, st steps.State) []steps.Option {
+	return slices.DeleteFunc(questionsOf(opts), func(q steps.Option) bool { return q.AskIf != nil && !q.AskIf(st) })
+}
+
 // answers holds a step's answers while its form is open.
 type answers struct {
 	qs     []steps.Option
@@ -58,7 +64,7 @@ const switchYes, switchNo = "yes", "no"
 // newAnswers starts from the current settings; an unset one shows what the step suggests from what
 // it found (the address the instance sees), else the option's default.
 func newAnswers(opts []steps.Option, s steps.Settings, r steps.Result) *answers {
-	a := &answers{qs: questionsOf(opts)}
+	a := &answers{qs: questionsFor(opts, r.State)}
 	a.values = make([]string, len(a.qs))
 	a.custom = make([]string, len(a.qs))
 	for i, q := range a.qs {

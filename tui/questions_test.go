@@ -157,7 +157,8 @@ func TestShownSaysQuestionsAndActions(t *testing.T) {
 	st := domainStep{&steptest.MapStep{Name: "site-https"}}
 	r := steps.Result{Step: "site-https", Status: steps.StatusSkipped, Detail: "no domain given: pass --domain example.com",
 		State: steps.State{Skip: "no domain given: pass --domain example.com"}, Fix: "hardsail apply site-https --demo",
-		Findings: []steps.Finding{{Fix: "Use --domain example.com. Then run `hardsail apply site-https` again."}}}
+		Findings: []steps.Finding{{Fix: "Use --domain example.com. Then run `hardsail apply site-https` again."},
+			{Fix: "hardsail apply site-https --domain example.com"}}}
 	got := shown(st, r, steps.Settings{})
 	if want := "waiting for your answer to “Which domain name serves the site?”"; got.Detail != want || got.State.Skip != want {
 		t.Errorf("detail %q, skip %q, want %q", got.Detail, got.State.Skip, want)
@@ -167,6 +168,9 @@ func TestShownSaysQuestionsAndActions(t *testing.T) {
 	}
 	if want := "Answer “Which domain name serves the site?” in this step's questions. Then apply this step again."; got.Findings[0].Fix != want {
 		t.Errorf("finding's fix %q, want %q", got.Findings[0].Fix, want)
+	}
+	if want := "Answer “Which domain name serves the site?” in this step's questions."; got.Findings[1].Fix != want {
+		t.Errorf("a command line naming the question's flag became %q, want %q", got.Findings[1].Fix, want)
 	}
 	if r.Findings[0].Fix != "Use --domain example.com. Then run `hardsail apply site-https` again." {
 		t.Error("shown changed the result the engine applies")
@@ -185,5 +189,26 @@ func TestShownSaysQuestionsAndActions(t *testing.T) {
 	}
 	if s := strings.Join(sentences("Add www.example.com. Then run it. done"), "|"); s != "Add www.example.com.|Then run it. done" {
 		t.Errorf("sentences: %q", s)
+	}
+}
+
+// A question about what Check found is asked only when it found it (other open ports to close).
+func TestJourneyAsksOnlyWhatCheckFound(t *testing.T) {
+	q := func(flag, question string, ask bool) steps.Option {
+		return steps.Option{Flag: flag, Kind: steps.OptionText, Question: question, AskIf: func(steps.State) bool { return ask },
+			Get: func(s steps.Settings) string { return s.Domain }, Set: func(s *steps.Settings, v string) error { s.Domain = v; return nil }}
+	}
+	for _, size := range sizes2 {
+		f := asking(t, []steps.Option{q("one", "Found nothing to ask about?", false), q("two", "Other open ports to close?", true)}, "")
+		j := startJourney(t, f, size[0], size[1])
+		j.see("! to do    firewall", " steps: ")
+		j.key("enter")
+		j.see("┃ Other open ports to close?")
+		if s := j.frame.Load().(string); strings.Contains(s, "Found nothing to ask about?") {
+			t.Errorf("asked a question about what Check did not find:\n%s", s)
+		}
+		j.key("enter")
+		j.see("a apply")
+		j.quit()
 	}
 }

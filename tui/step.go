@@ -37,7 +37,7 @@ type stepScreen struct {
 func newStepScreen(c *common, r steps.Result, s steps.Settings, st steps.Step) *stepScreen {
 	opts := optionsOf(st)
 	sc := &stepScreen{c: c, keys: defaultKeys(), result: r, settings: s, step: st, opts: opts, preview: newPager()}
-	if len(questionsOf(opts)) > 0 {
+	if len(questionsFor(opts, r.State)) > 0 {
 		sc.phase = phaseQuestions
 	} else {
 		sc.phase = phasePreview
@@ -94,7 +94,7 @@ func (s *stepScreen) refreshKeys() {
 	prev := s.phase == phasePreview
 	enable(&s.keys.Apply, prev && s.actionable())
 	enable(&s.keys.Skip, prev)
-	enable(&s.keys.Edit, prev && len(questionsOf(s.opts)) > 0)
+	enable(&s.keys.Edit, prev && len(questionsFor(s.opts, s.result.State)) > 0)
 	enable(&s.keys.Back, s.phase != phasePlanning)
 	s.keys.Back.SetHelp("esc", "back")
 }
