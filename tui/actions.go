@@ -68,6 +68,19 @@ var quoted = sync.OnceValue(func() *regexp.Regexp {
 	return regexp.MustCompile("(?i)(run )?`hardsail (apply|verify|undo|history)[^`]*`( again)?")
 })
 
+// flagIn is a flag in a command.
+var flagIn = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(` --([a-z][a-z-]*)`) })
+
+// hasOtherFlag says the command carries a flag besides the demo's own (--demo).
+func hasOtherFlag(cmd string) bool {
+	for _, m := range flagIn().FindAllStringSubmatch(cmd, -1) {
+		if m[1] != "demo" {
+			return true
+		}
+	}
+	return false
+}
+
 // instead is what the wizard says for a quoted command, by its verb.
 var instead = map[string]string{
 	"apply":   "apply this step again",
@@ -92,7 +105,15 @@ func actionText(text string, qs []steps.Option) string {
 			continue
 		}
 		out = append(out, quoted().ReplaceAllStringFunc(sentence, func(cmd string) string {
-			return instead[quoted().FindStringSubmatch(cmd)[2]]
+			if hasOtherFlag(cmd) {
+				// A command the wizard has no action for (undo --force): said as it is.
+				return cmd
+			}
+			say := instead[quoted().FindStringSubmatch(cmd)[2]]
+			if strings.HasPrefix(cmd, "Run ") {
+				say = strings.ToUpper(say[:1]) + say[1:]
+			}
+			return say
 		}))
 	}
 	return strings.Join(out, " ")

@@ -187,6 +187,15 @@ func TestShownSaysQuestionsAndActions(t *testing.T) {
 	if outs[1].Detail != "--domain is not a name" || outs[1].Fix != "Answer “Which domain name serves the site?” in this step's questions." {
 		t.Errorf("failed outcome said %q, fix %q", outs[1].Detail, outs[1].Fix)
 	}
+	for in, want := range map[string]string{
+		"Run `hardsail apply https --demo=bitnami` again.":             "Apply this step again.",
+		"Then run `hardsail verify --demo` again.":                     "Then check again.",
+		"Check who changed it; run `hardsail undo x --force` instead.": "Check who changed it; run `hardsail undo x --force` instead.",
+	} {
+		if got := actionText(in, nil); got != want {
+			t.Errorf("actionText(%q) = %q, want %q", in, got, want)
+		}
+	}
 	if s := strings.Join(sentences("Add www.example.com. Then run it. done"), "|"); s != "Add www.example.com.|Then run it. done" {
 		t.Errorf("sentences: %q", s)
 	}
