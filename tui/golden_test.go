@@ -134,6 +134,12 @@ var scenes = map[string]func(t *testing.T, m *model){
 			Step: "https", Title: "HTTPS", Status: steps.StatusSkipped, Detail: "no domain given: pass --domain example.com",
 			State: steps.State{Skip: "no domain given: pass --domain example.com"}}})
 	},
+	"apply-all": func(t *testing.T, m *model) {
+		settle(t, m, tea.KeyPressMsg{Code: 'a', Text: "a"})
+		if _, ok := m.screen.(*confirmScreen); !ok {
+			t.Fatalf("a on the list of steps did not show what apply all would do")
+		}
+	},
 	"history": func(t *testing.T, m *model) {
 		settle(t, m, historyMsg{})
 		m.screen.(*historyScreen).loaded(historyReadMsg{entries: journalEntries()})

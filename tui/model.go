@@ -14,6 +14,7 @@ import (
 	"charm.land/lipgloss/v2"
 
 	"github.com/hardsail/hardsail/steps"
+	"github.com/hardsail/hardsail/tui/render"
 	"github.com/hardsail/hardsail/tui/theme"
 )
 
@@ -376,6 +377,14 @@ func (m *model) onNavigation(msg tea.Msg) (tea.Cmd, bool) {
 		m.dash.selectStep(msg.after)
 		return m.focus(m.dash), true
 	case applyAllMsg:
+		var plans []steps.Result
+		for _, r := range m.dash.left() {
+			plans = append(plans, shown(stepOf(m.run.engine.Steps, r.Step), r, m.dash.settings))
+		}
+		c := newConfirmScreen(m.c, "Apply all that is left", render.WizardPlan(m.c.styles.Theme, plans),
+			"apply all of these", confirmApplyAll{})
+		return m.focus(c), true
+	case confirmApplyAll:
 		left := m.dash.left()
 		m.busy = true
 		m.progress = newProgress(m.c, "Applying", everyStep, applyWords(left...), m.now)

@@ -52,10 +52,12 @@ type (
 	skipMsg  struct{ step string }
 	// undoMsg asks to undo one step's changes, or every change when step is everyStep.
 	undoMsg struct{ step string }
-	// applyAllMsg applies every step that is left; historyMsg shows the journal.
-	applyAllMsg struct{}
-	historyMsg  struct{}
-	confirmUndo struct{ entries []steps.Entry }
+	// applyAllMsg shows every step that is left, to apply them all on confirmApplyAll; historyMsg
+	// shows the journal.
+	applyAllMsg     struct{}
+	confirmApplyAll struct{}
+	historyMsg      struct{}
+	confirmUndo     struct{ entries []steps.Entry }
 	// continueMsg leaves a finished apply or undo: to the next step that needs attention after
 	// step, or the dashboard.
 	continueMsg struct{ after string }

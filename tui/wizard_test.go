@@ -349,7 +349,16 @@ func TestJourneyApplyAllHistoryUndoAll(t *testing.T) {
 		j := startJourney(t, f, size[0], size[1])
 		j.see("2 steps: 0 ok, 2 to do, 0 failed.")
 		j.seeWords("a apply all that is left", "h history")
+		j.key("a") // every plan first, nothing changed until y
+		j.see("Apply all that is left", "0.0.0.0/0 → 198.51.100.4/32", "disabled → enabled", "y apply all of these")
+		j.key("esc")
+		j.see("2 steps: 0 ok, 2 to do, 0 failed.")
+		if v, _ := f.firewall.Get("22-tcp"); v != "0.0.0.0/0" {
+			t.Fatalf("esc on apply all changed 22-tcp to %q", v)
+		}
 		j.key("a")
+		j.see("y apply all of these")
+		j.key("y")
 		j.see("Applying all that is left", "~ changed  firewall", "~ changed  auto-upgrades", "enter continue")
 		j.key("enter")
 		j.see("2 steps: 2 ok, 0 to do, 0 failed.")
