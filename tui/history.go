@@ -4,7 +4,6 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
-	"github.com/hardsail/hardsail/steps"
 	"github.com/hardsail/hardsail/tui/render"
 )
 
@@ -58,11 +57,7 @@ func (h *historyScreen) View() string {
 	case !h.read:
 		return out + h.c.spinner.View() + " reading the journal…"
 	case h.err != nil:
-		out += st.Failed.Render("✗ ") + h.err.Error() + "\n"
-		if hint := steps.HintOf(h.err); hint != "" {
-			out += st.Hint.Render("Hint: "+hint) + "\n"
-		}
-		return out
+		return out + errorText(h.c, h.err)
 	}
 	out += h.list.View()
 	if mark := h.list.Mark(); mark != "" {
