@@ -42,7 +42,20 @@ type Option struct {
 	// Question, when set, is what the wizard asks; Note is the line under it.
 	Question string
 	Note     string
-	Choices  []Choice
+	// Choices, when set, are the answers offered in words; Custom, when also set, is the label of
+	// one more choice that lets the user type a value in the flag's own syntax (a cron line).
+	Choices []Choice
+	Custom  string
+	// AskIf, when set, limits the question to what Check found: the wizard asks it only when
+	// AskIf holds (the other open ports to close, when there are some).
+	AskIf func(State) bool
+	// Needed says the step does nothing while the setting is unset (it is skipped): the wizard
+	// visits the skipped step to ask for it rather than saying which flag to pass.
+	Needed bool
+	// Zone, when set, says the value is a time of day on the instance's clock and returns the
+	// instance's time zone (an IANA name such as "Europe/Paris") from what Check found, "" when
+	// unknown; the wizard shows the same time in the user's own zone beside it.
+	Zone func(State) string
 	// Default is the value used when the setting is unset ("" for none).
 	Default string
 	// Suggest, when set, is what the wizard offers for an unset setting from what the step's Check

@@ -134,20 +134,28 @@ func (p *plain) run() error {
 		// Quit is the default so closed input ends the session instead of going round.
 		choice := "quit"
 		var opts []huh.Option[string]
-		if attention(results) > 0 {
-			opts = append(opts, huh.NewOption(fmt.Sprintf("Walk the %d step(s) that need attention", attention(results)), "walk"))
+		if n := p.attention(results); n > 0 {
+			opts = append(opts, huh.NewOption(fmt.Sprintf("Walk the %d step(s) that need attention", n), "walk"))
 		}
-		opts = append(opts, huh.NewOption("Undo a step's changes", "undo"), huh.NewOption("Check again", "check"),
-			huh.NewOption("Quit", "quit"))
+		if n := len(left(results)); n > 0 {
+			opts = append(opts, huh.NewOption(fmt.Sprintf("Apply all that is left (%d step(s))", n), "apply-all"))
+		}
+		opts = append(opts, huh.NewOption("Undo a step's changes", "undo"), huh.NewOption("Undo all of hardsail's changes", "undo-all"),
+			huh.NewOption("Show the history", "history"), huh.NewOption("Check again", "check"), huh.NewOption("Quit", "quit"))
 		if err := p.ask(huh.NewSelect[string]().Title("What next?").Options(opts...).Value(&choice)); err != nil {
 			return err
 		}
 		switch choice {
 		case "walk":
 			results = p.walk(results)
-		case "undo":
-			p.undo(results)
+		case "apply-all":
+			p.applyAll(results)
 			results = p.check()
+		case "undo", "undo-all":
+			p.undo(results, choice == "undo-all")
+			results = p.check()
+		case "history":
+			p.history()
 		case "check":
 			results = p.check()
 		default:
@@ -165,14 +173,42 @@ func plainWriter(ios *iostreams.IOStreams, w io.Writer) io.Writer {
 	return &colorprofile.Writer{Forward: w, Profile: colorprofile.NoTTY}
 }
 
-func attention(rs []steps.Result) int {
+// attention counts the steps the walk visits.
+func (p *plain) attention(rs []steps.Result) int {
 	n := 0
 	for _, r := range rs {
-		if r.Status == steps.StatusDrift || r.Status == steps.StatusPending {
+		if walked(stepOf(p.eng.Steps, r.Step), r, p.eng.Env.Settings) {
 			n++
 		}
 	}
 	return n
+}
+
+// shown are the results in the wizard's words.
+func (p *plain) shown(rs []steps.Result) []steps.Result {
+	out := make([]steps.Result, len(rs))
+	for i, r := range rs {
+		out[i] = shown(stepOf(p.eng.Steps, r.Step), r, p.eng.Env.Settings)
+	}
+	return out
+}
+
+// askAll asks each group that is to be shown, in turn.
+func (p *plain) askAll(gs []askGroup) error {
+	for _, g := range gs {
+		if g.show != nil && !g.show() {
+			continue
+		}
+		if err := p.ask(g.fields...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// clock is the user's clock and the instance's zones, for time-of-day questions.
+func (p *plain) clock(rs []steps.Result) clock {
+	return clock{now: p.o.clock()(), local: p.o.zone(), zones: loadZones(p.eng.Steps, rs)}
 }
 
 // ask runs huh fields in accessible mode; input closed (EOF) leaves each at its default.
@@ -184,7 +220,7 @@ func (p *plain) ask(fields ...huh.Field) error {
 func (p *plain) check() []steps.Result {
 	fmt.Fprintf(p.out, "\nChecking %d steps (nothing is changed)…\n", len(p.eng.Steps))
 	rs := call(p, func() []steps.Result { return p.eng.Verify(p.ctx) })
-	fmt.Fprint(p.out, render.WizardRecap(p.t, rs, p.applied()))
+	fmt.Fprint(p.out, render.WizardRecap(p.t, p.shown(rs), p.applied()))
 	if t := doneText(rs); t != "" {
 		fmt.Fprintln(p.out, t)
 	}
@@ -214,12 +250,12 @@ func (p *plain) sub(step string) *steps.Engine {
 // walk takes each step that needs attention in turn: why, questions, preview, apply or skip.
 func (p *plain) walk(results []steps.Result) []steps.Result {
 	for i, r := range results {
-		if r.Status != steps.StatusDrift && r.Status != steps.StatusPending {
+		if !walked(stepOf(p.eng.Steps, r.Step), r, p.eng.Env.Settings) {
 			continue
 		}
 		fmt.Fprintf(p.out, "\n# %s: %s\n%s\n\n", r.Step, r.Title, whyText(stepOf(p.eng.Steps, r.Step), r.Title))
 		if qs := newAnswers(optionsOf(stepOf(p.eng.Steps, r.Step)), p.eng.Env.Settings, r); len(qs.qs) > 0 {
-			if err := p.ask(qs.fields(r, true)...); err != nil {
+			if err := p.askAll(qs.groups(r, p.clock(results), true)); err != nil {
 				return results
 			}
 			p.eng.Env.Settings = qs.settings(p.eng.Env.Settings)
@@ -228,7 +264,7 @@ func (p *plain) walk(results []steps.Result) []steps.Result {
 				results[i] = r
 			}
 		}
-		fmt.Fprint(p.out, "\n"+render.WizardPlan(p.t, []steps.Result{r}))
+		fmt.Fprint(p.out, "\n"+render.WizardPlan(p.t, p.shown([]steps.Result{r})))
 		if r.Status != steps.StatusDrift && r.Status != steps.StatusPending {
 			continue
 		}
@@ -251,57 +287,99 @@ func (p *plain) walk(results []steps.Result) []steps.Result {
 		}
 		p.prepared = true
 		outs := call(p, func() []steps.Outcome { return e.Apply(p.ctx, []steps.Result{r}) })
-		fmt.Fprint(p.out, "\n"+render.WizardOutcomes(p.t, outs)+secretsText(p.t, outs))
+		fmt.Fprint(p.out, "\n"+render.WizardOutcomes(p.t, shownOutcomes(p.eng.Steps, outs))+secretsText(p.t, outs))
 		if rs := call(p, func() []steps.Result { return p.sub(r.Step).Verify(p.ctx) }); len(rs) == 1 {
 			results[i] = rs[0]
 		}
 	}
-	fmt.Fprint(p.out, "\n"+render.WizardRecap(p.t, results, p.applied()))
+	fmt.Fprint(p.out, "\n"+render.WizardRecap(p.t, p.shown(results), p.applied()))
 	return results
 }
 
-// undo names what undo of one step restores, asks, and undoes it.
-func (p *plain) undo(results []steps.Result) {
+// undo names what undo of one step (or of all) restores, asks, and undoes it.
+func (p *plain) undo(results []steps.Result, all bool) {
 	if p.eng.Journal == nil {
 		fmt.Fprintln(p.out, "Nothing to undo: no journal is open.")
 		return
 	}
-	all, err := call2(p, p.eng.UndoPlan)
+	plan, err := call2(p, p.eng.UndoPlan)
 	if err != nil {
 		fmt.Fprintf(p.out, "✗ %v\n", err)
 		return
 	}
+	if all || len(plan) == 0 {
+		p.confirmUndo(plan)
+		return
+	}
 	count := map[string]int{}
-	for _, e := range all {
+	for _, e := range plan {
 		count[e.Step]++
 	}
 	var opts []huh.Option[string]
 	for _, r := range results {
 		if count[r.Step] > 0 {
-			opts = append(opts, huh.NewOption(fmt.Sprintf("%s (%d change(s))", r.Step, count[r.Step]), r.Step))
+			opts = append(opts, huh.NewOption(fmt.Sprintf("%s (%s)", r.Step, undoableText(count[r.Step])), r.Step))
 		}
-	}
-	if len(opts) == 0 {
-		fmt.Fprint(p.out, render.UndoList(p.t, nil))
-		return
 	}
 	step := ""
 	opts = append(opts, huh.NewOption("Back to the menu", ""))
 	if err := p.ask(huh.NewSelect[string]().Title("Undo which step?").Options(opts...).Value(&step)); err != nil || step == "" {
 		return
 	}
-	var entries []steps.Entry
-	for _, e := range all {
-		if e.Step == step {
-			entries = append(entries, e)
-		}
-	}
+	p.confirmUndo(slices.DeleteFunc(plan, func(e steps.Entry) bool { return e.Step != step }))
+}
+
+// confirmUndo lists what undo restores, asks (no is the default), and undoes it.
+func (p *plain) confirmUndo(entries []steps.Entry) {
 	fmt.Fprint(p.out, render.UndoList(p.t, entries))
+	if len(entries) == 0 {
+		return
+	}
 	yes := false
 	if err := p.ask(huh.NewConfirm().Title("Undo these changes?").Value(&yes)); err != nil || !yes {
 		fmt.Fprintln(p.out, "Undo cancelled; nothing was changed.")
 		return
 	}
 	outs := call(p, func() []steps.Outcome { return p.eng.Undo(p.ctx, entries) })
-	fmt.Fprint(p.out, "\n"+render.WizardOutcomes(p.t, outs))
+	fmt.Fprint(p.out, "\n"+render.WizardOutcomes(p.t, shownOutcomes(p.eng.Steps, outs)))
+}
+
+// left are the results of the steps that still have changes to apply or a wait to finish.
+func left(rs []steps.Result) []steps.Result {
+	return slices.DeleteFunc(slices.Clone(rs), func(r steps.Result) bool {
+		return r.Status != steps.StatusDrift && r.Status != steps.StatusPending
+	})
+}
+
+// applyAll shows the plans of every step that is left, asks (no is the default), and applies
+// them in one go.
+func (p *plain) applyAll(results []steps.Result) {
+	rs := left(results)
+	fmt.Fprint(p.out, "\n"+render.WizardPlan(p.t, p.shown(rs)))
+	yes := false
+	if err := p.ask(huh.NewConfirm().Title(fmt.Sprintf("Apply these %d step(s)?", len(rs))).Value(&yes)); err != nil || !yes {
+		fmt.Fprintln(p.out, "Nothing was applied.")
+		return
+	}
+	e := *p.eng
+	if p.prepared {
+		e.Prepare = nil
+	}
+	p.prepared = true
+	outs := call(p, func() []steps.Outcome { return e.Apply(p.ctx, rs) })
+	fmt.Fprint(p.out, "\n"+render.WizardOutcomes(p.t, shownOutcomes(p.eng.Steps, outs))+secretsText(p.t, outs))
+}
+
+// history prints the journal, oldest first.
+func (p *plain) history() {
+	if p.eng.Journal == nil {
+		fmt.Fprintln(p.out, "No journal is open: there is no history.")
+		return
+	}
+	entries, err := call2(p, p.eng.Journal.Entries)
+	if err != nil {
+		fmt.Fprintf(p.out, "✗ %v\n", err)
+		return
+	}
+	fmt.Fprint(p.out, "\n"+render.History(p.t, entries))
 }

@@ -8,7 +8,9 @@ import (
 	"time"
 
 	"github.com/hardsail/hardsail/steps"
+	"github.com/hardsail/hardsail/steps/logcleanup"
 	"github.com/hardsail/hardsail/steps/steptest"
+	"github.com/hardsail/hardsail/steps/upgrades"
 
 	"github.com/hardsail/hardsail/tui/iostreams"
 )
@@ -147,4 +149,90 @@ func (s skippedStep) Check(ctx context.Context, env *steps.Env) (steps.State, er
 	st, err := s.MapStep.Check(ctx, env)
 	st.Skip = "this host has no updates origin"
 	return st, err
+}
+
+// plainRun runs the accessible wizard over f with input, and returns the transcript up to the
+// recap printed on the way out (what the wizard itself said).
+func plainRun(t *testing.T, f *fixture, input string) string {
+	t.Helper()
+	io, out, _ := iostreams.Test(input)
+	o := f.options(io)
+	o.Accessible = true
+	if err := Run(context.Background(), o); err != nil {
+		t.Fatal(err)
+	}
+	got, _, _ := strings.Cut(out.String(), "hardsail: WordPress-1 in us-east-1 (account")
+	return got
+}
+
+// inOrder fails unless got holds every one of want, in this order.
+func inOrder(t *testing.T, got string, want ...string) {
+	t.Helper()
+	rest := got
+	for _, w := range want {
+		i := strings.Index(rest, w)
+		if i < 0 {
+			t.Fatalf("transcript lacks %q (in order); transcript:\n%s", w, got)
+		}
+		rest = rest[i+len(w):]
+	}
+}
+
+// The menu offers "apply all that is left", the history and "undo all".
+func TestAccessibleApplyAllHistoryUndoAll(t *testing.T) {
+	f := newFixture(t)
+	f.upgrades.Live["updates-origin"] = "disabled"
+	// Menu: walk, apply all, undo, undo all, history, check, quit; once all is applied: undo, undo
+	// all, history, check, quit.
+	got := plainRun(t, f, "2\ny\n3\n2\ny\n")
+	inOrder(t, got, "Apply all that is left (2 step(s))", "Undo all of hardsail's changes", "Show the history",
+		"Apply these 2 step(s)?", "~ changed  firewall", "~ changed  auto-upgrades",
+		"2 steps: 2 ok, 0 to do, 0 failed.",
+		"done", "map:firewall/22-tcp", "done", "map:auto-upgrades/updates-origin",
+		"Undo these changes?", "2 steps: 0 ok, 2 to do, 0 failed.")
+	if v, _ := f.firewall.Get("22-tcp"); v != "0.0.0.0/0" {
+		t.Errorf("after undo all 22-tcp = %q", v)
+	}
+	if v, _ := f.upgrades.Get("updates-origin"); v != "disabled" {
+		t.Errorf("after undo all updates-origin = %q", v)
+	}
+}
+
+// The walk reaches a step skipped until a question is answered (HTTPS without a domain), and the
+// wizard never says which flag to pass or which command to run.
+func TestAccessibleWalkAsksWhatASkippedStepWaitsFor(t *testing.T) {
+	f := newFixture(t)
+	site := withDomainStep(f)
+	// Walk; keep the suggested address; skip the firewall; answer the domain; apply.
+	got := plainRun(t, f, "1\n\n\nexample.com\n1\n")
+	inOrder(t, got, "skipped  site-https     waiting for your answer to “Which domain name serves the site?”",
+		"Walk the 2 step(s) that need attention", "firewall skipped: nothing was changed.",
+		"# site-https: Map site-https", "Which domain name serves the site?", "off → on", "Apply this step?",
+		"~ changed  site-https")
+	if v, _ := site.Get("https"); v != "on" {
+		t.Errorf("https = %q after the walk", v)
+	}
+	for _, no := range []string{"--domain", "→ hardsail", "pass --"} {
+		if strings.Contains(got, no) {
+			t.Errorf("the wizard said %q:\n%s", no, got)
+		}
+	}
+}
+
+// Questions a site owner can answer, asked line by line: the reboot time on both clocks, the
+// mail relay, the schedule in words with cron's fields as another choice.
+func TestAccessibleQuestionsInWords(t *testing.T) {
+	f := asking(t, upgrades.New().Options(), "Asia/Tokyo")
+	got := plainRun(t, f, "1\n\n\n")
+	inOrder(t, got, "Mails need a mail relay", "this instance has none", "Amazon SES",
+		"On the instance's clock (Asia/Tokyo). 02:00 there is 18:00 the day before where you are (CET).",
+		"Reboot time (24-hour HH:MM) [02:00]")
+
+	f = asking(t, logcleanup.New().Options(), "")
+	got = plainRun(t, f, "1\n\n5\n30 4 * * 1\n")
+	inOrder(t, got, "When should the clean-up run? [Weekly, on Sunday at 03:00]", "Weekly, on Wednesday at 03:00",
+		"Daily, at 03:00", "Another schedule, in cron's five fields")
+	if got := f.engine.Env.Settings.Cron; got != "30 4 * * 1" {
+		t.Errorf("cron %q, want the schedule typed", got)
+	}
 }

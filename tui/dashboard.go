@@ -34,7 +34,11 @@ type dashboard struct {
 	checking bool
 	// placed: the cursor was put on the first step that needs something, after the first check.
 	placed bool
-	w, h   int
+	// all and settings are the steps and the settings of the last check, for saying each result
+	// in the wizard's words (shown).
+	all      []steps.Step
+	settings steps.Settings
+	w, h     int
 }
 
 type dashRow struct {
@@ -44,7 +48,7 @@ type dashRow struct {
 }
 
 func newDashboard(c *common, id identity, ss []steps.Step) *dashboard {
-	d := &dashboard{c: c, keys: defaultKeys(), id: id, undoable: map[string]int{}}
+	d := &dashboard{c: c, keys: defaultKeys(), id: id, undoable: map[string]int{}, all: ss}
 	for _, s := range ss {
 		d.rows = append(d.rows, dashRow{step: s.ID(), title: s.Title()})
 	}
@@ -169,6 +173,9 @@ func (d *dashboard) refreshKeys() {
 	ready := !d.checking
 	enable(&d.keys.Open, ready && len(d.rows) > 0)
 	enable(&d.keys.Undo, ready && d.undoable[d.selected()] > 0)
+	enable(&d.keys.ApplyAll, ready && len(d.left()) > 0)
+	enable(&d.keys.UndoAll, ready && len(d.undoable) > 0)
+	enable(&d.keys.History, ready)
 	enable(&d.keys.Recheck, ready)
 	enable(&d.keys.Up, d.cursor > 0)
 	enable(&d.keys.Down, d.cursor < len(d.rows)-1)
@@ -180,8 +187,8 @@ func (d *dashboard) Capturing() bool  { return false }
 func (d *dashboard) Help() keyHelp {
 	k := d.keys
 	return keyHelp{
-		short: []key.Binding{k.Up, k.Down, k.Open, k.Undo, k.Recheck},
-		full:  [][]key.Binding{{k.Up, k.Down}, {k.Open, k.Undo, k.Recheck}},
+		short: []key.Binding{k.Up, k.Down, k.Open, k.ApplyAll, k.Undo, k.UndoAll, k.History, k.Recheck},
+		full:  [][]key.Binding{{k.Up, k.Down}, {k.Open, k.ApplyAll, k.Recheck}, {k.Undo, k.UndoAll, k.History}},
 	}
 }
 
@@ -201,9 +208,26 @@ func (d *dashboard) Update(msg tea.Msg) tea.Cmd {
 		return send(undoMsg{step: d.selected()})
 	case key.Matches(km, d.keys.Recheck):
 		return send(recheckMsg{})
+	case key.Matches(km, d.keys.ApplyAll):
+		return send(applyAllMsg{})
+	case key.Matches(km, d.keys.UndoAll):
+		return send(undoMsg{step: everyStep})
+	case key.Matches(km, d.keys.History):
+		return send(historyMsg{})
 	}
 	d.refreshKeys()
 	return nil
+}
+
+// left are the results of the steps that still have changes to apply or a wait to finish.
+func (d *dashboard) left() []steps.Result {
+	var out []steps.Result
+	for _, r := range d.results() {
+		if r.Status == steps.StatusDrift || r.Status == steps.StatusPending {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 // applied says hardsail has changes of step in the journal (so a difference is drift, not "to do").
@@ -251,7 +275,7 @@ func (d *dashboard) View() string {
 			line = fmt.Sprintf("%s %-8s %-14s %s", d.c.spinner.View(), "checking", r.step, st.Subtle.Render(r.title))
 		} else {
 			labels = append(labels, render.Label(r.result.Status, d.applied(r.step)))
-			line = render.WizardRow(st.Theme, r.result, d.applied(r.step))
+			line = render.WizardRow(st.Theme, shown(stepOf(d.all, r.step), r.result, d.settings), d.applied(r.step))
 			if n := d.undoable[r.step]; n > 0 {
 				line += st.Subtle.Render("  (" + undoableText(n) + ")")
 			}

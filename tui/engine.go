@@ -3,6 +3,7 @@ package tui
 import (
 	"context"
 	"slices"
+	"time"
 
 	tea "charm.land/bubbletea/v2"
 
@@ -19,6 +20,8 @@ type (
 		results []steps.Result
 		// site names the blueprint (a whole verify only; "" when it could not be told).
 		site string
+		// zones are the time zones the steps' time-of-day questions are on (loadZones).
+		zones map[string]*time.Location
 	}
 	appliedMsg struct {
 		step string
@@ -31,6 +34,11 @@ type (
 		err     error
 	}
 	undoneMsg struct{ outs []steps.Outcome }
+	// historyReadMsg is the journal, oldest first.
+	historyReadMsg struct {
+		entries []steps.Entry
+		err     error
+	}
 	// eventMsg is one progress event from the engine's observer.
 	eventMsg steps.Event
 	// openedMsg is the engine for the instance chosen on the start screen.
@@ -113,6 +121,7 @@ func (r *runner) verify(only string, s *steps.Settings) tea.Cmd {
 			e.Env.Settings = *s
 		}
 		msg := verifiedMsg{only: only, results: e.Verify(r.ctx)}
+		msg.zones = loadZones(e.Steps, msg.results)
 		if only == "" {
 			// The host facts are cached by the verify: this costs no extra round trip.
 			msg.site, _ = blueprint.Describe(r.ctx, e.Env)
@@ -131,6 +140,29 @@ func (r *runner) apply(res steps.Result) tea.Cmd {
 	r.prepared = true
 	return func() tea.Msg {
 		return appliedMsg{step: res.Step, outs: e.Apply(r.ctx, []steps.Result{res})}
+	}
+}
+
+// applyAll carries out the plans of every step that is left, in one apply (one snapshot first,
+// the engine's order and its stops when a step fails).
+func (r *runner) applyAll(rs []steps.Result) tea.Cmd {
+	e := r.sub("")
+	if r.prepared {
+		e.Prepare = nil
+	}
+	r.prepared = true
+	return func() tea.Msg { return appliedMsg{step: everyStep, outs: e.Apply(r.ctx, rs)} }
+}
+
+// history reads the journal.
+func (r *runner) history() tea.Cmd {
+	j := r.engine.Journal
+	return func() tea.Msg {
+		if j == nil {
+			return historyReadMsg{}
+		}
+		entries, err := j.Entries()
+		return historyReadMsg{entries: entries, err: err}
 	}
 }
 

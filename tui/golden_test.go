@@ -13,6 +13,8 @@ import (
 	"github.com/mdp/qrterminal/v3"
 
 	"github.com/hardsail/hardsail/steps"
+	"github.com/hardsail/hardsail/steps/steptest"
+	"github.com/hardsail/hardsail/steps/upgrades"
 	"github.com/hardsail/hardsail/tui/iostreams"
 	"github.com/hardsail/hardsail/tui/theme"
 )
@@ -44,7 +46,7 @@ func run(cmd tea.Cmd) []tea.Msg {
 			out = append(out, run(c)...)
 		}
 		return out
-	case verifiedMsg, undoPlanMsg, openStepMsg, replanMsg:
+	case verifiedMsg, undoPlanMsg, openStepMsg, replanMsg, historyMsg, historyReadMsg, applyAllMsg, undoMsg:
 		return []tea.Msg{msg}
 	}
 	return nil
@@ -124,6 +126,43 @@ var scenes = map[string]func(t *testing.T, m *model){
 			{Step: "https", Status: steps.StatusSkipped, Detail: "Lightsail has no API to reverse SetupInstanceHttps on WordPress-1; to go back to plain HTTP run on the instance:\n" + undoCmd + "\nsudo /opt/bitnami/ctlscript.sh restart"}}})
 		m.checking = false
 	},
+	// A step skipped until its question is answered says which question, never the flag.
+	"waiting": func(t *testing.T, m *model) {
+		site := domainStep{&steptest.MapStep{Name: "https"}}
+		m.dash.all = append(m.dash.all, site)
+		m.dash.rows = append(m.dash.rows, dashRow{step: "https", title: "HTTPS", checked: true, result: steps.Result{
+			Step: "https", Title: "HTTPS", Status: steps.StatusSkipped, Detail: "no domain given: pass --domain example.com",
+			State: steps.State{Skip: "no domain given: pass --domain example.com"}}})
+	},
+	"apply-all": func(t *testing.T, m *model) {
+		settle(t, m, tea.KeyPressMsg{Code: 'a', Text: "a"})
+		if _, ok := m.screen.(*confirmScreen); !ok {
+			t.Fatalf("a on the list of steps did not show what apply all would do")
+		}
+	},
+	"history": func(t *testing.T, m *model) {
+		settle(t, m, historyMsg{})
+		m.screen.(*historyScreen).loaded(historyReadMsg{entries: journalEntries()})
+	},
+	"undo-all": func(t *testing.T, m *model) {
+		m.dash.undoable = map[string]int{"firewall": 1, "auto-upgrades": 1}
+		m.dash.refreshKeys()
+		settle(t, m, tea.KeyPressMsg{Code: 'U', Text: "U"})
+		m.screen.(*undoScreen).loadedPlan(undoPlanMsg{step: everyStep, entries: journalEntries()})
+	},
+	// The reboot time on the instance's clock with the user's beside it, the mail relay.
+	"questions": func(t *testing.T, m *model) {
+		f := m.run.engine.Steps[0].(askingStep)
+		m.run.engine.Steps[0] = optionsStep{MapStep: f.MapStep, opts: upgrades.New().Options(), zone: "Asia/Tokyo"}
+		tokyo, _ := time.LoadLocation("Asia/Tokyo")
+		paris, _ := time.LoadLocation("Europe/Paris")
+		m.c.local, m.c.zones["Asia/Tokyo"] = paris, tokyo
+		r := m.dash.rows[0].result
+		r.State.Facts = zoneFacts{TimeZone: "Asia/Tokyo"}
+		m.dash.rows[0].result = r
+		settle(t, m, openStepMsg{step: "firewall"})
+		settle(t, m, tea.KeyPressMsg{Code: tea.KeyEnter})
+	},
 	"mfa": func(t *testing.T, m *model) {
 		settle(t, m, askMsg{kind: askShow, title: "Scan this with your authenticator app", body: mfaBody(), reply: make(chan askReply, 1)})
 	},
@@ -134,6 +173,17 @@ var scenes = map[string]func(t *testing.T, m *model){
 		}
 		settle(t, m, tea.KeyPressMsg{Code: 'l', Text: "l"})
 	},
+}
+
+// journalEntries are two changes as the journal holds them.
+func journalEntries() []steps.Entry {
+	at := time.Date(2026, 3, 1, 11, 58, 0, 0, time.UTC)
+	return []steps.Entry{
+		{ID: "1", Step: "firewall", State: steps.EntryDone, Began: at,
+			Change: steps.Change{Action: steps.Update, Address: "map:firewall/22-tcp", Before: "0.0.0.0/0", After: "198.51.100.4/32"}},
+		{ID: "2", Step: "auto-upgrades", State: steps.EntryDone, Began: at.Add(time.Minute),
+			Change: steps.Change{Action: steps.Create, Address: "map:auto-upgrades/updates-origin", After: "enabled"}},
+	}
 }
 
 // mfaBody is the MFA screen as iam-admin draws it: the QR code in half blocks, then the secret.

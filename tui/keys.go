@@ -14,6 +14,9 @@ type keyMap struct {
 	Up, Down         key.Binding
 	Open             key.Binding
 	Undo             key.Binding
+	ApplyAll         key.Binding
+	UndoAll          key.Binding
+	History          key.Binding
 	Recheck          key.Binding
 	Apply            key.Binding
 	Skip             key.Binding
@@ -35,6 +38,9 @@ func defaultKeys() keyMap {
 		Down:     key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
 		Open:     key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open step")),
 		Undo:     key.NewBinding(key.WithKeys("u"), key.WithHelp("u", "undo step")),
+		ApplyAll: key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "apply all that is left")),
+		UndoAll:  key.NewBinding(key.WithKeys("U"), key.WithHelp("U", "undo all")),
+		History:  key.NewBinding(key.WithKeys("h"), key.WithHelp("h", "history")),
 		Recheck:  key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "check again")),
 		Apply:    key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "apply")),
 		Skip:     key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "skip")),

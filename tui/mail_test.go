@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -30,6 +31,13 @@ func TestJourneyHTTPSAsksForTheEmailItNeeds(t *testing.T) {
 		j.see("┃ Other names for the site")
 		j.key("enter")
 		j.see("┃ How should the site get HTTPS?")
+		// In words, with the price, the free one first.
+		s := flat(j.frame.Load().(string))
+		free := strings.Index(s, "Free: a Let's Encrypt certificate on the instance itself")
+		lb := strings.Index(s, "A Lightsail load balancer in front of the instance, with a free Amazon certificate ($")
+		if free < 0 || lb < 0 || free > lb {
+			t.Errorf("the HTTPS choices are not in words with the price, the free one first:\n%s", s)
+		}
 		j.key("enter")
 		j.see("┃ Your email address, for Let's Encrypt's notices")
 		j.fits(size[0], size[1])

@@ -2,6 +2,7 @@ package tui
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"charm.land/lipgloss/v2"
 
 	"github.com/hardsail/hardsail/steps"
+	"github.com/hardsail/hardsail/tui/render"
 	"github.com/hardsail/hardsail/tui/theme"
 )
 
@@ -47,7 +49,8 @@ type model struct {
 func newModel(o Options, r *runner, t theme.Theme) *model {
 	c := &common{styles: theme.NewWizard(t, true)}
 	c.spinner = spinner.New(spinner.WithSpinner(spinner.MiniDot), spinner.WithStyle(c.styles.Pending))
-	m := &model{opts: o, c: c, keys: defaultKeys(), run: r, help: help.New(), now: time.Now}
+	m := &model{opts: o, c: c, keys: defaultKeys(), run: r, help: help.New(), now: o.clock()}
+	c.now, c.local, c.zones = func() time.Time { return m.now() }, o.zone(), map[string]*time.Location{}
 	m.help.Styles = c.styles.Help
 	m.id = identity{who: o.Identity.ARN, account: o.Identity.Account, instance: o.Instance, region: o.Region,
 		ssh: o.SSH, root: o.Identity.Root}
@@ -99,6 +102,9 @@ func (m *model) active() bool {
 		return true
 	}
 	if u, ok := m.screen.(*undoScreen); ok && !u.loaded {
+		return true
+	}
+	if h, ok := m.screen.(*historyScreen); ok && !h.read {
 		return true
 	}
 	return false
@@ -182,7 +188,7 @@ func (m *model) next(after string) (steps.Result, bool) {
 	rs := m.dash.results()
 	i := slices.IndexFunc(rs, func(r steps.Result) bool { return r.Step == after })
 	for _, r := range rs[i+1:] {
-		if r.Status == steps.StatusDrift || r.Status == steps.StatusPending {
+		if walked(stepOf(m.run.engine.Steps, r.Step), r, m.dash.settings) {
 			return r, true
 		}
 	}
@@ -303,34 +309,33 @@ func (m *model) onRun(msg tea.Msg) (tea.Cmd, bool) {
 	case verifiedMsg:
 		return m.onVerified(msg), true
 	case undoPlanMsg:
+		if u, ok := m.screen.(*undoScreen); ok && u.step == msg.step {
+			u.loadedPlan(msg)
+		}
 		if msg.step == "" {
 			m.dash.undoable = map[string]int{}
 			for _, e := range msg.entries {
 				m.dash.undoable[e.Step]++
 			}
 			m.dash.refreshKeys()
-			return nil, true
-		}
-		if u, ok := m.screen.(*undoScreen); ok && u.step == msg.step {
-			u.loadedPlan(msg)
 		}
 		return nil, true
 	case appliedMsg:
 		m.busy = false
-		m.progress.finished(msg.outs)
+		m.progress.finished(shownOutcomes(m.run.engine.Steps, msg.outs))
 		if m.quitAfter {
 			return tea.Quit, true
 		}
 		m.checking = true
 		only := msg.step
-		if m.dash.waitsFor(msg.step) {
+		if only == everyStep || m.dash.waitsFor(msg.step) {
 			// Steps that could not be checked until this one applied are checked again with it.
 			only = ""
 		}
 		return tea.Batch(m.run.verify(only, nil), m.run.undoPlan("")), true
 	case undoneMsg:
 		m.busy = false
-		m.progress.finished(msg.outs)
+		m.progress.finished(shownOutcomes(m.run.engine.Steps, msg.outs))
 		if m.quitAfter {
 			return tea.Quit, true
 		}
@@ -361,25 +366,44 @@ func (m *model) onNavigation(msg tea.Msg) (tea.Cmd, bool) {
 	case leaveWaitMsg:
 		m.run.leaveWaits()
 		return nil, true
-	case skipMsg, continueMsg:
-		after := ""
-		if s, ok := msg.(skipMsg); ok {
-			after = s.step
-			m.dash.flash = s.step + " skipped: nothing was changed."
-		} else {
-			after = msg.(continueMsg).after
-		}
-		if r, ok := m.next(after); ok {
+	case skipMsg:
+		m.dash.flash = msg.step + " skipped: nothing was changed."
+		if r, ok := m.next(msg.step); ok {
 			return m.openStep(r), true
 		}
 		return m.focus(m.dash), true
+	case continueMsg:
+		// After an apply or an undo the list of steps shows where things stand, freshly checked.
+		m.dash.selectStep(msg.after)
+		return m.focus(m.dash), true
+	case applyAllMsg:
+		var plans []steps.Result
+		for _, r := range m.dash.left() {
+			plans = append(plans, shown(stepOf(m.run.engine.Steps, r.Step), r, m.dash.settings))
+		}
+		c := newConfirmScreen(m.c, "Apply all that is left", render.WizardPlan(m.c.styles.Theme, plans),
+			"apply all of these", confirmApplyAll{})
+		return m.focus(c), true
+	case confirmApplyAll:
+		left := m.dash.left()
+		m.busy = true
+		m.progress = newProgress(m.c, "Applying", everyStep, applyWords(left...), m.now)
+		return tea.Batch(m.focus(m.progress), m.run.applyAll(left), m.spin()), true
 	case undoMsg:
 		u := newUndoScreen(m.c, msg.step)
 		return tea.Batch(m.focus(u), m.run.undoPlan(msg.step), m.spin()), true
+	case historyMsg:
+		h := newHistoryScreen(m.c)
+		return tea.Batch(m.focus(h), m.run.history(), m.spin()), true
+	case historyReadMsg:
+		if h, ok := m.screen.(*historyScreen); ok {
+			h.loaded(msg)
+		}
+		return nil, true
 	case confirmUndo:
 		m.busy = true
-		step := ""
-		if len(msg.entries) > 0 {
+		step := everyStep
+		if len(msg.entries) > 0 && !slices.ContainsFunc(msg.entries, func(e steps.Entry) bool { return e.Step != msg.entries[0].Step }) {
 			step = msg.entries[0].Step
 		}
 		m.progress = newProgress(m.c, "Undoing", step, undoWords(msg.entries), m.now)
@@ -442,6 +466,8 @@ func (m *model) onEvent(ev steps.Event) {
 
 func (m *model) onVerified(msg verifiedMsg) tea.Cmd {
 	m.checking = false
+	maps.Copy(m.c.zones, msg.zones)
+	m.dash.settings = m.run.engine.Env.Settings
 	m.dash.setResults(msg.results, msg.only == "")
 	if msg.site != "" {
 		m.dash.id.site = msg.site

@@ -222,6 +222,9 @@ func (p *progressScreen) text() string {
 	st := p.c.styles
 	var b strings.Builder
 	title := fmt.Sprintf("%s %s", p.verb, p.step)
+	if p.step == everyStep {
+		title = map[string]string{"Applying": "Applying all that is left", "Undoing": "Undoing every change"}[p.verb]
+	}
 	if !p.done {
 		title += st.Subtle.Render("  " + elapsed(p.now().Sub(p.started)))
 	}

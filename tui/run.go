@@ -3,10 +3,12 @@
 package tui
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"time"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/colorprofile"
@@ -44,6 +46,20 @@ type Options struct {
 	Asker func(steps.Asker) steps.Asker
 	// Accessible asks for plain prompts instead of the full screen (also IO.Accessible).
 	Accessible bool
+	// now and local, when set, are the user's clock and time zone (tests); else the system's.
+	now   func() time.Time
+	local *time.Location
+}
+
+// zone is the user's time zone.
+func (o Options) zone() *time.Location { return cmp.Or(o.local, time.Local) }
+
+// clock is the user's clock.
+func (o Options) clock() func() time.Time {
+	if o.now != nil {
+		return o.now
+	}
+	return time.Now
 }
 
 // asker is a, wrapped by o.Asker when there is one.

@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"time"
 
 	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
@@ -28,7 +29,14 @@ type screen interface {
 type common struct {
 	styles  theme.Wizard
 	spinner spinner.Model
+	// now and local are the user's clock; zones the instances' time zones, loaded with the checks.
+	now   func() time.Time
+	local *time.Location
+	zones map[string]*time.Location
 }
+
+// clock is what a time-of-day question is shown against.
+func (c *common) clock() clock { return clock{now: c.now(), local: c.local, zones: c.zones} }
 
 // Navigation messages: screens say what the user asked for; the root model does it.
 type (
@@ -40,10 +48,16 @@ type (
 		step     string
 		settings steps.Settings
 	}
-	applyMsg    struct{ result steps.Result }
-	skipMsg     struct{ step string }
-	undoMsg     struct{ step string }
-	confirmUndo struct{ entries []steps.Entry }
+	applyMsg struct{ result steps.Result }
+	skipMsg  struct{ step string }
+	// undoMsg asks to undo one step's changes, or every change when step is everyStep.
+	undoMsg struct{ step string }
+	// applyAllMsg shows every step that is left, to apply them all on confirmApplyAll; historyMsg
+	// shows the journal.
+	applyAllMsg     struct{}
+	confirmApplyAll struct{}
+	historyMsg      struct{}
+	confirmUndo     struct{ entries []steps.Entry }
 	// continueMsg leaves a finished apply or undo: to the next step that needs attention after
 	// step, or the dashboard.
 	continueMsg struct{ after string }
@@ -51,6 +65,9 @@ type (
 	leaveWaitMsg struct{}
 	chooseMsg    struct{ instance string }
 )
+
+// everyStep stands for all the steps, where one step's ID would go.
+const everyStep = ""
 
 func send(m tea.Msg) tea.Cmd { return func() tea.Msg { return m } }
 

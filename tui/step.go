@@ -37,7 +37,7 @@ type stepScreen struct {
 func newStepScreen(c *common, r steps.Result, s steps.Settings, st steps.Step) *stepScreen {
 	opts := optionsOf(st)
 	sc := &stepScreen{c: c, keys: defaultKeys(), result: r, settings: s, step: st, opts: opts, preview: newPager()}
-	if len(questionsOf(opts)) > 0 {
+	if len(questionsFor(opts, r.State)) > 0 {
 		sc.phase = phaseQuestions
 	} else {
 		sc.phase = phasePreview
@@ -59,8 +59,17 @@ func (s *stepScreen) openForm() tea.Cmd {
 	s.answers = newAnswers(s.opts, s.settings, s.result)
 	km := huh.NewDefaultKeyMap()
 	km.Quit = key.NewBinding(key.WithKeys("ctrl+c"))
-	s.form = huh.NewForm(huh.NewGroup(s.answers.fields(s.result, false)...)).
-		WithTheme(s.c.styles.Form).WithKeyMap(km).WithShowHelp(false).WithWidth(max(s.w-4, 20))
+	var groups []*huh.Group
+	for _, g := range s.answers.groups(s.result, s.c.clock(), false) {
+		hg := huh.NewGroup(g.fields...)
+		if g.show != nil {
+			hg = hg.WithHideFunc(func() bool { return !g.show() })
+		}
+		groups = append(groups, hg)
+	}
+	s.form = huh.NewForm(groups...).
+		WithTheme(s.c.styles.Form).WithKeyMap(km).WithShowHelp(false).WithWidth(max(s.w-4, 20)).
+		WithHeight(s.formHeight())
 	s.refreshKeys()
 	return s.form.Init()
 }
@@ -72,7 +81,7 @@ func (s *stepScreen) planned(r steps.Result, set steps.Settings) {
 }
 
 func (s *stepScreen) refreshPreview() {
-	s.preview.SetText(render.WizardPlan(s.c.styles.Theme, []steps.Result{s.result}), true)
+	s.preview.SetText(render.WizardPlan(s.c.styles.Theme, []steps.Result{shown(s.step, s.result, s.settings)}), true)
 	s.refreshKeys()
 }
 
@@ -85,7 +94,7 @@ func (s *stepScreen) refreshKeys() {
 	prev := s.phase == phasePreview
 	enable(&s.keys.Apply, prev && s.actionable())
 	enable(&s.keys.Skip, prev)
-	enable(&s.keys.Edit, prev && len(questionsOf(s.opts)) > 0)
+	enable(&s.keys.Edit, prev && len(questionsFor(s.opts, s.result.State)) > 0)
 	enable(&s.keys.Back, s.phase != phasePlanning)
 	s.keys.Back.SetHelp("esc", "back")
 }
@@ -96,9 +105,13 @@ func (s *stepScreen) SetSize(w, h int) {
 	s.w, s.h = w, h
 	s.preview.SetSize(w, max(h-s.topHeight()-2, 3))
 	if s.form != nil {
-		s.form = s.form.WithWidth(max(w-4, 20))
+		s.form = s.form.WithWidth(max(w-4, 20)).WithHeight(s.formHeight())
 	}
 }
+
+// formHeight is the room under the step's title and why: the form scrolls within it, and its
+// fields are laid out at the screen's width (a wrapped note never hides a choice).
+func (s *stepScreen) formHeight() int { return max(s.h-s.topHeight()-1, 5) }
 
 func (s *stepScreen) top() string {
 	st := s.c.styles

@@ -67,16 +67,16 @@ func (u *undoScreen) Update(msg tea.Msg) tea.Cmd {
 
 func (u *undoScreen) View() string {
 	st := u.c.styles
-	out := st.Title.Render("Undo "+u.step) + "\n\n"
+	title := "Undo " + u.step
+	if u.step == everyStep {
+		title = "Undo every change hardsail made"
+	}
+	out := st.Title.Render(title) + "\n\n"
 	switch {
 	case !u.loaded:
 		return out + u.c.spinner.View() + " reading the journal…"
 	case u.err != nil:
-		out += st.Failed.Render("✗ ") + u.err.Error() + "\n"
-		if h := steps.HintOf(u.err); h != "" {
-			out += st.Hint.Render("Hint: "+h) + "\n"
-		}
-		return out
+		return out + errorText(u.c, u.err)
 	}
 	out += u.list.View()
 	if len(u.entries) > 0 {
@@ -86,6 +86,15 @@ func (u *undoScreen) View() string {
 		if mark := u.list.Mark(); mark != "" {
 			out += "   " + st.Subtle.Render("("+mark+")")
 		}
+	}
+	return out
+}
+
+// errorText is an error as the wizard shows it: the message, then the hint that fixes it.
+func errorText(c *common, err error) string {
+	out := c.styles.Failed.Render("✗ ") + err.Error() + "\n"
+	if h := steps.HintOf(err); h != "" {
+		out += c.styles.Hint.Render("Hint: "+h) + "\n"
 	}
 	return out
 }

@@ -27,6 +27,9 @@ type fixture struct {
 	upgrades *steptest.MapStep
 	// asker is Options.Asker.
 	asker func(steps.Asker) steps.Asker
+	// now and local, when set, are the user's clock and time zone.
+	now   func() time.Time
+	local *time.Location
 }
 
 // askingStep is a map step with one option the wizard asks about, suggested from what Check found.
@@ -78,7 +81,8 @@ func newFixture(t *testing.T) *fixture {
 
 func (f *fixture) options(io *iostreams.IOStreams) Options {
 	return Options{IO: io, Identity: Identity{Account: "123456789012", ARN: "arn:aws:iam::123456789012:user/alice"},
-		Region: "us-east-1", Instance: "WordPress-1", Engine: f.engine, SSH: "keyless: a temporary key from Lightsail", Asker: f.asker}
+		Region: "us-east-1", Instance: "WordPress-1", Engine: f.engine, SSH: "keyless: a temporary key from Lightsail", Asker: f.asker,
+		now: f.now, local: f.local}
 }
 
 // journey drives the whole program through teatest and reads each frame the model renders: the
@@ -105,15 +109,28 @@ func startJourney(t *testing.T, f *fixture, w, h int) *journey {
 // see waits until the screen shows every one of want.
 func (j *journey) see(want ...string) {
 	j.t.Helper()
-	teatest.WaitFor(j.t, j.tm.Output(), func([]byte) bool {
-		s := j.frame.Load().(string)
+	j.waitFor(func(s string) bool {
 		for _, w := range want {
 			if !strings.Contains(s, w) {
 				return false
 			}
 		}
 		return true
-	}, teatest.WithDuration(10*time.Second), teatest.WithCheckInterval(5*time.Millisecond))
+	}, want)
+}
+
+// waitFor waits until ok holds of the screen, else fails showing the last frame.
+func (j *journey) waitFor(ok func(frame string) bool, want []string) {
+	j.t.Helper()
+	for end := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		s := j.frame.Load().(string)
+		if ok(s) {
+			return
+		}
+		if time.Now().After(end) {
+			j.t.Fatalf("after 10s the screen lacks one of %q:\n%s", want, s)
+		}
+	}
 }
 
 func (j *journey) key(k string) {
@@ -122,6 +139,8 @@ func (j *journey) key(k string) {
 		j.tm.Send(tea.KeyPressMsg{Code: tea.KeyEnter})
 	case "esc":
 		j.tm.Send(tea.KeyPressMsg{Code: tea.KeyEscape})
+	case "backspace":
+		j.tm.Send(tea.KeyPressMsg{Code: tea.KeyBackspace})
 	default:
 		j.tm.Type(k)
 	}
@@ -260,17 +279,207 @@ func TestJourneyHostStepsCheckedAgainOnceTheFirewallOpens(t *testing.T) {
 	j.see("a apply")
 	j.key("a")
 	j.see("~ changed  firewall", "enter continue")
-	// Continue goes to the host step when its new check is in, else to the dashboard: either way the
-	// host step is no longer "unknown".
+	// Continue goes back to the list of steps, where the host step is no longer "unknown".
 	j.key("enter")
-	teatest.WaitFor(t, j.tm.Output(), func([]byte) bool {
-		s := j.frame.Load().(string)
-		return strings.Contains(s, "# auto-upgrades: Map auto-upgrades") || strings.Contains(s, "! to do    auto-upgrades  1 to change")
-	}, teatest.WithDuration(10*time.Second))
-	if strings.Contains(j.frame.Load().(string), "# auto-upgrades") {
-		j.key("esc")
-	}
 	j.see("✓ ok       firewall", "! to do    auto-upgrades  1 to change")
 	j.key("q")
 	j.tm.WaitFinished(t, teatest.WithFinalTimeout(5*time.Second))
+}
+
+// seeWords waits until the screen shows every one of want, read as words: a sentence the screen
+// wrapped (and the form's bar "┃" at the start of its lines) does not hide it.
+func (j *journey) seeWords(want ...string) {
+	j.t.Helper()
+	j.waitFor(func(s string) bool {
+		s = flat(s)
+		for _, w := range want {
+			if !strings.Contains(s, w) {
+				return false
+			}
+		}
+		return true
+	}, want)
+}
+
+func flat(s string) string {
+	return strings.Join(strings.Fields(strings.ReplaceAll(s, "┃", " ")), " ")
+}
+
+func (j *journey) quit() {
+	j.key("q")
+	j.tm.WaitFinished(j.t, teatest.WithFinalTimeout(5*time.Second))
+}
+
+var sizes2 = [][2]int{{80, 24}, {120, 36}}
+
+// After an apply, enter goes back to the list of steps (freshly checked), not into the next step;
+// after an undo too.
+func TestJourneyContinueReturnsToTheSteps(t *testing.T) {
+	for _, size := range sizes2 {
+		f := newFixture(t)
+		f.upgrades.Live["updates-origin"] = "disabled"
+		j := startJourney(t, f, size[0], size[1])
+		j.see("! to do    firewall", "! to do    auto-upgrades", " steps: ")
+		j.key("enter")
+		j.see("Who may connect with SSH?")
+		j.key("enter")
+		j.see("a apply")
+		j.key("a")
+		j.see("~ changed  firewall", "enter continue")
+		j.key("enter")
+		j.see("Steps", "› ✓ ok       firewall", "! to do    auto-upgrades", "2 steps: 1 ok, 1 to do, 0 failed.")
+		if s := j.frame.Load().(string); strings.Contains(s, "auto-upgrades: Map auto-upgrades") {
+			t.Fatalf("continue opened the next step instead of the list of steps:\n%s", s)
+		}
+		j.key("u")
+		j.see("Undo firewall", "y undo these changes")
+		j.key("y")
+		j.see("Undoing firewall", "~ changed  firewall", "enter continue")
+		j.key("enter")
+		j.see("Steps", "› ! to do    firewall", "2 steps: 0 ok, 2 to do, 0 failed.")
+		j.quit()
+	}
+}
+
+// The list of steps offers "apply all that is left", the history and "undo all".
+func TestJourneyApplyAllHistoryUndoAll(t *testing.T) {
+	for _, size := range sizes2 {
+		f := newFixture(t)
+		f.upgrades.Live["updates-origin"] = "disabled"
+		j := startJourney(t, f, size[0], size[1])
+		j.see("2 steps: 0 ok, 2 to do, 0 failed.")
+		j.seeWords("a apply all that is left", "h history")
+		j.key("a") // every plan first, nothing changed until y
+		j.see("Apply all that is left", "0.0.0.0/0 → 198.51.100.4/32", "disabled → enabled", "y apply all of these")
+		j.key("esc")
+		j.see("2 steps: 0 ok, 2 to do, 0 failed.")
+		if v, _ := f.firewall.Get("22-tcp"); v != "0.0.0.0/0" {
+			t.Fatalf("esc on apply all changed 22-tcp to %q", v)
+		}
+		j.key("a")
+		j.see("y apply all of these")
+		j.key("y")
+		j.see("Applying all that is left", "~ changed  firewall", "~ changed  auto-upgrades", "enter continue")
+		j.key("enter")
+		j.see("2 steps: 2 ok, 0 to do, 0 failed.")
+		j.seeWords("U undo all")
+		for k, want := range map[string]string{"22-tcp": "198.51.100.4/32"} {
+			if v, _ := f.firewall.Get(k); v != want {
+				t.Fatalf("after apply all %s = %q", k, v)
+			}
+		}
+		if v, _ := f.upgrades.Get("updates-origin"); v != "enabled" {
+			t.Fatalf("after apply all updates-origin = %q", v)
+		}
+		j.key("h")
+		j.see("History: every change hardsail made here", "map:firewall/22-tcp", "map:auto-upgrades/updates-origin")
+		j.key("esc")
+		j.see("Steps")
+		j.key("U")
+		j.see("Undo every change hardsail made", "map:firewall/22-tcp", "map:auto-upgrades/updates-origin", "y undo these changes")
+		j.key("y")
+		j.see("Undoing every change", "enter continue")
+		j.key("enter")
+		j.see("2 steps: 0 ok, 2 to do, 0 failed.")
+		if v, _ := f.firewall.Get("22-tcp"); v != "0.0.0.0/0" {
+			t.Errorf("after undo all 22-tcp = %q", v)
+		}
+		if v, _ := f.upgrades.Get("updates-origin"); v != "disabled" {
+			t.Errorf("after undo all updates-origin = %q", v)
+		}
+		j.quit()
+	}
+}
+
+// domainStep does nothing until it is given a domain: it is skipped, and its check says which
+// flag the command line needs.
+type domainStep struct{ *steptest.MapStep }
+
+func (domainStep) Options() []steps.Option {
+	return []steps.Option{{Flag: "domain", Kind: steps.OptionText, Needed: true,
+		Question: "Which domain name serves the site?", Note: "Leave it empty to skip HTTPS.",
+		Get: func(s steps.Settings) string { return s.Domain },
+		Set: func(s *steps.Settings, v string) error { s.Domain = v; return nil }}}
+}
+
+func (d domainStep) Check(ctx context.Context, env *steps.Env) (steps.State, error) {
+	st, err := d.MapStep.Check(ctx, env)
+	if env.Settings.Domain == "" {
+		st.Skip = "no domain given: pass --domain example.com"
+	}
+	return st, err
+}
+
+func withDomainStep(f *fixture) *steptest.MapStep {
+	site := &steptest.MapStep{Name: "site-https", Want: map[string]string{"https": "on"}, Live: map[string]string{"https": "off"}}
+	f.engine.Steps = append(f.engine.Steps, domainStep{site})
+	return site
+}
+
+// A step skipped until a question is answered (HTTPS without a domain) is on the walk: it says
+// which question it waits for, never the flag to pass, and skipping the step before leads to it.
+func TestJourneyWalkReachesAStepWaitingForAnAnswer(t *testing.T) {
+	for _, size := range sizes2 {
+		f := newFixture(t)
+		site := withDomainStep(f)
+		j := startJourney(t, f, size[0], size[1])
+		j.see("! to do    firewall", " steps: ")
+		j.seeWords("skipped site-https waiting for your answer to “Which domain name serves the site?”")
+		if s := j.frame.Load().(string); strings.Contains(s, "--domain") {
+			t.Fatalf("the list of steps tells the user to pass a flag:\n%s", s)
+		}
+		j.key("enter")
+		j.see("Who may connect with SSH?")
+		j.key("enter")
+		j.see("s skip")
+		j.key("s")
+		j.see("site-https: Map site-https", "Which domain name serves the site?")
+		j.key("example.com")
+		j.key("enter")
+		j.see("off → on", "a apply")
+		j.key("a")
+		j.see("~ changed  site-https", "enter continue")
+		if v, _ := site.Get("https"); v != "on" {
+			t.Fatalf("https = %q after apply", v)
+		}
+		j.quit()
+	}
+}
+
+// A fix that names a flag of a question the step asks is said as that question; a hardsail
+// command line as the wizard's action.
+func TestJourneyFixesAreActionsNotFlags(t *testing.T) {
+	for _, size := range sizes2 {
+		f := newFixture(t)
+		f.engine.Steps[0] = fixStep{askingStep{f.firewall}}
+		j := startJourney(t, f, size[0], size[1])
+		j.see("! to do    firewall", " steps: ")
+		j.key("enter")
+		j.see("Who may connect with SSH?")
+		j.key("enter")
+		j.seeWords("Fix: Answer “Who may connect with SSH?” in this step's questions.", "note: Then check again")
+		s := j.frame.Load().(string)
+		for _, no := range []string{"--ssh-cidr", "hardsail verify"} {
+			if strings.Contains(s, no) {
+				t.Errorf("the step screen says %q:\n%s", no, s)
+			}
+		}
+		j.quit()
+	}
+}
+
+// fixStep's finding and note say what to do on the command line.
+type fixStep struct{ askingStep }
+
+func (s fixStep) Check(ctx context.Context, env *steps.Env) (steps.State, error) {
+	st, err := s.MapStep.Check(ctx, env)
+	st.Findings = []steps.Finding{{ID: "firewall.wide", Severity: "warning", Message: "SSH is open to the world",
+		Fix: "Pass --ssh-cidr YOUR.IP/32 (your public address), or --ssh-cidr none to allow only Lightsail's browser SSH."}}
+	return st, err
+}
+
+func (s fixStep) Plan(st steps.State, set steps.Settings) (steps.Plan, error) {
+	p, err := s.MapStep.Plan(st, set)
+	p.Notes = append(p.Notes, "Then run `hardsail verify` to see it closed.")
+	return p, err
 }

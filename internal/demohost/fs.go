@@ -83,6 +83,8 @@ func newFS(m hostmanifest.Manifest) *tree {
 	}
 	installed := time.Date(2025, time.March, 12, 9, 30, 0, 0, time.UTC)
 	t.put("/etc/os-release", File{Body: mustSeed("os-release"), Mode: 0o644, Owner: "root", Group: "root", ModTime: installed})
+	// Lightsail's images keep UTC: the reboot time is asked on the instance's clock.
+	t.put("/etc/timezone", File{Body: []byte("Etc/UTC\n"), Mode: 0o644, Owner: "root", Group: "root", ModTime: installed})
 	// Debian's stock sshd_config, with the Lightsail CA line browser SSH uses.
 	t.put(sshdConfigPath, File{Body: mustSeed("sshd_config"), Mode: 0o644, Owner: "root", Group: "root", ModTime: installed})
 	t.put(periodicPath, File{Body: mustSeed("20auto-upgrades"), Mode: 0o644, Owner: "root", Group: "root", ModTime: installed})

@@ -42,8 +42,15 @@ func (fw *Step) Options() []steps.Option {
 		},
 		{
 			Flag: flagClosePort, Arg: "PORT/PROTO", Kind: steps.OptionList,
-			Usage: "also close these open PORT/PROTOs (e.g. 3306/tcp), or all; otherwise other open ports are only reported",
-			// Not asked in the wizard: other open ports are reported as findings, with this flag as the fix.
+			Usage:    "also close these open PORT/PROTOs (e.g. 3306/tcp), or all; otherwise other open ports are only reported",
+			Question: "Other open ports to close?",
+			Note: "Besides SSH and the web (22, 80, 443), as PORT/PROTO, comma-separated (e.g. 3306/tcp), or all. " +
+				"Leave it empty to keep them open: they stay reported.",
+			// Asked only when other ports are open (each is a finding, with this question as its fix).
+			AskIf: func(st steps.State) bool {
+				f, err := steps.FactsOf[Facts](st)
+				return err == nil && len(others(f, steps.Settings{})) > 0
+			},
 			Get: func(s steps.Settings) string { return strings.Join(s.ClosePorts, ",") },
 			Set: setClosePorts,
 		},

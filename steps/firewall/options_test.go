@@ -219,3 +219,19 @@ func TestFindingSSHNotFromHere(t *testing.T) {
 		})
 	}
 }
+
+// The wizard asks which other open ports to close only when there are some: each is a finding whose
+// fix names the question.
+func TestClosePortAskedWhenOtherPortsAreOpen(t *testing.T) {
+	o := option(t, "close-port")
+	if o.Question == "" || o.AskIf == nil {
+		t.Fatal("--close-port is not a question the wizard asks")
+	}
+	web := []Rule{rule(22, 22, "tcp", "0.0.0.0/0"), rule(80, 80, "tcp", "0.0.0.0/0"), rule(443, 443, "tcp", "0.0.0.0/0")}
+	if o.AskIf(steps.State{Step: ID, Facts: facts("198.51.100.4/32", web...)}) {
+		t.Error("asked with only SSH and the web open")
+	}
+	if !o.AskIf(steps.State{Step: ID, Facts: facts("198.51.100.4/32", append(web, rule(3306, 3306, "tcp", "0.0.0.0/0"))...)}) {
+		t.Error("not asked with 3306/tcp open")
+	}
+}

@@ -18,6 +18,7 @@ func (s *Step) Options() []steps.Option {
 		Usage:    "the site's domain name, served over HTTPS (e.g. example.com)",
 		Question: "Which domain name serves the site?",
 		Note:     "Leave it empty to skip HTTPS.",
+		Needed:   true,
 		Get:      func(st steps.Settings) string { return st.Domain },
 		Set: func(st *steps.Settings, v string) error {
 			if err := domain.CheckText(v); err != nil {
@@ -54,8 +55,8 @@ func (s *Step) Options() []steps.Option {
 		Usage:    "how HTTPS is provided: lb (load balancer, " + price + ") or instance (Let's Encrypt, free)",
 		Question: "How should the site get HTTPS?",
 		Choices: []steps.Choice{
-			{Value: "lb", Label: "Lightsail load balancer with a free certificate (" + price + ")"},
-			{Value: "instance", Label: "Let's Encrypt on the instance (free; asks for your email address)"},
+			{Value: "instance", Label: "Free: a Let's Encrypt certificate on the instance itself (asks for your email address)"},
+			{Value: "lb", Label: "A Lightsail load balancer in front of the instance, with a free Amazon certificate (" + price + ")"},
 		},
 		Default: defaultMode,
 		Get:     func(st steps.Settings) string { return st.HTTPSMode },

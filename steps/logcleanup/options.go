@@ -58,10 +58,17 @@ func options() []steps.Option {
 	schedule := steps.Option{
 		Flag: "cron", Arg: "SCHEDULE", Kind: steps.OptionText,
 		Usage:    "log clean-up schedule in five cron fields (default \"0 3 * * 0\": Sundays at 03:00)",
-		Question: "Clean-up schedule",
-		Note:     `In cron's five fields; "0 3 * * 0" is Sundays at 03:00.`,
-		Default:  defaultCron,
-		Get:      func(s steps.Settings) string { return s.Cron },
+		Question: "When should the clean-up run?",
+		Note:     "On the instance's clock, at a quiet hour.",
+		Choices: []steps.Choice{
+			{Value: defaultCron, Label: "Weekly, on Sunday at 03:00"},
+			{Value: "0 3 * * 3", Label: "Weekly, on Wednesday at 03:00"},
+			{Value: "0 3 * * *", Label: "Daily, at 03:00"},
+			{Value: "0 3 1 * *", Label: "Monthly, on the 1st at 03:00"},
+		},
+		Custom:  `Another schedule, in cron's five fields ("0 3 * * 0" is Sundays at 03:00)`,
+		Default: defaultCron,
+		Get:     func(s steps.Settings) string { return s.Cron },
 	}
 	schedule.Set = func(s *steps.Settings, v string) error {
 		if err := schedule.CheckASCII(v); err != nil {

@@ -20,7 +20,7 @@ func mailOption() steps.Option {
 		Kind:     steps.OptionText,
 		Usage:    "address that unattended-upgrades mails its reports to",
 		Question: "Mail update reports to",
-		Note:     "An email address for what was upgraded and any problem. May be empty.",
+		Note:     "An email address for what was upgraded and any problem; leave it empty for no mails. " + relayNote,
 		Get:      func(s steps.Settings) string { return s.Mail },
 	}
 	o.Set = func(s *steps.Settings, v string) error {
@@ -39,14 +39,22 @@ func mailOption() steps.Option {
 	return o
 }
 
+// relayNote says what update mails need: the instance sends mail only through a relay, and a
+// Lightsail instance has none to begin with.
+const relayNote = "Mails need a mail relay (an SMTP service such as Amazon SES, SendGrid or Mailgun), and this " +
+	"instance has none: AWS blocks mail sent straight from it. To get one, sign up with such a service, then have " +
+	"the instance's mail server send through it (Amazon SES's guide \"Integrating Amazon SES with Postfix\" shows " +
+	"how); until then the reports go nowhere."
+
 func rebootOption() steps.Option {
 	o := steps.Option{
 		Flag:     "reboot-time",
 		Arg:      "HH:MM",
 		Kind:     steps.OptionText,
 		Usage:    "when an update that needs it may reboot the instance (24-hour clock)",
-		Question: "Reboot time",
-		Note:     "When an update that needs it may reboot the instance (24-hour HH:MM, a quiet hour).",
+		Question: "Reboot time (24-hour HH:MM)",
+		Note:     "When an update that needs it may reboot the instance: a quiet hour for your visitors.",
+		Zone:     zoneIn,
 		Default:  DefaultRebootTime,
 		Get:      func(s steps.Settings) string { return s.RebootTime },
 	}

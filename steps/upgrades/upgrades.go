@@ -51,7 +51,7 @@ func (*Step) Title() string { return "Automatic security updates" }
 func (*Step) HostQuery() sshhost.Query {
 	layout := blueprint.Query()
 	return sshhost.Query{
-		Files:     append([]string{PeriodicPath, UnattendedPath}, layout.Files...),
+		Files:     append([]string{PeriodicPath, UnattendedPath, timezonePath, localtimePath}, layout.Files...),
 		Packages:  []string{Package},
 		AptConfig: []string{"APT::Periodic::", "Unattended-Upgrade::"},
 		Dirs:      layout.Dirs,
@@ -77,6 +77,35 @@ type facts struct {
 	Periodic   sshhost.File       `json:"periodic"`
 	AptConfig  []sshhost.AptValue `json:"apt_config,omitempty"`
 	AptError   string             `json:"apt_error,omitempty"`
+	// TimeZone is the zone the instance's clock keeps (the reboot time is on it), "" when unknown.
+	TimeZone string `json:"time_zone,omitempty"`
+}
+
+// Where Debian and Ubuntu say which time zone the clock keeps: /etc/timezone names it, and
+// /etc/localtime links to its file under the zone database.
+const (
+	timezonePath  = "/etc/timezone"
+	localtimePath = "/etc/localtime"
+)
+
+// timeZoneOf is the instance's time zone as the host says it, "" when it does not.
+func timeZoneOf(hf *sshhost.Facts) string {
+	if name := strings.TrimSpace(string(hf.Files[timezonePath].Body)); name != "" && !strings.ContainsAny(name, " \n") {
+		return name
+	}
+	if _, name, ok := strings.Cut(hf.Files[localtimePath].Link, "zoneinfo/"); ok {
+		return name
+	}
+	return ""
+}
+
+// zoneIn is the time zone of the instance in a state this step's Check returned, "" when unknown.
+func zoneIn(st steps.State) string {
+	f, err := steps.FactsOf[facts](st)
+	if err != nil {
+		return ""
+	}
+	return f.TimeZone
 }
 
 func (f facts) family() string {
@@ -133,6 +162,7 @@ func stateFrom(hf *sshhost.Facts) steps.State {
 		Unattended: fileFrom(hf, UnattendedPath),
 		Periodic:   fileFrom(hf, PeriodicPath),
 		AptError:   hf.AptError,
+		TimeZone:   timeZoneOf(hf),
 	}
 	// The engine's gathering may hold other steps' apt keys; only ours belong in this fingerprint.
 	for _, v := range hf.AptConfig {
