@@ -282,13 +282,17 @@ func (d *dashboard) View() string {
 		}
 		b.WriteString(cursor + line + "\n")
 	}
+	// The summary and the flash stay on the screen when the steps scroll: they say where the user is.
+	foot := ""
 	if !d.checking {
-		b.WriteString("\n" + st.Bold.Render(render.WizardCount(labels)) + "\n")
+		foot += "\n\n" + st.Bold.Render(render.WizardCount(labels))
 	}
 	if d.flash != "" {
-		b.WriteString("\n" + d.flash + "\n")
+		foot += "\n\n" + d.flash
 	}
-	return window(wrapText(strings.TrimRight(b.String(), "\n"), d.w), cursorAt, d.h)
+	foot = wrapText(foot, d.w)
+	body := wrapText(strings.TrimRight(b.String(), "\n"), d.w)
+	return window(body, cursorAt, d.h-strings.Count(foot, "\n")) + foot
 }
 
 // window is the h lines of s that show line at (the cursor), when s is taller than h; its last line

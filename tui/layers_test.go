@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -138,5 +139,34 @@ func TestProgressMarks(t *testing.T) {
 	}
 	if strings.Contains(out, "https:") || strings.Count(out, "pending") != 2 {
 		t.Errorf("the step's end is said twice, or not in its outcome:\n%s", out)
+	}
+}
+
+// TestDashboardSummaryStaysWhenTheStepsScroll: on a screen too short for every step, the steps
+// scroll around the cursor and the summary stays below them, whichever step the cursor is on.
+func TestDashboardSummaryStaysWhenTheStepsScroll(t *testing.T) {
+	c := &common{styles: theme.NewWizard(theme.Plain(), true)}
+	d := newDashboard(c, identity{}, nil)
+	var results []steps.Result
+	for i := range 20 {
+		id := fmt.Sprintf("step-%02d", i)
+		d.rows = append(d.rows, dashRow{step: id})
+		results = append(results, steps.Result{Step: id, Status: steps.StatusOK})
+	}
+	d.SetSize(80, 12)
+	d.setResults(results, true)
+	for _, at := range []int{0, 10, 19} {
+		d.cursor = at
+		out := d.View()
+		lines := strings.Split(out, "\n")
+		if len(lines) > 12 {
+			t.Errorf("cursor on %d: %d lines, taller than the screen's 12:\n%s", at, len(lines), out)
+		}
+		if !strings.Contains(out, "20 steps: 20 ok, 0 to do, 0 failed.") || !strings.Contains(out, "↑/↓ moves") {
+			t.Errorf("cursor on %d: the summary or the scroll mark is missing:\n%s", at, out)
+		}
+		if !strings.Contains(out, fmt.Sprintf("step-%02d", at)) {
+			t.Errorf("cursor on %d: the cursor's step is not shown:\n%s", at, out)
+		}
 	}
 }
