@@ -103,7 +103,7 @@ func (p *progressScreen) event(ev steps.Event) {
 		p.waiting = false
 		p.refreshKeys()
 		p.finishWaits(ev.Step)
-		p.finish("step:"+ev.Step, statusMark(p.c, ev.Status)+" "+statusStyle(st.Theme, ev.Status)(string(ev.Status)), ev.Step+detail(ev.Message))
+		p.finish("step:"+ev.Step, statusMark(p.c, ev.Status)+" "+render.StatusStyle(st.Theme, ev.Status)(string(ev.Status)), ev.Step+detail(ev.Message))
 	case steps.EventChangeStart:
 		p.waiting = false
 		p.refreshKeys()
@@ -275,19 +275,5 @@ func secretsText(t theme.Theme, outs []steps.Outcome) string {
 
 // statusMark is a status's symbol in its colour.
 func statusMark(c *common, s steps.Status) string {
-	return statusStyle(c.styles.Theme, s)(s.Symbol())
-}
-
-func statusStyle(t theme.Theme, s steps.Status) func(...string) string {
-	switch s {
-	case steps.StatusOK, steps.StatusChanged:
-		return t.OK.Render
-	case steps.StatusDrift:
-		return t.Drift.Render
-	case steps.StatusPending:
-		return t.Pending.Render
-	case steps.StatusSkipped:
-		return t.Skipped.Render
-	}
-	return t.Failed.Render
+	return render.StatusStyle(c.styles.Theme, s)(s.Symbol())
 }

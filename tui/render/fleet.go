@@ -79,7 +79,7 @@ func Fleet(t theme.Theme, results []fleet.Result) string {
 	for _, r := range results {
 		s := r.Status()
 		c := r.Counts()
-		fmt.Fprintf(&b, "%s %s %-*s %-*s %-*s %s", statusStyle(t, s)(s.Symbol()), statusStyle(t, s)(fmt.Sprintf("%-7s", s)),
+		fmt.Fprintf(&b, "%s %s %-*s %-*s %-*s %s", StatusStyle(t, s)(s.Symbol()), StatusStyle(t, s)(fmt.Sprintf("%-7s", s)),
 			wRegion, r.Region, wName, r.Name, wFlavour, flavourWord(r),
 			fmt.Sprintf("%2d ok %2d drift %2d pending %2d failed", c.OK, c.Drift, c.Pending, c.Failed))
 		if fix := r.FirstFix(); fix != "" {

@@ -58,7 +58,7 @@ func fixSuffix(fix string) string {
 // FleetApplyLine is one instance's line of `apply --all`, printed as it finishes.
 func FleetApplyLine(t theme.Theme, r fleet.Result) string {
 	s := r.Applied()
-	st := statusStyle(t, s)
+	st := StatusStyle(t, s)
 	return fmt.Sprintf("%s %s %-14s %s  %s", st(s.Symbol()), st(fmt.Sprintf("%-7s", s)), r.Region, r.Name, under(ApplyWhat(r)))
 }
 

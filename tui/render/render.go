@@ -164,7 +164,8 @@ func writeDiff(b *strings.Builder, t theme.Theme, name, before, after string) {
 	}
 }
 
-func statusStyle(t theme.Theme, s steps.Status) func(...string) string {
+// StatusStyle is the colour of a status (its symbol and word), the same on every screen.
+func StatusStyle(t theme.Theme, s steps.Status) func(...string) string {
 	switch s {
 	case steps.StatusOK, steps.StatusChanged:
 		return t.OK.Render
@@ -187,7 +188,7 @@ func StatusLine(t theme.Theme, s steps.Status, step, detail, fix string) string 
 func statusRow(t theme.Theme, s steps.Status, label, step, detail, fix string) string {
 	word := fmt.Sprintf("%-8s", label)
 	detail = under(detail)
-	line := fmt.Sprintf("%s %s %-14s %s", statusStyle(t, s)(s.Symbol()), statusStyle(t, s)(word), step, detail)
+	line := fmt.Sprintf("%s %s %-14s %s", StatusStyle(t, s)(s.Symbol()), StatusStyle(t, s)(word), step, detail)
 	if fix != "" {
 		line += "  " + t.Hint.Render("→ "+fix)
 	}
