@@ -100,16 +100,21 @@ func flavourWord(r fleet.Result) string {
 
 // FleetSummary is the last line: "12 instances: 9 ok, 1 drift, 0 pending, 2 failed.".
 func FleetSummary(results []fleet.Result) string {
+	n, head := countInstances(results, func(r fleet.Result) steps.Status { return r.Status() })
+	return fmt.Sprintf("%s: %d ok, %d drift, %d pending, %d failed.", head,
+		n[steps.StatusOK], n[steps.StatusDrift], n[steps.StatusPending], n[steps.StatusFailed])
+}
+
+// countInstances counts the instances by status, and says how many there are ("1 instance").
+func countInstances(results []fleet.Result, status func(fleet.Result) steps.Status) (map[steps.Status]int, string) {
 	n := map[steps.Status]int{}
 	for _, r := range results {
-		n[r.Status()]++
+		n[status(r)]++
 	}
-	noun := "instances"
 	if len(results) == 1 {
-		noun = "instance"
+		return n, "1 instance"
 	}
-	return fmt.Sprintf("%d %s: %d ok, %d drift, %d pending, %d failed.", len(results), noun,
-		n[steps.StatusOK], n[steps.StatusDrift], n[steps.StatusPending], n[steps.StatusFailed])
+	return n, fmt.Sprintf("%d instances", len(results))
 }
 
 // FleetProgress is the progress line on a terminal: "checking 12/100: eu-west-1/shop-3, …".

@@ -64,14 +64,7 @@ func FleetApplyLine(t theme.Theme, r fleet.Result) string {
 
 // FleetApplySummary is apply --all's last line: "5 instances: 3 changed, 1 ok, 1 failed, 0 skipped.".
 func FleetApplySummary(results []fleet.Result) string {
-	n := map[steps.Status]int{}
-	for _, r := range results {
-		n[r.Applied()]++
-	}
-	noun := "instances"
-	if len(results) == 1 {
-		noun = "instance"
-	}
-	return fmt.Sprintf("%d %s: %d changed, %d ok, %d failed, %d skipped.", len(results), noun,
+	n, head := countInstances(results, func(r fleet.Result) steps.Status { return r.Applied() })
+	return fmt.Sprintf("%s: %d changed, %d ok, %d failed, %d skipped.", head,
 		n[steps.StatusChanged], n[steps.StatusOK], n[steps.StatusFailed], n[steps.StatusSkipped])
 }
