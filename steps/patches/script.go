@@ -59,7 +59,7 @@ func DiskPaths() []string {
 }
 
 // logPaths are what du measures: every entry of /var/log, and the layouts' log folders elsewhere
-// (Bitnami keeps its logs under /opt/bitnami).
+// (Bitnami keeps its logs inside its own stack, outside /var/log).
 func logPaths() []string {
 	out := []string{logRoot + "/*"}
 	for _, d := range blueprint.LogDirs() {
