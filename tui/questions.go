@@ -53,6 +53,18 @@ type answers struct {
 	values []string
 	// custom is what was typed for a question whose "another value" choice is chosen.
 	custom []string
+	// live are notes that follow what is typed (the reboot time on the user's clock). They are set
+	// in Update by refresh, not by huh's DescriptionFunc: huh runs that in a command's goroutine,
+	// which would read the answer while the form writes it.
+	live []func()
+}
+
+// refresh brings every note that follows an answer up to date; the screen calls it after each
+// update of the form.
+func (a *answers) refresh() {
+	for _, f := range a.live {
+		f()
+	}
 }
 
 // otherChoice is the value of the choice that lets the user type a value of their own.
@@ -179,6 +191,7 @@ type askGroup struct {
 // mode the description is printed as a note and the current value is the default an empty line
 // keeps.
 func (a *answers) groups(r steps.Result, clk clock, plain bool) []askGroup {
+	a.live = nil
 	var out []askGroup
 	var cur []huh.Field
 	for i, q := range a.qs {
@@ -202,7 +215,7 @@ func (a *answers) groups(r steps.Result, clk clock, plain bool) []askGroup {
 		in := a.input(i, q, &a.values[i], plain).Description(note)
 		if q.Zone != nil && !plain {
 			// The time where the user is follows what is typed.
-			in = in.DescriptionFunc(func() string { return clk.describe(q, r, a.values[i]) }, &a.values[i])
+			a.live = append(a.live, func() { in.Description(clk.describe(q, r, a.values[i])) })
 		}
 		cur = append(cur, in)
 	}

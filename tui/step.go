@@ -148,6 +148,7 @@ func (s *stepScreen) Update(msg tea.Msg) tea.Cmd {
 	case phaseQuestions:
 		f, cmd := s.form.Update(msg)
 		s.form = f.(*huh.Form)
+		s.answers.refresh()
 		if s.form.State == huh.StateCompleted {
 			s.phase = phasePlanning
 			s.refreshKeys()
