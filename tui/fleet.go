@@ -6,6 +6,7 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
 
 	"github.com/hardsail/hardsail/steps/fleet"
 	"github.com/hardsail/hardsail/tui/render"
@@ -37,6 +38,7 @@ type fleetScreen struct {
 	checking bool
 	progress fleet.Progress
 	cursor   int
+	top      int // the first line shown when the list is longer than the screen
 	opening  string
 	err      error
 	w, h     int
@@ -131,26 +133,53 @@ func (f *fleetScreen) View() string {
 	default:
 		b.WriteString("\n")
 	}
+	var foot strings.Builder
+	if f.opening != "" {
+		fmt.Fprintf(&foot, "\n%s opening %s…\n", f.c.spinner.View(), f.opening)
+	}
+	if f.err != nil {
+		fmt.Fprintf(&foot, "\n%s %s\n", st.Failed.Render("✗"), f.err)
+	}
+	room := f.h - lipgloss.Height(wrapText(strings.TrimSuffix(b.String()+foot.String(), "\n"), f.w))
+	b.WriteString(f.rows(room))
+	b.WriteString(foot.String())
+	return b.String()
+}
+
+// rows are the instances' lines that fit in room lines, scrolled so the cursor's is among them.
+func (f *fleetScreen) rows(room int) string {
+	st := f.c.styles
 	cols := render.NewFleetColumns(f.results)
-	for i := range f.len() {
+	blocks := make([]string, f.len())
+	for i := range blocks {
 		cur := "  "
 		if i == f.cursor {
 			cur = st.Cursor.Render("› ")
 		}
 		if !f.checked {
-			fmt.Fprintf(&b, "%s%s %s\n", cur, f.names[i], st.Subtle.Render("not checked yet"))
+			blocks[i] = fmt.Sprintf("%s%s %s\n", cur, f.names[i], st.Subtle.Render("not checked yet"))
 			continue
 		}
-		b.WriteString(cur + render.FleetLine(st.Theme, f.results[i], cols) + "\n")
+		blocks[i] = cur + render.FleetLine(st.Theme, f.results[i], cols) + "\n"
 		if fix := render.FleetFix(st.Theme, f.results[i]); fix != "" {
-			b.WriteString("    " + fix + "\n")
+			blocks[i] += "    " + fix + "\n"
 		}
 	}
-	if f.opening != "" {
-		fmt.Fprintf(&b, "\n%s opening %s…\n", f.c.spinner.View(), f.opening)
+	height := func(i int) int { return lipgloss.Height(wrapText(strings.TrimSuffix(blocks[i], "\n"), f.w)) }
+	span := func(from, to int) (n int) {
+		for i := from; i <= to; i++ {
+			n += height(i)
+		}
+		return n
 	}
-	if f.err != nil {
-		fmt.Fprintf(&b, "\n%s %s\n", st.Failed.Render("✗"), f.err)
+	f.top = min(f.top, f.cursor)
+	for f.top < f.cursor && span(f.top, f.cursor) > room {
+		f.top++
+	}
+	var b strings.Builder
+	for i, used := f.top, 0; i < len(blocks) && (used+height(i) <= room || i == f.top); i++ {
+		used += height(i)
+		b.WriteString(blocks[i])
 	}
 	return b.String()
 }

@@ -3,6 +3,7 @@ package tui
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -129,5 +130,34 @@ func TestFleetListWithoutCheck(t *testing.T) {
 	out := ansi.Strip(m.render())
 	if m.fleet.checking || !strings.Contains(out, "shop not checked yet") {
 		t.Errorf("the list without a check:\n%s", out)
+	}
+}
+
+// TestFleetListScrolls: a list longer than the screen follows the cursor, and the frame still
+// fits the terminal.
+func TestFleetListScrolls(t *testing.T) {
+	var checks atomic.Int32
+	o := fleetOptions(newFixture(t), &checks)
+	var rs []fleet.Result
+	for i := range 30 {
+		rs = append(rs, fleet.Result{Instance: fleet.Instance{Region: "eu-west-1", Name: fmt.Sprintf("wp-%03d", i+1), Flavour: "bitnami", State: "running"},
+			Results: []steps.Result{{Step: "firewall", Status: steps.StatusDrift, Detail: "22-tcp open to 0.0.0.0/0"}}})
+	}
+	m := newModel(o, newRunner(context.Background()), theme.Plain())
+	m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
+	m.fleet.done(fleetCheckedMsg{results: rs})
+	for range 29 {
+		m.Update(tea.KeyPressMsg{Code: 'j', Text: "j"})
+	}
+	out := ansi.Strip(m.render())
+	checkFrame(t, out, 80, 24)
+	if !strings.Contains(out, "› ! drift   eu-west-1 wp-030") || strings.Contains(out, "wp-001") {
+		t.Errorf("the list did not scroll to the cursor on the last instance:\n%s", out)
+	}
+	for range 29 {
+		m.Update(tea.KeyPressMsg{Code: 'k', Text: "k"})
+	}
+	if out := ansi.Strip(m.render()); !strings.Contains(out, "› ! drift   eu-west-1 wp-001") {
+		t.Errorf("the list did not scroll back to the first instance:\n%s", out)
 	}
 }
