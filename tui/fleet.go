@@ -8,6 +8,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 
+	"github.com/hardsail/hardsail/steps"
 	"github.com/hardsail/hardsail/steps/fleet"
 	"github.com/hardsail/hardsail/tui/render"
 )
@@ -37,15 +38,19 @@ type fleetScreen struct {
 	canCheck bool
 	checking bool
 	progress fleet.Progress
-	cursor   int
-	top      int // the first line shown when the list is longer than the screen
-	opening  string
-	err      error
-	w, h     int
+	// engines are the instances opened so far: opening one again reuses its engine (its journal's
+	// lock is held until the wizard ends).
+	engines map[string]*steps.Engine
+	cursor  int
+	top     int // the first line shown when the list is longer than the screen
+	opening string
+	err     error
+	w, h    int
 }
 
 func newFleetScreen(c *common, region string, instances []string, canCheck bool) *fleetScreen {
-	f := &fleetScreen{c: c, keys: defaultKeys(), region: region, names: instances, canCheck: canCheck}
+	f := &fleetScreen{c: c, keys: defaultKeys(), region: region, names: instances, canCheck: canCheck,
+		engines: map[string]*steps.Engine{}}
 	f.keys.Open.SetHelp("enter", "open instance")
 	f.keys.Recheck.SetHelp("r", "check all again")
 	return f
@@ -210,6 +215,19 @@ func (m *model) onFleet(msg tea.Msg) (tea.Cmd, bool) {
 			m.fleet.progress = fleet.Progress(msg)
 		}
 		return m.run.listen(), true
+	case chooseMsg:
+		if e, ok := m.fleet.engines[msg.instance]; ok {
+			return send(openedMsg{instance: msg.instance, engine: e}), true
+		}
+		return nil, false
+	case openedMsg:
+		if msg.err == nil {
+			m.fleet.engines[msg.instance] = msg.engine
+		}
+		return nil, false // the model opens its dashboard
+	case undoPlanMsg:
+		// What undo would reverse on an instance the user has gone back from is of no use now.
+		return nil, m.dash == nil
 	case fleetCheckedMsg:
 		m.fleet.done(msg)
 		return nil, true

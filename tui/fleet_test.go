@@ -35,6 +35,11 @@ func fleetResults() []fleet.Result {
 // fleetOptions are the wizard's options for a region of three instances: Fleet checks them (and
 // counts its calls), Open opens WordPress-1's engine (the fixture's) and refuses the others.
 func fleetOptions(f *fixture, checks *atomic.Int32) Options {
+	return fleetOptionsCounting(f, checks, new(atomic.Int32))
+}
+
+// fleetOptionsCounting is fleetOptions counting the instances opened too.
+func fleetOptionsCounting(f *fixture, checks, opens *atomic.Int32) Options {
 	io, _, _ := iostreams.Test("")
 	o := f.options(io)
 	o.Instance, o.Engine = "", nil
@@ -47,6 +52,7 @@ func fleetOptions(f *fixture, checks *atomic.Int32) Options {
 		return rs, nil
 	}
 	o.Open = func(ctx context.Context, instance string) (*steps.Engine, error) {
+		opens.Add(1)
 		if instance != "WordPress-1" {
 			return nil, errors.New(instance + " cannot be opened here")
 		}
@@ -84,8 +90,8 @@ func TestFleetGolden(t *testing.T) {
 // esc goes back to the list; an instance that cannot be opened says why and the list stays.
 func TestJourneyFleetList(t *testing.T) {
 	f := newFixture(t)
-	var checks atomic.Int32
-	j := startJourneyWith(t, fleetOptions(f, &checks), 120, 36)
+	var checks, opens atomic.Int32
+	j := startJourneyWith(t, fleetOptionsCounting(f, &checks, &opens), 120, 36)
 
 	j.see("3 Lightsail instances in us-east-1: which one?", "3 instances: 1 ok, 1 drift, 0 pending, 1 failed.",
 		"→ blog is stopped, not running", "→ firewall: 22-tcp open to 0.0.0.0/0 (fix: hardsail apply firewall)")
@@ -112,7 +118,12 @@ func TestJourneyFleetList(t *testing.T) {
 	if strings.Contains(j.frame.Load().(string), "to do    firewall") {
 		t.Error("esc on the dashboard did not go back to the list of instances")
 	}
+	j.key("enter") // the cursor stayed on WordPress-1: opened again, not reopened
+	j.see("WordPress-1 in us-east-1", "2 steps: 1 ok, 1 to do, 0 failed.")
 	j.quit()
+	if n := opens.Load(); n != 2 {
+		t.Errorf("Open was called %d times, want 2 (blog, then WordPress-1 once)", n)
+	}
 	if n := checks.Load(); n != 2 {
 		t.Errorf("the instances were checked %d times, want 2 (on start, on r)", n)
 	}

@@ -26,6 +26,11 @@ func TestFleetWizardInTmux(t *testing.T) {
 	s.waitFor("hardsail  "+chosen+" · us-east-1", "13 steps:", "esc all instances")
 	s.keys("Escape")
 	s.waitFor("which one?", "us-east-1 wp-001", "us-east-1 wp-005")
+	// Opened again: the same session (its journal stays locked by this run until it ends).
+	s.keys("Enter")
+	s.waitFor("hardsail  "+chosen+" · us-east-1", "13 steps:")
+	s.keys("Escape")
+	s.waitFor("which one?")
 	s.keys("q")
 	s.waitExit()
 }
