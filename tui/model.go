@@ -21,12 +21,14 @@ import (
 // model is the root: it owns the window size, the global keys, the focused screen and the modal
 // layer, and it is the only one that starts engine calls.
 type model struct {
-	opts   Options
-	c      *common
-	keys   keyMap
-	run    *runner
-	id     identity
-	dash   *dashboard
+	opts Options
+	c    *common
+	keys keyMap
+	run  *runner
+	id   identity
+	dash *dashboard
+	// fleet is the list of instances the wizard opened on (Options.Fleet), nil with one instance.
+	fleet  *fleetScreen
 	screen screen
 	modal  *modal
 	help   help.Model
@@ -60,7 +62,8 @@ func newModel(o Options, r *runner, t theme.Theme) *model {
 		m.dash = newDashboard(c, m.id, o.Engine.Steps)
 		m.screen = m.dash
 	} else {
-		m.screen = newPicker(c, o.Region, o.Instances)
+		m.fleet = newFleetScreen(c, o.Region, o.Instances, o.Fleet != nil)
+		m.screen = m.fleet
 	}
 	return m
 }
@@ -72,6 +75,8 @@ func (m *model) Init() tea.Cmd {
 	}
 	if m.dash != nil {
 		cmds = append(cmds, m.startCheck())
+	} else if m.opts.Fleet != nil {
+		cmds = append(cmds, m.checkFleet())
 	}
 	return tea.Batch(cmds...)
 }
@@ -98,7 +103,7 @@ func (m *model) active() bool {
 	if s, ok := m.screen.(*stepScreen); ok && s.phase == phasePlanning {
 		return true
 	}
-	if p, ok := m.screen.(*picker); ok && p.opening != "" {
+	if m.screen == m.fleet && (m.fleet.opening != "" || m.fleet.checking) {
 		return true
 	}
 	if u, ok := m.screen.(*undoScreen); ok && !u.loaded {
@@ -141,6 +146,13 @@ func (m *model) helpKeys() keyHelp {
 		scroll := m.logView.Bindings()
 		h = keyHelp{short: []key.Binding{k.Back, scroll[3]}, full: [][]key.Binding{{k.Back}, scroll}}
 		enable(&g.Log, false)
+	}
+	if m.fleet != nil && m.screen == m.dash && m.modal == nil && m.logView == nil {
+		b := m.keys.Back
+		b.SetHelp("esc", "all instances")
+		enable(&b, !m.active())
+		h.short = append(h.short, b)
+		h.full = append(h.full, []key.Binding{b})
 	}
 	if m.capturing() {
 		g.Quit.SetHelp("ctrl+c", "quit")
@@ -216,7 +228,7 @@ func (m *model) quit() tea.Cmd {
 }
 
 func (m *model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
-	for _, on := range []func(tea.Msg) (tea.Cmd, bool){m.onTerminal, m.onRun, m.onNavigation} {
+	for _, on := range []func(tea.Msg) (tea.Cmd, bool){m.onFleet, m.onTerminal, m.onRun, m.onNavigation} {
 		if cmd, ok := on(msg); ok {
 			return m, cmd
 		}
@@ -293,10 +305,9 @@ func (m *model) onRun(msg tea.Msg) (tea.Cmd, bool) {
 		m.resize()
 		return tea.Batch(cmd, m.run.listen()), true
 	case openedMsg:
-		p, _ := m.screen.(*picker)
 		if msg.err != nil {
-			if p != nil {
-				p.opening, p.err = "", msg.err
+			if m.fleet != nil {
+				m.fleet.opening, m.fleet.err = "", msg.err
 			}
 			return nil, true
 		}

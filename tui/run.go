@@ -14,6 +14,7 @@ import (
 	"github.com/charmbracelet/colorprofile"
 
 	"github.com/hardsail/hardsail/steps"
+	"github.com/hardsail/hardsail/steps/fleet"
 	"github.com/hardsail/hardsail/tui/iostreams"
 	"github.com/hardsail/hardsail/tui/render"
 )
@@ -38,6 +39,9 @@ type Options struct {
 	// the chosen one. Open must not print; its engine's observer may log.
 	Instances []string
 	Open      func(ctx context.Context, instance string) (*steps.Engine, error)
+	// Fleet, with Instances and Open, checks every instance of the region for the list the wizard
+	// opens on (worst first), telling its progress; r calls it again. It must not print.
+	Fleet func(ctx context.Context, progress func(fleet.Progress)) ([]fleet.Result, error)
 	// SSH says in one line how hardsail will reach the instance.
 	SSH string
 	// Demo marks the emulated account.

@@ -96,9 +96,15 @@ type journey struct {
 func startJourney(t *testing.T, f *fixture, w, h int) *journey {
 	t.Helper()
 	io, _, _ := iostreams.Test("")
+	return startJourneyWith(t, f.options(io), w, h)
+}
+
+// startJourneyWith is startJourney with the wizard's options as given.
+func startJourneyWith(t *testing.T, o Options, w, h int) *journey {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	m := newModel(f.options(io), newRunner(ctx), theme.Plain())
+	m := newModel(o, newRunner(ctx), theme.Plain())
 	j := &journey{t: t}
 	j.frame.Store("")
 	m.viewHook = func(s string) { j.frame.Store(ansi.Strip(s)) }

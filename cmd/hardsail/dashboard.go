@@ -7,6 +7,8 @@ import (
 
 	"github.com/hardsail/hardsail/remote/awsapi"
 	"github.com/hardsail/hardsail/steps"
+	"github.com/hardsail/hardsail/steps/fleet"
+	"github.com/hardsail/hardsail/steps/registry"
 	"github.com/hardsail/hardsail/tui"
 )
 
@@ -112,9 +114,20 @@ func dashboardRun(ctx context.Context, o *DashboardOptions) error {
 		}
 		opts.Instance, opts.Engine = sessions[0].key.Instance, e
 	} else {
-		opts.Open = open
+		opts.Open, opts.Fleet = open, fleetOfRegion(o.sessionOptions, clients.Config.Region)
 	}
 	return tui.Run(ctx, opts)
+}
+
+// fleetOfRegion checks every instance of region for the wizard's list (steps/fleet, as
+// `verify --all --region REGION` does), quietly: the screen is the wizard's.
+func fleetOfRegion(o sessionOptions, region string) func(context.Context, func(fleet.Progress)) ([]fleet.Result, error) {
+	o.instance, o.region = "", region
+	fl := fleetFlags{parallel: fleet.DefaultParallel, awsRate: fleet.DefaultRate}
+	return func(ctx context.Context, progress func(fleet.Progress)) ([]fleet.Result, error) {
+		_, results, err := checkFleet(ctx, &o, &fl, registry.All(), progress)
+		return results, err
+	}
 }
 
 // sshDescription says in one line how hardsail will reach the instance.

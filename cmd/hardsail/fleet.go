@@ -80,31 +80,17 @@ func runFleet(ctx context.Context, o *VerifyOptions, command string, ids []strin
 	if err != nil {
 		return err
 	}
-	// Reads are shared: the account's (IAM, STS, DNS zones) are made once for the whole run,
-	// Lightsail's listings once per region (discovery's instance listing included).
-	reads := fleet.NewRegionReads()
-	base, id, instances, err := discoverFleet(ctx, &o.sessionOptions, &o.fleet, reads)
+	var progress func(fleet.Progress)
+	if o.io.ErrTTY && !o.io.Accessible {
+		progress = func(p fleet.Progress) { fmt.Fprint(o.io.ErrOut, "\r\033[K"+render.FleetProgress(p)) }
+	}
+	id, results, err := checkFleet(ctx, &o.sessionOptions, &o.fleet, selected, progress)
+	if progress != nil {
+		fmt.Fprint(o.io.ErrOut, "\r\033[K")
+	}
 	if err != nil {
 		return err
 	}
-	runner := fleet.Runner{Parallel: o.fleet.parallel, Check: func(ctx context.Context, in fleet.Instance) ([]steps.Result, error) {
-		clients := base.InRegion(in.Region)
-		reads.Share(clients, in.Region)
-		s, err := newSession(&o.sessionOptions, sessionTarget{selected: selected, clients: clients, identity: id, instance: in.Name, quiet: true}, false)
-		if err != nil {
-			return nil, err
-		}
-		defer s.Close()
-		return s.engine.Verify(ctx), nil
-	}}
-	if o.io.ErrTTY && !o.io.Accessible {
-		runner.Progress = func(p fleet.Progress) { fmt.Fprint(o.io.ErrOut, "\r\033[K"+render.FleetProgress(p)) }
-	}
-	results := runner.Run(ctx, instances)
-	if runner.Progress != nil {
-		fmt.Fprint(o.io.ErrOut, "\r\033[K")
-	}
-	fleet.SortWorstFirst(results)
 	if o.json {
 		rep := render.NewFleetReport(command, id.Account, results)
 		rep.Demo = o.demo != ""
@@ -116,6 +102,31 @@ func runFleet(ctx context.Context, o *VerifyOptions, command string, ids []strin
 		return &statusError{code: code}
 	}
 	return nil
+}
+
+// checkFleet checks every instance --region and --instance select, each in its own quiet session,
+// worst first; progress, when set, hears of each instance starting and ending.
+func checkFleet(ctx context.Context, o *sessionOptions, fl *fleetFlags, selected []steps.Step, progress func(fleet.Progress)) (awsapi.Identity, []fleet.Result, error) {
+	// Reads are shared: the account's (IAM, STS, DNS zones) are made once for the whole run,
+	// Lightsail's listings once per region (discovery's instance listing included).
+	reads := fleet.NewRegionReads()
+	base, id, instances, err := discoverFleet(ctx, o, fl, reads)
+	if err != nil {
+		return id, nil, err
+	}
+	runner := fleet.Runner{Parallel: fl.parallel, Progress: progress, Check: func(ctx context.Context, in fleet.Instance) ([]steps.Result, error) {
+		clients := base.InRegion(in.Region)
+		reads.Share(clients, in.Region)
+		s, err := newSession(o, sessionTarget{selected: selected, clients: clients, identity: id, instance: in.Name, quiet: true}, false)
+		if err != nil {
+			return nil, err
+		}
+		defer s.Close()
+		return s.engine.Verify(ctx), nil
+	}}
+	results := runner.Run(ctx, instances)
+	fleet.SortWorstFirst(results)
+	return id, results, nil
 }
 
 // discoverFleet finds the instances --region and --instance select, with the AWS clients and

@@ -71,24 +71,47 @@ func (r FleetReport) JSON() []byte {
 // Fleet is one line per instance (status, region, name, flavour, counts, the first thing to fix),
 // in the order given (sort them worst first), then the summary line.
 func Fleet(t theme.Theme, results []fleet.Result) string {
-	wRegion, wName, wFlavour := len("region"), len("instance"), len("flavour")
-	for _, r := range results {
-		wRegion, wName, wFlavour = max(wRegion, len(r.Region)), max(wName, len(r.Name)), max(wFlavour, len(flavourWord(r)))
-	}
+	cols := NewFleetColumns(results)
 	var b strings.Builder
 	for _, r := range results {
-		s := r.Status()
-		c := r.Counts()
-		fmt.Fprintf(&b, "%s %s %-*s %-*s %-*s %s", StatusStyle(t, s)(s.Symbol()), StatusStyle(t, s)(fmt.Sprintf("%-7s", s)),
-			wRegion, r.Region, wName, r.Name, wFlavour, flavourWord(r),
-			fmt.Sprintf("%2d ok %2d drift %2d pending %2d failed", c.OK, c.Drift, c.Pending, c.Failed))
-		if fix := r.FirstFix(); fix != "" {
-			b.WriteString("  " + t.Hint.Render("→ "+under(fix)))
+		b.WriteString(FleetLine(t, r, cols))
+		if fix := FleetFix(t, r); fix != "" {
+			b.WriteString("  " + fix)
 		}
 		b.WriteString("\n")
 	}
 	b.WriteString("\n" + FleetSummary(results) + "\n")
 	return b.String()
+}
+
+// FleetColumns are the widths of the region, instance and flavour columns of a fleet's lines.
+type FleetColumns struct{ Region, Name, Flavour int }
+
+// NewFleetColumns fits the columns to results (and their headings' words).
+func NewFleetColumns(results []fleet.Result) FleetColumns {
+	c := FleetColumns{len("region"), len("instance"), len("flavour")}
+	for _, r := range results {
+		c = FleetColumns{max(c.Region, len(r.Region)), max(c.Name, len(r.Name)), max(c.Flavour, len(flavourWord(r)))}
+	}
+	return c
+}
+
+// FleetLine is one instance's line without the first thing to fix: status, region, name,
+// flavour, counts.
+func FleetLine(t theme.Theme, r fleet.Result, cols FleetColumns) string {
+	s := r.Status()
+	c := r.Counts()
+	return fmt.Sprintf("%s %s %-*s %-*s %-*s %s", StatusStyle(t, s)(s.Symbol()), StatusStyle(t, s)(fmt.Sprintf("%-7s", s)),
+		cols.Region, r.Region, cols.Name, r.Name, cols.Flavour, flavourWord(r),
+		fmt.Sprintf("%2d ok %2d drift %2d pending %2d failed", c.OK, c.Drift, c.Pending, c.Failed))
+}
+
+// FleetFix is the first thing to fix on the instance as "→ what (fix: …)", "" when all is ok.
+func FleetFix(t theme.Theme, r fleet.Result) string {
+	if fix := r.FirstFix(); fix != "" {
+		return t.Hint.Render("→ " + under(fix))
+	}
+	return ""
 }
 
 func flavourWord(r fleet.Result) string {
