@@ -401,6 +401,7 @@ func (c *Client) lock(ctx context.Context) (release func() error, err error) {
 	if err != nil {
 		return nil, err
 	}
+	holder, waiting := "", false // what the host said while it waited: who holds the lock
 	for {
 		var l string
 		var open bool
@@ -409,13 +410,18 @@ func (c *Client) lock(ctx context.Context) (release func() error, err error) {
 		case <-ctx.Done():
 			ls.sess.Close()
 			observe(-1)
+			if waiting && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+				// The host's own give-up did not come back in time (a slow host): the holder is known.
+				return nil, &LockedError{Host: c.cfg.Addr, Holder: holder, Waited: time.Since(start)}
+			}
 			return nil, fmt.Errorf("lock %s: %w", LockPath, ctx.Err())
 		}
 		tag, rest, _ := strings.Cut(strings.TrimSuffix(l, "\n"), "\t")
 		switch {
 		case open && tag == "wait":
+			holder, waiting = holderNote(rest), true
 			if c.cfg.LockWaiting != nil {
-				c.cfg.LockWaiting(holderNote(rest))
+				c.cfg.LockWaiting(holder)
 			}
 			continue
 		case open && tag == "locked":
