@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/hardsail/hardsail/remote/sshhost"
 )
@@ -272,6 +273,10 @@ func (e *Engine) Apply(ctx context.Context, results []Result) []Outcome {
 			out = append(out, Outcome{Step: r.Step, Status: StatusSkipped, Detail: "not applied: " + failed + " failed first"})
 			continue
 		}
+		if ctx.Err() != nil { // a step before left its wait when the run was cancelled
+			out = append(out, Outcome{Step: r.Step, Status: StatusSkipped, Detail: "not applied: the run was cancelled (" + context.Cause(ctx).Error() + ")"})
+			continue
+		}
 		if r.WaitsFor != "" && !r.NeedsApply() {
 			var o *Outcome
 			if r, o = e.recheck(ctx, r, opened); o != nil {
@@ -395,7 +400,9 @@ func (e *Engine) applyOne(ctx context.Context, r Result) Outcome {
 		return o
 	}
 	e.freshFacts()
-	after := e.check(ctx, s)
+	actx, cancel := checkAfterCtx(ctx)
+	defer cancel()
+	after := e.check(actx, s)
 	if after.Err != nil {
 		return fail(fmt.Errorf("%s: check after apply: %w", r.Step, after.Err))
 	}
@@ -417,6 +424,16 @@ func (e *Engine) applyOne(ctx context.Context, r Result) Outcome {
 	}
 	e.Env.Emit(Event{Kind: EventApplyDone, Step: r.Step, Status: o.Status, Message: o.Detail})
 	return o
+}
+
+// checkAfterCtx is the context of the check after an apply that returned without error: ctx, or
+// when the run was cancelled meanwhile (the step left its wait: what it made is journaled), one of
+// its own for that read-only check, with a short deadline, so the outcome says pending, not failed.
+func checkAfterCtx(ctx context.Context) (context.Context, context.CancelFunc) {
+	if ctx.Err() == nil {
+		return ctx, func() {}
+	}
+	return context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 }
 
 // settle stores the settings a step resolved while applying into the run's settings.

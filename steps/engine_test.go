@@ -773,3 +773,44 @@ func TestUnreachableStepIsCheckedAgainAfterTheGateOpens(t *testing.T) {
 		}
 	}
 }
+
+// leavingOnCancel is a step whose apply is cut short by a cancel of the run during its wait (Ctrl-C):
+// it leaves the wait, reports pending with no error, and its Check needs a live context.
+type leavingOnCancel struct {
+	scripted
+	cancel context.CancelCauseFunc
+}
+
+func (s *leavingOnCancel) Check(ctx context.Context, env *steps.Env) (steps.State, error) {
+	if err := ctx.Err(); err != nil {
+		return steps.State{}, err
+	}
+	return s.scripted.Check(ctx, env)
+}
+
+func (s *leavingOnCancel) Apply(ctx context.Context, env *steps.Env, live steps.State, p steps.Plan, rec *steps.Recorder) (steps.Report, error) {
+	rep, err := s.scripted.Apply(ctx, env, live, p, rec)
+	s.cancel(errors.New("SIGINT received"))
+	return rep, err
+}
+
+// A run cancelled while a step waits: the step that left its wait is pending (checked after on a
+// context of its own), and the steps after it are not applied, saying why.
+func TestCancelDuringAWaitIsPendingAndStopsTheRun(t *testing.T) {
+	f := newFixture(t)
+	e, done := f.engine()
+	defer done()
+	ctx, cancel := context.WithCancelCause(context.Background())
+	defer cancel(nil)
+	first := &leavingOnCancel{scripted: scripted{MapStep: f.step, rep: steps.Report{Detail: "made it"}, pending: "certificate awaits DNS"}, cancel: cancel}
+	second := &steptest.MapStep{Name: "second", Want: map[string]string{"k": "new"}, Live: map[string]string{"k": "old"}}
+	e.Steps = []steps.Step{first, second}
+	out := e.Apply(ctx, e.Verify(ctx))
+	if len(out) != 2 || out[0].Status != steps.StatusPending || out[1].Status != steps.StatusSkipped ||
+		!strings.Contains(out[1].Detail, "the run was cancelled (SIGINT received)") {
+		t.Fatalf("outcomes %+v, want the first pending and the second skipped as cancelled", out)
+	}
+	if second.Mutations != 0 {
+		t.Errorf("the step after the cancel changed %d things", second.Mutations)
+	}
+}

@@ -7,7 +7,9 @@ import (
 
 	"github.com/charmbracelet/x/exp/teatest/v2"
 
+	"github.com/hardsail/hardsail/internal/world"
 	"github.com/hardsail/hardsail/steps"
+	"github.com/hardsail/hardsail/steps/https"
 )
 
 // waitingStep makes its change, then waits for something slow (a certificate's validation) until
@@ -77,4 +79,40 @@ func TestJourneyQuitDuringAWaitIsImmediate(t *testing.T) {
 	default:
 		t.Fatal("quitting did not leave the wait")
 	}
+}
+
+// The real https step over the emulated account and a real host: esc while the new load balancer
+// is being set up leaves that wait too; the step ends pending (not failed), the balancer journaled.
+func TestJourneyLeaveTheLoadBalancersWait(t *testing.T) {
+	w := world.New(t, world.Options{Host: true, Settings: steps.Settings{Domain: "example.org", HTTPSMode: "lb"}})
+	f := newFixture(t)
+	s := https.New()
+	// Lightsail takes minutes; here the first look finds it provisioning and the next is a minute away.
+	s.Poll.Initial, s.Poll.Max, s.LBWait = time.Minute, time.Minute, 10*time.Minute
+	env := w.Env(t)
+	f.engine = &steps.Engine{Steps: []steps.Step{s}, Env: env, Journal: f.engine.Journal, SettingsPath: f.engine.SettingsPath}
+	j := startJourney(t, f, 80, 24)
+	j.see("to do    https", " step: ")
+	j.key("enter")
+	j.see("Which domain name serves the site?")
+	j.key("enter")
+	j.see("Other names for the site")
+	j.key("enter")
+	j.see("How should the site get HTTPS?")
+	j.key("enter")
+	j.see("Your email address, for Let's Encrypt's notices")
+	j.key("enter")
+	j.see("a apply")
+	j.key("a")
+	j.see("Create a Lightsail load balancer for example.org?")
+	j.key("y")
+	j.see("waiting for load balancer", "esc stop waiting")
+	j.key("esc")
+	j.see("Stopped waiting", "… pending  https", "is still being set", "enter continue")
+	entries, err := f.engine.Journal.Entries()
+	if err != nil || len(entries) != 1 || entries[0].State != steps.EntryDone {
+		t.Errorf("journal after esc: %+v (%v), want the load balancer made, done", entries, err)
+	}
+	j.key("q")
+	j.tm.WaitFinished(t, teatest.WithFinalTimeout(5*time.Second))
 }

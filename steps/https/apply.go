@@ -2,6 +2,7 @@ package https
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -108,7 +109,23 @@ var lbRunners = map[opKind]func(*lbRun, context.Context, op) error{
 }
 
 func (s *Step) applyLB(ctx context.Context, env *steps.Env, f *facts, rec *steps.Recorder) (steps.Report, error) {
+	rep, err := s.carryOutLB(ctx, env, f, rec)
+	if errors.Is(err, errWaitLeft) && f.LB != nil {
+		// The user left the load balancer's provisioning wait: it is made and journaled; the
+		// check after says what is awaited, and the next apply carries on.
+		return steps.Report{Detail: provisioningText(f.LB.Name)}, nil
+	}
+	return rep, err
+}
+
+func (s *Step) carryOutLB(ctx context.Context, env *steps.Env, f *facts, rec *steps.Recorder) (steps.Report, error) {
 	r := &lbRun{s: s, env: env, f: f, rec: rec, issued: f.LB != nil && f.LB.Cert != nil && f.LB.Cert.Status == "ISSUED"}
+	if f.provisioning() {
+		// A balancer a run left while it was being set up: wait for it, then plan the rest.
+		if err := s.waitActive(ctx, env, f, f.LB.Name); err != nil {
+			return steps.Report{}, err
+		}
+	}
 	ops, _ := planOps(f)
 	if len(ops) == 0 {
 		// Nothing planned but a certificate awaiting validation: wait, then make what was announced.
@@ -148,18 +165,21 @@ func (r *lbRun) awaitCert(ctx context.Context) (bool, error) {
 var callAndWait = dnszone.CallAndWait
 
 func (r *lbRun) createLB(ctx context.Context, x op) error {
-	return r.rec.Do(ctx, x.Change, undoData{Kind: x.Kind, LB: x.LB}, func(ctx context.Context) error {
-		err := callAndWait(ctx, r.env.AWS, "create load balancer "+x.LB, func() ([]types.Operation, error) {
+	err := r.rec.Do(ctx, x.Change, undoData{Kind: x.Kind, LB: x.LB}, func(ctx context.Context) error {
+		return callAndWait(ctx, r.env.AWS, "create load balancer "+x.LB, func() ([]types.Operation, error) {
 			out, err := r.env.AWS.Lightsail.CreateLoadBalancer(ctx, &lightsail.CreateLoadBalancerInput{
 				LoadBalancerName: &x.LB, InstancePort: 80, HealthCheckPath: aws.String("/"),
 			})
 			return dnszone.OpsOf(out, err, func(o *lightsail.CreateLoadBalancerOutput) []types.Operation { return o.Operations })
 		})
-		if err != nil {
-			return err
-		}
-		return r.s.waitActive(ctx, r.env, r.f, x.LB)
 	})
+	if err != nil {
+		return err
+	}
+	// Provisioning takes minutes: the wait is outside the change, so leaving it leaves the
+	// balancer journaled as made.
+	r.f.LB = &lbFacts{Name: x.LB, State: string(types.LoadBalancerStateProvisioning)}
+	return r.s.waitActive(ctx, r.env, r.f, x.LB)
 }
 
 func (r *lbRun) attachInstance(ctx context.Context, x op) error {

@@ -533,12 +533,25 @@ func findingsLB(f *facts) []steps.Finding {
 	return out
 }
 
-// pendingLB says what the step waits for: a certificate awaiting DNS validation.
+// pendingLB says what the step waits for: a load balancer being set up, or a certificate awaiting
+// DNS validation.
 func pendingLB(f *facts) string {
+	if f.provisioning() {
+		return provisioningText(f.LB.Name)
+	}
 	if f.LB == nil || f.LB.Cert == nil || f.LB.Cert.Status != "PENDING_VALIDATION" {
 		return ""
 	}
 	return validationText(f, f.LB.Cert)
+}
+
+// provisioning reports whether the balancer is still being set up (a run left its wait).
+func (f *facts) provisioning() bool {
+	return f.LB != nil && f.LB.State == string(types.LoadBalancerStateProvisioning)
+}
+
+func provisioningText(lb string) string {
+	return "load balancer " + lb + " is still being set up (Lightsail takes a few minutes). Run `hardsail apply https` again to finish."
 }
 
 // validationText lists the validation records: those hardsail created in Lightsail DNS, and the

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/aws/aws-sdk-go-v2/service/lightsail/types"
+
 	"github.com/hardsail/hardsail/assets"
 	"github.com/hardsail/hardsail/steps"
 	"github.com/hardsail/hardsail/steps/dnszone"
@@ -132,6 +134,17 @@ type lbPlan struct {
 func (p *lbPlan) add(o op) { p.ops = append(p.ops, o) }
 
 func planLB(f *facts) ([]op, []string) {
+	if f.provisioning() {
+		// A run left the balancer's provisioning wait: nothing changes until it is active.
+		active, lb := *f, *f.LB
+		lb.State = string(types.LoadBalancerStateActive)
+		active.LB = &lb
+		ops, notes := planLB(&active)
+		if n := once("load balancer "+lb.Name+" is active", ops); n != "" {
+			notes = append(notes, n)
+		}
+		return nil, notes
+	}
 	p := &lbPlan{f: f, lbName: LoadBalancerName(f.Instance), certName: certificateName(f.Names)}
 	if f.LB != nil {
 		p.lbName, p.cert = f.LB.Name, f.LB.Cert
@@ -268,14 +281,19 @@ func (p *lbPlan) deferred() string {
 	}
 	then := &lbPlan{f: p.f, lbName: p.lbName, lbAddr: p.lbAddr, cert: p.cert, certName: p.certName}
 	then.tail()
+	return once("certificate "+p.certName+" is issued", then.ops)
+}
+
+// once is the note of changes a plan defers until what it waits for has happened.
+func once(what string, ops []op) string {
 	var list []string
-	for _, o := range then.ops {
+	for _, o := range ops {
 		list = append(list, string(o.Change.Action)+" "+o.Change.Address)
 	}
 	if len(list) == 0 {
 		return ""
 	}
-	return "Once certificate " + p.certName + " is issued, apply makes: " + strings.Join(list, "; ") + "."
+	return "Once " + what + ", apply makes: " + strings.Join(list, "; ") + "."
 }
 
 // ownBalancer reports whether the balancer is the one hardsail creates (or will create): only then

@@ -15,7 +15,23 @@ import (
 	"github.com/hardsail/hardsail/steps"
 )
 
-// waitActive waits for a new load balancer to finish provisioning.
+// errWaitLeft is a wait the user left (esc, quitting the wizard, Ctrl-C): what was made stays
+// journaled, the step is pending, and the next apply carries on.
+var errWaitLeft = errors.New("https: the wait was left")
+
+// waitLeft reports whether the user left the run's waits or cancelled the run.
+func waitLeft(ctx context.Context, env *steps.Env) bool {
+	select {
+	case <-env.WaitLeft():
+		return true
+	case <-ctx.Done():
+		return true
+	default:
+		return false
+	}
+}
+
+// waitActive waits for a load balancer to finish provisioning; errWaitLeft when the wait is left.
 func (s *Step) waitActive(ctx context.Context, env *steps.Env, f *facts, name string) error {
 	if f.LB != nil && f.LB.Name == name && f.LB.State == string(types.LoadBalancerStateActive) {
 		return nil
@@ -36,6 +52,9 @@ func (s *Step) waitActive(ctx context.Context, env *steps.Env, f *facts, name st
 		return err
 	}
 	if lb == nil || lb.State != types.LoadBalancerStateActive {
+		if waitLeft(ctx, env) {
+			return errWaitLeft
+		}
 		return &awsapi.TimeoutError{Op: "wait for load balancer " + name, Type: "CreateLoadBalancer", Elapsed: orDefault(s.LBWait, defaultLBWait)}
 	}
 	prev := f.LB
@@ -113,13 +132,17 @@ func (s *Step) lookupValidation(ctx context.Context, env *steps.Env, f *facts, c
 }
 
 // pollUntil calls done with the step's backoff until it reports true, fails, or limit passes or
-// the user leaves the wait (no error then: the caller reports pending). A cancel is returned.
+// the wait is left: the user leaves it, or cancels the run (Ctrl-C, SIGTERM). No error then, a
+// read the cancel cut short included: polling changes nothing, so the caller reports pending.
 func (s *Step) pollUntil(ctx context.Context, env *steps.Env, limit time.Duration, what string, done func() (bool, error)) error {
 	b := s.poll(env)
 	deadline := time.Now().Add(limit)
 	delay := b.Initial
 	for {
 		ok, err := done()
+		if err != nil && ctx.Err() != nil {
+			return nil
+		}
 		if err != nil || ok {
 			return err
 		}
@@ -131,7 +154,7 @@ func (s *Step) pollUntil(ctx context.Context, env *steps.Env, limit time.Duratio
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return ctx.Err()
+			return nil
 		case <-env.WaitLeft():
 			t.Stop()
 			return nil

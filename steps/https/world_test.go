@@ -534,3 +534,52 @@ func TestLeavingTheWaitIsPending(t *testing.T) {
 		t.Fatalf("the next run: %+v, want it to finish what the first began", o[0])
 	}
 }
+
+// TestLeavingTheBalancersWaitIsPending: the user leaves the wait for the new load balancer to be
+// set up (esc in the wizard): apply stops with the step pending, not failed; the balancer is
+// journaled as made (done, not unknown); the check says it is being set up and plans nothing;
+// and the next run carries on with the same balancer.
+func TestLeavingTheBalancersWaitIsPending(t *testing.T) {
+	w := world.New(t, world.Options{Host: true, Settings: lbSettings("example.org"), AcceptCost: true})
+	s := testStep(w)
+	s.Poll, s.LBWait = awsapi.Backoff{Initial: time.Minute, Max: time.Minute}, 10*time.Minute
+	j := openJournal(t)
+	env := w.Env(t)
+	env.Observer = steps.ObserverFunc(func(e steps.Event) {
+		if e.Kind == steps.EventWait && strings.HasPrefix(e.Message, "waiting for load balancer") {
+			env.LeaveWaits()
+		}
+	})
+	eng := &steps.Engine{Steps: []steps.Step{s}, Env: env, Journal: j}
+	start := time.Now()
+	out := eng.Apply(t.Context(), eng.Verify(t.Context()))
+	if out[0].Status != steps.StatusPending || !strings.Contains(out[0].Detail, "still being set up") || time.Since(start) > 30*time.Second {
+		t.Fatalf("apply left at the balancer's wait: %+v after %s, want pending at once", out[0], time.Since(start))
+	}
+	entries, err := j.Entries()
+	if err != nil || len(entries) != 1 || entries[0].State != steps.EntryDone || !isLBAddress(entries[0].Change.Address) {
+		t.Fatalf("journal after leaving the wait: %+v (%v), want the balancer made, done", entries, err)
+	}
+	if lbs := w.Em.State().LoadBalancers; len(lbs) != 1 {
+		t.Fatalf("%d load balancers, want the one made", len(lbs))
+	}
+	s.Poll = awsapi.Backoff{Initial: 10 * time.Millisecond, Max: 100 * time.Millisecond}
+	// The emulator's balancer is active half a second after it was made; a verify in between
+	// would plan from a provisioning one that turns active before apply (a stale plan).
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		if out, err := lightsail.NewFromConfig(w.Em.AWSConfig()).GetLoadBalancers(t.Context(), &lightsail.GetLoadBalancersInput{}); err == nil &&
+			out.LoadBalancers[0].State == types.LoadBalancerStateActive {
+			break
+		} else if time.Now().After(deadline) {
+			t.Fatalf("the balancer is not active after 10 s (%v)", err)
+		}
+	}
+	eng2 := &steps.Engine{Steps: []steps.Step{s}, Env: w.Env(t), Journal: j}
+	o := eng2.Apply(t.Context(), eng2.Verify(t.Context()))
+	if o[0].Status != steps.StatusPending || !strings.Contains(o[0].Detail, "awaits DNS validation") {
+		t.Fatalf("the next run: %+v, want it to carry on to the certificate's validation", o[0])
+	}
+	if st := w.Em.State(); len(st.LoadBalancers) != 1 || len(st.Certificates) != 1 {
+		t.Errorf("the next run made %d load balancers and %d certificates, want one each", len(st.LoadBalancers), len(st.Certificates))
+	}
+}
