@@ -559,8 +559,17 @@ func (c *Client) execRaw(ctx context.Context, line string, stdin []byte, holdStd
 	case err = <-done:
 	case <-ctx.Done():
 		_ = sess.Signal(ssh.SIGKILL)
+		finished := waitDone(done, time.Second)
+		if !finished {
+			// A signal that comes before sshd started the command finds no process ("no pid for
+			// session"), and sshd keeps a closed session open until its command ends: once more.
+			_ = sess.Signal(ssh.SIGKILL)
+			finished = waitDone(done, 2*time.Second)
+		}
 		sess.Close()
-		<-done
+		if !finished {
+			return Result{}, ctx.Err() // the session's output is still being written: not read
+		}
 		return Result{Stdout: so.Bytes(), Stderr: se.Bytes()}, ctx.Err()
 	}
 	res := Result{Stdout: so.Bytes(), Stderr: se.Bytes()}
@@ -614,4 +623,16 @@ func sudoLine(script string) string { return "sudo -n sh -c " + shellQuote(scrip
 // shellQuote quotes s for a POSIX shell.
 func shellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// waitDone says whether the command's end came within d.
+func waitDone(done <-chan error, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-done:
+		return true
+	case <-t.C:
+		return false
+	}
 }
