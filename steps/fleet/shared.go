@@ -12,7 +12,7 @@ import (
 
 // SharedIAM is one account's IAM for every instance of a read-only run: IAM is global, so the
 // account-wide reads every instance's check makes (the account summary, the administrator user and
-// group) go to AWS once and are answered from that answer after. Writes and the other calls go
+// group, the iam-users audit's users, keys and their last use) go to AWS once and are answered from that answer after. Writes and the other calls go
 // straight through. Use it for verify and plan only: nothing may change IAM during the run.
 type SharedIAM struct {
 	awsapi.IAMAPI
@@ -97,4 +97,16 @@ func (s *SharedIAM) ListMFADevices(ctx context.Context, in *iam.ListMFADevicesIn
 
 func (s *SharedIAM) ListAttachedGroupPolicies(ctx context.Context, in *iam.ListAttachedGroupPoliciesInput, opts ...func(*iam.Options)) (*iam.ListAttachedGroupPoliciesOutput, error) {
 	return once(s.answers, ctx, "ListAttachedGroupPolicies", in, s.IAMAPI.ListAttachedGroupPolicies, opts)
+}
+
+func (s *SharedIAM) ListUsers(ctx context.Context, in *iam.ListUsersInput, opts ...func(*iam.Options)) (*iam.ListUsersOutput, error) {
+	return once(s.answers, ctx, "ListUsers", in, s.IAMAPI.ListUsers, opts)
+}
+
+func (s *SharedIAM) ListAccessKeys(ctx context.Context, in *iam.ListAccessKeysInput, opts ...func(*iam.Options)) (*iam.ListAccessKeysOutput, error) {
+	return once(s.answers, ctx, "ListAccessKeys", in, s.IAMAPI.ListAccessKeys, opts)
+}
+
+func (s *SharedIAM) GetAccessKeyLastUsed(ctx context.Context, in *iam.GetAccessKeyLastUsedInput, opts ...func(*iam.Options)) (*iam.GetAccessKeyLastUsedOutput, error) {
+	return once(s.answers, ctx, "GetAccessKeyLastUsed", in, s.IAMAPI.GetAccessKeyLastUsed, opts)
 }

@@ -33,6 +33,28 @@ func (c *countingIAM) GetUser(_ context.Context, in *iam.GetUserInput, _ ...func
 	return &iam.GetUserOutput{}, nil
 }
 
+func (c *countingIAM) ListUsers(_ context.Context, in *iam.ListUsersInput, _ ...func(*iam.Options)) (*iam.ListUsersOutput, error) {
+	c.calls.Add(1)
+	return &iam.ListUsersOutput{}, nil
+}
+
+// The iam-users audit lists the account's users for every instance: one ListUsers per page and run.
+func TestSharedIAMListsUsersOnce(t *testing.T) {
+	api := &countingIAM{}
+	shared := fleet.ShareIAM(api)
+	for range 20 {
+		if _, err := shared.ListUsers(context.Background(), &iam.ListUsersInput{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := shared.ListUsers(context.Background(), &iam.ListUsersInput{Marker: aws.String("page-2")}); err != nil {
+		t.Fatal(err)
+	}
+	if n := api.calls.Load(); n != 2 {
+		t.Errorf("20 first pages and one second page: %d calls to IAM, want 2", n)
+	}
+}
+
 func TestSharedIAMAsksOnceForEveryInstance(t *testing.T) {
 	api := &countingIAM{}
 	shared := fleet.ShareIAM(api)
