@@ -19,11 +19,16 @@ type Fleet struct {
 }
 
 // NewFleet starts a fleet of size WordPress instances (with the scenario's stopped and unreachable
-// ones unless noFaults); everything stops when t ends.
-func NewFleet(t testing.TB, size int, noFaults bool) *Fleet {
+// ones unless noFaults); everything stops when t ends. Each of tune, if any, adjusts the emulator's
+// options before it starts (a smaller page size, for one).
+func NewFleet(t testing.TB, size int, noFaults bool, tune ...func(*emulator.Options)) *Fleet {
 	t.Helper()
-	em := emulator.Start(t, emulator.Options{Scenario: emulator.ScenarioFleet, FleetSize: size, FleetNoFaults: noFaults,
-		OperationDelay: 20 * time.Millisecond})
+	opts := emulator.Options{Scenario: emulator.ScenarioFleet, FleetSize: size, FleetNoFaults: noFaults,
+		OperationDelay: 20 * time.Millisecond}
+	for _, f := range tune {
+		f(&opts)
+	}
+	em := emulator.Start(t, opts)
 	f := &Fleet{Em: em, Hosts: map[string]*testhost.Host{}}
 	ca := ssh.MarshalAuthorizedKey(em.CAPublicKey())
 	for _, flavour := range []string{Bitnami, Lightsail} {
