@@ -15,17 +15,10 @@ GO_TEST_FLAGS ?= $(if $(RACE),-race,-p 4) -count=1 -timeout 30m
 
 .PHONY: test deps tools host-deps release-deps lint testhost release-check unit demo build
 
-# Installing the Go tools and lint are CPU; the real-host packages and the rootfs builds are mostly
-# network and disk: the two chains run side by side (and, in CI, GoReleaser's install beside them).
+# scripts/test runs it: the Go tools and the real-host packages first, then the tests at once, with
+# lint, the rootfs builds and (in CI) the release check beside them.
 test:
-	@$(MAKE) --no-print-directory -j3 --output-sync=target lint testhost $(if $(filter true,$(CI)),release-deps,)
-	@if [ "$${CI:-}" = true ] || scripts/install-test-deps --have-release; then \
-		$(MAKE) --no-print-directory release-check; \
-	else \
-		echo "make test: release check NOT run: GoReleaser (pinned version) is not installed; CI runs it, and 'make release-check' installs and runs it"; \
-	fi
-	@if [ -z "$(RACE)" ]; then echo "make test: race detector off (CI runs it; 'make test RACE=1' turns it on)"; fi
-	$(GOBIN)/gotestsum --format standard-quiet -- $(GO_TEST_FLAGS) ./...
+	@GO_TEST_FLAGS='$(GO_TEST_FLAGS)' RACE='$(RACE)' scripts/test
 
 deps:
 	@scripts/install-test-deps
