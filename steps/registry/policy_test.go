@@ -258,8 +258,11 @@ func fullRunEnv(t *testing.T, w *world.World, env *steps.Env, only ...string) *r
 	return r
 }
 
+// fullSettings turn every step on in lb mode. No --mail: mail reports only make auto-upgrades
+// install and purge mailutils on the host (half a minute of apt, no AWS call); steps/upgrades'
+// host tests prove that path.
 var fullSettings = steps.Settings{Domain: "example.com", AltDomains: []string{"www.example.com"}, HTTPSMode: "lb",
-	Mail: "admin@example.com", AutoSnapshot: true, StaticIP: true}
+	AutoSnapshot: true, StaticIP: true}
 
 // newWorld is the fresh WordPress instance (bound to a real host when host is set) that grants
 // only what policy allows.
