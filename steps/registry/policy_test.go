@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -423,10 +424,10 @@ func firstCallers(t *testing.T) map[string]*callers {
 		for _, id := range mode.only {
 			seen := len(w.Em.Calls())
 			env := w.Env(t)
-			usedSSH := false
+			var usedSSH atomic.Bool // the engine checks in goroutines
 			if dial := env.SSH; dial != nil {
 				env.SSH = func(ctx context.Context) (*sshhost.Client, error) {
-					usedSSH = true
+					usedSSH.Store(true)
 					return dial(ctx)
 				}
 			}
@@ -440,7 +441,7 @@ func firstCallers(t *testing.T) map[string]*callers {
 					out[a] = &callers{set: mode.set}
 				}
 				if cs := out[a]; reflect.DeepEqual(cs.set, mode.set) && !slices.Contains(cs.steps, id) {
-					cs.steps, cs.host = append(cs.steps, id), cs.host || usedSSH
+					cs.steps, cs.host = append(cs.steps, id), cs.host || usedSSH.Load()
 				}
 			}
 		}
