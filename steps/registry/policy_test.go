@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -18,6 +19,7 @@ import (
 	"github.com/hardsail/hardsail/internal/emulator/iamsts"
 	"github.com/hardsail/hardsail/internal/world"
 	"github.com/hardsail/hardsail/remote/awsapi"
+	"github.com/hardsail/hardsail/remote/sshhost"
 	"github.com/hardsail/hardsail/steps"
 	"github.com/hardsail/hardsail/steps/account"
 	"github.com/hardsail/hardsail/steps/certs"
@@ -206,8 +208,13 @@ func fastHTTPS(w *world.World, all []steps.Step) {
 
 func fullRun(t *testing.T, w *world.World, only ...string) *run {
 	t.Helper()
+	return fullRunEnv(t, w, w.Env(t), only...)
+}
+
+// fullRunEnv is fullRun over env (made from w; a test may watch its SSH use).
+func fullRunEnv(t *testing.T, w *world.World, env *steps.Env, only ...string) *run {
+	t.Helper()
 	ctx := t.Context()
-	env := w.Env(t)
 	all, err := steps.Select(registry.All(), only)
 	if err != nil {
 		t.Fatal(err)
@@ -252,8 +259,11 @@ func fullRun(t *testing.T, w *world.World, only ...string) *run {
 	return r
 }
 
+// fullSettings turn every step on in lb mode. No --mail: mail reports only make auto-upgrades
+// install and purge mailutils on the host (half a minute of apt, no AWS call); steps/upgrades'
+// host tests prove that path.
 var fullSettings = steps.Settings{Domain: "example.com", AltDomains: []string{"www.example.com"}, HTTPSMode: "lb",
-	Mail: "admin@example.com", AutoSnapshot: true, StaticIP: true}
+	AutoSnapshot: true, StaticIP: true}
 
 // newWorld is the fresh WordPress instance (bound to a real host when host is set) that grants
 // only what policy allows.
@@ -390,29 +400,82 @@ var awsSteps = []string{"snapshot", "iam-admin", "firewall", imds.ID, https.ID, 
 // audits are the steps that only report findings: they never plan a change.
 var audits = map[string]bool{certs.ID: true, account.ID: true, patches.ID: true}
 
+// callers are the runs that call an action: these steps, over a world of these settings, with a
+// real host only when one of the steps used SSH in its recorded run.
+type callers struct {
+	steps []string
+	set   steps.Settings
+	host  bool
+}
+
+// firstCallers runs, with the whole policy, each of awsSteps alone (verify, apply, verify, undo,
+// verify) one after another over one world in lb mode, then the https step over a world in instance
+// mode, and returns for every action the emulator saw the steps that called it, in the first mode
+// that did. A run that was denied anything fails t: the recording would prove nothing.
+func firstCallers(t *testing.T) map[string]*callers {
+	t.Helper()
+	out := map[string]*callers{}
+	for _, mode := range []struct {
+		set  steps.Settings
+		host bool
+		only []string
+	}{{fullSettings, true, awsSteps}, {instanceSettings, false, []string{https.ID}}} {
+		w := newWorld(t, assets.IAMPolicy, mode.host, mode.set)
+		for _, id := range mode.only {
+			seen := len(w.Em.Calls())
+			env := w.Env(t)
+			var usedSSH atomic.Bool // the engine checks in goroutines
+			if dial := env.SSH; dial != nil {
+				env.SSH = func(ctx context.Context) (*sshhost.Client, error) {
+					usedSSH.Store(true)
+					return dial(ctx)
+				}
+			}
+			r := fullRunEnv(t, w, env, id)
+			if strings.Contains(r.report.String(), "AccessDenied") {
+				t.Fatalf("recording %s under the whole policy: a call was denied:\n%s", id, &r.report)
+			}
+			for _, c := range w.Em.Calls()[seen:] {
+				a := c.Service + ":" + c.Action
+				if out[a] == nil {
+					out[a] = &callers{set: mode.set}
+				}
+				if cs := out[a]; reflect.DeepEqual(cs.set, mode.set) && !slices.Contains(cs.steps, id) {
+					cs.steps, cs.host = append(cs.steps, id), cs.host || usedSSH.Load()
+				}
+			}
+		}
+	}
+	return out
+}
+
 // TestEveryPolicyActionIsNeeded removes one action at a time: the run must then be refused with
-// AccessDenied naming that action, so no action in the policy is there for nothing.
+// AccessDenied naming that action, so no action in the policy is there for nothing. Which steps call
+// an action is recorded first, under the whole policy (firstCallers); each action's run is then
+// those steps only, on a real host only when one of them used SSH.
 func TestEveryPolicyActionIsNeeded(t *testing.T) {
 	requireHost(t)
+	recorded := firstCallers(t)
 	for _, action := range policyActions(t, assets.IAMPolicy) {
 		if fleetOnly[action] {
 			continue
 		}
+		c, ok := recorded[action]
+		if !ok {
+			t.Errorf("the policy grants %s but no run of %v (nor instance-mode https) called it: remove it from the policy and remote/awsapi/api.go, or add the step that calls it to awsSteps", action, awsSteps)
+			continue
+		}
 		t.Run(action, func(t *testing.T) {
 			t.Parallel()
-			set, host, only := fullSettings, true, awsSteps
-			if instanceModeOnly[action] {
-				set, host, only = instanceSettings, false, []string{https.ID}
-			}
-			r := fullRun(t, newWorld(t, without(t, assets.IAMPolicy, action), host, set), only...)
+			r := fullRun(t, newWorld(t, without(t, assets.IAMPolicy, action), c.host, c.set), c.steps...)
 			// The user sees AWS's refusal naming the action, and the fix names it too.
 			for _, l := range r.report.lines {
 				if strings.Contains(l, "AccessDenied") && strings.Contains(l, action) && strings.Contains(l, "fix: Grant "+action+" ") {
-					t.Logf("refused: %s", l)
+					t.Logf("refused (steps %v, host %v): %s", c.steps, c.host, l)
 					return
 				}
 			}
-			t.Errorf("without %s nothing was refused with AccessDenied and a fix naming it:\n%s", action, &r.report)
+			t.Errorf("without %s nothing was refused with AccessDenied and a fix naming it (steps %v, host %v):\n%s", action, c.steps, c.host, &r.report)
 		})
 	}
 }
@@ -420,6 +483,3 @@ func TestEveryPolicyActionIsNeeded(t *testing.T) {
 // fleetOnly are the actions only `verify --all` calls (to list the regions); the steps never do.
 // cmd/hardsail's TestVerifyAllUnderThePolicy proves them granted and needed.
 var fleetOnly = map[string]bool{"lightsail:GetRegions": true}
-
-// instanceModeOnly are the actions only --https-mode instance calls.
-var instanceModeOnly = map[string]bool{"lightsail:SetupInstanceHttps": true, "lightsail:GetSetupHistory": true}
