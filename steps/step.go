@@ -421,11 +421,12 @@ func (e *Env) AnnounceHostQuery(q sshhost.Query) {
 	e.factsQ = mergeQuery(e.factsQ, q)
 }
 
-// ForgetHostFacts drops the cached facts; the next HostFacts reads the host again.
+// ForgetHostFacts drops the cached facts and the announced queries; the next HostFacts reads the
+// host again.
 func (e *Env) ForgetHostFacts() {
 	e.factsMu.Lock()
 	defer e.factsMu.Unlock()
-	e.facts, e.unreached = nil, nil
+	e.facts, e.factsQ, e.unreached = nil, sshhost.Query{}, nil
 }
 
 func mergeQuery(a, b sshhost.Query) sshhost.Query {
