@@ -219,8 +219,11 @@ var factLines = map[string]struct {
 func parseFacts(out []byte, q Query, nonce string) (*Facts, error) {
 	r := &factReader{q: q, nonce: nonce, links: map[string]string{}, f: &Facts{
 		OS: map[string]string{}, Files: map[string]File{}, Packages: map[string]Package{},
-		Dirs: map[string]bool{}, Commands: map[string]string{}, Scripts: map[string]Result{}, scriptCmd: map[string]string{},
+		Dirs: map[string]bool{}, Commands: map[string]string{},
 	}}
+	if len(q.Scripts)+len(q.LoginScripts) > 0 {
+		r.f.Scripts, r.f.scriptCmd = map[string]Result{}, map[string]string{}
+	}
 	for _, p := range q.Files {
 		r.f.Files[p] = File{Path: p}
 	}
