@@ -161,12 +161,17 @@ func (e *Engine) explainUnreachable(results []Result) {
 }
 
 // freshFacts drops cached host facts and announces every step's query, so the next read of the
-// host answers all steps in one remote command.
-func (e *Engine) freshFacts() {
+// host answers all steps in one remote command. Given the one step about to be checked (apply's
+// and undo's checks), the other steps' scripts are left out: that check does not pay for their audits.
+func (e *Engine) freshFacts(only ...Step) {
 	e.Env.ForgetHostFacts()
 	for _, s := range e.Steps {
 		if q, ok := s.(HostQuery); ok {
-			e.Env.AnnounceHostQuery(q.HostQuery())
+			hq := q.HostQuery()
+			if len(only) > 0 && !slices.Contains(only, s) {
+				hq.Scripts, hq.LoginScripts = nil, nil
+			}
+			e.Env.AnnounceHostQuery(hq)
 		}
 	}
 }
@@ -318,7 +323,7 @@ func (e *Engine) recheck(ctx context.Context, r Result, opened bool) (Result, *O
 	if s == nil {
 		return r, &Outcome{Step: r.Step, Status: StatusFailed, Detail: r.Step + ": no such step"}
 	}
-	e.freshFacts()
+	e.freshFacts(s)
 	fresh := e.check(ctx, s)
 	switch {
 	case fresh.Status.Bad():
@@ -384,7 +389,7 @@ func (e *Engine) applyOne(ctx context.Context, r Result) Outcome {
 	if s == nil {
 		return fail(fmt.Errorf("%s: no such step", r.Step))
 	}
-	e.freshFacts()
+	e.freshFacts(s)
 	live, err := s.Check(ctx, e.Env)
 	if err != nil {
 		return fail(fmt.Errorf("%s: check before apply: %w", r.Step, err))
@@ -399,7 +404,7 @@ func (e *Engine) applyOne(ctx context.Context, r Result) Outcome {
 		e.Env.Emit(Event{Kind: EventApplyDone, Step: r.Step, Status: o.Status, Message: o.Detail})
 		return o
 	}
-	e.freshFacts()
+	e.freshFacts(s)
 	actx, cancel := checkAfterCtx(ctx)
 	defer cancel()
 	after := e.check(actx, s)
@@ -508,7 +513,7 @@ func (e *Engine) Undo(ctx context.Context, entries []Entry) []Outcome {
 			continue
 		}
 		e.Env.Emit(Event{Kind: EventUndoStart, Step: id})
-		e.freshFacts()
+		e.freshFacts(s)
 		rec := NewRecorder(e.Journal, e.Env, id)
 		rep, err := s.Undo(ctx, e.Env, groups[id], rec)
 		o := outcomeOf(id, rep, err)

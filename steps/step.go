@@ -421,11 +421,12 @@ func (e *Env) AnnounceHostQuery(q sshhost.Query) {
 	e.factsQ = mergeQuery(e.factsQ, q)
 }
 
-// ForgetHostFacts drops the cached facts; the next HostFacts reads the host again.
+// ForgetHostFacts drops the cached facts and the announced queries; the next HostFacts reads the
+// host again.
 func (e *Env) ForgetHostFacts() {
 	e.factsMu.Lock()
 	defer e.factsMu.Unlock()
-	e.facts, e.unreached = nil, nil
+	e.facts, e.factsQ, e.unreached = nil, sshhost.Query{}, nil
 }
 
 func mergeQuery(a, b sshhost.Query) sshhost.Query {
@@ -440,7 +441,8 @@ func mergeQuery(a, b sshhost.Query) sshhost.Query {
 		return out
 	}
 	return sshhost.Query{Files: u(a.Files, b.Files), Packages: u(a.Packages, b.Packages),
-		AptConfig: u(a.AptConfig, b.AptConfig), Dirs: u(a.Dirs, b.Dirs), Commands: u(a.Commands, b.Commands)}
+		AptConfig: u(a.AptConfig, b.AptConfig), Dirs: u(a.Dirs, b.Dirs), Commands: u(a.Commands, b.Commands),
+		Scripts: u(a.Scripts, b.Scripts), LoginScripts: u(a.LoginScripts, b.LoginScripts)}
 }
 
 func covers(have, q sshhost.Query) bool {
@@ -453,7 +455,8 @@ func covers(have, q sshhost.Query) bool {
 		return true
 	}
 	return sub(have.Files, q.Files) && sub(have.Packages, q.Packages) && sub(have.AptConfig, q.AptConfig) &&
-		sub(have.Dirs, q.Dirs) && sub(have.Commands, q.Commands)
+		sub(have.Dirs, q.Dirs) && sub(have.Commands, q.Commands) && sub(have.Scripts, q.Scripts) &&
+		sub(have.LoginScripts, q.LoginScripts)
 }
 
 // Emit reports a progress event to the observer, if any, stamped with the time when it has none.

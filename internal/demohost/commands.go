@@ -167,14 +167,23 @@ var (
 	gatherAptPat = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`-e ('(?:[^']|'\\'')*')`) })
 	gatherCmd    = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?m)command -v ('[^']*') \| enc; echo$`) })
 	gatherEnd    = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?m)^printf 'end\\t([0-9a-f]+)\\n'$`) })
+	gatherScript = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?m)^s=('(?:[^']|'\\'')*')\n\{ e=`) })
 	quotedWord   = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`'(?:[^']|'\\'')*'`) })
 )
 
 // parseGather recognises Gather's and ReadFile's script: it reads the query back out of the script,
 // then accepts the line only if remote/sshhost builds exactly this line from that query.
 func parseGather(line string) (sshhost.Query, bool, string, bool) {
-	const head = `printf 'ssh\t%s\n' "${SSH_CLIENT%% *}"; exec `
+	const head = `printf 'ssh\t%s\n' "${SSH_CLIENT%% *}"; `
 	rest, ok := strings.CutPrefix(line, head)
+	if !ok {
+		return sshhost.Query{}, false, "", false
+	}
+	var login string
+	if i := strings.Index(rest, "4>&1\nexec "); strings.HasPrefix(rest, "\ns=") && i >= 0 {
+		login, rest = rest[:i], rest[i+len("4>&1\n"):]
+	}
+	rest, ok = strings.CutPrefix(rest, "exec ")
 	if !ok {
 		return sshhost.Query{}, false, "", false
 	}
@@ -218,6 +227,12 @@ func parseGather(line string) (sshhost.Query, bool, string, bool) {
 	for _, m := range gatherCmd().FindAllStringSubmatch(script, -1) {
 		q.Commands = append(q.Commands, words(m[1])...)
 	}
+	for _, m := range gatherScript().FindAllStringSubmatch(script, -1) {
+		q.Scripts = append(q.Scripts, words(m[1])...)
+	}
+	for _, m := range gatherScript().FindAllStringSubmatch(login, -1) {
+		q.LoginScripts = append(q.LoginScripts, words(m[1])...)
+	}
 	full := strings.Contains(script, "printf 'df\\t'")
 	want, err := sshhost.GatherScript(q, full, nonce)
 	if err != nil || want != line {
@@ -226,13 +241,29 @@ func parseGather(line string) (sshhost.Query, bool, string, bool) {
 	return q, full, nonce, true
 }
 
+// gatherScripts runs the query's scripts as the commands they stand for (a root script as
+// `sudo -n sh -c SCRIPT`) and returns their lines of the gathering's output.
+func (h *Host) gatherScripts(tag string, scripts []string, line func(string) string, s *cmdIO) string {
+	enc := base64.StdEncoding.EncodeToString
+	var b strings.Builder
+	for i, sc := range scripts {
+		var out, errOut strings.Builder
+		rc := h.exec(line(sc), &cmdIO{stdin: strings.NewReader(""), stdout: &out, stderr: &errOut, client: s.client, gone: s.gone})
+		fmt.Fprintf(&b, "%s\t%d\t%d\t%s\t%s\n", tag, i, rc, enc([]byte(out.String())), enc([]byte(errOut.String())))
+	}
+	return b.String()
+}
+
 // gather prints what the gather script prints on Debian 12.
 func (h *Host) gather(q sshhost.Query, full bool, nonce string, s *cmdIO) int {
+	login := h.gatherScripts("loginscript", q.LoginScripts, func(sc string) string { return sc }, s)
+	root := h.gatherScripts("script", q.Scripts, func(sc string) string { return "sudo -n sh -c " + shellQuote(sc) }, s)
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	enc := base64.StdEncoding.EncodeToString
 	var b strings.Builder
 	fmt.Fprintf(&b, "ssh\t%s\n", s.client)
+	b.WriteString(login)
 	if full {
 		fmt.Fprintf(&b, "os\t%s\n", enc(h.files["/etc/os-release"].Body))
 	}
@@ -286,14 +317,7 @@ func (h *Host) gather(q sshhost.Query, full bool, nonce string, s *cmdIO) int {
 		fmt.Fprintf(&b, "dir\t%d\t%s\n", i, enc([]byte(rec.String())))
 	}
 	for i, c := range q.Commands {
-		found := ""
-		for _, dir := range []string{"/usr/local/bin", "/usr/bin", "/bin", "/usr/sbin"} {
-			if f, ok := h.files[dir+"/"+c]; ok && f.Mode&0o111 != 0 {
-				found = dir + "/" + c + "\n"
-				break
-			}
-		}
-		fmt.Fprintf(&b, "cmd\t%d\t%s\n", i, enc([]byte(found)))
+		fmt.Fprintf(&b, "cmd\t%d\t%s\n", i, enc([]byte(h.commandPath(c))))
 	}
 	if full {
 		// 9.6 GiB free of a 40 GB Lightsail disk, in 4 KiB blocks.
@@ -304,9 +328,20 @@ func (h *Host) gather(q sshhost.Query, full bool, nonce string, s *cmdIO) int {
 			fmt.Fprintf(&b, "lock\t%s\n", h.lockNote())
 		}
 	}
+	b.WriteString(root)
 	fmt.Fprintf(&b, "end\t%s\n", nonce)
 	_, _ = s.stdout.Write([]byte(b.String()))
 	return 0
+}
+
+// commandPath is what `command -v NAME` prints for an executable in the usual PATH ("" when none); h.mu is held.
+func (h *Host) commandPath(name string) string {
+	for _, dir := range []string{"/usr/local/bin", "/usr/bin", "/bin", "/usr/sbin"} {
+		if f, ok := h.files[dir+"/"+name]; ok && f.Mode&0o111 != 0 {
+			return dir + "/" + name + "\n"
+		}
+	}
+	return ""
 }
 
 var writeFields = sync.OnceValue(func() *regexp.Regexp {

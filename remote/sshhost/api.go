@@ -118,6 +118,12 @@ type Query struct {
 	AptConfig []string // `apt-config dump` lines whose key starts with one of these
 	Dirs      []string // regular files directly inside these directories, with size and mtime
 	Commands  []string // read-only probes whose presence on PATH is reported (e.g. "mailx")
+	// Scripts are read-only shell scripts run as root (as SudoRead runs them) and LoginScripts
+	// read-only ones run as the login user (as Run runs them), each in the same remote command,
+	// one after another, stdin empty; their output and exit status come back in Facts.Script. The
+	// caller vouches that they change nothing.
+	Scripts      []string
+	LoginScripts []string
 }
 
 // Package is dpkg's view of one package.
@@ -157,4 +163,8 @@ type Facts struct {
 	// LockHolder is the note of a run holding the remote lock when the facts were read ("" when
 	// free); Gather refuses with a BusyError when it is another connection's.
 	LockHolder string `json:"lock_holder,omitempty"`
+	// Scripts are the queried scripts' results, by script (see Facts.Script).
+	Scripts map[string]Result `json:"scripts,omitempty"`
+	// scriptCmd is how each script's command would have been named had it run alone.
+	scriptCmd map[string]string
 }

@@ -532,61 +532,6 @@ func (c *Client) exec(ctx context.Context, line, label string, stdin []byte, hol
 	return res, nil
 }
 
-func (c *Client) execRaw(ctx context.Context, line string, stdin []byte, holdStdin bool) (Result, error) {
-	if err := ctx.Err(); err != nil {
-		return Result{}, err
-	}
-	sess, err := c.conn.NewSession()
-	if err != nil {
-		return Result{}, &ConnectError{Addr: c.cfg.Addr, Err: fmt.Errorf("open session: %w", err)}
-	}
-	defer sess.Close()
-	// Separate buffers: the session copies stdout and stderr concurrently.
-	var so, se bytes.Buffer
-	sess.Stdout, sess.Stderr = &so, &se
-	if stdin != nil {
-		sess.Stdin = bytes.NewReader(stdin)
-	} else if holdStdin {
-		w, err := sess.StdinPipe()
-		if err != nil {
-			return Result{}, err
-		}
-		defer w.Close()
-	}
-	done := make(chan error, 1)
-	go func() { done <- sess.Run(line) }()
-	select {
-	case err = <-done:
-	case <-ctx.Done():
-		_ = sess.Signal(ssh.SIGKILL)
-		finished := waitDone(done, time.Second)
-		if !finished {
-			// A signal that comes before sshd started the command finds no process ("no pid for
-			// session"), and sshd keeps a closed session open until its command ends: once more.
-			_ = sess.Signal(ssh.SIGKILL)
-			finished = waitDone(done, 2*time.Second)
-		}
-		sess.Close()
-		if !finished {
-			return Result{}, ctx.Err() // the session's output is still being written: not read
-		}
-		return Result{Stdout: so.Bytes(), Stderr: se.Bytes()}, ctx.Err()
-	}
-	res := Result{Stdout: so.Bytes(), Stderr: se.Bytes()}
-	var ee *ssh.ExitError
-	switch {
-	case err == nil:
-	case errors.As(err, &ee):
-		res.Exit = ee.ExitStatus()
-		if res.Exit == 0 { // killed by a signal
-			res.Exit = 128
-		}
-	default:
-		return res, &ConnectError{Addr: c.cfg.Addr, Err: fmt.Errorf("connection lost while running a command: %w", err)}
-	}
-	return res, nil
-}
-
 func exitStatus(err error) int {
 	var ee *ssh.ExitError
 	switch {
@@ -623,16 +568,4 @@ func sudoLine(script string) string { return "sudo -n sh -c " + shellQuote(scrip
 // shellQuote quotes s for a POSIX shell.
 func shellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
-}
-
-// waitDone says whether the command's end came within d.
-func waitDone(done <-chan error, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-done:
-		return true
-	case <-t.C:
-		return false
-	}
 }

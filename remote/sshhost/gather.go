@@ -2,6 +2,7 @@ package sshhost
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
@@ -40,6 +41,16 @@ func gatherLabel(q Query) string {
 	add("apt-config", q.AptConfig)
 	add("dirs", q.Dirs)
 	add("commands", q.Commands)
+	addScripts := func(what string, scripts []string) {
+		var firsts []string
+		for _, sc := range scripts {
+			first, _, _ := strings.Cut(strings.TrimSpace(sc), "\n")
+			firsts = append(firsts, strconv.Quote(first))
+		}
+		add(what, firsts)
+	}
+	addScripts("scripts", q.Scripts)
+	addScripts("scripts as the login user", q.LoginScripts)
 	parts = append(parts, "SSH client, free space, time, remote lock")
 	return "gather (one command, read with sudo): " + strings.Join(parts, "; ")
 }
@@ -115,9 +126,28 @@ if [ -d "$d" ]; then printf 'dir\t%[2]d\t'; find -H "$d" -mindepth 1 -maxdepth 1
 if [ -f "$l" ] && [ ! -L "$l" ]; then flock -n -E 75 "$l" true; [ $? -ne 75 ] || { printf 'lock\t'; enc < "$l"; echo; }; fi
 `, LockPath)
 	}
+	for i, sc := range q.Scripts {
+		if slices.Contains(q.LoginScripts, sc) {
+			return "", fmt.Errorf("gather: script %.40q is asked both as root and as the login user", sc)
+		}
+		b.WriteString(scriptRun("script", i, sc))
+	}
 	fmt.Fprintf(&b, "printf 'end\\t%s\\n'\n", nonce)
 	// SSH_CLIENT is read before sudo, which drops it from the environment.
-	return `printf 'ssh\t%s\n' "${SSH_CLIENT%% *}"; exec ` + sudoLine(b.String()) + " </dev/null", nil
+	login := `printf 'ssh\t%s\n' "${SSH_CLIENT%% *}"; `
+	for i, sc := range q.LoginScripts {
+		login += "\n" + scriptRun("loginscript", i, sc)
+	}
+	return login + "exec " + sudoLine(b.String()) + " </dev/null", nil
+}
+
+// scriptRun runs one read-only script and prints "TAG\tI\tEXIT\tSTDOUT\tSTDERR", both outputs in
+// base64: stdout whole (the x keeps the trailing newlines $(...) would drop), stderr beside it (fd 3
+// carries it to the outer base64 while fd 4 is the gathering's own stdout).
+func scriptRun(tag string, i int, script string) string {
+	return fmt.Sprintf(`s=%s
+{ e=$( { o=$(sh -c "$s" </dev/null 2>&3; r=$?; echo x; exit $r); r=$?; printf '%s\t%d\t%%s\t%%s\t' "$r" "$(printf %%s "${o%%x}" | base64 -w0)" >&4; } 3>&1 | base64 -w0); printf '%%s\n' "$e"; } 4>&1
+`, shellQuote(script), tag, i)
 }
 
 func (c *Client) gather(ctx context.Context, q Query, full bool, label string) (*Facts, error) {
@@ -164,24 +194,26 @@ var factLines = map[string]struct {
 	fields int
 	read   func(r *factReader) error
 }{
-	"ssh":     {2, func(r *factReader) error { r.f.SSHClient = r.fields[1]; return nil }},
-	"os":      {2, (*factReader).os},
-	"file":    {6, (*factReader).file},
-	"link":    {3, (*factReader).link},
-	"nofile":  {2, func(r *factReader) error { _, err := r.index(r.fields[1], len(r.q.Files)); return err }},
-	"notfile": {2, (*factReader).unreadable},
-	"fileerr": {2, (*factReader).unreadable},
-	"filebig": {3, (*factReader).unreadable},
-	"pkg":     {4, (*factReader).pkg},
-	"apt":     {2, (*factReader).apt},
-	"apterr":  {2, (*factReader).apt},
-	"dir":     {3, (*factReader).dir},
-	"nodir":   {2, (*factReader).dir},
-	"cmd":     {3, (*factReader).cmd},
-	"df":      {2, (*factReader).df},
-	"time":    {2, (*factReader).time},
-	"end":     {2, (*factReader).end},
-	"lock":    {2, (*factReader).lock},
+	"ssh":         {2, func(r *factReader) error { r.f.SSHClient = r.fields[1]; return nil }},
+	"os":          {2, (*factReader).os},
+	"file":        {6, (*factReader).file},
+	"link":        {3, (*factReader).link},
+	"nofile":      {2, func(r *factReader) error { _, err := r.index(r.fields[1], len(r.q.Files)); return err }},
+	"notfile":     {2, (*factReader).unreadable},
+	"fileerr":     {2, (*factReader).unreadable},
+	"filebig":     {3, (*factReader).unreadable},
+	"pkg":         {4, (*factReader).pkg},
+	"apt":         {2, (*factReader).apt},
+	"apterr":      {2, (*factReader).apt},
+	"dir":         {3, (*factReader).dir},
+	"nodir":       {2, (*factReader).dir},
+	"cmd":         {3, (*factReader).cmd},
+	"df":          {2, (*factReader).df},
+	"time":        {2, (*factReader).time},
+	"end":         {2, (*factReader).end},
+	"lock":        {2, (*factReader).lock},
+	"script":      {5, (*factReader).script},
+	"loginscript": {5, (*factReader).script},
 }
 
 func parseFacts(out []byte, q Query, nonce string) (*Facts, error) {
@@ -189,6 +221,9 @@ func parseFacts(out []byte, q Query, nonce string) (*Facts, error) {
 		OS: map[string]string{}, Files: map[string]File{}, Packages: map[string]Package{},
 		Dirs: map[string]bool{}, Commands: map[string]string{},
 	}}
+	if len(q.Scripts)+len(q.LoginScripts) > 0 {
+		r.f.Scripts, r.f.scriptCmd = map[string]Result{}, map[string]string{}
+	}
 	for _, p := range q.Files {
 		r.f.Files[p] = File{Path: p}
 	}
@@ -235,6 +270,11 @@ func (r *factReader) finish() (*Facts, error) {
 	for _, d := range r.q.Dirs {
 		if _, ok := f.Dirs[d]; !ok {
 			return nil, fmt.Errorf("no answer for directory %s", d)
+		}
+	}
+	for _, sc := range slices.Concat(r.q.Scripts, r.q.LoginScripts) {
+		if _, ok := f.Scripts[sc]; !ok {
+			return nil, fmt.Errorf("no answer for script %.40q", sc)
 		}
 	}
 	for p, target := range r.links {
@@ -402,6 +442,46 @@ func (r *factReader) lock() error {
 		r.f.LockHolder = "no note left by the holder"
 	}
 	return nil
+}
+
+func (r *factReader) script() error {
+	scripts, cmd := r.q.Scripts, sudoLine
+	if r.fields[0] == "loginscript" {
+		scripts, cmd = r.q.LoginScripts, func(s string) string { return s }
+	}
+	i, err := r.index(r.fields[1], len(scripts))
+	if err != nil {
+		return err
+	}
+	exit, err := strconv.Atoi(r.fields[2])
+	if err != nil {
+		return err
+	}
+	stdout, err := r.decoded(3)
+	if err != nil {
+		return err
+	}
+	stderr, err := r.decoded(4)
+	if err != nil {
+		return err
+	}
+	r.f.Scripts[scripts[i]] = Result{Stdout: stdout, Stderr: stderr, Exit: exit}
+	r.f.scriptCmd[scripts[i]] = cmd(scripts[i])
+	return nil
+}
+
+// Script returns what a queried script printed, and an *ExitError (as Run or SudoRead would
+// return) when it exited non-zero.
+func (f *Facts) Script(script string) (Result, error) {
+	res, ok := f.Scripts[script]
+	if !ok {
+		return Result{}, fmt.Errorf("script %.40q was not part of the gathering", script)
+	}
+	if res.Exit != 0 {
+		stderr := strings.TrimSpace(string(res.Stderr))
+		return res, &ExitError{Cmd: cmp.Or(f.scriptCmd[script], script), Exit: res.Exit, Stderr: stderr, Hint: sudoHint(stderr)}
+	}
+	return res, nil
 }
 
 func (r *factReader) end() error {

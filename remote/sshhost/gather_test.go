@@ -3,6 +3,7 @@ package sshhost_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path"
@@ -186,13 +187,15 @@ func TestGatherRefusesBadQueries(t *testing.T) {
 	}
 }
 
-// TestGatherTurns measures round trips: Dial plus one Gather must cost the handshake plus at most 3.
+// TestGatherTurns measures round trips: Dial plus one Gather, scripts included, must cost the
+// handshake plus at most 2 (open the session; the exec request and the output).
 func TestGatherTurns(t *testing.T) {
 	t.Parallel()
 	h := testhost.Start(t, testhost.Options{})
 	q := sshhost.Query{Files: []string{"/etc/apt/apt.conf.d/20auto-upgrades", "/etc/apt/apt.conf.d/50unattended-upgrades"},
 		Packages: []string{"unattended-upgrades"}, AptConfig: []string{"APT::Periodic::", "Unattended-Upgrade::"},
-		Dirs: []string{"/opt/bitnami/apache/logs", "/opt/bitnami/mysql/logs", "/opt/bitnami/php/logs"}, Commands: []string{"mailx"}}
+		Dirs: []string{"/opt/bitnami/apache/logs", "/opt/bitnami/mysql/logs", "/opt/bitnami/php/logs"}, Commands: []string{"mailx"},
+		Scripts: []string{"sshd -T", "sleep 0.2; df -Pk /"}, LoginScripts: []string{"sleep 0.2; id -un"}}
 	for i := range 5 {
 		var d testhost.CountingDialer
 		cfg := pinnedConfig(h, nil)
@@ -208,8 +211,8 @@ func TestGatherTurns(t *testing.T) {
 		gather := d.Stats().Sub(handshake)
 		c.Close()
 		t.Logf("run %d: handshake+auth %d turns, gather %d turns (%d bytes in, %d out)", i, handshake.Turns, gather.Turns, gather.BytesIn, gather.BytesOut)
-		if len(d.Conns()) != 1 || gather.Turns > 3 || handshake.Turns > 8 {
-			t.Errorf("run %d: %d connections, handshake %d turns (want ≤ 8), gather %d turns (want ≤ 3)", i, len(d.Conns()), handshake.Turns, gather.Turns)
+		if len(d.Conns()) != 1 || gather.Turns > 2 || handshake.Turns > 8 {
+			t.Errorf("run %d: %d connections, handshake %d turns (want ≤ 8), gather %d turns (want ≤ 2)", i, len(d.Conns()), handshake.Turns, gather.Turns)
 		}
 	}
 }
@@ -261,5 +264,55 @@ func TestGatherBoundsWhatItReads(t *testing.T) {
 	}
 	if n := len(f.Listing); n != sshhost.MaxDirEntries {
 		t.Fatalf("listing of %d files returned %d entries, want the cap %d", sshhost.MaxDirEntries+5, n, sshhost.MaxDirEntries)
+	}
+}
+
+// Scripts in a gathering run as root (Scripts) or as the login user (LoginScripts), each with its
+// stdout whole (trailing newlines and all), its stderr and its exit status, as SudoRead and Run
+// would return them.
+func TestGatherScripts(t *testing.T) {
+	t.Parallel()
+	h := testhost.Start(t, testhost.Options{})
+	var log commandLog
+	c := dial(t, pinnedConfig(h, &log))
+	failing := "echo partial; echo 'it broke' >&2; exit 7"
+	q := sshhost.Query{Files: []string{"/etc/hostname"},
+		Scripts:      []string{"id -un; printf 'tab\\tand\\n\\n\\n'", failing, "cat; echo read-stdin"},
+		LoginScripts: []string{"id -un", "printf ''"}}
+	f, err := c.Gather(ctxT(t), q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		script, stdout string
+		exit           int
+	}{
+		{q.Scripts[0], "root\ntab\tand\n\n\n", 0},
+		{q.Scripts[1], "partial\n", 7},
+		{q.Scripts[2], "read-stdin\n", 0}, // stdin is empty, never the gathering's
+		{q.LoginScripts[0], h.User + "\n", 0},
+		{q.LoginScripts[1], "", 0},
+	} {
+		res, err := f.Script(tc.script)
+		if string(res.Stdout) != tc.stdout || res.Exit != tc.exit {
+			t.Errorf("%q: stdout %q exit %d, want %q exit %d", tc.script, res.Stdout, res.Exit, tc.stdout, tc.exit)
+		}
+		if (err != nil) != (tc.exit != 0) {
+			t.Errorf("%q: error %v", tc.script, err)
+		}
+	}
+	_, err = f.Script(failing)
+	var ee *sshhost.ExitError
+	if !errors.As(err, &ee) || ee.Exit != 7 || ee.Stderr != "it broke" || ee.Cmd != "sudo -n sh -c '"+strings.ReplaceAll(failing, "'", `'\''`)+"'" {
+		t.Errorf("failing script: %#v, want the ExitError SudoRead would give", err)
+	}
+	if _, err := f.Script("true"); err == nil {
+		t.Error("a script not in the query has a result")
+	}
+	if n := len(log.all()); n != 1 {
+		t.Errorf("%d remote commands, want the one gathering", n)
+	}
+	if _, err := c.Gather(ctxT(t), sshhost.Query{Scripts: []string{"true"}, LoginScripts: []string{"true"}}); err == nil {
+		t.Error("a script asked both as root and as the login user was accepted")
 	}
 }

@@ -145,3 +145,30 @@ func TestEscape(t *testing.T) {
 		}
 	}
 }
+
+func TestParseScripts(t *testing.T) {
+	q := Query{Scripts: []string{"sshd -T"}, LoginScripts: []string{"id -un"}}
+	good := "ssh\t203.0.113.9\nloginscript\t0\t0\t" + b64("admin\n\n") + "\t\nscript\t0\t1\t" + b64("partial") + "\t" + b64("sshd: no hostkeys\n") + "\nend\tn\n"
+	f, err := parseFacts([]byte(good), q, "n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res, err := f.Script("id -un"); err != nil || string(res.Stdout) != "admin\n\n" || len(res.Stderr) != 0 {
+		t.Errorf("login script = %+v, %v", res, err)
+	}
+	res, err := f.Script("sshd -T")
+	ee, ok := err.(*ExitError)
+	if !ok || ee.Exit != 1 || ee.Cmd != "sudo -n sh -c 'sshd -T'" || ee.Stderr != "sshd: no hostkeys" || string(res.Stdout) != "partial" {
+		t.Errorf("failing root script = %+v, %#v; want its output and the ExitError SudoRead would give", res, err)
+	}
+	for name, tc := range map[string]struct{ out, wantErr string }{
+		"no answer":          {"end\tn\n", "no answer for script"},
+		"index out of range": {strings.Replace(good, "script\t0\t1", "script\t3\t1", 1), "out of range"},
+		"bad exit":           {strings.Replace(good, "script\t0\t1", "script\t0\tx", 1), "script"},
+		"missing field":      {strings.Replace(good, "loginscript\t0\t0\t", "loginscript\t0\t", 1), "fields"},
+	} {
+		if _, err := parseFacts([]byte(tc.out), q, "n"); err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+			t.Errorf("%s: err = %v, want one mentioning %q", name, err, tc.wantErr)
+		}
+	}
+}

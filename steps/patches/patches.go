@@ -52,23 +52,23 @@ var (
 func (*Step) ID() string    { return ID }
 func (*Step) Title() string { return "Disk space, pending reboot and security updates" }
 
-// HostQuery is what tells the WordPress layouts apart (for what apt patches there), read in the
-// engine's one gathering.
-func (*Step) HostQuery() sshhost.Query { return blueprint.Query() }
+// HostQuery is what tells the WordPress layouts apart (for what apt patches there) and the audit's
+// read-only script, read in the engine's one gathering.
+func (*Step) HostQuery() sshhost.Query {
+	q := blueprint.Query()
+	q.Scripts = append(q.Scripts, Script())
+	return q
+}
 
-// Check reads the layout from the shared gathering, then disks, logs, the reboot flag and apt's
-// simulated upgrade in one read-only remote command. It changes nothing.
+// Check reads the layout, and disks, logs, the reboot flag and apt's simulated upgrade (one
+// read-only script, run with sudo), from the shared gathering. It changes nothing.
 func (s *Step) Check(ctx context.Context, env *steps.Env) (steps.State, error) {
 	st := steps.State{Step: ID}
 	hf, err := env.HostFacts(ctx, s.HostQuery())
 	if err != nil {
 		return st, err
 	}
-	c, err := env.SSH(ctx)
-	if err != nil {
-		return st, err
-	}
-	res, err := c.SudoRead(ctx, Script())
+	res, err := hf.Script(Script())
 	if err != nil {
 		return st, fmt.Errorf("read disk use, the reboot flag and pending updates on %s: %w", env.Instance, err)
 	}

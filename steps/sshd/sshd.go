@@ -118,11 +118,14 @@ type Facts struct {
 
 // HostQuery is what Check reads in the shared gathering.
 func (*Step) HostQuery() sshhost.Query {
-	return sshhost.Query{Files: []string{ConfigPath, DropInPath}, Dirs: []string{DropInDir}}
+	return sshhost.Query{Files: []string{ConfigPath, DropInPath}, Dirs: []string{DropInDir}, Scripts: []string{effectiveScript}}
 }
 
-// Check reads the configuration files in the shared gathering and what sshd makes of them with
-// `sshd -T` (root, read-only). It changes nothing.
+// effectiveScript prints what sshd makes of its configuration (root: it reads the host keys).
+const effectiveScript = "sshd -T"
+
+// Check reads the configuration files and what sshd makes of them with `sshd -T` (root,
+// read-only), both in the shared gathering. It changes nothing.
 func (s *Step) Check(ctx context.Context, env *steps.Env) (steps.State, error) {
 	st := steps.State{Step: ID}
 	f, err := env.HostFacts(ctx, s.HostQuery())
@@ -133,7 +136,7 @@ func (s *Step) Check(ctx context.Context, env *steps.Env) (steps.State, error) {
 	if err != nil {
 		return st, err
 	}
-	res, err := c.SudoRead(ctx, "sshd -T")
+	res, err := f.Script(effectiveScript)
 	if err != nil {
 		return st, fmt.Errorf("read sshd's configuration with sshd -T: %w", err)
 	}

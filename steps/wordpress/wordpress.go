@@ -41,11 +41,13 @@ func (*Step) Why() string {
 		"and the first admin password left in a file in your home directory."
 }
 
-// HostQuery is the layout's detection plus each layout's wp-config.php and password file.
+// HostQuery is the layout's detection plus each layout's wp-config.php, password file and listing
+// (run as the login user; a web root that is not there costs a failed cd).
 func (*Step) HostQuery() sshhost.Query {
 	q := blueprint.Query()
 	for _, l := range blueprint.Layouts() {
 		q.Files = append(q.Files, l.WPConfig, l.FirstAdminPassword)
+		q.LoginScripts = append(q.LoginScripts, inventoryScript(l.WebRoot))
 	}
 	return q
 }
@@ -116,11 +118,7 @@ func (s *Step) Check(ctx context.Context, env *steps.Env) (steps.State, error) {
 	}
 	f := Facts{Layout: l.Flavour, WebRoot: l.WebRoot, WebGroup: l.WebGroup,
 		Config: configOf(l.WPConfig, hf.Files[l.WPConfig]), Password: secretOf(l.FirstAdminPassword, hf.Files[l.FirstAdminPassword])}
-	c, err := env.SSH(ctx)
-	if err != nil {
-		return st, err
-	}
-	res, err := c.Run(ctx, inventoryScript(l.WebRoot))
+	res, err := hf.Script(inventoryScript(l.WebRoot))
 	if err != nil {
 		return st, fmt.Errorf("list WordPress's files in %s: %w", l.WebRoot, err)
 	}
