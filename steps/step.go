@@ -228,6 +228,19 @@ type Step interface {
 	Undo(ctx context.Context, env *Env, entries []Entry, rec *Recorder) (Report, error)
 }
 
+// Identity is a step's stable id and its title. A step embeds it and sets it in New, which gives it
+// the ID and Title methods of the contract: `type Step struct{ steps.Identity }`.
+type Identity struct{ id, title string }
+
+// Named returns the identity of the step id, titled title.
+func Named(id, title string) Identity { return Identity{id: id, title: title} }
+
+// ID is the step's stable name (the journal, flags and finding ids use it).
+func (n Identity) ID() string { return n.id }
+
+// Title is the step's one-line heading in previews and the wizard.
+func (n Identity) Title() string { return n.title }
+
 // OptionsOf returns the options of every step that has some, in order.
 func OptionsOf(all []Step) []Option {
 	var out []Option

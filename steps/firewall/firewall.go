@@ -26,8 +26,9 @@ import (
 // ID is the step's stable name.
 const ID = "firewall"
 
-// Step is the firewall step. The zero value uses the documented guard limits.
+// Step is the firewall step. Zero guard limits take the documented defaults.
 type Step struct {
+	steps.Identity
 	// GuardTimeout is how long the lockout guard keeps trying a new SSH connection (60 s when zero):
 	// on AWS a firewall change takes a moment to reach the instance.
 	GuardTimeout time.Duration
@@ -36,15 +37,9 @@ type Step struct {
 }
 
 // New returns the step with the default guard limits.
-func New() *Step { return &Step{} }
+func New() *Step { return &Step{Identity: steps.Named(ID, "Firewall: SSH only from you")} }
 
-var (
-	_ steps.Step     = (*Step)(nil)
-	_ steps.Optioner = (*Step)(nil)
-)
-
-func (fw *Step) ID() string    { return ID }
-func (fw *Step) Title() string { return "Firewall: SSH only from you" }
+var _ steps.Optioner = (*Step)(nil)
 
 // HostQuery asks for the session's address (every gathering reports it) and what tells whether a
 // Let's Encrypt renewal needs port 80 (steps/blueprint).

@@ -31,18 +31,10 @@ const (
 )
 
 // Step is the step.
-type Step struct{}
+type Step struct{ steps.Identity }
 
 // New returns the step.
-func New() *Step { return &Step{} }
-
-var (
-	_ steps.Step      = (*Step)(nil)
-	_ steps.Explainer = (*Step)(nil)
-)
-
-func (s *Step) ID() string    { return ID }
-func (s *Step) Title() string { return "Instance metadata: tokens required (IMDSv2)" }
+func New() *Step { return &Step{steps.Named(ID, "Instance metadata: tokens required (IMDSv2)")} }
 
 // Options are the metadata service's settings, as GetInstance reports them and as the journal
 // keeps them.

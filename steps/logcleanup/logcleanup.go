@@ -36,13 +36,10 @@ const (
 )
 
 // Step is the log-cleanup step.
-type Step struct{}
+type Step struct{ steps.Identity }
 
 // New returns the log-cleanup step.
-func New() *Step { return &Step{} }
-
-func (*Step) ID() string    { return ID }
-func (*Step) Title() string { return "Delete old rotated logs weekly" }
+func New() *Step { return &Step{steps.Named(ID, "Delete old rotated logs weekly")} }
 
 // HostQuery is what Check reads: the two files hardsail owns, the log directories' listings, and
 // what tells the WordPress layouts apart.

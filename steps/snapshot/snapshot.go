@@ -37,19 +37,13 @@ const (
 const autoSnapshot = "AutoSnapshot"
 
 // Step is the step, and the engine's Preparer.
-type Step struct{}
+type Step struct{ steps.Identity }
 
 // New returns the step.
-func New() *Step { return &Step{} }
+func New() *Step { return &Step{steps.Named(ID, "Snapshots: a way back")} }
 
-var (
-	_ steps.Step     = (*Step)(nil)
-	_ steps.Preparer = (*Step)(nil)
-	_ steps.Optioner = (*Step)(nil)
-)
-
-func (s *Step) ID() string    { return ID }
-func (s *Step) Title() string { return "Snapshots: a way back" }
+var _ steps.Preparer = (*Step)(nil)
+var _ steps.Optioner = (*Step)(nil)
 
 // Facts is what Check read.
 type Facts struct {

@@ -47,6 +47,7 @@ const DefaultConfirmWithin = 3 * time.Minute
 
 // Step is the sshd step.
 type Step struct {
+	steps.Identity
 	// ConfirmWithin is the host-side timer's delay (DefaultConfirmWithin when zero; tests shorten it).
 	ConfirmWithin time.Duration
 	// hooks are the test's ways in (a drop-in that breaks login, a process killed after the reload).
@@ -59,10 +60,7 @@ type hooks struct {
 }
 
 // New returns the sshd step.
-func New() *Step { return &Step{} }
-
-func (*Step) ID() string    { return ID }
-func (*Step) Title() string { return "Turn off password and root logins to SSH" }
+func New() *Step { return &Step{Identity: steps.Named(ID, "Turn off password and root logins to SSH")} }
 
 // Why is the wizard's paragraph.
 func (*Step) Why() string {

@@ -29,19 +29,14 @@ const ID = "static-ip"
 const FindingDynamic = "static-ip.dynamic_ip"
 
 // Step is the step.
-type Step struct{}
+type Step struct{ steps.Identity }
 
 // New returns the step.
-func New() *Step { return &Step{} }
+func New() *Step {
+	return &Step{steps.Named(ID, "Static IP: a public address that survives a restart")}
+}
 
-var (
-	_ steps.Step      = (*Step)(nil)
-	_ steps.Explainer = (*Step)(nil)
-	_ steps.Optioner  = (*Step)(nil)
-)
-
-func (s *Step) ID() string    { return ID }
-func (s *Step) Title() string { return "Static IP: a public address that survives a restart" }
+var _ steps.Optioner = (*Step)(nil)
 
 // Own is hardsail's static IP, when one is allocated.
 type Own struct {

@@ -38,13 +38,10 @@ const (
 )
 
 // Step is the auto-upgrades step.
-type Step struct{}
+type Step struct{ steps.Identity }
 
 // New returns the step.
-func New() *Step { return &Step{} }
-
-func (*Step) ID() string    { return ID }
-func (*Step) Title() string { return "Automatic security updates" }
+func New() *Step { return &Step{steps.Named(ID, "Automatic security updates")} }
 
 // HostQuery names every host fact Check reads, so the engine gathers them with the other steps':
 // apt's, and what tells the WordPress layouts apart (for what apt patches there).
