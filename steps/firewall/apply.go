@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/lightsail"
 	"github.com/aws/aws-sdk-go-v2/service/lightsail/types"
 
@@ -152,7 +151,7 @@ func replace(ctx context.Context, env *steps.Env, rec *steps.Recorder, change st
 // rules is success; otherwise the outcome stays unknown and undo compares before acting.
 func putRules(ctx context.Context, env *steps.Env, rules, prior []Rule) (*types.Operation, error) {
 	out, err := env.AWS.Lightsail.PutInstancePublicPorts(ctx, &lightsail.PutInstancePublicPortsInput{
-		InstanceName: aws.String(env.Instance), PortInfos: portInfos(rules)})
+		InstanceName: new(env.Instance), PortInfos: portInfos(rules)})
 	if err == nil {
 		return out.Operation, nil
 	}

@@ -13,7 +13,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/lightsail"
 	"github.com/aws/aws-sdk-go-v2/service/lightsail/types"
 
@@ -80,7 +79,7 @@ func (fw *Step) Check(ctx context.Context, env *steps.Env) (steps.State, error) 
 
 // readRules returns the open ports in Lightsail's order, merged per port range.
 func readRules(ctx context.Context, env *steps.Env) ([]Rule, error) {
-	out, err := env.AWS.Lightsail.GetInstancePortStates(ctx, &lightsail.GetInstancePortStatesInput{InstanceName: aws.String(env.Instance)})
+	out, err := env.AWS.Lightsail.GetInstancePortStates(ctx, &lightsail.GetInstancePortStatesInput{InstanceName: new(env.Instance)})
 	if err != nil {
 		return nil, awsapi.Classify("read the firewall of "+env.Instance, err)
 	}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/lightsail"
 	"github.com/aws/aws-sdk-go-v2/service/lightsail/types"
 
@@ -48,12 +47,12 @@ func (s *Step) Apply(ctx context.Context, env *steps.Env, live steps.State, plan
 // update sends the members of to that differ from live in one UpdateInstanceMetadataOptions
 // (httpTokens always: left out, Lightsail sets it to optional), then waits for the operation.
 func update(ctx context.Context, env *steps.Env, live, to Options) error {
-	in := &lightsail.UpdateInstanceMetadataOptionsInput{InstanceName: aws.String(env.Instance), HttpTokens: types.HttpTokens(to.Tokens)}
+	in := &lightsail.UpdateInstanceMetadataOptionsInput{InstanceName: new(env.Instance), HttpTokens: types.HttpTokens(to.Tokens)}
 	if to.Endpoint != live.Endpoint {
 		in.HttpEndpoint = types.HttpEndpoint(to.Endpoint)
 	}
 	if to.HopLimit != live.HopLimit && to.HopLimit != 0 {
-		in.HttpPutResponseHopLimit = aws.Int32(to.HopLimit)
+		in.HttpPutResponseHopLimit = new(to.HopLimit)
 	}
 	if to.IPv6 != live.IPv6 && to.IPv6 != "" {
 		in.HttpProtocolIpv6 = types.HttpProtocolIpv6(to.IPv6)

@@ -80,7 +80,7 @@ func (s *Step) Check(ctx context.Context, env *steps.Env) (steps.State, error) {
 // read returns the live options (nil when GetInstance reports none) and whether Lightsail is still
 // applying a change of them.
 func read(ctx context.Context, env *steps.Env) (*Options, bool, error) {
-	out, err := env.AWS.Lightsail.GetInstance(ctx, &lightsail.GetInstanceInput{InstanceName: aws.String(env.Instance)})
+	out, err := env.AWS.Lightsail.GetInstance(ctx, &lightsail.GetInstanceInput{InstanceName: new(env.Instance)})
 	if err != nil {
 		return nil, false, awsapi.Classify("read the metadata options of "+env.Instance, err)
 	}

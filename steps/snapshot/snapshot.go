@@ -149,7 +149,7 @@ func look(ctx context.Context, env *steps.Env) (Facts, error) {
 
 // addOnOn reads whether the automatic snapshots add-on is on (or being turned on).
 func addOnOn(ctx context.Context, env *steps.Env) (bool, error) {
-	out, err := env.AWS.Lightsail.GetInstance(ctx, &lightsail.GetInstanceInput{InstanceName: aws.String(env.Instance)})
+	out, err := env.AWS.Lightsail.GetInstance(ctx, &lightsail.GetInstanceInput{InstanceName: new(env.Instance)})
 	if err != nil {
 		return false, awsapi.Classify("read the add-ons of "+env.Instance, err)
 	}
@@ -210,7 +210,7 @@ func (s *Step) Apply(ctx context.Context, env *steps.Env, live steps.State, plan
 		}
 		what := "enable automatic snapshots of " + env.Instance
 		err := rec.Do(ctx, c, record{AddOn: autoSnapshot}, func(ctx context.Context) error {
-			out, err := env.AWS.Lightsail.EnableAddOn(ctx, &lightsail.EnableAddOnInput{ResourceName: aws.String(env.Instance),
+			out, err := env.AWS.Lightsail.EnableAddOn(ctx, &lightsail.EnableAddOnInput{ResourceName: new(env.Instance),
 				AddOnRequest: &types.AddOnRequest{AddOnType: types.AddOnTypeAutoSnapshot}})
 			if err != nil {
 				return awsapi.Classify(what, err)

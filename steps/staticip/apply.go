@@ -82,7 +82,7 @@ func (s *Step) Apply(ctx context.Context, env *steps.Env, live steps.State, p st
 // allocate creates the static IP and returns its address.
 func allocate(ctx context.Context, env *steps.Env, name string) (string, error) {
 	err := dnszone.CallAndWait(ctx, env.AWS, "allocate static IP "+name, func() ([]types.Operation, error) {
-		out, err := env.AWS.Lightsail.AllocateStaticIp(ctx, &lightsail.AllocateStaticIpInput{StaticIpName: aws.String(name)})
+		out, err := env.AWS.Lightsail.AllocateStaticIp(ctx, &lightsail.AllocateStaticIpInput{StaticIpName: new(name)})
 		return dnszone.OpsOf(out, err, func(o *lightsail.AllocateStaticIpOutput) []types.Operation { return o.Operations })
 	})
 	if err != nil {
@@ -100,14 +100,14 @@ func allocate(ctx context.Context, env *steps.Env, name string) (string, error) 
 
 func attach(ctx context.Context, env *steps.Env, name string) error {
 	return dnszone.CallAndWait(ctx, env.AWS, "attach static IP "+name+" to "+env.Instance, func() ([]types.Operation, error) {
-		out, err := env.AWS.Lightsail.AttachStaticIp(ctx, &lightsail.AttachStaticIpInput{StaticIpName: aws.String(name), InstanceName: aws.String(env.Instance)})
+		out, err := env.AWS.Lightsail.AttachStaticIp(ctx, &lightsail.AttachStaticIpInput{StaticIpName: new(name), InstanceName: new(env.Instance)})
 		return dnszone.OpsOf(out, err, func(o *lightsail.AttachStaticIpOutput) []types.Operation { return o.Operations })
 	})
 }
 
 // readStaticIP returns the static IP, or nil when there is none of that name.
 func readStaticIP(ctx context.Context, env *steps.Env, name string) (*types.StaticIp, error) {
-	out, err := env.AWS.Lightsail.GetStaticIp(ctx, &lightsail.GetStaticIpInput{StaticIpName: aws.String(name)})
+	out, err := env.AWS.Lightsail.GetStaticIp(ctx, &lightsail.GetStaticIpInput{StaticIpName: new(name)})
 	if err != nil {
 		if err = awsapi.Classify("read static IP "+name, err); awsapi.IsKind(err, awsapi.KindNotFound) {
 			return nil, nil

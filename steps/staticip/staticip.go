@@ -72,7 +72,7 @@ func (s *Step) Check(ctx context.Context, env *steps.Env) (steps.State, error) {
 	if env.AWS == nil {
 		return st, &steps.UsageError{Msg: "the static IP step needs AWS access", Hint: "Configure AWS credentials (`aws configure`) or pass --profile."}
 	}
-	out, err := env.AWS.Lightsail.GetInstance(ctx, &lightsail.GetInstanceInput{InstanceName: aws.String(env.Instance)})
+	out, err := env.AWS.Lightsail.GetInstance(ctx, &lightsail.GetInstanceInput{InstanceName: new(env.Instance)})
 	if err != nil {
 		return st, awsapi.Classify("read instance "+env.Instance, err)
 	}
