@@ -71,9 +71,7 @@ func New() *Step { return &Step{Identity: steps.Named(ID, "HTTPS for the site")}
 // HostQuery names what the step reads on the host: every layout's wp-config.php (only one exists
 // on a host hardsail serves) and what tells the layouts apart.
 func (s *Step) HostQuery() sshhost.Query {
-	q := blueprint.Query()
-	q.Files = append(blueprint.WPConfigPaths(), q.Files...)
-	return q
+	return blueprint.QueryWith(sshhost.Query{Files: blueprint.WPConfigPaths()})
 }
 
 func (s *Step) resolver() Resolver {

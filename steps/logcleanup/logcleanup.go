@@ -44,10 +44,7 @@ func New() *Step { return &Step{steps.Named(ID, "Delete old rotated logs weekly"
 // HostQuery is what Check reads: the two files hardsail owns, the log directories' listings, and
 // what tells the WordPress layouts apart.
 func (*Step) HostQuery() sshhost.Query {
-	q := blueprint.Query()
-	q.Files = append([]string{ScriptPath, CronPath}, q.Files...)
-	q.Dirs = append(LogDirs(), q.Dirs...)
-	return q
+	return blueprint.QueryWith(sshhost.Query{Files: []string{ScriptPath, CronPath}, Dirs: LogDirs()})
 }
 
 // Facts is what Check found; its JSON is the plan's fingerprint. Live logs are left out: they grow

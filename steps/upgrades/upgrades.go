@@ -46,14 +46,12 @@ func New() *Step { return &Step{steps.Named(ID, "Automatic security updates")} }
 // HostQuery names every host fact Check reads, so the engine gathers them with the other steps':
 // apt's, and what tells the WordPress layouts apart (for what apt patches there).
 func (*Step) HostQuery() sshhost.Query {
-	layout := blueprint.Query()
-	return sshhost.Query{
-		Files:     append([]string{PeriodicPath, UnattendedPath, timezonePath, localtimePath}, layout.Files...),
+	return blueprint.QueryWith(sshhost.Query{
+		Files:     []string{PeriodicPath, UnattendedPath, timezonePath, localtimePath},
 		Packages:  []string{Package},
 		AptConfig: []string{"APT::Periodic::", "Unattended-Upgrade::"},
-		Dirs:      layout.Dirs,
 		Commands:  []string{"mailx"},
-	}
+	})
 }
 
 // osInfo is the part of /etc/os-release the step decides on.
