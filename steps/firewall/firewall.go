@@ -182,8 +182,14 @@ type LockoutError struct {
 
 func (e *LockoutError) Error() string {
 	msg := fmt.Sprintf("a new SSH connection to %s failed after the firewall change (%v)", e.Instance, e.Probe)
-	if e.RollbackErr != nil {
-		return msg + "; putting the previous rules back failed too: " + e.RollbackErr.Error()
+	return withRollback(msg, "; putting the previous rules back failed too: ", e.RollbackErr)
+}
+
+// withRollback ends msg with what became of the previous rules: put back, or failed (failed, then
+// the rollback's error).
+func withRollback(msg, failed string, rollbackErr error) string {
+	if rollbackErr != nil {
+		return msg + failed + rollbackErr.Error()
 	}
 	return msg + "; the previous rules were put back"
 }
@@ -210,10 +216,7 @@ type CancelledError struct {
 
 func (e *CancelledError) Error() string {
 	msg := fmt.Sprintf("firewall of %s: the run was cancelled (%v) before a new SSH connection was confirmed", e.Instance, e.Cause)
-	if e.RollbackErr != nil {
-		return msg + "; putting the previous rules back failed: " + e.RollbackErr.Error()
-	}
-	return msg + "; the previous rules were put back"
+	return withRollback(msg, "; putting the previous rules back failed: ", e.RollbackErr)
 }
 
 func (e *CancelledError) Unwrap() []error { return []error{context.Canceled, e.Cause, e.RollbackErr} }
