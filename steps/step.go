@@ -279,6 +279,17 @@ func FactsOf[T any](st State) (T, error) {
 	return f, nil
 }
 
+// PlanFacts is how a Plan begins: the empty plan of step and the state's facts as T; skip is true
+// when the state says the step does not apply here (Plan then returns the empty plan).
+func PlanFacts[T any](step string, st State) (p Plan, f T, skip bool, err error) {
+	p = Plan{Step: step}
+	if st.Skip != "" {
+		return p, f, true, nil
+	}
+	f, err = FactsOf[T](st)
+	return p, f, false, err
+}
+
 // Env is what a step may use: the instance, the desired settings, the outside world, and where to report.
 type Env struct {
 	Instance string

@@ -116,12 +116,8 @@ func describe(tokens string) string { return "httpTokens " + tokens }
 
 // Plan requires tokens when they are optional; the endpoint, the hop limit and IPv6 stay as they are.
 func (s *Step) Plan(st steps.State, _ steps.Settings) (steps.Plan, error) {
-	p := steps.Plan{Step: ID}
-	if st.Skip != "" {
-		return p, nil
-	}
-	f, err := steps.FactsOf[Facts](st)
-	if err != nil {
+	p, f, skip, err := steps.PlanFacts[Facts](ID, st)
+	if skip || err != nil {
 		return p, err
 	}
 	if f.Options.Tokens == TokensRequired {

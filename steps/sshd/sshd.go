@@ -331,12 +331,8 @@ func dropIn() hostfile.Desired {
 
 // Plan is pure: the drop-in, when sshd is not at its targets and a drop-in can fix it.
 func (s *Step) Plan(st steps.State, _ steps.Settings) (steps.Plan, error) {
-	plan := steps.Plan{Step: ID}
-	if st.Skip != "" {
-		return plan, nil
-	}
-	f, err := steps.FactsOf[Facts](st)
-	if err != nil || compliant(f.Effective) {
+	plan, f, skip, err := steps.PlanFacts[Facts](ID, st)
+	if skip || err != nil || compliant(f.Effective) {
 		return plan, err
 	}
 	ch, ok, err := hostfile.Change(f.DropIn, dropIn(), fmt.Sprintf(

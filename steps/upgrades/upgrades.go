@@ -264,12 +264,8 @@ func (e *SyntaxError) HintText() string {
 
 // Plan is pure: the changes that bring the facts to the settings' target.
 func (s *Step) Plan(st steps.State, set steps.Settings) (steps.Plan, error) {
-	p := steps.Plan{Step: ID}
-	if st.Skip != "" {
-		return p, nil
-	}
-	f, err := steps.FactsOf[facts](st)
-	if err != nil {
+	p, f, skip, err := steps.PlanFacts[facts](ID, st)
+	if skip || err != nil {
 		return p, err
 	}
 	if err := steps.ValidateSettings(set, s.Options()); err != nil {
