@@ -290,6 +290,25 @@ func PlanFacts[T any](step string, st State) (p Plan, f T, skip bool, err error)
 	return p, f, false, err
 }
 
+// ApplyFacts is how an Apply begins: the live state's facts as T, and done true when Apply has
+// nothing more to do: the plan changes nothing, or the facts do not decode (err). Apply then
+// returns Done(err).
+func ApplyFacts[T any](live State, plan Plan) (f T, done bool, err error) {
+	if plan.Empty() {
+		return f, true, nil
+	}
+	f, err = FactsOf[T](live)
+	return f, err != nil, err
+}
+
+// Done is the report of an Apply that ApplyFacts found done: nothing to change, or err.
+func Done(err error) (Report, error) {
+	if err != nil {
+		return Report{}, err
+	}
+	return Report{Detail: "nothing to change"}, nil
+}
+
 // Env is what a step may use: the instance, the desired settings, the outside world, and where to report.
 type Env struct {
 	Instance string

@@ -27,12 +27,9 @@ type record struct {
 // still gets in; if not, it puts the previous rules back and fails. live is the state the engine
 // checked and found matching the plan.
 func (fw *Step) Apply(ctx context.Context, env *steps.Env, live steps.State, plan steps.Plan, rec *steps.Recorder) (steps.Report, error) {
-	if plan.Empty() {
-		return steps.Report{Detail: "nothing to change"}, nil
-	}
-	f, err := steps.FactsOf[Facts](live)
-	if err != nil {
-		return steps.Report{}, err
+	f, done, err := steps.ApplyFacts[Facts](live, plan)
+	if done {
+		return steps.Done(err)
 	}
 	want, err := target(f, env.Settings)
 	if err != nil {

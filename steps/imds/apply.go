@@ -23,12 +23,9 @@ type record struct {
 // inside the journaled change: a cancel or time-out during the wait leaves the entry unknown, and
 // undo then compares the live options first.
 func (s *Step) Apply(ctx context.Context, env *steps.Env, live steps.State, plan steps.Plan, rec *steps.Recorder) (steps.Report, error) {
-	if plan.Empty() {
-		return steps.Report{Detail: "nothing to change"}, nil
-	}
-	f, err := steps.FactsOf[Facts](live)
-	if err != nil {
-		return steps.Report{}, err
+	f, done, err := steps.ApplyFacts[Facts](live, plan)
+	if done {
+		return steps.Done(err)
 	}
 	if len(plan.Changes) != 1 || plan.Changes[0].Address != address(env.Instance) {
 		return steps.Report{}, fmt.Errorf("%s: the plan has changes this step does not make: %+v", ID, plan.Changes)

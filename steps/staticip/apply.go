@@ -26,12 +26,9 @@ type record struct {
 
 // Apply makes the plan's changes in order, each journaled: allocate, attach, then the DNS records.
 func (s *Step) Apply(ctx context.Context, env *steps.Env, live steps.State, p steps.Plan, rec *steps.Recorder) (steps.Report, error) {
-	if p.Empty() {
-		return steps.Report{Detail: "nothing to change"}, nil
-	}
-	f, err := steps.FactsOf[Facts](live)
-	if err != nil {
-		return steps.Report{}, err
+	f, done, err := steps.ApplyFacts[Facts](live, p)
+	if done {
+		return steps.Done(err)
 	}
 	ops := plan(f, env.Settings)
 	if len(ops) != len(p.Changes) {
