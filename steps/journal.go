@@ -449,6 +449,25 @@ func Undoable(entries []Entry, stepIDs ...string) []Entry {
 	return out
 }
 
+// UndoEach checks and decodes every entry first (DecodeAll: a tampered journal runs nothing), then
+// undoes them in order with undo, which returns what it did; the report joins those, up to the
+// first error.
+func UndoEach[T any](entries []Entry, decode func(Entry) (T, error), undo func(Entry, T) (string, error)) (Report, error) {
+	records, err := DecodeAll(entries, decode)
+	if err != nil {
+		return Report{}, err
+	}
+	var did []string
+	for i, e := range entries {
+		what, err := undo(e, records[i])
+		if err != nil {
+			return Report{Detail: strings.Join(did, "; ")}, err
+		}
+		did = append(did, what)
+	}
+	return Report{Detail: strings.Join(did, "; ")}, nil
+}
+
 // DecodeAll checks and decodes every entry before an undo acts on any: the first that decode
 // refuses (journal data the step could not have written, *TamperedError) refuses them all, so a
 // tampered journal runs nothing.

@@ -75,6 +75,22 @@ func (o Option) Bad(v, why, hint string) error {
 	return &UsageError{Msg: fmt.Sprintf("--%s %q: %s", o.Flag, v, why), Hint: hint}
 }
 
+// Setter is the Set of most options, in three parts: v passes o's CheckText, parse makes the value
+// of it (a bad one is o.Bad's error), and put stores the value.
+func Setter[T any](o *Option, parse func(v string) (T, error), put func(*Settings, T)) func(*Settings, string) error {
+	return func(s *Settings, v string) error {
+		if err := o.CheckText(v); err != nil {
+			return err
+		}
+		x, err := parse(v)
+		if err != nil {
+			return err
+		}
+		put(s, x)
+		return nil
+	}
+}
+
 // SplitList splits a list answer at commas and spaces.
 func SplitList(v string) []string {
 	return strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ' ' })

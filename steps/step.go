@@ -228,6 +228,19 @@ type Step interface {
 	Undo(ctx context.Context, env *Env, entries []Entry, rec *Recorder) (Report, error)
 }
 
+// Identity is a step's stable id and its title. A step embeds it and sets it in New, which gives it
+// the ID and Title methods of the contract: `type Step struct{ steps.Identity }`.
+type Identity struct{ id, title string }
+
+// Named returns the identity of the step id, titled title.
+func Named(id, title string) Identity { return Identity{id: id, title: title} }
+
+// ID is the step's stable name (the journal, flags and finding ids use it).
+func (n Identity) ID() string { return n.id }
+
+// Title is the step's one-line heading in previews and the wizard.
+func (n Identity) Title() string { return n.title }
+
 // OptionsOf returns the options of every step that has some, in order.
 func OptionsOf(all []Step) []Option {
 	var out []Option
@@ -264,6 +277,36 @@ func FactsOf[T any](st State) (T, error) {
 		return f, fmt.Errorf("%s state: %w", st.Step, err)
 	}
 	return f, nil
+}
+
+// PlanFacts is how a Plan begins: the empty plan of step and the state's facts as T; skip is true
+// when the state says the step does not apply here (Plan then returns the empty plan).
+func PlanFacts[T any](step string, st State) (p Plan, f T, skip bool, err error) {
+	p = Plan{Step: step}
+	if st.Skip != "" {
+		return p, f, true, nil
+	}
+	f, err = FactsOf[T](st)
+	return p, f, false, err
+}
+
+// ApplyFacts is how an Apply begins: the live state's facts as T, and done true when Apply has
+// nothing more to do: the plan changes nothing, or the facts do not decode (err). Apply then
+// returns Done(err).
+func ApplyFacts[T any](live State, plan Plan) (f T, done bool, err error) {
+	if plan.Empty() {
+		return f, true, nil
+	}
+	f, err = FactsOf[T](live)
+	return f, err != nil, err
+}
+
+// Done is the report of an Apply that ApplyFacts found done: nothing to change, or err.
+func Done(err error) (Report, error) {
+	if err != nil {
+		return Report{}, err
+	}
+	return Report{Detail: "nothing to change"}, nil
 }
 
 // Env is what a step may use: the instance, the desired settings, the outside world, and where to report.

@@ -8,46 +8,25 @@ import (
 // confirmScreen shows what is about to be done (every plan of "apply all that is left") and
 // does it only on y; esc goes back with nothing changed.
 type confirmScreen struct {
-	c     *common
-	keys  keyMap
+	pagedScreen
 	title string
 	yes   tea.Msg
-	list  pager
-	w, h  int
 }
 
 func newConfirmScreen(c *common, title, text, yesHelp string, yes tea.Msg) *confirmScreen {
-	s := &confirmScreen{c: c, keys: defaultKeys(), title: title, yes: yes, list: newPager()}
+	s := &confirmScreen{pagedScreen: newPagedScreen(c, 4), title: title, yes: yes}
 	s.keys.Yes.SetHelp("y", yesHelp)
 	s.keys.Back.SetHelp("esc", "back")
 	s.list.SetText(text, true)
 	return s
 }
 
-func (s *confirmScreen) SetSize(w, h int) {
-	s.w, s.h = w, h
-	s.list.SetSize(w, max(h-4, 3))
-}
-
-func (s *confirmScreen) Capturing() bool { return false }
-
 func (s *confirmScreen) Help() keyHelp {
 	k := s.keys
 	return keyHelp{short: []key.Binding{k.Yes, k.Back, s.list.Bindings()[3]}, full: [][]key.Binding{{k.Yes, k.Back}, s.list.Bindings()}}
 }
 
-func (s *confirmScreen) Update(msg tea.Msg) tea.Cmd {
-	if km, ok := msg.(tea.KeyPressMsg); ok {
-		switch {
-		case key.Matches(km, s.keys.Yes):
-			return send(s.yes)
-		case key.Matches(km, s.keys.Back):
-			return send(backMsg{})
-		}
-	}
-	cmd, _ := s.list.Update(msg)
-	return cmd
-}
+func (s *confirmScreen) Update(msg tea.Msg) tea.Cmd { return s.update(msg, s.yes) }
 
 func (s *confirmScreen) View() string {
 	st := s.c.styles

@@ -10,18 +10,15 @@ import (
 
 // undoScreen names exactly what undo of a step will restore (from the journal) and asks first.
 type undoScreen struct {
-	c       *common
-	keys    keyMap
+	pagedScreen
 	step    string
 	entries []steps.Entry
 	loaded  bool
 	err     error
-	list    pager
-	w, h    int
 }
 
 func newUndoScreen(c *common, step string) *undoScreen {
-	u := &undoScreen{c: c, keys: defaultKeys(), step: step, list: newPager()}
+	u := &undoScreen{pagedScreen: newPagedScreen(c, 4), step: step}
 	u.refreshKeys()
 	return u
 }
@@ -40,54 +37,33 @@ func (u *undoScreen) refreshKeys() {
 	u.keys.Back.SetHelp("esc", "back")
 }
 
-func (u *undoScreen) SetSize(w, h int) {
-	u.w, u.h = w, h
-	u.list.SetSize(w, max(h-4, 3))
-}
-
-func (u *undoScreen) Capturing() bool { return false }
-
 func (u *undoScreen) Help() keyHelp {
 	k := u.keys
 	return keyHelp{short: []key.Binding{k.Yes, k.Back}, full: [][]key.Binding{{k.Yes, k.Back}, u.list.Bindings()}}
 }
 
 func (u *undoScreen) Update(msg tea.Msg) tea.Cmd {
-	if km, ok := msg.(tea.KeyPressMsg); ok {
-		switch {
-		case key.Matches(km, u.keys.Yes):
-			return send(confirmUndo{entries: u.entries})
-		case key.Matches(km, u.keys.Back):
-			return send(backMsg{})
-		}
-	}
-	cmd, _ := u.list.Update(msg)
-	return cmd
+	return u.update(msg, confirmUndo{entries: u.entries})
 }
 
 func (u *undoScreen) View() string {
-	st := u.c.styles
 	title := "Undo " + u.step
 	if u.step == everyStep {
 		title = "Undo every change hardsail made"
 	}
-	out := st.Title.Render(title) + "\n\n"
-	switch {
-	case !u.loaded:
-		return out + u.c.spinner.View() + " reading the journal…"
-	case u.err != nil:
-		return out + errorText(u.c, u.err)
-	}
-	out += u.list.View()
-	if len(u.entries) > 0 {
+	return u.journalView(title, u.loaded, u.err, func() string {
+		if len(u.entries) == 0 {
+			return ""
+		}
 		// Not "on the instance": an IAM user or a load balancer is in the account.
-		out += "\n" + st.Key.Render("y") + " " + st.Action.Render("undo these changes") + "   " +
+		st := u.c.styles
+		out := "\n" + st.Key.Render("y") + " " + st.Action.Render("undo these changes") + "   " +
 			st.Key.Render("esc") + " " + st.Action.Render("back")
 		if mark := u.list.Mark(); mark != "" {
 			out += "   " + st.Subtle.Render("("+mark+")")
 		}
-	}
-	return out
+		return out
+	})
 }
 
 // errorText is an error as the wizard shows it: the message, then the hint that fixes it.

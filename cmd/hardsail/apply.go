@@ -58,12 +58,11 @@ func applyRun(ctx context.Context, opts *ApplyOptions) error {
 		return runFleetApply(ctx, opts)
 	}
 	o := &opts.sessionOptions
-	s, err := o.open(ctx, o, opts.ids, true)
+	s, err := o.openJournaled(ctx, opts.ids)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
-	s.warnRepaired(o.io)
 	results := s.engine.Verify(ctx)
 	t := o.io.Theme()
 	if !o.json {

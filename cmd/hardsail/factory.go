@@ -123,6 +123,20 @@ func (g *globals) cli() steps.CommandLine {
 	return steps.CommandLine{Flags: "--demo=" + g.demo}
 }
 
+// localOptions are the inputs of a command that opens no session (history, info): the streams,
+// the region, --json, the demo, and where the state dir is.
+type localOptions struct {
+	io         *iostreams.IOStreams
+	region     string
+	json, demo bool
+	stateDir   func() string
+}
+
+// local is what a command with localOptions reads from f, once the flags are parsed.
+func (f *Factory) local() localOptions {
+	return localOptions{io: f.io, region: f.region, json: f.json, demo: f.demo != "", stateDir: f.stateDir}
+}
+
 // sessionOptions are the inputs of a command that opens a session on an instance (verify, plan,
 // apply, undo, the wizard): the global flags that choose the account, instance and host, the
 // demo, and the command's own step flags and --yes.

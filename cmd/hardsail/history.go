@@ -13,10 +13,8 @@ import (
 // HistoryOptions are history's inputs: the journals of which instance and region (none: all),
 // where they are, --json. No AWS credentials are read.
 type HistoryOptions struct {
-	io               *iostreams.IOStreams
-	instance, region string
-	json, demo       bool
-	stateDir         func() string
+	localOptions
+	instance string
 }
 
 func newHistoryCmd(f *Factory, runF func(*HistoryOptions) error) *cobra.Command {
@@ -29,8 +27,7 @@ interrupted (the run stopped between starting a change and finishing it; undo ca
 Reads the local journal only: no AWS credentials are needed.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.io, opts.instance, opts.region, opts.json, opts.stateDir = f.io, f.instance, f.region, f.json, f.stateDir
-			opts.demo = f.demo != ""
+			opts.localOptions, opts.instance = f.local(), f.instance
 			if runF != nil {
 				return runF(opts)
 			}

@@ -9,16 +9,13 @@ import (
 
 	"github.com/hardsail/hardsail/remote/awsapi"
 	"github.com/hardsail/hardsail/steps"
-	"github.com/hardsail/hardsail/tui/iostreams"
 	"github.com/hardsail/hardsail/tui/render"
 )
 
 // InfoOptions are info's inputs: the AWS profile and region to resolve, where it writes, --json.
 type InfoOptions struct {
-	io              *iostreams.IOStreams
-	profile, region string
-	json, demo      bool
-	stateDir        func() string
+	localOptions
+	profile string
 }
 
 func newInfoCmd(f *Factory, runF func(*InfoOptions) error) *cobra.Command {
@@ -31,8 +28,7 @@ AWS identity and region the SDK configuration resolves to. It changes nothing; w
 credentials it still prints the rest and says why the identity is missing.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.io, opts.profile, opts.region, opts.json, opts.stateDir = f.io, f.profile, f.region, f.json, f.stateDir
-			opts.demo = f.demo != ""
+			opts.localOptions, opts.profile = f.local(), f.profile
 			if runF != nil {
 				return runF(opts)
 			}

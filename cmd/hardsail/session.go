@@ -36,6 +36,17 @@ func (s *session) warnRepaired(io *iostreams.IOStreams) {
 	}
 }
 
+// openJournaled opens the session of a command that changes the instance (apply, undo): with the
+// journal, after the warning of a torn last line it cut off.
+func (o *sessionOptions) openJournaled(ctx context.Context, ids []string) (*session, error) {
+	s, err := o.open(ctx, o, ids, true)
+	if err != nil {
+		return nil, err
+	}
+	s.warnRepaired(o.io)
+	return s, nil
+}
+
 func (s *session) Close() {
 	for i := len(s.close) - 1; i >= 0; i-- {
 		s.close[i]()

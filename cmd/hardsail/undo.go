@@ -54,12 +54,11 @@ unless --force is given. Undo is itself journaled.`,
 
 func undoRun(ctx context.Context, opts *UndoOptions) error {
 	o := &opts.sessionOptions
-	s, err := o.open(ctx, o, opts.ids, true)
+	s, err := o.openJournaled(ctx, opts.ids)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
-	s.warnRepaired(o.io)
 	s.engine.Env.Force = opts.force
 	if _, damage, err := steps.ScanJournal(s.paths.Journal); err == nil {
 		warnDamage(o.io, s.paths.Journal, damage)

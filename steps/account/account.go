@@ -42,18 +42,10 @@ const (
 const readers = 4
 
 // Step is the step.
-type Step struct{}
+type Step struct{ steps.Identity }
 
 // New returns the step.
-func New() *Step { return &Step{} }
-
-var (
-	_ steps.Step      = (*Step)(nil)
-	_ steps.Explainer = (*Step)(nil)
-)
-
-func (s *Step) ID() string    { return ID }
-func (s *Step) Title() string { return "IAM users: console MFA and access keys" }
+func New() *Step { return &Step{steps.Named(ID, "IAM users: console MFA and access keys")} }
 
 // Key is one access key of a user. Its id is not a secret: the IAM console lists it.
 type Key struct {

@@ -25,6 +25,15 @@ func Query() sshhost.Query {
 	return q
 }
 
+// QueryWith is a step's own host query followed by what tells the layouts apart (Query), for a step
+// whose Check needs both.
+func QueryWith(own sshhost.Query) sshhost.Query {
+	layout := Query()
+	own.Files = append(own.Files, layout.Files...)
+	own.Dirs = append(own.Dirs, layout.Dirs...)
+	return own
+}
+
 // Detection is what the host says it runs. Exactly one of Flavour and Problem is set.
 type Detection struct {
 	Flavour Flavour `json:"flavour,omitempty"`

@@ -43,19 +43,12 @@ const (
 )
 
 // Step is the step.
-type Step struct{}
+type Step struct{ steps.Identity }
 
 // New returns the step.
-func New() *Step { return &Step{} }
+func New() *Step { return &Step{steps.Named(ID, "Certificates: days left and renewal")} }
 
-var (
-	_ steps.Step      = (*Step)(nil)
-	_ steps.Explainer = (*Step)(nil)
-	_ steps.HostQuery = (*Step)(nil)
-)
-
-func (s *Step) ID() string    { return ID }
-func (s *Step) Title() string { return "Certificates: days left and renewal" }
+var _ steps.HostQuery = (*Step)(nil)
 
 // HostQuery is the first of the two readings: what renews, and which certificate files exist.
 func (s *Step) HostQuery() sshhost.Query { return blueprint.RenewalQuery() }

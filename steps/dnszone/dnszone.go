@@ -109,7 +109,7 @@ func Delete(ctx context.Context, env *steps.Env, zone string, r Record) error {
 }
 
 func domainEntry(r Record) *types.DomainEntry {
-	return &types.DomainEntry{Name: &r.Name, Type: &r.Type, Target: &r.Target, IsAlias: aws.Bool(r.Alias)}
+	return &types.DomainEntry{Name: &r.Name, Type: &r.Type, Target: &r.Target, IsAlias: new(r.Alias)}
 }
 
 // List reads every Lightsail DNS zone (in us-east-1), following pagination.

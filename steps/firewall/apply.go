@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/lightsail"
 	"github.com/aws/aws-sdk-go-v2/service/lightsail/types"
 
@@ -28,12 +27,9 @@ type record struct {
 // still gets in; if not, it puts the previous rules back and fails. live is the state the engine
 // checked and found matching the plan.
 func (fw *Step) Apply(ctx context.Context, env *steps.Env, live steps.State, plan steps.Plan, rec *steps.Recorder) (steps.Report, error) {
-	if plan.Empty() {
-		return steps.Report{Detail: "nothing to change"}, nil
-	}
-	f, err := steps.FactsOf[Facts](live)
-	if err != nil {
-		return steps.Report{}, err
+	f, done, err := steps.ApplyFacts[Facts](live, plan)
+	if done {
+		return steps.Done(err)
 	}
 	want, err := target(f, env.Settings)
 	if err != nil {
@@ -152,7 +148,7 @@ func replace(ctx context.Context, env *steps.Env, rec *steps.Recorder, change st
 // rules is success; otherwise the outcome stays unknown and undo compares before acting.
 func putRules(ctx context.Context, env *steps.Env, rules, prior []Rule) (*types.Operation, error) {
 	out, err := env.AWS.Lightsail.PutInstancePublicPorts(ctx, &lightsail.PutInstancePublicPortsInput{
-		InstanceName: aws.String(env.Instance), PortInfos: portInfos(rules)})
+		InstanceName: new(env.Instance), PortInfos: portInfos(rules)})
 	if err == nil {
 		return out.Operation, nil
 	}

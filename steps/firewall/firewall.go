@@ -13,7 +13,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/lightsail"
 	"github.com/aws/aws-sdk-go-v2/service/lightsail/types"
 
@@ -26,8 +25,9 @@ import (
 // ID is the step's stable name.
 const ID = "firewall"
 
-// Step is the firewall step. The zero value uses the documented guard limits.
+// Step is the firewall step. Zero guard limits take the documented defaults.
 type Step struct {
+	steps.Identity
 	// GuardTimeout is how long the lockout guard keeps trying a new SSH connection (60 s when zero):
 	// on AWS a firewall change takes a moment to reach the instance.
 	GuardTimeout time.Duration
@@ -36,15 +36,9 @@ type Step struct {
 }
 
 // New returns the step with the default guard limits.
-func New() *Step { return &Step{} }
+func New() *Step { return &Step{Identity: steps.Named(ID, "Firewall: SSH only from you")} }
 
-var (
-	_ steps.Step     = (*Step)(nil)
-	_ steps.Optioner = (*Step)(nil)
-)
-
-func (fw *Step) ID() string    { return ID }
-func (fw *Step) Title() string { return "Firewall: SSH only from you" }
+var _ steps.Optioner = (*Step)(nil)
 
 // HostQuery asks for the session's address (every gathering reports it) and what tells whether a
 // Let's Encrypt renewal needs port 80 (steps/blueprint).
@@ -85,7 +79,7 @@ func (fw *Step) Check(ctx context.Context, env *steps.Env) (steps.State, error) 
 
 // readRules returns the open ports in Lightsail's order, merged per port range.
 func readRules(ctx context.Context, env *steps.Env) ([]Rule, error) {
-	out, err := env.AWS.Lightsail.GetInstancePortStates(ctx, &lightsail.GetInstancePortStatesInput{InstanceName: aws.String(env.Instance)})
+	out, err := env.AWS.Lightsail.GetInstancePortStates(ctx, &lightsail.GetInstancePortStatesInput{InstanceName: new(env.Instance)})
 	if err != nil {
 		return nil, awsapi.Classify("read the firewall of "+env.Instance, err)
 	}
@@ -188,8 +182,14 @@ type LockoutError struct {
 
 func (e *LockoutError) Error() string {
 	msg := fmt.Sprintf("a new SSH connection to %s failed after the firewall change (%v)", e.Instance, e.Probe)
-	if e.RollbackErr != nil {
-		return msg + "; putting the previous rules back failed too: " + e.RollbackErr.Error()
+	return withRollback(msg, "; putting the previous rules back failed too: ", e.RollbackErr)
+}
+
+// withRollback ends msg with what became of the previous rules: put back, or failed (failed, then
+// the rollback's error).
+func withRollback(msg, failed string, rollbackErr error) string {
+	if rollbackErr != nil {
+		return msg + failed + rollbackErr.Error()
 	}
 	return msg + "; the previous rules were put back"
 }
@@ -216,10 +216,7 @@ type CancelledError struct {
 
 func (e *CancelledError) Error() string {
 	msg := fmt.Sprintf("firewall of %s: the run was cancelled (%v) before a new SSH connection was confirmed", e.Instance, e.Cause)
-	if e.RollbackErr != nil {
-		return msg + "; putting the previous rules back failed: " + e.RollbackErr.Error()
-	}
-	return msg + "; the previous rules were put back"
+	return withRollback(msg, "; putting the previous rules back failed: ", e.RollbackErr)
 }
 
 func (e *CancelledError) Unwrap() []error { return []error{context.Canceled, e.Cause, e.RollbackErr} }

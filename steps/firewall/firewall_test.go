@@ -165,7 +165,8 @@ func TestLockoutGuardPutsThePreviousRulesBack(t *testing.T) {
 	w := world.New(t, world.Options{Host: true, Settings: steps.Settings{SSHCIDRs: []string{"203.0.113.7/32"}}})
 	before := ports(w)
 	env := w.Env(t)
-	fw := &firewall.Step{GuardTimeout: 2 * time.Second, GuardBackoff: 100 * time.Millisecond}
+	fw := firewall.New()
+	fw.GuardTimeout, fw.GuardBackoff = 2*time.Second, 100*time.Millisecond
 	j := journal(t)
 	eng := &steps.Engine{Steps: []steps.Step{fw}, Env: env, Journal: j}
 	rs := eng.Verify(t.Context())

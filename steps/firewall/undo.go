@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
-	"strings"
 
 	"github.com/hardsail/hardsail/steps"
 )
@@ -15,16 +14,11 @@ import (
 // what was there before, unless env.Force, and refuses to act at all on journal data that is not
 // a firewall hardsail could have written.
 func (fw *Step) Undo(ctx context.Context, env *steps.Env, entries []steps.Entry, rec *steps.Recorder) (steps.Report, error) {
-	records, err := steps.DecodeAll(entries, func(e steps.Entry) (record, error) { return decodeRecord(e, env.Instance) })
-	if err != nil {
-		return steps.Report{}, err
-	}
-	var did []string
-	for i, e := range entries {
-		d := records[i]
+	decode := func(e steps.Entry) (record, error) { return decodeRecord(e, env.Instance) }
+	return steps.UndoEach(entries, decode, func(e steps.Entry, d record) (string, error) {
 		live, err := readRules(ctx, env)
 		if err != nil {
-			return steps.Report{Detail: strings.Join(did, "; ")}, err
+			return "", err
 		}
 		c := steps.Change{Action: steps.Update, Address: address(env.Instance), Before: describeSet(live), After: describeSet(d.Prior)}
 		var what string
@@ -38,12 +32,8 @@ func (fw *Step) Undo(ctx context.Context, env *steps.Env, entries []steps.Entry,
 		default:
 			err = &ThreeWayError{Instance: env.Instance, Prior: d.Prior, Put: d.Put, Live: live}
 		}
-		if err != nil {
-			return steps.Report{Detail: strings.Join(did, "; ")}, err
-		}
-		did = append(did, what)
-	}
-	return steps.Report{Detail: strings.Join(did, "; ")}, nil
+		return what, err
+	})
 }
 
 // decodeRecord reads an entry's data and refuses anything hardsail could not have written: another

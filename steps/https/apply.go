@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/lightsail"
 	"github.com/aws/aws-sdk-go-v2/service/lightsail/types"
 
@@ -168,7 +167,7 @@ func (r *lbRun) createLB(ctx context.Context, x op) error {
 	err := r.rec.Do(ctx, x.Change, undoData{Kind: x.Kind, LB: x.LB}, func(ctx context.Context) error {
 		return callAndWait(ctx, r.env.AWS, "create load balancer "+x.LB, func() ([]types.Operation, error) {
 			out, err := r.env.AWS.Lightsail.CreateLoadBalancer(ctx, &lightsail.CreateLoadBalancerInput{
-				LoadBalancerName: &x.LB, InstancePort: 80, HealthCheckPath: aws.String("/"),
+				LoadBalancerName: &x.LB, InstancePort: 80, HealthCheckPath: new("/"),
 			})
 			return dnszone.OpsOf(out, err, func(o *lightsail.CreateLoadBalancerOutput) []types.Operation { return o.Operations })
 		})

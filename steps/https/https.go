@@ -40,6 +40,7 @@ type Resolver interface {
 
 // Step is the https step. The zero durations take the defaults below.
 type Step struct {
+	steps.Identity
 	// Resolver checks validation records the user adds outside Lightsail (nil: the system resolver).
 	Resolver Resolver
 	// CertWait bounds how long one apply polls for certificate validation before reporting pending.
@@ -65,17 +66,12 @@ const (
 var defaultPoll = awsapi.Backoff{Initial: 5 * time.Second, Max: 30 * time.Second}
 
 // New returns the step with its defaults.
-func New() *Step { return &Step{} }
-
-func (s *Step) ID() string    { return ID }
-func (s *Step) Title() string { return "HTTPS for the site" }
+func New() *Step { return &Step{Identity: steps.Named(ID, "HTTPS for the site")} }
 
 // HostQuery names what the step reads on the host: every layout's wp-config.php (only one exists
 // on a host hardsail serves) and what tells the layouts apart.
 func (s *Step) HostQuery() sshhost.Query {
-	q := blueprint.Query()
-	q.Files = append(blueprint.WPConfigPaths(), q.Files...)
-	return q
+	return blueprint.QueryWith(sshhost.Query{Files: blueprint.WPConfigPaths()})
 }
 
 func (s *Step) resolver() Resolver {

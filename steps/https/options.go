@@ -12,45 +12,26 @@ import (
 // The email address for Let's Encrypt (--mail) is shared with auto-upgrades and declared there.
 func (s *Step) Options() []steps.Option {
 	price := assets.LoadBalancerPrice().Monthly()
-	var domain, alt, mode steps.Option
-	domain = steps.Option{
+	domain := steps.Option{
 		Flag: "domain", Arg: "NAME", Kind: steps.OptionText,
 		Usage:    "the site's domain name, served over HTTPS (e.g. example.com)",
 		Question: "Which domain name serves the site?",
 		Note:     "Leave it empty to skip HTTPS.",
 		Needed:   true,
 		Get:      func(st steps.Settings) string { return st.Domain },
-		Set: func(st *steps.Settings, v string) error {
-			if err := domain.CheckText(v); err != nil {
-				return err
-			}
-			n, err := checkName("--domain", v)
-			if err != nil {
-				return err
-			}
-			st.Domain = n
-			return nil
-		},
 	}
-	alt = steps.Option{
+	domain.Set = steps.Setter(&domain, func(v string) (string, error) { return checkName("--domain", v) },
+		func(st *steps.Settings, n string) { st.Domain = n })
+	alt := steps.Option{
 		Flag: "alt-domain", Arg: "NAME", Kind: steps.OptionList,
 		Usage:    "another name on the same certificate (e.g. www.example.com); repeat or comma-separate",
 		Question: "Other names for the site (comma-separated)?",
 		Note:     fmt.Sprintf("At most %d, e.g. www.example.com.", maxAlternativeNames),
 		Get:      func(st steps.Settings) string { return strings.Join(st.AltDomains, ",") },
-		Set: func(st *steps.Settings, v string) error {
-			if err := alt.CheckText(v); err != nil {
-				return err
-			}
-			names, err := altNames(steps.SplitList(v))
-			if err != nil {
-				return err
-			}
-			st.AltDomains = names
-			return nil
-		},
 	}
-	mode = steps.Option{
+	alt.Set = steps.Setter(&alt, func(v string) ([]string, error) { return altNames(steps.SplitList(v)) },
+		func(st *steps.Settings, names []string) { st.AltDomains = names })
+	mode := steps.Option{
 		Flag: "https-mode", Arg: "MODE", Kind: steps.OptionText,
 		Usage:    "how HTTPS is provided: lb (load balancer, " + price + ") or instance (Let's Encrypt, free)",
 		Question: "How should the site get HTTPS?",
@@ -60,17 +41,13 @@ func (s *Step) Options() []steps.Option {
 		},
 		Default: defaultMode,
 		Get:     func(st steps.Settings) string { return st.HTTPSMode },
-		Set: func(st *steps.Settings, v string) error {
-			if err := mode.CheckText(v); err != nil {
-				return err
-			}
-			if v != "lb" && v != "instance" {
-				return mode.Bad(v, "not a mode", "Use --https-mode lb (load balancer, "+price+") or --https-mode instance (Let's Encrypt, free).")
-			}
-			st.HTTPSMode = v
-			return nil
-		},
 	}
+	mode.Set = steps.Setter(&mode, func(v string) (string, error) {
+		if v != "lb" && v != "instance" {
+			return "", mode.Bad(v, "not a mode", "Use --https-mode lb (load balancer, "+price+") or --https-mode instance (Let's Encrypt, free).")
+		}
+		return v, nil
+	}, func(st *steps.Settings, v string) { st.HTTPSMode = v })
 	return []steps.Option{domain, alt, mode, mailOption()}
 }
 
@@ -84,14 +61,7 @@ func mailOption() steps.Option {
 		Note:     "Needed for free HTTPS on the instance (expiry warnings); not used with a load balancer. May be empty then.",
 		Get:      func(st steps.Settings) string { return st.Mail },
 	}
-	o.Set = func(st *steps.Settings, v string) error {
-		v, err := o.CheckMail(v)
-		if err != nil {
-			return err
-		}
-		st.Mail = v
-		return nil
-	}
+	o.Set = steps.Setter(&o, o.CheckMail, func(st *steps.Settings, v string) { st.Mail = v })
 	return o
 }
 

@@ -380,7 +380,7 @@ func restoreAttribute(ctx context.Context, env *steps.Env, d undoData) error {
 func deleteCert(ctx context.Context, env *steps.Env, d undoData) error {
 	return ignoreNotFound(callAndWait(ctx, env.AWS, "delete certificate "+d.Cert+" of load balancer "+d.LB, func() ([]types.Operation, error) {
 		out, err := env.AWS.Lightsail.DeleteLoadBalancerTlsCertificate(ctx, &lightsail.DeleteLoadBalancerTlsCertificateInput{
-			LoadBalancerName: &d.LB, CertificateName: &d.Cert, Force: aws.Bool(true),
+			LoadBalancerName: &d.LB, CertificateName: &d.Cert, Force: new(true),
 		})
 		return dnszone.OpsOf(out, err, func(o *lightsail.DeleteLoadBalancerTlsCertificateOutput) []types.Operation { return o.Operations })
 	}))

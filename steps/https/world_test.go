@@ -45,7 +45,7 @@ func (d *emulatedDNS) LookupCNAME(ctx context.Context, host string) (string, err
 
 // testStep polls fast and gives up on validation after a second, so "pending" comes quickly.
 func testStep(w *world.World) *Step {
-	return &Step{Resolver: &emulatedDNS{em: w.Em}, Poll: awsapi.Backoff{Initial: 10 * time.Millisecond, Max: 100 * time.Millisecond},
+	return &Step{Identity: New().Identity, Resolver: &emulatedDNS{em: w.Em}, Poll: awsapi.Backoff{Initial: 10 * time.Millisecond, Max: 100 * time.Millisecond},
 		CertWait: time.Second, LBWait: 20 * time.Second, SetupWait: 10 * time.Second}
 }
 

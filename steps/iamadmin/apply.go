@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/iam/types"
 
@@ -171,7 +170,7 @@ func (r *run) attachPolicy(ctx context.Context, c steps.Change) error {
 	data := record{Kind: kindPolicy, Origin: created, Group: r.group, GroupOrigin: r.origin(groupAddr(r.group)), PolicyARN: PolicyARN}
 	return r.mutate(ctx, c, data, "attached "+policyName+" to "+r.group, func(ctx context.Context) error {
 		return consistently(ctx, data.GroupOrigin == created, func() error {
-			_, err := r.api.AttachGroupPolicy(ctx, &iam.AttachGroupPolicyInput{GroupName: &r.group, PolicyArn: aws.String(PolicyARN)})
+			_, err := r.api.AttachGroupPolicy(ctx, &iam.AttachGroupPolicyInput{GroupName: &r.group, PolicyArn: new(PolicyARN)})
 			return awsapi.Classify("attach "+policyName+" to IAM group "+r.group, err)
 		})
 	})

@@ -30,17 +30,14 @@ const (
 )
 
 // Step implements steps.Step for iam-admin.
-type Step struct{}
+type Step struct{ steps.Identity }
 
 // New returns the iam-admin step.
-func New() *Step { return &Step{} }
+func New() *Step { return &Step{steps.Named(ID, "IAM administrator user and group")} }
 
 // noteMFASkipped is the run note that says why MFA enrolment was offered in this run and did not
 // happen (declined, codes never matched): the rest of the run reports MFA as pending, not as a change.
 const noteMFASkipped = ID + "/mfa-skipped"
-
-func (s *Step) ID() string    { return ID }
-func (s *Step) Title() string { return "IAM administrator user and group" }
 
 // Facts is what Check reads; its JSON is the plan's fingerprint.
 type Facts struct {

@@ -25,17 +25,13 @@ func (s *Step) Options() []steps.Option {
 		Default:  defaultAdminUser,
 		Get:      func(s steps.Settings) string { return s.AdminUser },
 	}
-	o.Set = func(s *steps.Settings, v string) error {
-		if err := o.CheckText(v); err != nil {
-			return err
-		}
+	o.Set = steps.Setter(&o, func(v string) (string, error) {
 		name := strings.TrimSpace(v)
 		if !iamName().MatchString(name) {
-			return o.Bad(v, "not a valid IAM user name", "Use up to 64 letters, digits and +=,.@_- e.g. --admin-user administrator.")
+			return "", o.Bad(v, "not a valid IAM user name", "Use up to 64 letters, digits and +=,.@_- e.g. --admin-user administrator.")
 		}
-		s.AdminUser = name
-		return nil
-	}
+		return name, nil
+	}, func(s *steps.Settings, name string) { s.AdminUser = name })
 	return []steps.Option{o}
 }
 

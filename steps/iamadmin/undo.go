@@ -77,24 +77,27 @@ var kinds = map[string]kind{
 			_, err := api.DetachGroupPolicy(ctx, &iam.DetachGroupPolicyInput{GroupName: &r.Group, PolicyArn: &r.PolicyARN})
 			return awsapi.Classify("detach "+r.PolicyARN+" from IAM group "+r.Group, err)
 		}},
-	kindGroup: {5, func(r record) string { return groupAddr(r.Group) },
-		func(r record) string { return "deleted group " + r.Group },
-		func(ctx context.Context, api awsapi.IAMAPI, r record) (bool, error) {
-			return groupUnused(ctx, api, r.Group)
-		},
-		func(ctx context.Context, api awsapi.IAMAPI, r record) error {
-			_, err := api.DeleteGroup(ctx, &iam.DeleteGroupInput{GroupName: &r.Group})
-			return awsapi.Classify("delete IAM group "+r.Group, err)
-		}},
-	kindUser: {6, func(r record) string { return userAddr(r.User) },
-		func(r record) string { return "deleted user " + r.User },
-		func(ctx context.Context, api awsapi.IAMAPI, r record) (bool, error) {
-			return userUnused(ctx, api, r.User)
-		},
-		func(ctx context.Context, api awsapi.IAMAPI, r record) error {
-			_, err := api.DeleteUser(ctx, &iam.DeleteUserInput{UserName: &r.User})
-			return awsapi.Classify("delete IAM user "+r.User, err)
-		}},
+	kindGroup: deletion(5, "group", func(r record) string { return r.Group }, groupAddr, groupUnused,
+		func(ctx context.Context, api awsapi.IAMAPI, group string) error {
+			_, err := api.DeleteGroup(ctx, &iam.DeleteGroupInput{GroupName: &group})
+			return awsapi.Classify("delete IAM group "+group, err)
+		}),
+	kindUser: deletion(6, "user", func(r record) string { return r.User }, userAddr, userUnused,
+		func(ctx context.Context, api awsapi.IAMAPI, user string) error {
+			_, err := api.DeleteUser(ctx, &iam.DeleteUserInput{UserName: &user})
+			return awsapi.Classify("delete IAM user "+user, err)
+		}),
+}
+
+// deletion is the kind of a group or user hardsail created, named name(r): undo deletes it with
+// remove while unused says it is there and holds nothing hardsail did not put in it.
+func deletion(rank int, noun string, name func(record) string, addr func(string) string,
+	unused func(context.Context, awsapi.IAMAPI, string) (bool, error),
+	remove func(context.Context, awsapi.IAMAPI, string) error) kind {
+	return kind{rank, func(r record) string { return addr(name(r)) },
+		func(r record) string { return "deleted " + noun + " " + name(r) },
+		func(ctx context.Context, api awsapi.IAMAPI, r record) (bool, error) { return unused(ctx, api, name(r)) },
+		func(ctx context.Context, api awsapi.IAMAPI, r record) error { return remove(ctx, api, name(r)) }}
 }
 
 // found turns a read's error into whether the thing exists.

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/lightsail"
 	"github.com/aws/aws-sdk-go-v2/service/lightsail/types"
 
@@ -24,12 +23,9 @@ type record struct {
 // inside the journaled change: a cancel or time-out during the wait leaves the entry unknown, and
 // undo then compares the live options first.
 func (s *Step) Apply(ctx context.Context, env *steps.Env, live steps.State, plan steps.Plan, rec *steps.Recorder) (steps.Report, error) {
-	if plan.Empty() {
-		return steps.Report{Detail: "nothing to change"}, nil
-	}
-	f, err := steps.FactsOf[Facts](live)
-	if err != nil {
-		return steps.Report{}, err
+	f, done, err := steps.ApplyFacts[Facts](live, plan)
+	if done {
+		return steps.Done(err)
 	}
 	if len(plan.Changes) != 1 || plan.Changes[0].Address != address(env.Instance) {
 		return steps.Report{}, fmt.Errorf("%s: the plan has changes this step does not make: %+v", ID, plan.Changes)
@@ -48,12 +44,12 @@ func (s *Step) Apply(ctx context.Context, env *steps.Env, live steps.State, plan
 // update sends the members of to that differ from live in one UpdateInstanceMetadataOptions
 // (httpTokens always: left out, Lightsail sets it to optional), then waits for the operation.
 func update(ctx context.Context, env *steps.Env, live, to Options) error {
-	in := &lightsail.UpdateInstanceMetadataOptionsInput{InstanceName: aws.String(env.Instance), HttpTokens: types.HttpTokens(to.Tokens)}
+	in := &lightsail.UpdateInstanceMetadataOptionsInput{InstanceName: new(env.Instance), HttpTokens: types.HttpTokens(to.Tokens)}
 	if to.Endpoint != live.Endpoint {
 		in.HttpEndpoint = types.HttpEndpoint(to.Endpoint)
 	}
 	if to.HopLimit != live.HopLimit && to.HopLimit != 0 {
-		in.HttpPutResponseHopLimit = aws.Int32(to.HopLimit)
+		in.HttpPutResponseHopLimit = new(to.HopLimit)
 	}
 	if to.IPv6 != live.IPv6 && to.IPv6 != "" {
 		in.HttpProtocolIpv6 = types.HttpProtocolIpv6(to.IPv6)

@@ -31,18 +31,10 @@ const (
 )
 
 // Step is the step.
-type Step struct{}
+type Step struct{ steps.Identity }
 
 // New returns the step.
-func New() *Step { return &Step{} }
-
-var (
-	_ steps.Step      = (*Step)(nil)
-	_ steps.Explainer = (*Step)(nil)
-)
-
-func (s *Step) ID() string    { return ID }
-func (s *Step) Title() string { return "Instance metadata: tokens required (IMDSv2)" }
+func New() *Step { return &Step{steps.Named(ID, "Instance metadata: tokens required (IMDSv2)")} }
 
 // Options are the metadata service's settings, as GetInstance reports them and as the journal
 // keeps them.
@@ -88,7 +80,7 @@ func (s *Step) Check(ctx context.Context, env *steps.Env) (steps.State, error) {
 // read returns the live options (nil when GetInstance reports none) and whether Lightsail is still
 // applying a change of them.
 func read(ctx context.Context, env *steps.Env) (*Options, bool, error) {
-	out, err := env.AWS.Lightsail.GetInstance(ctx, &lightsail.GetInstanceInput{InstanceName: aws.String(env.Instance)})
+	out, err := env.AWS.Lightsail.GetInstance(ctx, &lightsail.GetInstanceInput{InstanceName: new(env.Instance)})
 	if err != nil {
 		return nil, false, awsapi.Classify("read the metadata options of "+env.Instance, err)
 	}
@@ -124,12 +116,8 @@ func describe(tokens string) string { return "httpTokens " + tokens }
 
 // Plan requires tokens when they are optional; the endpoint, the hop limit and IPv6 stay as they are.
 func (s *Step) Plan(st steps.State, _ steps.Settings) (steps.Plan, error) {
-	p := steps.Plan{Step: ID}
-	if st.Skip != "" {
-		return p, nil
-	}
-	f, err := steps.FactsOf[Facts](st)
-	if err != nil {
+	p, f, skip, err := steps.PlanFacts[Facts](ID, st)
+	if skip || err != nil {
 		return p, err
 	}
 	if f.Options.Tokens == TokensRequired {

@@ -3,7 +3,6 @@ package imds
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/hardsail/hardsail/steps"
 )
@@ -14,19 +13,14 @@ import (
 // wrote nor what was there before, unless env.Force, and refuses to act at all on journal data
 // that is not a change hardsail could have made (*steps.TamperedError).
 func (s *Step) Undo(ctx context.Context, env *steps.Env, entries []steps.Entry, rec *steps.Recorder) (steps.Report, error) {
-	records, err := steps.DecodeAll(entries, func(e steps.Entry) (record, error) { return decode(e, env.Instance) })
-	if err != nil {
-		return steps.Report{}, err
-	}
-	var did []string
-	for i, e := range entries {
-		d := records[i]
+	decodeOne := func(e steps.Entry) (record, error) { return decode(e, env.Instance) }
+	return steps.UndoEach(entries, decodeOne, func(e steps.Entry, d record) (string, error) {
 		live, _, err := read(ctx, env)
 		if err == nil && live == nil {
 			err = fmt.Errorf("%s: Lightsail reports no instance metadata options for %s, so there is nothing to put back", ID, env.Instance)
 		}
 		if err != nil {
-			return steps.Report{Detail: strings.Join(did, "; ")}, err
+			return "", err
 		}
 		c := steps.Change{Action: steps.Update, Address: address(env.Instance), Before: describe(live.Tokens), After: describe(d.Prior.Tokens)}
 		var what string
@@ -41,12 +35,8 @@ func (s *Step) Undo(ctx context.Context, env *steps.Env, entries []steps.Entry, 
 		default:
 			err = &ChangedError{Instance: env.Instance, Prior: d.Prior, Put: d.Put, Live: *live}
 		}
-		if err != nil {
-			return steps.Report{Detail: strings.Join(did, "; ")}, err
-		}
-		did = append(did, what)
-	}
-	return steps.Report{Detail: strings.Join(did, "; ")}, nil
+		return what, err
+	})
 }
 
 // decode reads an entry's data and refuses anything hardsail could not have written: another

@@ -14,12 +14,9 @@ import (
 // through hostfile, which journals the prior file first. It does not run the cleanup (see the
 // package comment).
 func (s *Step) Apply(ctx context.Context, env *steps.Env, live steps.State, plan steps.Plan, rec *steps.Recorder) (steps.Report, error) {
-	if plan.Empty() {
-		return steps.Report{}, nil
-	}
-	facts, err := steps.FactsOf[Facts](live)
-	if err != nil {
-		return steps.Report{}, err
+	facts, stop, err := steps.ApplyFacts[Facts](live, plan)
+	if stop {
+		return steps.Done(err)
 	}
 	// Every change is checked before the first write, so a plan naming a file this step does not
 	// own changes nothing at all.

@@ -36,21 +36,15 @@ const (
 )
 
 // Step is the log-cleanup step.
-type Step struct{}
+type Step struct{ steps.Identity }
 
 // New returns the log-cleanup step.
-func New() *Step { return &Step{} }
-
-func (*Step) ID() string    { return ID }
-func (*Step) Title() string { return "Delete old rotated logs weekly" }
+func New() *Step { return &Step{steps.Named(ID, "Delete old rotated logs weekly")} }
 
 // HostQuery is what Check reads: the two files hardsail owns, the log directories' listings, and
 // what tells the WordPress layouts apart.
 func (*Step) HostQuery() sshhost.Query {
-	q := blueprint.Query()
-	q.Files = append([]string{ScriptPath, CronPath}, q.Files...)
-	q.Dirs = append(LogDirs(), q.Dirs...)
-	return q
+	return blueprint.QueryWith(sshhost.Query{Files: []string{ScriptPath, CronPath}, Dirs: LogDirs()})
 }
 
 // Facts is what Check found; its JSON is the plan's fingerprint. Live logs are left out: they grow

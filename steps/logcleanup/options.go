@@ -36,25 +36,21 @@ func options() []steps.Option {
 			return strconv.Itoa(s.KeepLogs)
 		},
 	}
-	keep.Set = func(s *steps.Settings, v string) error {
-		if err := keep.CheckText(v); err != nil {
-			return err
-		}
+	keep.Set = steps.Setter(&keep, func(v string) (int, error) {
 		digits := strings.TrimSpace(v)
 		n, err := strconv.Atoi(digits)
 		switch {
 		case err != nil:
-			return keep.Bad(v, "not a whole number", keepLogsHint)
+			return 0, keep.Bad(v, "not a whole number", keepLogsHint)
 		case n < 1 || n > maxKeepLogs:
 			// 0 is refused, never read as "none" or as the default.
-			return keep.Bad(v, "out of range", keepLogsHint)
+			return 0, keep.Bad(v, "out of range", keepLogsHint)
 		case strings.Trim(digits, "0123456789") != "":
 			// Atoi takes "+3": a count is digits only, so what is saved is what was typed.
-			return keep.Bad(v, "write the number with digits only", keepLogsHint)
+			return 0, keep.Bad(v, "write the number with digits only", keepLogsHint)
 		}
-		s.KeepLogs = n
-		return nil
-	}
+		return n, nil
+	}, func(s *steps.Settings, n int) { s.KeepLogs = n })
 	schedule := steps.Option{
 		Flag: "cron", Arg: "SCHEDULE", Kind: steps.OptionText,
 		Usage:    "log clean-up schedule in five cron fields (default \"0 3 * * 0\": Sundays at 03:00)",

@@ -38,19 +38,12 @@ const (
 )
 
 // Step is the step.
-type Step struct{}
+type Step struct{ steps.Identity }
 
 // New returns the step.
-func New() *Step { return &Step{} }
+func New() *Step { return &Step{steps.Named(ID, "Disk space, pending reboot and security updates")} }
 
-var (
-	_ steps.Step      = (*Step)(nil)
-	_ steps.Explainer = (*Step)(nil)
-	_ steps.HostQuery = (*Step)(nil)
-)
-
-func (*Step) ID() string    { return ID }
-func (*Step) Title() string { return "Disk space, pending reboot and security updates" }
+var _ steps.HostQuery = (*Step)(nil)
 
 // HostQuery is what tells the WordPress layouts apart (for what apt patches there) and the audit's
 // read-only script, read in the engine's one gathering.

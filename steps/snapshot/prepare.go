@@ -39,7 +39,7 @@ func (s *Step) Prepare(ctx context.Context, env *steps.Env, rec *steps.Recorder)
 	what := "snapshot " + env.Instance + " as " + name
 	err := rec.Do(ctx, c, record{Snapshot: name}, func(ctx context.Context) error {
 		out, err := env.AWS.Lightsail.CreateInstanceSnapshot(ctx, &lightsail.CreateInstanceSnapshotInput{
-			InstanceName: aws.String(env.Instance), InstanceSnapshotName: aws.String(name)})
+			InstanceName: new(env.Instance), InstanceSnapshotName: new(name)})
 		if err != nil {
 			return awsapi.Classify(what, err)
 		}
@@ -76,7 +76,7 @@ func waitAvailable(ctx context.Context, env *steps.Env, name, addr string) error
 		return &awsapi.TimeoutError{Op: "wait for snapshot " + name, Type: "CreateInstanceSnapshot", Elapsed: time.Since(start)}
 	}
 	for {
-		out, err := env.AWS.Lightsail.GetInstanceSnapshot(wctx, &lightsail.GetInstanceSnapshotInput{InstanceSnapshotName: aws.String(name)})
+		out, err := env.AWS.Lightsail.GetInstanceSnapshot(wctx, &lightsail.GetInstanceSnapshotInput{InstanceSnapshotName: new(name)})
 		if err != nil {
 			if wctx.Err() != nil && errors.Is(err, wctx.Err()) {
 				return timedOut()

@@ -37,19 +37,13 @@ const (
 const autoSnapshot = "AutoSnapshot"
 
 // Step is the step, and the engine's Preparer.
-type Step struct{}
+type Step struct{ steps.Identity }
 
 // New returns the step.
-func New() *Step { return &Step{} }
+func New() *Step { return &Step{steps.Named(ID, "Snapshots: a way back")} }
 
-var (
-	_ steps.Step     = (*Step)(nil)
-	_ steps.Preparer = (*Step)(nil)
-	_ steps.Optioner = (*Step)(nil)
-)
-
-func (s *Step) ID() string    { return ID }
-func (s *Step) Title() string { return "Snapshots: a way back" }
+var _ steps.Preparer = (*Step)(nil)
+var _ steps.Optioner = (*Step)(nil)
 
 // Facts is what Check read.
 type Facts struct {
@@ -155,7 +149,7 @@ func look(ctx context.Context, env *steps.Env) (Facts, error) {
 
 // addOnOn reads whether the automatic snapshots add-on is on (or being turned on).
 func addOnOn(ctx context.Context, env *steps.Env) (bool, error) {
-	out, err := env.AWS.Lightsail.GetInstance(ctx, &lightsail.GetInstanceInput{InstanceName: aws.String(env.Instance)})
+	out, err := env.AWS.Lightsail.GetInstance(ctx, &lightsail.GetInstanceInput{InstanceName: new(env.Instance)})
 	if err != nil {
 		return false, awsapi.Classify("read the add-ons of "+env.Instance, err)
 	}
@@ -216,7 +210,7 @@ func (s *Step) Apply(ctx context.Context, env *steps.Env, live steps.State, plan
 		}
 		what := "enable automatic snapshots of " + env.Instance
 		err := rec.Do(ctx, c, record{AddOn: autoSnapshot}, func(ctx context.Context) error {
-			out, err := env.AWS.Lightsail.EnableAddOn(ctx, &lightsail.EnableAddOnInput{ResourceName: aws.String(env.Instance),
+			out, err := env.AWS.Lightsail.EnableAddOn(ctx, &lightsail.EnableAddOnInput{ResourceName: new(env.Instance),
 				AddOnRequest: &types.AddOnRequest{AddOnType: types.AddOnTypeAutoSnapshot}})
 			if err != nil {
 				return awsapi.Classify(what, err)

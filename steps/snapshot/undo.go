@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/lightsail"
 	"github.com/aws/aws-sdk-go-v2/service/lightsail/types"
 
@@ -90,7 +89,7 @@ func undoAddOn(ctx context.Context, env *steps.Env, rec *steps.Recorder, e steps
 	}
 	what := "disable automatic snapshots of " + env.Instance
 	err = rec.Reverse(ctx, e, c, record{AddOn: autoSnapshot}, func(ctx context.Context) error {
-		out, err := env.AWS.Lightsail.DisableAddOn(ctx, &lightsail.DisableAddOnInput{ResourceName: aws.String(env.Instance), AddOnType: types.AddOnTypeAutoSnapshot})
+		out, err := env.AWS.Lightsail.DisableAddOn(ctx, &lightsail.DisableAddOnInput{ResourceName: new(env.Instance), AddOnType: types.AddOnTypeAutoSnapshot})
 		if err != nil {
 			return awsapi.Classify(what, err)
 		}
@@ -104,7 +103,7 @@ func undoAddOn(ctx context.Context, env *steps.Env, rec *steps.Recorder, e steps
 func keepSnapshot(ctx context.Context, env *steps.Env, rec *steps.Recorder, e steps.Entry, name string) (msg string, keep bool, err error) {
 	c := steps.Change{Action: steps.Update, Address: snapshotAddress(env.Instance, name), Before: name, After: name,
 		Why: "Kept: hardsail does not delete the snapshots it takes; delete it by hand when it is no longer needed."}
-	_, err = env.AWS.Lightsail.GetInstanceSnapshot(ctx, &lightsail.GetInstanceSnapshotInput{InstanceSnapshotName: aws.String(name)})
+	_, err = env.AWS.Lightsail.GetInstanceSnapshot(ctx, &lightsail.GetInstanceSnapshotInput{InstanceSnapshotName: new(name)})
 	switch err = awsapi.Classify("read snapshot "+name, err); {
 	case err == nil:
 		return "kept snapshot " + name, true, rec.Reverse(ctx, e, c, nil, nil)

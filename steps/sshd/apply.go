@@ -25,12 +25,9 @@ func owns(p string) bool { return p == DropInPath }
 // previous drop-in is put back (journaled as the undo of the write) and sshd reloaded; if hardsail
 // itself is gone, the timer on the host does it.
 func (s *Step) Apply(ctx context.Context, env *steps.Env, live steps.State, plan steps.Plan, rec *steps.Recorder) (steps.Report, error) {
-	if plan.Empty() {
-		return steps.Report{}, nil
-	}
-	f, err := steps.FactsOf[Facts](live)
-	if err != nil {
-		return steps.Report{}, err
+	f, done, err := steps.ApplyFacts[Facts](live, plan)
+	if done {
+		return steps.Done(err)
 	}
 	want := dropIn()
 	ch := plan.Changes[0]

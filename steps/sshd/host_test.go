@@ -69,7 +69,7 @@ func TestConformance(t *testing.T) {
 		t.Run(fl, func(t *testing.T) {
 			w := hostWorld(t, fl)
 			steptest.Conformance(t, steptest.Case{
-				Step:  &Step{ConfirmWithin: 20 * time.Second},
+				Step:  &Step{Identity: New().Identity, ConfirmWithin: 20 * time.Second},
 				World: w,
 				Perturb: func(t *testing.T) {
 					w.Run(t, "printf 'PermitRootLogin no\\n' > "+DropInDir+"/10-local.conf")
@@ -159,7 +159,7 @@ func TestGoodDropInSurvives(t *testing.T) {
 			base := w.Host.TreeHash(t, "/etc/ssh")
 			const wait = 8 * time.Second
 			env := w.Env(t)
-			eng := &steps.Engine{Steps: []steps.Step{&Step{ConfirmWithin: wait}}, Env: env, Journal: journal(t, t.TempDir())}
+			eng := &steps.Engine{Steps: []steps.Step{&Step{Identity: New().Identity, ConfirmWithin: wait}}, Env: env, Journal: journal(t, t.TempDir())}
 			if outs := eng.Apply(t.Context(), eng.Verify(t.Context())); len(outs) != 1 || outs[0].Status != steps.StatusChanged {
 				t.Fatalf("apply: %+v", outs)
 			}
@@ -219,7 +219,7 @@ func TestPutBack(t *testing.T) {
 			env := w.Env(t)
 			ctx, cancel := context.WithCancel(t.Context())
 			defer cancel()
-			eng := &steps.Engine{Steps: []steps.Step{&Step{ConfirmWithin: time.Minute, hooks: tc.hooks(cancel)}}, Env: env, Journal: journal(t, t.TempDir())}
+			eng := &steps.Engine{Steps: []steps.Step{&Step{Identity: New().Identity, ConfirmWithin: time.Minute, hooks: tc.hooks(cancel)}}, Env: env, Journal: journal(t, t.TempDir())}
 			outs := eng.Apply(ctx, eng.Verify(ctx))
 			if len(outs) != 1 || !outs[0].Status.Bad() || !strings.Contains(outs[0].Detail, tc.detail) || !strings.Contains(outs[0].Detail, "put back") {
 				t.Fatalf("apply: %+v, want it failed with %q and the drop-in put back", outs, tc.detail)

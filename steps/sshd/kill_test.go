@@ -60,7 +60,7 @@ func childApply() int {
 		return 1
 	}
 	secs, _ := strconv.Atoi(os.Getenv(childEnv + "_CONFIRM"))
-	s := &Step{ConfirmWithin: time.Duration(secs) * time.Second, hooks: hooks{body: breakLogin, afterReload: func() {
+	s := &Step{Identity: New().Identity, ConfirmWithin: time.Duration(secs) * time.Second, hooks: hooks{body: breakLogin, afterReload: func() {
 		fmt.Println(childReloaded)
 		select {} // hardsail hangs here until SIGKILL: it never confirms
 	}}}

@@ -47,6 +47,7 @@ const DefaultConfirmWithin = 3 * time.Minute
 
 // Step is the sshd step.
 type Step struct {
+	steps.Identity
 	// ConfirmWithin is the host-side timer's delay (DefaultConfirmWithin when zero; tests shorten it).
 	ConfirmWithin time.Duration
 	// hooks are the test's ways in (a drop-in that breaks login, a process killed after the reload).
@@ -59,10 +60,7 @@ type hooks struct {
 }
 
 // New returns the sshd step.
-func New() *Step { return &Step{} }
-
-func (*Step) ID() string    { return ID }
-func (*Step) Title() string { return "Turn off password and root logins to SSH" }
+func New() *Step { return &Step{Identity: steps.Named(ID, "Turn off password and root logins to SSH")} }
 
 // Why is the wizard's paragraph.
 func (*Step) Why() string {
@@ -336,12 +334,8 @@ func dropIn() hostfile.Desired {
 
 // Plan is pure: the drop-in, when sshd is not at its targets and a drop-in can fix it.
 func (s *Step) Plan(st steps.State, _ steps.Settings) (steps.Plan, error) {
-	plan := steps.Plan{Step: ID}
-	if st.Skip != "" {
-		return plan, nil
-	}
-	f, err := steps.FactsOf[Facts](st)
-	if err != nil || compliant(f.Effective) {
+	plan, f, skip, err := steps.PlanFacts[Facts](ID, st)
+	if skip || err != nil || compliant(f.Effective) {
 		return plan, err
 	}
 	ch, ok, err := hostfile.Change(f.DropIn, dropIn(), fmt.Sprintf(

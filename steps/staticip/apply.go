@@ -26,12 +26,9 @@ type record struct {
 
 // Apply makes the plan's changes in order, each journaled: allocate, attach, then the DNS records.
 func (s *Step) Apply(ctx context.Context, env *steps.Env, live steps.State, p steps.Plan, rec *steps.Recorder) (steps.Report, error) {
-	if p.Empty() {
-		return steps.Report{Detail: "nothing to change"}, nil
-	}
-	f, err := steps.FactsOf[Facts](live)
-	if err != nil {
-		return steps.Report{}, err
+	f, done, err := steps.ApplyFacts[Facts](live, p)
+	if done {
+		return steps.Done(err)
 	}
 	ops := plan(f, env.Settings)
 	if len(ops) != len(p.Changes) {
@@ -82,7 +79,7 @@ func (s *Step) Apply(ctx context.Context, env *steps.Env, live steps.State, p st
 // allocate creates the static IP and returns its address.
 func allocate(ctx context.Context, env *steps.Env, name string) (string, error) {
 	err := dnszone.CallAndWait(ctx, env.AWS, "allocate static IP "+name, func() ([]types.Operation, error) {
-		out, err := env.AWS.Lightsail.AllocateStaticIp(ctx, &lightsail.AllocateStaticIpInput{StaticIpName: aws.String(name)})
+		out, err := env.AWS.Lightsail.AllocateStaticIp(ctx, &lightsail.AllocateStaticIpInput{StaticIpName: new(name)})
 		return dnszone.OpsOf(out, err, func(o *lightsail.AllocateStaticIpOutput) []types.Operation { return o.Operations })
 	})
 	if err != nil {
@@ -100,14 +97,14 @@ func allocate(ctx context.Context, env *steps.Env, name string) (string, error) 
 
 func attach(ctx context.Context, env *steps.Env, name string) error {
 	return dnszone.CallAndWait(ctx, env.AWS, "attach static IP "+name+" to "+env.Instance, func() ([]types.Operation, error) {
-		out, err := env.AWS.Lightsail.AttachStaticIp(ctx, &lightsail.AttachStaticIpInput{StaticIpName: aws.String(name), InstanceName: aws.String(env.Instance)})
+		out, err := env.AWS.Lightsail.AttachStaticIp(ctx, &lightsail.AttachStaticIpInput{StaticIpName: new(name), InstanceName: new(env.Instance)})
 		return dnszone.OpsOf(out, err, func(o *lightsail.AttachStaticIpOutput) []types.Operation { return o.Operations })
 	})
 }
 
 // readStaticIP returns the static IP, or nil when there is none of that name.
 func readStaticIP(ctx context.Context, env *steps.Env, name string) (*types.StaticIp, error) {
-	out, err := env.AWS.Lightsail.GetStaticIp(ctx, &lightsail.GetStaticIpInput{StaticIpName: aws.String(name)})
+	out, err := env.AWS.Lightsail.GetStaticIp(ctx, &lightsail.GetStaticIpInput{StaticIpName: new(name)})
 	if err != nil {
 		if err = awsapi.Classify("read static IP "+name, err); awsapi.IsKind(err, awsapi.KindNotFound) {
 			return nil, nil

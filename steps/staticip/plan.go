@@ -63,12 +63,8 @@ func (s *Step) Options() []steps.Option {
 // in Lightsail DNS that points at the old address, one change creating the record at the new
 // address and one deleting the old (created first, so the name never goes without a record).
 func (s *Step) Plan(st steps.State, set steps.Settings) (steps.Plan, error) {
-	p := steps.Plan{Step: ID}
-	if st.Skip != "" {
-		return p, nil
-	}
-	f, err := steps.FactsOf[Facts](st)
-	if err != nil {
+	p, f, skip, err := steps.PlanFacts[Facts](ID, st)
+	if skip || err != nil {
 		return p, err
 	}
 	ops := plan(f, set)

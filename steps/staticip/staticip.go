@@ -29,19 +29,14 @@ const ID = "static-ip"
 const FindingDynamic = "static-ip.dynamic_ip"
 
 // Step is the step.
-type Step struct{}
+type Step struct{ steps.Identity }
 
 // New returns the step.
-func New() *Step { return &Step{} }
+func New() *Step {
+	return &Step{steps.Named(ID, "Static IP: a public address that survives a restart")}
+}
 
-var (
-	_ steps.Step      = (*Step)(nil)
-	_ steps.Explainer = (*Step)(nil)
-	_ steps.Optioner  = (*Step)(nil)
-)
-
-func (s *Step) ID() string    { return ID }
-func (s *Step) Title() string { return "Static IP: a public address that survives a restart" }
+var _ steps.Optioner = (*Step)(nil)
 
 // Own is hardsail's static IP, when one is allocated.
 type Own struct {
@@ -77,7 +72,7 @@ func (s *Step) Check(ctx context.Context, env *steps.Env) (steps.State, error) {
 	if env.AWS == nil {
 		return st, &steps.UsageError{Msg: "the static IP step needs AWS access", Hint: "Configure AWS credentials (`aws configure`) or pass --profile."}
 	}
-	out, err := env.AWS.Lightsail.GetInstance(ctx, &lightsail.GetInstanceInput{InstanceName: aws.String(env.Instance)})
+	out, err := env.AWS.Lightsail.GetInstance(ctx, &lightsail.GetInstanceInput{InstanceName: new(env.Instance)})
 	if err != nil {
 		return st, awsapi.Classify("read instance "+env.Instance, err)
 	}

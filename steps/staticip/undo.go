@@ -79,7 +79,7 @@ func (u *undoRun) detach(ctx context.Context, e steps.Entry, d record) error {
 	c.Why = "Undo: detach the static IP. The instance gets a new dynamic address, not " + d.Prior + " again (that one went back to AWS)."
 	err = u.rec.Reverse(ctx, e, c, d, func(ctx context.Context) error {
 		return dnszone.CallAndWait(ctx, u.env.AWS, "detach static IP "+d.Name, func() ([]types.Operation, error) {
-			out, err := u.env.AWS.Lightsail.DetachStaticIp(ctx, &lightsail.DetachStaticIpInput{StaticIpName: aws.String(d.Name)})
+			out, err := u.env.AWS.Lightsail.DetachStaticIp(ctx, &lightsail.DetachStaticIpInput{StaticIpName: new(d.Name)})
 			return dnszone.OpsOf(out, err, func(o *lightsail.DetachStaticIpOutput) []types.Operation { return o.Operations })
 		})
 	})
@@ -99,7 +99,7 @@ func (u *undoRun) address(ctx context.Context) (string, error) {
 	if u.now != "" {
 		return u.now, nil
 	}
-	out, err := u.env.AWS.Lightsail.GetInstance(ctx, &lightsail.GetInstanceInput{InstanceName: aws.String(u.env.Instance)})
+	out, err := u.env.AWS.Lightsail.GetInstance(ctx, &lightsail.GetInstanceInput{InstanceName: new(u.env.Instance)})
 	if err != nil {
 		return "", awsapi.Classify("read instance "+u.env.Instance, err)
 	}
@@ -170,7 +170,7 @@ func (u *undoRun) release(ctx context.Context, e steps.Entry, d record) error {
 	u.did = append(u.did, "static IP "+d.Name+" released")
 	return u.rec.Reverse(ctx, e, c, d, func(ctx context.Context) error {
 		return dnszone.CallAndWait(ctx, u.env.AWS, "release static IP "+d.Name, func() ([]types.Operation, error) {
-			out, err := u.env.AWS.Lightsail.ReleaseStaticIp(ctx, &lightsail.ReleaseStaticIpInput{StaticIpName: aws.String(d.Name)})
+			out, err := u.env.AWS.Lightsail.ReleaseStaticIp(ctx, &lightsail.ReleaseStaticIpInput{StaticIpName: new(d.Name)})
 			return dnszone.OpsOf(out, err, func(o *lightsail.ReleaseStaticIpOutput) []types.Operation { return o.Operations })
 		})
 	})

@@ -28,12 +28,9 @@ type fileWrite struct {
 // Apply installs what is missing, writes the files, has apt check them, and puts the previous
 // files back (journaled, as the undo of their writes) if apt refuses them.
 func (s *Step) Apply(ctx context.Context, env *steps.Env, live steps.State, plan steps.Plan, rec *steps.Recorder) (steps.Report, error) {
-	if plan.Empty() {
-		return steps.Report{}, nil
-	}
-	f, err := steps.FactsOf[facts](live)
-	if err != nil {
-		return steps.Report{}, err
+	f, done, err := steps.ApplyFacts[facts](live, plan)
+	if done {
+		return steps.Done(err)
 	}
 	c, release, err := env.LockedSSH(ctx)
 	if err != nil {

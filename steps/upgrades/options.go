@@ -23,19 +23,18 @@ func mailOption() steps.Option {
 		Note:     "An email address for what was upgraded and any problem; leave it empty for no mails. " + relayNote,
 		Get:      func(s steps.Settings) string { return s.Mail },
 	}
-	o.Set = func(s *steps.Settings, v string) error {
+	o.Set = steps.Setter(&o, func(v string) (string, error) {
 		v, err := o.CheckMail(v)
 		if err != nil {
-			return err
+			return "", err
 		}
 		// apt's quoted strings have no escapes: an address the editor cannot write is refused here.
 		if _, err := quote(v); err != nil {
-			return o.Bad(v, "cannot be written to apt's configuration: "+ErrBadValue.Error(),
+			return "", o.Bad(v, "cannot be written to apt's configuration: "+ErrBadValue.Error(),
 				"Use a plain address such as --mail you@example.com.")
 		}
-		s.Mail = v
-		return nil
-	}
+		return v, nil
+	}, func(s *steps.Settings, v string) { s.Mail = v })
 	return o
 }
 
@@ -58,16 +57,12 @@ func rebootOption() steps.Option {
 		Default:  DefaultRebootTime,
 		Get:      func(s steps.Settings) string { return s.RebootTime },
 	}
-	o.Set = func(s *steps.Settings, v string) error {
-		if err := o.CheckText(v); err != nil {
-			return err
-		}
+	o.Set = steps.Setter(&o, func(v string) (string, error) {
 		v = strings.TrimSpace(v)
 		if !clockRE().MatchString(v) {
-			return o.Bad(v, "not a time of day", "Use 24-hour HH:MM, e.g. --reboot-time 02:00.")
+			return "", o.Bad(v, "not a time of day", "Use 24-hour HH:MM, e.g. --reboot-time 02:00.")
 		}
-		s.RebootTime = v
-		return nil
-	}
+		return v, nil
+	}, func(s *steps.Settings, v string) { s.RebootTime = v })
 	return o
 }

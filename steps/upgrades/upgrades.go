@@ -38,25 +38,20 @@ const (
 )
 
 // Step is the auto-upgrades step.
-type Step struct{}
+type Step struct{ steps.Identity }
 
 // New returns the step.
-func New() *Step { return &Step{} }
-
-func (*Step) ID() string    { return ID }
-func (*Step) Title() string { return "Automatic security updates" }
+func New() *Step { return &Step{steps.Named(ID, "Automatic security updates")} }
 
 // HostQuery names every host fact Check reads, so the engine gathers them with the other steps':
 // apt's, and what tells the WordPress layouts apart (for what apt patches there).
 func (*Step) HostQuery() sshhost.Query {
-	layout := blueprint.Query()
-	return sshhost.Query{
-		Files:     append([]string{PeriodicPath, UnattendedPath, timezonePath, localtimePath}, layout.Files...),
+	return blueprint.QueryWith(sshhost.Query{
+		Files:     []string{PeriodicPath, UnattendedPath, timezonePath, localtimePath},
 		Packages:  []string{Package},
 		AptConfig: []string{"APT::Periodic::", "Unattended-Upgrade::"},
-		Dirs:      layout.Dirs,
 		Commands:  []string{"mailx"},
-	}
+	})
 }
 
 // osInfo is the part of /etc/os-release the step decides on.
@@ -269,12 +264,8 @@ func (e *SyntaxError) HintText() string {
 
 // Plan is pure: the changes that bring the facts to the settings' target.
 func (s *Step) Plan(st steps.State, set steps.Settings) (steps.Plan, error) {
-	p := steps.Plan{Step: ID}
-	if st.Skip != "" {
-		return p, nil
-	}
-	f, err := steps.FactsOf[facts](st)
-	if err != nil {
+	p, f, skip, err := steps.PlanFacts[facts](ID, st)
+	if skip || err != nil {
 		return p, err
 	}
 	if err := steps.ValidateSettings(set, s.Options()); err != nil {

@@ -28,14 +28,14 @@ import (
 func recordedStep(t *testing.T, latest string) *Step {
 	srv := httptest.NewServer(recorded.Handler(latest))
 	t.Cleanup(srv.Close)
-	return &Step{WPOrg: wporg.New(srv.URL)}
+	return &Step{Identity: New().Identity, WPOrg: wporg.New(srv.URL)}
 }
 
 // offlineStep asks a WordPress.org that nothing answers for.
 func offlineStep(t *testing.T) *Step {
 	srv := httptest.NewServer(http.NotFoundHandler())
 	srv.Close()
-	return &Step{WPOrg: wporg.New(srv.URL)}
+	return &Step{Identity: New().Identity, WPOrg: wporg.New(srv.URL)}
 }
 
 func layoutOf(flavour string) blueprint.Layout {

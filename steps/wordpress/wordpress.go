@@ -24,14 +24,14 @@ const ID = "wordpress"
 
 // Step is the step. WPOrg is the WordPress.org client (nil: wporg.FromEnv()).
 type Step struct {
+	steps.Identity
 	WPOrg *wporg.Client
 }
 
 // New returns the step, asking WordPress.org (or $HARDSAIL_WPORG_URL).
-func New() *Step { return &Step{} }
-
-func (*Step) ID() string    { return ID }
-func (*Step) Title() string { return "WordPress: versions, core files and secrets" }
+func New() *Step {
+	return &Step{Identity: steps.Named(ID, "WordPress: versions, core files and secrets")}
+}
 
 // Why is the paragraph the wizard shows.
 func (*Step) Why() string {
