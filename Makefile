@@ -17,7 +17,7 @@ GO_TEST_FLAGS ?= $(if $(RACE),-race,-p 4) -count=1 -timeout 30m
 .PHONY: test deps tools gotestsum host-deps release-deps lint vet staticcheck testhost release-check unit demo build
 
 # scripts/test runs it: the Go tools and the real-host packages first, then the tests at once, with
-# lint, the rootfs builds and (in CI) the release check beside them.
+# gofmt, go vet and the rootfs builds beside them (in CI before them, with staticcheck); the release check after.
 test:
 	@GO_TEST_FLAGS='$(GO_TEST_FLAGS)' RACE='$(RACE)' LINT='$(LINT)' scripts/test
 
