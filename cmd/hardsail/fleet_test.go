@@ -69,8 +69,8 @@ func fault(name string) int {
 // on two real hosts: every WordPress instance is reported once, each unreachable one as one failed
 // entry with its reason, the rest are checked on their host, and the exit code is the worst.
 func TestVerifyAllChecksEveryInstance(t *testing.T) {
-	fleetSize := fleetSize()
-	f := startFleet(t, fleetSize)
+	size := fleetSize()
+	f := startFleet(t, size)
 	// Lightsail throttles one call in ten: the SDK's retries absorb it, no instance is lost.
 	f.Em.ThrottleEvery(10)
 	r := runCLI(t, false, "verify", "--all", "--json", "--aws-rate", "500")
@@ -87,7 +87,7 @@ func TestVerifyAllChecksEveryInstance(t *testing.T) {
 	if err := json.Unmarshal([]byte(r.stdout), &doc); err != nil {
 		t.Fatalf("--json does not parse: %v\n%s", err, r.stdout)
 	}
-	if doc.SchemaVersion != 1 || doc.Command != "verify" || doc.Account != emulator.AccountID || doc.Summary["instances"] != fleetSize {
+	if doc.SchemaVersion != 1 || doc.Command != "verify" || doc.Account != emulator.AccountID || doc.Summary["instances"] != size {
 		t.Errorf("document header: %d %q %q %v", doc.SchemaVersion, doc.Command, doc.Account, doc.Summary)
 	}
 	seen := map[string]bool{}
@@ -104,8 +104,8 @@ func TestVerifyAllChecksEveryInstance(t *testing.T) {
 		worst = sev
 		checkFleetInstance(t, in.Instance, in.Status, in.Error, in.FirstFix, len(in.Steps))
 	}
-	if len(seen) != fleetSize {
-		t.Errorf("%d instances reported, want %d", len(seen), fleetSize)
+	if len(seen) != size {
+		t.Errorf("%d instances reported, want %d", len(seen), size)
 	}
 	if t.Failed() {
 		t.Logf("stdout:\n%s", r.stdout)
