@@ -9,6 +9,11 @@
 SHELL := /bin/bash
 GOBIN := $(shell go env GOPATH)/bin
 RACE ?= $(if $(filter true,$(CI)),1,)
+# GNU make predefines LINT (as `lint`, C's old checker), which made every `make test` run staticcheck:
+# only a LINT given on the command line or in the environment counts.
+ifeq ($(origin LINT),default)
+LINT :=
+endif
 # Without the race detector many test packages spend their time waiting on the test hosts (SSH round
 # trips, host-side timers, the SDK's retry back-off): four packages at once keep both cores busy. With
 # it (CI) go test's default, one package per core.
