@@ -2,12 +2,8 @@ package assets
 
 import (
 	_ "embed"
-	"encoding/json"
 	"fmt"
 )
-
-//go:embed https/load-balancer-price.json
-var loadBalancerPriceJSON []byte
 
 // Price is a monthly price with the date it was read.
 type Price struct {
@@ -19,16 +15,17 @@ type Price struct {
 // Monthly is the price as the user reads it: "$18/month".
 func (p Price) Monthly() string { return fmt.Sprintf("$%g/month", p.USDPerMonth) }
 
-// LoadBalancerPrice is the Lightsail load balancer's monthly price: the only place hardsail states
-// it (Lightsail has no pricing API for load balancers).
-func LoadBalancerPrice() Price {
-	var p Price
-	if err := json.Unmarshal(loadBalancerPriceJSON, &p); err != nil || p.USDPerMonth <= 0 || p.AsOf == "" {
-		// The file is compiled in; a bad one is a build mistake that the assets test catches.
-		panic(fmt.Sprintf("assets/https/load-balancer-price.json: %v", err))
-	}
-	return p
+// loadBalancerPrice is the only place hardsail states the Lightsail load balancer's price
+// (Lightsail has no pricing API for load balancers). Update AsOf with the figure.
+var loadBalancerPrice = Price{
+	USDPerMonth: 18,
+	AsOf:        "2026-02-12",
+	Source: "Lightsail FAQ (awsdocs/amazon-lightsail-developer-guide, amazon-lightsail-frequently-asked-questions-faq), " +
+		"repeated in a Feb-2026 blog post; Lightsail has no pricing API for load balancers",
 }
+
+// LoadBalancerPrice is the Lightsail load balancer's monthly price.
+func LoadBalancerPrice() Price { return loadBalancerPrice }
 
 // WPConfigHTTPSBlock is the marked block the https step puts into wp-config.php behind a load balancer.
 //

@@ -1,9 +1,12 @@
 package assets
 
-import "embed"
+import _ "embed"
 
-// LogCleanup holds the log-cleanup step's files: the script it installs as
-// /usr/local/sbin/hardsail-logcleanup and the template of /etc/cron.d/hardsail-logcleanup.
-//
-//go:embed logcleanup/*
-var LogCleanup embed.FS
+// The log-cleanup step's files: the script it installs as /usr/local/sbin/hardsail-logcleanup and
+// the template of /etc/cron.d/hardsail-logcleanup.
+var (
+	//go:embed logcleanup/hardsail-logcleanup
+	LogCleanupScript []byte
+	//go:embed logcleanup/hardsail-logcleanup.cron.tmpl
+	LogCleanupCron string
+)

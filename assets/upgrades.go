@@ -1,23 +1,15 @@
 package assets
 
-import "embed"
-
-//go:embed upgrades/*
-var upgradesFS embed.FS
+import _ "embed" // the files below are compiled in as static data: no copy at start-up
 
 // Files of the auto-upgrades step: the shipped 50unattended-upgrades of each distribution family
 // (the base the editor starts from when the file is missing), and the 20auto-upgrades hardsail
 // writes when there is none (straight quotes: apt rejects the guide's typographic ones).
 var (
-	DebianUnattendedUpgrades = mustReadUpgrades("upgrades/debian-50unattended-upgrades")
-	UbuntuUnattendedUpgrades = mustReadUpgrades("upgrades/ubuntu-50unattended-upgrades")
-	AutoUpgrades             = mustReadUpgrades("upgrades/20auto-upgrades")
+	//go:embed upgrades/debian-50unattended-upgrades
+	DebianUnattendedUpgrades []byte
+	//go:embed upgrades/ubuntu-50unattended-upgrades
+	UbuntuUnattendedUpgrades []byte
+	//go:embed upgrades/20auto-upgrades
+	AutoUpgrades []byte
 )
-
-func mustReadUpgrades(name string) []byte {
-	b, err := upgradesFS.ReadFile(name)
-	if err != nil {
-		panic("assets: " + err.Error()) // embedded at build time; missing is a build error
-	}
-	return b
-}

@@ -537,13 +537,13 @@ func (h *Host) aptGet(args string, s *cmdIO) int {
 	defer h.mu.Unlock()
 	fmt.Fprintln(s.stdout, "Reading package lists...\nBuilding dependency tree...\nReading state information...")
 	for _, p := range pkgs {
-		if _, ok := catalog[p]; !ok {
+		if _, ok := catalog()[p]; !ok {
 			fmt.Fprintf(s.stderr, "E: Unable to locate package %s\n", p)
 			return 100
 		}
 	}
 	for _, p := range pkgs {
-		info := catalog[p]
+		info := catalog()[p]
 		_, have := h.pkgs[p]
 		switch {
 		case fields[0] == "install" && have:

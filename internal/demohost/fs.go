@@ -7,6 +7,7 @@ import (
 	"path"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hardsail/hardsail/internal/hostmanifest"
@@ -46,18 +47,21 @@ type pkgInfo struct {
 }
 
 // catalog is every package apt-get install finds; anything else is "Unable to locate package".
-var catalog = map[string]pkgInfo{
-	"unattended-upgrades": {Version: "2.9.1+nmu3", Files: map[string]File{
-		"/usr/bin/unattended-upgrades": {Body: []byte("#!/usr/bin/python3\n"), Mode: 0o755, Owner: "root", Group: "root"},
-		unattendedPath:                 {Body: mustSeed("50unattended-upgrades"), Mode: 0o644, Owner: "root", Group: "root"},
-	}},
-	"mailutils": {Version: "1:3.15-4", Files: map[string]File{
-		"/usr/bin/mailx": {Body: []byte("\x7fELF"), Mode: 0o755, Owner: "root", Group: "root"},
-	}},
-	"bsd-mailx": {Version: "8.1.2-0.20220412cvs-1", Files: map[string]File{
-		"/usr/bin/mailx": {Body: []byte("\x7fELF"), Mode: 0o755, Owner: "root", Group: "root"},
-	}},
-}
+// Built when first used, not at every start of the binary.
+var catalog = sync.OnceValue(func() map[string]pkgInfo {
+	return map[string]pkgInfo{
+		"unattended-upgrades": {Version: "2.9.1+nmu3", Files: map[string]File{
+			"/usr/bin/unattended-upgrades": {Body: []byte("#!/usr/bin/python3\n"), Mode: 0o755, Owner: "root", Group: "root"},
+			unattendedPath:                 {Body: mustSeed("50unattended-upgrades"), Mode: 0o644, Owner: "root", Group: "root"},
+		}},
+		"mailutils": {Version: "1:3.15-4", Files: map[string]File{
+			"/usr/bin/mailx": {Body: []byte("\x7fELF"), Mode: 0o755, Owner: "root", Group: "root"},
+		}},
+		"bsd-mailx": {Version: "8.1.2-0.20220412cvs-1", Files: map[string]File{
+			"/usr/bin/mailx": {Body: []byte("\x7fELF"), Mode: 0o755, Owner: "root", Group: "root"},
+		}},
+	}
+})
 
 func mustSeed(name string) []byte {
 	b, err := seed.ReadFile("testdata/" + name)
@@ -88,7 +92,7 @@ func newFS(m hostmanifest.Manifest) *tree {
 	// Debian's stock sshd_config, with the Lightsail CA line browser SSH uses.
 	t.put(sshdConfigPath, File{Body: mustSeed("sshd_config"), Mode: 0o644, Owner: "root", Group: "root", ModTime: installed})
 	t.put(periodicPath, File{Body: mustSeed("20auto-upgrades"), Mode: 0o644, Owner: "root", Group: "root", ModTime: installed})
-	for p, f := range catalog["unattended-upgrades"].Files {
+	for p, f := range catalog()["unattended-upgrades"].Files {
 		f.ModTime = installed
 		t.put(p, f)
 	}
@@ -99,7 +103,7 @@ func newFS(m hostmanifest.Manifest) *tree {
 	for _, d := range []string{"/run/lock", "/etc/ssh/sshd_config.d", "/etc/cron.d", "/etc/cron.daily", "/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/tmp", "/var/log", "/var/backups", "/root", "/home/" + m.User} {
 		t.mkdirAll(d)
 	}
-	t.pkgs = map[string]string{"unattended-upgrades": catalog["unattended-upgrades"].Version}
+	t.pkgs = map[string]string{"unattended-upgrades": catalog()["unattended-upgrades"].Version}
 	// Every Debian user here has a same-named primary group, for chown "user:".
 	t.loginGroup = map[string]string{"daemon": "daemon"}
 	for _, name := range m.Users {

@@ -119,15 +119,11 @@ func scriptFile(f blueprint.Flavour) (hostfile.Desired, error) {
 	if !ok {
 		return hostfile.Desired{}, fmt.Errorf("render %s: %q is not a WordPress layout hardsail knows", ScriptPath, f)
 	}
-	b, err := assets.LogCleanup.ReadFile("logcleanup/hardsail-logcleanup")
-	if err != nil {
-		return hostfile.Desired{}, fmt.Errorf("read embedded %s: %w", ScriptPath, err)
-	}
 	fams, err := familiesScript(l)
 	if err != nil {
 		return hostfile.Desired{}, err
 	}
-	return desired(ScriptPath, []byte(strings.Replace(string(b), "{{.Families}}", fams, 1))), nil
+	return desired(ScriptPath, []byte(strings.Replace(string(assets.LogCleanupScript), "{{.Families}}", fams, 1))), nil
 }
 
 // layoutDirs are the log directories of l.
@@ -141,13 +137,7 @@ func layoutDirs(l blueprint.Layout) []string {
 
 // cronTemplate is the cron file with {{.Schedule}} and {{.Keep}} to fill in (a replacer, not
 // text/template: two plain substitutions do not need a template engine in the binary).
-var cronTemplate = func() string {
-	b, err := fs.ReadFile(assets.LogCleanup, "logcleanup/hardsail-logcleanup.cron.tmpl")
-	if err != nil {
-		panic("embedded cron template: " + err.Error())
-	}
-	return string(b)
-}()
+var cronTemplate = assets.LogCleanupCron
 
 func cronFile(schedule string, keep int) (hostfile.Desired, error) {
 	if strings.ContainsAny(schedule, "\n\r") {

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/hardsail/hardsail/remote/sshhost"
@@ -178,9 +179,12 @@ func (s *Step) askWPOrg(ctx context.Context, env *steps.Env, f *Facts, md5 map[s
 	}
 }
 
+// Compiled when first used, not at every start of the binary.
 var (
-	fileEditOff = regexp.MustCompile(`(?mi)^[ \t]*define\(\s*['"]DISALLOW_FILE_EDIT['"]\s*,\s*true\s*\)`)
-	fileEditAny = regexp.MustCompile(`(?mi)^[ \t]*define\(\s*['"]DISALLOW_FILE_EDIT['"]`)
+	fileEditOff = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`(?mi)^[ \t]*define\(\s*['"]DISALLOW_FILE_EDIT['"]\s*,\s*true\s*\)`)
+	})
+	fileEditAny = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?mi)^[ \t]*define\(\s*['"]DISALLOW_FILE_EDIT['"]`) })
 )
 
 func configOf(p string, file sshhost.File) Config {
@@ -190,9 +194,9 @@ func configOf(p string, file sshhost.File) Config {
 	}
 	c.Sum = sum(file.Body)
 	switch {
-	case fileEditOff.Match(file.Body):
+	case fileEditOff().Match(file.Body):
 		c.FileEdit = "off"
-	case fileEditAny.Match(file.Body):
+	case fileEditAny().Match(file.Body):
 		c.FileEdit = "on"
 	}
 	if st, e, ok := fileEditBlock.Find(file.Body); ok {
