@@ -29,15 +29,13 @@ const (
 	Delete Action = "-"
 )
 
+// actionWords are the actions as verbs, for legends and summaries.
+var actionWords = map[Action]string{Create: "create", Update: "update in-place", Delete: "destroy"}
+
 // Word is the action as a verb, for legends and summaries.
 func (a Action) Word() string {
-	switch a {
-	case Create:
-		return "create"
-	case Update:
-		return "update in-place"
-	case Delete:
-		return "destroy"
+	if w, ok := actionWords[a]; ok {
+		return w
 	}
 	return string(a)
 }
@@ -83,21 +81,16 @@ const (
 	StatusUnknown Status = "unknown"
 )
 
-// Symbol is the status's mark; meaning is never carried by colour alone.
+// statusSymbols are the statuses' marks; meaning is never carried by colour alone.
+var statusSymbols = map[Status]string{
+	StatusOK: "✓", StatusChanged: "~", StatusDrift: "!", StatusPending: "…", StatusSkipped: "–",
+	StatusFailed: "✗", StatusUnknown: "✗",
+}
+
+// Symbol is the status's mark.
 func (s Status) Symbol() string {
-	switch s {
-	case StatusOK:
-		return "✓"
-	case StatusChanged:
-		return "~"
-	case StatusDrift:
-		return "!"
-	case StatusPending:
-		return "…"
-	case StatusSkipped:
-		return "–"
-	case StatusFailed, StatusUnknown:
-		return "✗"
+	if m, ok := statusSymbols[s]; ok {
+		return m
 	}
 	return "?"
 }

@@ -57,14 +57,12 @@ type signalError struct{ sig os.Signal }
 func (e *signalError) Error() string        { return signalName(e.sig) + " received" }
 func (e *signalError) Is(target error) bool { return target == context.Canceled }
 
+// signalNames are the signals hardsail handles, by the names users know them by.
+var signalNames = map[os.Signal]string{os.Interrupt: "SIGINT", syscall.SIGTERM: "SIGTERM", syscall.SIGHUP: "SIGHUP"}
+
 func signalName(sig os.Signal) string {
-	switch sig {
-	case os.Interrupt:
-		return "SIGINT"
-	case syscall.SIGTERM:
-		return "SIGTERM"
-	case syscall.SIGHUP:
-		return "SIGHUP"
+	if n, ok := signalNames[sig]; ok {
+		return n
 	}
 	return sig.String()
 }

@@ -64,16 +64,14 @@ func NewChangeJSON(c steps.Change) ChangeJSON {
 	return ChangeJSON{Change: c.Redacted(), ActionWord: ActionWord(c.Action)}
 }
 
-// ActionWord is the action's word in --json: create, update or delete. It is part of the schema,
-// so it stays put when the screen's words change.
+// actionWords are the actions' words in --json. They are part of the schema, so they stay put when
+// the screen's words (steps.Action.Word) change.
+var actionWords = map[steps.Action]string{steps.Create: "create", steps.Update: "update", steps.Delete: "delete"}
+
+// ActionWord is the action's word in --json: create, update or delete.
 func ActionWord(a steps.Action) string {
-	switch a {
-	case steps.Create:
-		return "create"
-	case steps.Update:
-		return "update"
-	case steps.Delete:
-		return "delete"
+	if w, ok := actionWords[a]; ok {
+		return w
 	}
 	return string(a)
 }
