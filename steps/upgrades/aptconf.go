@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -540,17 +541,11 @@ func (c *Config) Set(key, value string) (bool, error) {
 		return false, err
 	}
 	var tries []func() []byte
-	for i := len(c.stmts) - 1; i >= 0; i-- {
-		if st := c.stmts[i]; st.directive == "" && strings.EqualFold(st.key, key) {
-			tries = append(tries, func() []byte { return splice(c.src, st.valStart, st.valEnd, q) })
-			break
-		}
+	if st, ok := last(c.stmts, func(st statement) bool { return st.directive == "" && strings.EqualFold(st.key, key) }); ok {
+		tries = append(tries, func() []byte { return splice(c.src, st.valStart, st.valEnd, q) })
 	}
-	for i := len(c.commented) - 1; i >= 0; i-- {
-		if cm := c.commented[i]; strings.EqualFold(cm.key, key) {
-			tries = append(tries, func() []byte { return c.uncomment(cm, q) })
-			break
-		}
+	if cm, ok := last(c.commented, func(cm commented) bool { return strings.EqualFold(cm.key, key) }); ok {
+		tries = append(tries, func() []byte { return c.uncomment(cm, q) })
 	}
 	tries = append(tries, func() []byte { return appendLines(c.src, key+" "+q+";\n") })
 	return c.firstThatHolds(tries, func(n *Config) bool { v, ok := n.Get(key); return ok && v == value })
@@ -560,14 +555,7 @@ func (c *Config) Set(key, value string) (bool, error) {
 // out, else adding it at the end of the key's block, else appending a block. It reports whether
 // the file changed.
 func (c *Config) Ensure(key, item string) (bool, error) {
-	has := func(n *Config) bool {
-		for _, v := range n.List(key) {
-			if v == item {
-				return true
-			}
-		}
-		return false
-	}
+	has := func(n *Config) bool { return slices.Contains(n.List(key), item) }
 	if has(c) {
 		return false, nil
 	}
@@ -576,20 +564,25 @@ func (c *Config) Ensure(key, item string) (bool, error) {
 		return false, err
 	}
 	var tries []func() []byte
-	for i := len(c.commented) - 1; i >= 0; i-- {
-		if cm := c.commented[i]; strings.EqualFold(cm.key, key+"::") && cm.value == item {
-			tries = append(tries, func() []byte { return c.uncomment(cm, q) })
-			break
-		}
+	if cm, ok := last(c.commented, func(cm commented) bool { return strings.EqualFold(cm.key, key+"::") && cm.value == item }); ok {
+		tries = append(tries, func() []byte { return c.uncomment(cm, q) })
 	}
-	for i := len(c.scopes) - 1; i >= 0; i-- {
-		if sc := c.scopes[i]; strings.EqualFold(sc.key, key) {
-			tries = append(tries, func() []byte { return c.insertInScope(sc, q) })
-			break
-		}
+	if sc, ok := last(c.scopes, func(sc scope) bool { return strings.EqualFold(sc.key, key) }); ok {
+		tries = append(tries, func() []byte { return c.insertInScope(sc, q) })
 	}
 	tries = append(tries, func() []byte { return appendLines(c.src, key+" {\n        "+q+";\n};\n") })
 	return c.firstThatHolds(tries, has)
+}
+
+// last returns the last of xs that match accepts.
+func last[T any](xs []T, match func(T) bool) (T, bool) {
+	for i := len(xs) - 1; i >= 0; i-- {
+		if match(xs[i]) {
+			return xs[i], true
+		}
+	}
+	var zero T
+	return zero, false
 }
 
 // firstThatHolds applies the first edit after which the file still parses and want holds; a
