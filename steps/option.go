@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"unicode"
@@ -89,6 +90,41 @@ func Setter[T any](o *Option, parse func(v string) (T, error), put func(*Setting
 		put(s, x)
 		return nil
 	}
+}
+
+// Switch completes o as an on/off setting kept in the field of Settings that field points at: Get
+// is "true" when on, "" when off; Set takes true/false as Go parses them, and yes/no, on/off in any
+// case, and refuses anything else with hint.
+func Switch(o Option, field func(*Settings) *bool, hint string) Option {
+	o.Kind = OptionSwitch
+	o.Get = func(s Settings) string {
+		if *field(&s) {
+			return "true"
+		}
+		return ""
+	}
+	o.Set = func(s *Settings, v string) error {
+		on, ok := switchValue(v)
+		if !ok {
+			return o.Bad(v, "is neither on nor off", hint)
+		}
+		*field(s) = on
+		return nil
+	}
+	return o
+}
+
+// switchValue reads a switch's value: true/false as Go parses them, and yes/no, on/off.
+func switchValue(v string) (on, ok bool) {
+	v = strings.ToLower(strings.TrimSpace(v))
+	switch v {
+	case "yes", "on":
+		return true, true
+	case "no", "off":
+		return false, true
+	}
+	b, err := strconv.ParseBool(v)
+	return b, err == nil
 }
 
 // SplitList splits a list answer at commas and spaces.

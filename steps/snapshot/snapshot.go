@@ -9,8 +9,6 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
-	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -65,40 +63,13 @@ type Info struct {
 
 // Options are the step's settings: --auto-snapshot.
 func (s *Step) Options() []steps.Option {
-	o := steps.Option{
+	return []steps.Option{steps.Switch(steps.Option{
 		Flag:     "auto-snapshot",
-		Kind:     steps.OptionSwitch,
 		Usage:    "turn on Lightsail's automatic daily snapshots (an add-on billed per GB-month of storage)",
 		Question: "Turn on Lightsail's automatic daily snapshots?",
 		Note:     "Lightsail keeps the last seven daily snapshots. " + costNote(),
-		Get: func(set steps.Settings) string {
-			if set.AutoSnapshot {
-				return "true"
-			}
-			return ""
-		},
-	}
-	o.Set = func(set *steps.Settings, v string) error {
-		on, ok := switchValue(v)
-		if !ok {
-			return o.Bad(v, "is neither on nor off", "Use --auto-snapshot to turn automatic snapshots on, or leave it out.")
-		}
-		set.AutoSnapshot = on
-		return nil
-	}
-	return []steps.Option{o}
-}
-
-// switchValue reads a switch's value: true/false as Go parses them, and yes/no, on/off.
-func switchValue(v string) (on, ok bool) {
-	switch strings.ToLower(strings.TrimSpace(v)) {
-	case "yes", "on":
-		return true, true
-	case "no", "off":
-		return false, true
-	}
-	b, err := strconv.ParseBool(v)
-	return b, err == nil
+	}, func(set *steps.Settings) *bool { return &set.AutoSnapshot },
+		"Use --auto-snapshot to turn automatic snapshots on, or leave it out.")}
 }
 
 // Check reads the add-ons of the instance and its snapshots; with automatic snapshots off and not

@@ -2,8 +2,6 @@ package staticip
 
 import (
 	"fmt"
-	"strconv"
-	"strings"
 
 	"github.com/hardsail/hardsail/steps"
 	"github.com/hardsail/hardsail/steps/dnszone"
@@ -27,35 +25,14 @@ type op struct {
 
 // Options are the step's settings: --static-ip, the user's agreement to the address change.
 func (s *Step) Options() []steps.Option {
-	o := steps.Option{
+	return []steps.Option{steps.Switch(steps.Option{
 		Flag:     "static-ip",
-		Kind:     steps.OptionSwitch,
 		Usage:    "attach a static IP to the instance (free while attached); its public address changes once, when it is attached",
 		Question: "Give the instance a static IP? Its public address changes once, now.",
 		Note: "Without one, a stop and start gives the instance a new public address and DNS pointing at the old one breaks. " +
 			"Records in Lightsail DNS are re-pointed in the same change; records kept elsewhere you re-point by hand.",
-		Get: func(set steps.Settings) string {
-			if set.StaticIP {
-				return "true"
-			}
-			return ""
-		},
-	}
-	o.Set = func(set *steps.Settings, v string) error {
-		on, err := strconv.ParseBool(v)
-		switch strings.ToLower(v) {
-		case "yes", "on":
-			on, err = true, nil
-		case "no", "off":
-			on, err = false, nil
-		}
-		if err != nil {
-			return o.Bad(v, "is neither on nor off", "Use --static-ip to attach a static IP, or leave it out.")
-		}
-		set.StaticIP = on
-		return nil
-	}
-	return []steps.Option{o}
+	}, func(set *steps.Settings) *bool { return &set.StaticIP },
+		"Use --static-ip to attach a static IP, or leave it out.")}
 }
 
 // Plan attaches a static IP, when the address is dynamic and the user agreed (--static-ip):

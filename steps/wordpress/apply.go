@@ -3,7 +3,6 @@ package wordpress
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/hardsail/hardsail/remote/sshhost"
@@ -13,28 +12,13 @@ import (
 
 // Options are the step's settings: --admin-password-saved.
 func (*Step) Options() []steps.Option {
-	o := steps.Option{
+	return []steps.Option{steps.Switch(steps.Option{
 		Flag:     "admin-password-saved",
-		Kind:     steps.OptionSwitch,
 		Usage:    "the first WordPress admin password is saved elsewhere: remove its file from the login's home",
 		Question: "Have you saved the first WordPress admin password somewhere else (a password manager)?",
 		Note:     "Then hardsail removes the file the image left it in; undo puts the file back.",
-		Get: func(set steps.Settings) string {
-			if set.AdminPasswordSaved {
-				return "true"
-			}
-			return ""
-		},
-	}
-	o.Set = func(set *steps.Settings, v string) error {
-		on, err := strconv.ParseBool(strings.TrimSpace(v))
-		if err != nil {
-			return o.Bad(v, "is neither true nor false", "Use --admin-password-saved once the password is saved elsewhere, or leave it out.")
-		}
-		set.AdminPasswordSaved = on
-		return nil
-	}
-	return []steps.Option{o}
+	}, func(set *steps.Settings) *bool { return &set.AdminPasswordSaved },
+		"Use --admin-password-saved once the password is saved elsewhere, or leave it out.")}
 }
 
 // Apply makes the plan's changes in its order (the mode first: the body, and so the checksum the
