@@ -3,9 +3,9 @@
 # CI (CI=true, .ci/run) also runs the race detector, staticcheck and the release check (GoReleaser).
 # A newcomer's first `make test` runs none of those three unless asked: the race detector doubles the
 # compile and slows the real-host tests (RACE=1 turns it on); staticcheck spends about 4 CPU-minutes on
-# a fresh machine (LINT=1, or `make lint`); compiling GoReleaser from source takes most of half an hour
-# on a fresh 2-core machine (it runs where the pinned GoReleaser is installed; `make release-check`
-# installs it and runs the check).
+# a fresh machine (LINT=1, or `make lint`); compiling GoReleaser from source takes about 8 minutes on
+# a 2-core machine (it runs where the pinned GoReleaser is installed; `make release-check` installs it
+# and runs the check).
 SHELL := /bin/bash
 GOBIN := $(shell go env GOPATH)/bin
 RACE ?= $(if $(filter true,$(CI)),1,)
