@@ -41,9 +41,7 @@ host-deps:
 release-deps:
 	@scripts/install-test-deps --release
 
-# lint is vet and staticcheck. A newcomer's `make test` runs vet only: on a fresh machine staticcheck
-# spends about 4 CPU-minutes analysing every dependency (the AWS SDK most); CI (CI=true) and LINT=1 run
-# it, and `make lint` does.
+# lint is vet and staticcheck (a newcomer's `make test` runs vet only: see the top).
 lint: vet staticcheck
 
 vet:

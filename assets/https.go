@@ -7,9 +7,9 @@ import (
 
 // Price is a monthly price with the date it was read.
 type Price struct {
-	USDPerMonth float64 `json:"usd_per_month"`
-	AsOf        string  `json:"as_of"`
-	Source      string  `json:"source"`
+	USDPerMonth float64
+	AsOf        string // when the figure was read
+	Source      string
 }
 
 // Monthly is the price as the user reads it: "$18/month".

@@ -12,7 +12,6 @@ type pagedScreen struct {
 	c      *common
 	keys   keyMap
 	list   pager
-	w, h   int
 	chrome int
 }
 
@@ -21,7 +20,6 @@ func newPagedScreen(c *common, chrome int) pagedScreen {
 }
 
 func (p *pagedScreen) SetSize(w, h int) {
-	p.w, p.h = w, h
 	p.list.SetSize(w, max(h-p.chrome, 3))
 }
 

@@ -135,15 +135,13 @@ func layoutDirs(l blueprint.Layout) []string {
 	return out
 }
 
-// cronTemplate is the cron file with {{.Schedule}} and {{.Keep}} to fill in (a replacer, not
-// text/template: two plain substitutions do not need a template engine in the binary).
-var cronTemplate = assets.LogCleanupCron
-
+// cronFile fills the cron file's {{.Schedule}} and {{.Keep}} (a replacer, not text/template: two
+// plain substitutions do not need a template engine in the binary).
 func cronFile(schedule string, keep int) (hostfile.Desired, error) {
 	if strings.ContainsAny(schedule, "\n\r") {
 		return hostfile.Desired{}, fmt.Errorf("render %s: the schedule spans lines", CronPath)
 	}
-	body := strings.NewReplacer("{{.Schedule}}", schedule, "{{.Keep}}", strconv.Itoa(keep)).Replace(cronTemplate)
+	body := strings.NewReplacer("{{.Schedule}}", schedule, "{{.Keep}}", strconv.Itoa(keep)).Replace(assets.LogCleanupCron)
 	return desired(CronPath, []byte(body)), nil
 }
 
