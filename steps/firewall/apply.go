@@ -136,11 +136,7 @@ func replace(ctx context.Context, env *steps.Env, rec *steps.Recorder, change st
 	if err != nil || op == nil {
 		return err
 	}
-	return env.AWS.Wait(ctx, "put the firewall rules of "+env.Instance, []types.Operation{*op}, awsapi.WaitOptions{
-		Progress: func(op types.Operation, elapsed time.Duration) {
-			env.Emit(steps.Event{Kind: steps.EventWait, Step: ID, Address: address(env.Instance),
-				Message: fmt.Sprintf("waiting for %s %s… %s", op.OperationType, op.Status, elapsed.Round(time.Second))})
-		}})
+	return env.WaitLightsail(ctx, ID, address(env.Instance), "put the firewall rules of "+env.Instance, []types.Operation{*op}, 0)
 }
 
 // putRules writes rules in one PutInstancePublicPorts. When the call fails without saying whether

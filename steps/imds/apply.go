@@ -3,7 +3,6 @@ package imds
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/lightsail"
 	"github.com/aws/aws-sdk-go-v2/service/lightsail/types"
@@ -63,17 +62,5 @@ func update(ctx context.Context, env *steps.Env, live, to Options) error {
 	if out.Operation != nil {
 		ops = append(ops, *out.Operation)
 	}
-	return wait(ctx, env, what, ops)
-}
-
-// wait tells the observer that Lightsail is applying the options, then waits for ops.
-func wait(ctx context.Context, env *steps.Env, what string, ops []types.Operation) error {
-	say := func(msg string) {
-		env.Emit(steps.Event{Kind: steps.EventWait, Step: ID, Address: address(env.Instance), Message: msg})
-	}
-	say("Lightsail is applying the change (" + what + ")…")
-	progress := func(op types.Operation, elapsed time.Duration) {
-		say(fmt.Sprintf("Lightsail is applying the metadata options: %s %s, %s", op.OperationType, op.Status, elapsed.Round(time.Second)))
-	}
-	return env.AWS.Wait(ctx, what, ops, awsapi.WaitOptions{Progress: progress})
+	return env.WaitLightsail(ctx, ID, address(env.Instance), what, ops, 0)
 }

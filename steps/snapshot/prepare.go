@@ -43,7 +43,7 @@ func (s *Step) Prepare(ctx context.Context, env *steps.Env, rec *steps.Recorder)
 		if err != nil {
 			return awsapi.Classify(what, err)
 		}
-		if err := wait(ctx, env, what, out.Operations, c.Address, snapshotTimeout); err != nil {
+		if err := env.WaitLightsail(ctx, ID, c.Address, what, out.Operations, snapshotTimeout); err != nil {
 			return err
 		}
 		return waitAvailable(ctx, env, name, c.Address)

@@ -186,22 +186,13 @@ func (s *Step) Apply(ctx context.Context, env *steps.Env, live steps.State, plan
 			if err != nil {
 				return awsapi.Classify(what, err)
 			}
-			return wait(ctx, env, what, out.Operations, c.Address, 0)
+			return env.WaitLightsail(ctx, ID, c.Address, what, out.Operations, 0)
 		})
 		if err != nil {
 			return steps.Report{}, err
 		}
 	}
 	return steps.Report{Detail: "automatic daily snapshots enabled"}, nil
-}
-
-// wait says that it waits, then waits for Lightsail's operations (timeout 0: awsapi's default).
-func wait(ctx context.Context, env *steps.Env, what string, ops []types.Operation, addr string, timeout time.Duration) error {
-	env.Emit(steps.Event{Kind: steps.EventWait, Step: ID, Address: addr, Message: "waiting for Lightsail to " + what + "…"})
-	return env.AWS.Wait(ctx, what, ops, awsapi.WaitOptions{Timeout: timeout, Progress: func(op types.Operation, elapsed time.Duration) {
-		env.Emit(steps.Event{Kind: steps.EventWait, Step: ID, Address: addr,
-			Message: fmt.Sprintf("waiting for %s (%s)… %s", op.OperationType, op.Status, elapsed.Round(time.Second))})
-	}})
 }
 
 var unsafeName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`[^A-Za-z0-9_-]`) })

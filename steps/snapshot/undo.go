@@ -93,7 +93,7 @@ func undoAddOn(ctx context.Context, env *steps.Env, rec *steps.Recorder, e steps
 		if err != nil {
 			return awsapi.Classify(what, err)
 		}
-		return wait(ctx, env, what, out.Operations, c.Address, 0)
+		return env.WaitLightsail(ctx, ID, c.Address, what, out.Operations, 0)
 	})
 	return "automatic snapshots disabled", err
 }
