@@ -401,12 +401,23 @@ type HostQuery interface {
 	HostQuery() sshhost.Query
 }
 
+// NoSSH is the error of work that needs the host ("this step", "editing /path") in a run that has
+// no way to reach it (Env.SSH nil).
+func NoSSH(need string) error {
+	return &UsageError{Msg: need + " needs SSH access to the instance",
+		Hint: "Run hardsail with AWS access to the instance (it logs in with a temporary Lightsail key), or pass --ssh-key and --ssh-host."}
+}
+
+// NoAWS is the error of a step that needs AWS in a run that has no AWS clients (Env.AWS nil).
+func NoAWS(step string) error {
+	return &UsageError{Msg: "the " + step + " step needs AWS access", Hint: "Configure AWS credentials (`aws configure`) or pass --profile."}
+}
+
 // HostFacts returns the host facts covering q, gathering them (once, in one remote command, with
 // every query the engine announced) unless a cached answer already covers q.
 func (e *Env) HostFacts(ctx context.Context, q sshhost.Query) (*sshhost.Facts, error) {
 	if e.SSH == nil {
-		return nil, &UsageError{Msg: "this step needs SSH access to the instance",
-			Hint: "Run hardsail with AWS access to the instance (it logs in with a temporary Lightsail key), or pass --ssh-key and --ssh-host."}
+		return nil, NoSSH("this step")
 	}
 	e.factsMu.Lock()
 	defer e.factsMu.Unlock()

@@ -77,7 +77,7 @@ type Facts struct {
 func (s *Step) Check(ctx context.Context, env *steps.Env) (steps.State, error) {
 	st := steps.State{Step: ID}
 	if env.AWS == nil || env.AWS.IAM == nil {
-		return st, errors.New(ID + ": no AWS clients in this run")
+		return st, steps.NoAWS(ID)
 	}
 	names, err := userNames(ctx, env.AWS.IAM)
 	if err != nil {

@@ -3,7 +3,6 @@ package firewall
 import (
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -166,7 +165,7 @@ func putRules(ctx context.Context, env *steps.Env, rules, prior []Rule) (*types.
 // probe opens fresh SSH connections until one gets in or the guard's time is up.
 func (fw *Step) probe(ctx context.Context, env *steps.Env) error {
 	if env.SSH == nil {
-		return errors.New("this run has no SSH access to the instance")
+		return steps.NoSSH("checking that SSH still gets in")
 	}
 	limit := cmp.Or(fw.GuardTimeout, 60*time.Second)
 	env.Emit(steps.Event{Kind: steps.EventWait, Step: ID, Address: address(env.Instance),

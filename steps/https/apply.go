@@ -248,8 +248,7 @@ func (r *lbRun) createValidation(ctx context.Context, zone, lb, cert string, rc 
 // password), journaled by checksums with a root-only copy of the prior file on the host.
 func (r *lbRun) wpConfig(ctx context.Context, x op) error {
 	if r.env.SSH == nil {
-		return &steps.UsageError{Msg: "the https step needs SSH access to edit " + r.f.WP.Path,
-			Hint: "Run without --no-ssh, or pass --ssh-key/--ssh-host so hardsail can reach the instance."}
+		return steps.NoSSH("editing " + r.f.WP.Path)
 	}
 	cl, err := r.env.SSH(ctx)
 	if err != nil {

@@ -18,7 +18,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lightsail"
 	"github.com/aws/aws-sdk-go-v2/service/lightsail/types"
 
-	"github.com/hardsail/hardsail/assets"
 	"github.com/hardsail/hardsail/remote/awsapi"
 	"github.com/hardsail/hardsail/remote/sshhost"
 	"github.com/hardsail/hardsail/steps"
@@ -225,7 +224,7 @@ func (s *Step) Check(ctx context.Context, env *steps.Env) (steps.State, error) {
 		return st, err
 	}
 	if env.AWS == nil {
-		return st, &steps.UsageError{Msg: "the https step needs AWS access", Hint: "Configure AWS credentials (`aws configure`) or pass --profile."}
+		return st, steps.NoAWS(ID)
 	}
 	f := &facts{Mode: mode, Names: names, Region: env.Region, Instance: env.Instance}
 	inst, err := env.AWS.Lightsail.GetInstance(ctx, &lightsail.GetInstanceInput{InstanceName: &env.Instance})
@@ -254,7 +253,7 @@ func modeOf(set steps.Settings) (string, error) {
 		return "instance", nil
 	}
 	return "", &steps.UsageError{Msg: fmt.Sprintf("--https-mode %q is not a mode", set.HTTPSMode),
-		Hint: "Use --https-mode lb (load balancer, " + assets.LoadBalancerPrice().Monthly() + ") or --https-mode instance (Let's Encrypt, free)."}
+		Hint: modeHint()}
 }
 
 // isWordPress reads Lightsail's blueprint id as a hint: a WordPress blueprint has a wp-config.php

@@ -44,7 +44,7 @@ func (s *Step) Options() []steps.Option {
 	}
 	mode.Set = steps.Setter(&mode, func(v string) (string, error) {
 		if v != "lb" && v != "instance" {
-			return "", mode.Bad(v, "not a mode", "Use --https-mode lb (load balancer, "+price+") or --https-mode instance (Let's Encrypt, free).")
+			return "", mode.Bad(v, "not a mode", modeHint())
 		}
 		return v, nil
 	}, func(st *steps.Settings, v string) { st.HTTPSMode = v })
@@ -86,4 +86,9 @@ func tooManyNames(n int, domain string) error {
 		Msg:  fmt.Sprintf("%d alternative names were given; a Lightsail certificate takes at most %d", n, maxAlternativeNames),
 		Hint: fmt.Sprintf("Keep at most %d --alt-domain names (e.g. only www.%s).", maxAlternativeNames, domain),
 	}
+}
+
+// modeHint names the two modes and what each costs.
+func modeHint() string {
+	return "Use --https-mode lb (load balancer, " + assets.LoadBalancerPrice().Monthly() + ") or --https-mode instance (Let's Encrypt, free)."
 }

@@ -198,8 +198,7 @@ func (u *undoRun) one(ctx context.Context, it undoItem) error {
 // wpConfig restores wp-config.php from the root-only copy, three-way checked by hostfile.
 func (u *undoRun) wpConfig(ctx context.Context, e steps.Entry) error {
 	if u.env.SSH == nil {
-		return &steps.UsageError{Msg: "undoing the https step needs SSH access to restore " + hostfile.PathOf(e.Change),
-			Hint: "Run without --no-ssh, or pass --ssh-key/--ssh-host so hardsail can reach the instance."}
+		return steps.NoSSH("restoring " + hostfile.PathOf(e.Change))
 	}
 	cl, err := u.env.SSH(ctx)
 	if err != nil {

@@ -5,7 +5,6 @@ package iamadmin
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -77,7 +76,7 @@ func (f Facts) InGroup() bool {
 // Check reads the caller, the group, the user and the account summary. It changes nothing.
 func (s *Step) Check(ctx context.Context, env *steps.Env) (steps.State, error) {
 	if env.AWS == nil || env.AWS.IAM == nil {
-		return steps.State{}, errors.New("iam-admin: no AWS clients in this run")
+		return steps.State{}, steps.NoAWS(ID)
 	}
 	user := adminUser(env.Settings)
 	f := Facts{Group: GroupFact{Name: GroupName}, User: UserFact{Name: user}}

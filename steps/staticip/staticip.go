@@ -70,7 +70,7 @@ func StaticIPName(instance string) string {
 func (s *Step) Check(ctx context.Context, env *steps.Env) (steps.State, error) {
 	st := steps.State{Step: ID}
 	if env.AWS == nil {
-		return st, &steps.UsageError{Msg: "the static IP step needs AWS access", Hint: "Configure AWS credentials (`aws configure`) or pass --profile."}
+		return st, steps.NoAWS(ID)
 	}
 	out, err := env.AWS.Lightsail.GetInstance(ctx, &lightsail.GetInstanceInput{InstanceName: new(env.Instance)})
 	if err != nil {
