@@ -1,20 +1,15 @@
 package main
 
 import (
-	"go/ast"
-	"go/parser"
-	"go/token"
-	"io/fs"
-	"path/filepath"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/hardsail/hardsail/internal/layout"
 	"github.com/hardsail/hardsail/tui/iostreams"
 )
 
@@ -38,38 +33,19 @@ func TestTextsNameRealFlags(t *testing.T) {
 	walk(root)
 
 	flagRE := regexp.MustCompile(`(?:^|[\s(\x60"'\[])--([a-z][a-z0-9-]*[a-z0-9])`)
-	fset := token.NewFileSet()
+	lits, err := layout.Literals("../../steps", "../../tui", ".")
+	if err != nil {
+		t.Fatal(err)
+	}
 	var unknown []string
-	for _, dir := range []string{"../../steps", "../../tui", "."} {
-		err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-			if err != nil || d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") ||
-				strings.Contains(path, "steptest") {
-				return err
+	for _, lit := range lits {
+		if strings.Contains(lit.Dir, "steptest") {
+			continue
+		}
+		for _, m := range flagRE.FindAllStringSubmatch(lit.Value, -1) {
+			if !flags[m[1]] && !slices.Contains(strings.Fields(foreignFlags[lit.Dir]), m[1]) {
+				unknown = append(unknown, lit.Pos.String()+": --"+m[1])
 			}
-			file, err := parser.ParseFile(fset, path, nil, parser.SkipObjectResolution)
-			if err != nil {
-				return err
-			}
-			ast.Inspect(file, func(n ast.Node) bool {
-				lit, ok := n.(*ast.BasicLit)
-				if !ok || lit.Kind != token.STRING {
-					return true
-				}
-				s, err := strconv.Unquote(lit.Value)
-				if err != nil {
-					return true
-				}
-				for _, m := range flagRE.FindAllStringSubmatch(s, -1) {
-					if !flags[m[1]] && !slices.Contains(strings.Fields(foreignFlags[filepath.Dir(path)]), m[1]) {
-						unknown = append(unknown, fset.Position(lit.Pos()).String()+": --"+m[1])
-					}
-				}
-				return true
-			})
-			return nil
-		})
-		if err != nil {
-			t.Fatal(err)
 		}
 	}
 	slices.Sort(unknown)

@@ -4,7 +4,6 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -12,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/hardsail/hardsail/internal/layout"
 )
 
 // stepIDs reads each step folder's `const ID = "…"`: the IDs nothing outside the folder may name.
@@ -85,31 +86,20 @@ func namesStep(lit, id string) bool {
 // folder.
 func stepNamers(t *testing.T, root string, ids map[string]string, dirs []string) []string {
 	t.Helper()
+	var walk []string
+	for _, d := range dirs {
+		walk = append(walk, filepath.Join(root, d))
+	}
+	lits, err := layout.Literals(walk...)
+	if err != nil {
+		t.Fatal(err)
+	}
 	var out []string
-	for _, top := range dirs {
-		err := filepath.WalkDir(filepath.Join(root, top), func(p string, d os.DirEntry, err error) error {
-			if err != nil || !d.IsDir() {
-				return err
+	for _, lit := range lits {
+		for id, own := range ids {
+			if namesStep(lit.Value, id) && lit.Dir != own {
+				out = append(out, lit.Pos.String()+": names step "+strconv.Quote(id))
 			}
-			for _, f := range goFiles(t, p) {
-				ast.Inspect(f.file, func(n ast.Node) bool {
-					lit, ok := n.(*ast.BasicLit)
-					if !ok || lit.Kind != token.STRING {
-						return true
-					}
-					s, _ := strconv.Unquote(lit.Value)
-					for id, own := range ids {
-						if namesStep(s, id) && p != own {
-							out = append(out, f.fset.Position(lit.Pos()).String()+": names step "+strconv.Quote(id))
-						}
-					}
-					return true
-				})
-			}
-			return nil
-		})
-		if err != nil {
-			t.Fatal(err)
 		}
 	}
 	slices.Sort(out)
