@@ -337,48 +337,78 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "read request body", http.StatusBadRequest)
 		return
 	}
+	req, ok := e.parseRequest(w, r, body)
+	if !ok {
+		return
+	}
+	fault, latency := e.injected(req, r.Header.Get("Authorization") != "")
+	if latency > 0 {
+		select {
+		case <-time.After(latency):
+		case <-r.Context().Done():
+			return
+		}
+	}
+	errCode := e.respond(w, req, fault)
+	e.mu.Lock()
+	e.calls = append(e.calls, Call{Service: req.service, Action: req.action, Mutating: e.isMutating(req.service, req.action), ErrorCode: errCode, At: time.Now()})
+	e.mu.Unlock()
+}
+
+// request is one call as the emulator reads it: which service and action, in which region, with
+// its JSON body (Lightsail) or its form (IAM, STS).
+type request struct {
+	service, action, region string
+	body                    []byte
+	form                    url.Values
+}
+
+// parseRequest tells the service and action of a call from its target header (Lightsail's JSON
+// protocol) or its form and credential scope (IAM's and STS's query protocol); a request it cannot
+// place is answered here, and ok is false.
+func (e *Emulator) parseRequest(w http.ResponseWriter, r *http.Request, body []byte) (req request, ok bool) {
 	scopeService, region := credentialScope(r.Header.Get("Authorization"))
 	if region == "" {
 		region = e.opts.Region
 	}
-
-	var (
-		service, action string
-		form            url.Values
-	)
+	req = request{region: region, body: body}
 	if target := r.Header.Get("X-Amz-Target"); target != "" {
 		op, ok := strings.CutPrefix(target, "Lightsail_20161128.")
 		if !ok {
 			writeJSONError(w, &apiError{status: 400, typ: "UnknownOperationException", message: "unknown target " + target})
-			return
+			return req, false
 		}
-		service, action = "lightsail", op
-	} else {
-		form, err = url.ParseQuery(string(body))
-		if err != nil {
-			writeQueryError(w, 400, "Sender", "MalformedQueryString", err.Error())
-			return
-		}
-		action = form.Get("Action")
-		switch {
-		case scopeService == "iam" || scopeService == "sts":
-			service = scopeService
-		case form.Get("Version") == "2010-05-08":
-			service = "iam"
-		case form.Get("Version") == "2011-06-15":
-			service = "sts"
-		default:
-			writeQueryError(w, 400, "Sender", "InvalidAction", "cannot tell which service this request is for")
-			return
-		}
+		req.service, req.action = "lightsail", op
+		return req, true
 	}
+	form, err := url.ParseQuery(string(body))
+	if err != nil {
+		writeQueryError(w, 400, "Sender", "MalformedQueryString", err.Error())
+		return req, false
+	}
+	req.form, req.action = form, form.Get("Action")
+	switch {
+	case scopeService == "iam" || scopeService == "sts":
+		req.service = scopeService
+	case form.Get("Version") == "2010-05-08":
+		req.service = "iam"
+	case form.Get("Version") == "2011-06-15":
+		req.service = "sts"
+	default:
+		writeQueryError(w, 400, "Sender", "InvalidAction", "cannot tell which service this request is for")
+		return req, false
+	}
+	return req, true
+}
 
-	mutating := e.isMutating(service, action)
+// injected is the fault this call meets, if any, and the latency set for every call: an unsigned
+// request, a throttle, a server error or a policy's denial, in the order AWS would meet them.
+func (e *Emulator) injected(req request, signed bool) (*apiError, time.Duration) {
 	e.mu.Lock()
-	latency := e.latency
+	defer e.mu.Unlock()
 	var fault *apiError
 	switch {
-	case r.Header.Get("Authorization") == "":
+	case !signed:
 		// AWS refuses unsigned requests before looking at anything else.
 		fault = &apiError{status: 403, typ: "MissingAuthenticationTokenException", queryCode: "MissingAuthenticationToken", message: "Missing Authentication Token"}
 	case e.throttle > 0 || e.throttleNow():
@@ -387,58 +417,50 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case e.failServer > 0:
 		e.failServer--
 		fault = &apiError{status: 500, typ: "ServiceException", queryCode: "ServiceFailure", message: "An internal error occurred (emulated)."}
-	case e.policy != nil && !e.policy.allows(service+":"+action) && !(service == "sts" && action == "GetCallerIdentity"):
+	case e.policy != nil && !e.policy.allows(req.service+":"+req.action) && !(req.service == "sts" && req.action == "GetCallerIdentity"):
 		// sts:GetCallerIdentity needs no permission on AWS either.
 		fault = &apiError{status: 400, typ: "AccessDeniedException", queryCode: "AccessDenied", code: "AccessDenied",
 			message: fmt.Sprintf("User: %s is not authorized to perform: %s:%s because no identity-based policy allows the %s:%s action",
-				e.iam.CallerARN(), service, action, service, action)}
-		if service != "lightsail" {
+				e.iam.CallerARN(), req.service, req.action, req.service, req.action)}
+		if req.service != "lightsail" {
 			fault.status = 403
 		}
 	}
-	e.mu.Unlock()
+	return fault, e.latency
+}
 
-	if latency > 0 {
-		select {
-		case <-time.After(latency):
-		case <-r.Context().Done():
-			return
-		}
-	}
-
-	var errCode string
+// respond writes the fault, or the service's answer, in the service's protocol and returns the
+// error code the call ended with ("" for success).
+func (e *Emulator) respond(w http.ResponseWriter, req request, fault *apiError) string {
 	switch {
-	case fault != nil && service == "lightsail":
-		errCode = fault.typ
+	case fault != nil && req.service == "lightsail":
 		writeJSONError(w, fault)
+		return fault.typ
 	case fault != nil:
-		errCode = fault.queryCode
 		typ := "Sender"
 		if fault.status >= 500 {
 			typ = "Receiver"
 		}
 		writeQueryError(w, fault.status, typ, fault.queryCode, fault.message)
-	case service == "lightsail":
-		out, aerr := e.serveLightsail(action, region, body)
+		return fault.queryCode
+	case req.service == "lightsail":
+		out, aerr := e.serveLightsail(req.action, req.region, req.body)
 		if aerr != nil {
-			errCode = aerr.typ
 			writeJSONError(w, aerr)
-			break
+			return aerr.typ
 		}
 		writeJSON(w, 200, out)
-	default:
-		status, xmlBody := e.iam.Handle(service, action, form)
-		if status >= 300 {
-			errCode = queryErrorCode(xmlBody)
-		}
-		w.Header().Set("Content-Type", "text/xml")
-		w.WriteHeader(status)
-		_, _ = w.Write(xmlBody)
+		return ""
 	}
-
-	e.mu.Lock()
-	e.calls = append(e.calls, Call{Service: service, Action: action, Mutating: mutating, ErrorCode: errCode, At: time.Now()})
-	e.mu.Unlock()
+	status, xmlBody := e.iam.Handle(req.service, req.action, req.form)
+	errCode := ""
+	if status >= 300 {
+		errCode = queryErrorCode(xmlBody)
+	}
+	w.Header().Set("Content-Type", "text/xml")
+	w.WriteHeader(status)
+	_, _ = w.Write(xmlBody)
+	return errCode
 }
 
 func (e *Emulator) isMutating(service, action string) bool {

@@ -89,46 +89,57 @@ func (l *lightsail) refreshLB(lb *lbState) {
 	}
 }
 
-func createLoadBalancer(l *lightsail, c *reqCtx, body []byte) (any, *apiError) {
-	var in struct {
-		LoadBalancerName            string   `json:"loadBalancerName"`
-		InstancePort                *int32   `json:"instancePort"`
-		HealthCheckPath             string   `json:"healthCheckPath"`
-		CertificateName             string   `json:"certificateName"`
-		CertificateDomainName       string   `json:"certificateDomainName"`
-		CertificateAlternativeNames []string `json:"certificateAlternativeNames"`
-		IPAddressType               string   `json:"ipAddressType"`
-		TLSPolicyName               string   `json:"tlsPolicyName"`
-	}
-	if err := decode(body, &in); err != nil {
-		return nil, err
-	}
+// createLBInput is CreateLoadBalancer's request.
+type createLBInput struct {
+	LoadBalancerName            string   `json:"loadBalancerName"`
+	InstancePort                *int32   `json:"instancePort"`
+	HealthCheckPath             string   `json:"healthCheckPath"`
+	CertificateName             string   `json:"certificateName"`
+	CertificateDomainName       string   `json:"certificateDomainName"`
+	CertificateAlternativeNames []string `json:"certificateAlternativeNames"`
+	IPAddressType               string   `json:"ipAddressType"`
+	TLSPolicyName               string   `json:"tlsPolicyName"`
+}
+
+// check refuses what Lightsail refuses in a CreateLoadBalancer request and fills in its defaults.
+func (in *createLBInput) check() *apiError {
 	if err := checkResourceName("loadBalancerName", in.LoadBalancerName); err != nil {
-		return nil, err
+		return err
 	}
 	if in.InstancePort == nil {
-		return nil, invalid("The instancePort parameter is required.")
+		return invalid("The instancePort parameter is required.")
 	}
 	if p := *in.InstancePort; p < 0 || p > 65535 {
-		return nil, invalid("The instancePort %d is not valid. Ports must be between 0 and 65535.", p)
+		return invalid("The instancePort %d is not valid. Ports must be between 0 and 65535.", p)
 	}
 	if (in.CertificateName == "") != (in.CertificateDomainName == "") {
-		return nil, invalid("The certificateName and certificateDomainName parameters must be specified together.")
+		return invalid("The certificateName and certificateDomainName parameters must be specified together.")
 	}
 	switch in.IPAddressType {
 	case "":
 		in.IPAddressType = "dualstack"
 	case "ipv4", "ipv6", "dualstack":
 	default:
-		return nil, invalid("The ipAddressType %q is not valid. Valid values are ipv4, ipv6 and dualstack.", in.IPAddressType)
+		return invalid("The ipAddressType %q is not valid. Valid values are ipv4, ipv6 and dualstack.", in.IPAddressType)
 	}
 	if in.TLSPolicyName == "" {
 		in.TLSPolicyName = defaultTLSPolicy
 	} else if !knownTLSPolicy(in.TLSPolicyName) {
-		return nil, invalid("The TLS security policy %q does not exist. Use GetLoadBalancerTlsPolicies to list valid names.", in.TLSPolicyName)
+		return invalid("The TLS security policy %q does not exist. Use GetLoadBalancerTlsPolicies to list valid names.", in.TLSPolicyName)
 	}
 	if in.HealthCheckPath == "" {
 		in.HealthCheckPath = "/"
+	}
+	return nil
+}
+
+func createLoadBalancer(l *lightsail, c *reqCtx, body []byte) (any, *apiError) {
+	var in createLBInput
+	if err := decode(body, &in); err != nil {
+		return nil, err
+	}
+	if err := in.check(); err != nil {
+		return nil, err
 	}
 	n := 0
 	for _, lb := range l.lbs {

@@ -63,14 +63,47 @@ func (e *Emulator) getInstanceAccessDetails(region string, body []byte) (any, *a
 	default:
 		return nil, invalid("The protocol %q is not valid. Valid values are ssh and rdp.", in.Protocol)
 	}
-
-	e.mu.Lock()
-	inst, aerr := e.ls.instance(region, in.InstanceName)
+	t, aerr := e.accessTarget(region, in.InstanceName)
 	if aerr != nil {
-		e.mu.Unlock()
 		return nil, aerr
 	}
-	username, ip, v6 := inst.Username, inst.PublicIPAddress, append([]string(nil), inst.Ipv6Addresses...)
+	now := time.Now()
+	expires := now.Add(accessCertLifetime)
+	certKey, privateKey, aerr := e.issueAccessCert(in.InstanceName, t.username, now, expires)
+	if aerr != nil {
+		return nil, aerr
+	}
+	return map[string]any{"accessDetails": instanceAccessDetails{
+		CertKey:       certKey,
+		ExpiresAt:     ts(expires),
+		IPAddress:     t.ip,
+		Ipv6Addresses: t.v6,
+		PrivateKey:    privateKey,
+		Protocol:      "ssh",
+		InstanceName:  in.InstanceName,
+		Username:      t.username,
+		HostKeys:      []hostKeyAttributes{hostKeyAttrs(t.hostKey, now)},
+	}}, nil
+}
+
+// accessTarget is what GetInstanceAccessDetails tells of an instance: its login, its addresses and
+// the host key Lightsail witnessed.
+type accessTarget struct {
+	username, ip string
+	v6           []string
+	hostKey      ssh.PublicKey
+}
+
+// accessTarget reads the instance's login and addresses, and its host key: the real one of the SSH
+// server behind its proxy, or else one derived from a seed the instance keeps.
+func (e *Emulator) accessTarget(region, name string) (accessTarget, *apiError) {
+	e.mu.Lock()
+	inst, aerr := e.ls.instance(region, name)
+	if aerr != nil {
+		e.mu.Unlock()
+		return accessTarget{}, aerr
+	}
+	t := accessTarget{username: inst.Username, ip: inst.PublicIPAddress, v6: append([]string(nil), inst.Ipv6Addresses...)}
 	var sshAddr string
 	if p := e.proxies[inst.Name]; p != nil {
 		sshAddr = p.target
@@ -82,36 +115,42 @@ func (e *Emulator) getInstanceAccessDetails(region string, body []byte) (any, *a
 	fallback := ed25519.NewKeyFromSeed(inst.hostKey)
 	e.mu.Unlock()
 
-	now := time.Now()
-	hostKey, err := ssh.NewPublicKey(fallback.Public())
-	if err != nil {
-		return nil, &apiError{status: 500, typ: "ServiceException", message: "derive host key: " + err.Error()}
-	}
 	if sshAddr != "" {
 		k, err := fetchHostKey(sshAddr)
 		if err != nil {
-			return nil, &apiError{status: 500, typ: "ServiceException", message: fmt.Sprintf("read host key of %s at %s: %v", in.InstanceName, sshAddr, err)}
+			return t, &apiError{status: 500, typ: "ServiceException", message: fmt.Sprintf("read host key of %s at %s: %v", name, sshAddr, err)}
 		}
-		hostKey = k
+		t.hostKey = k
+		return t, nil
 	}
+	k, err := ssh.NewPublicKey(fallback.Public())
+	if err != nil {
+		return t, &apiError{status: 500, typ: "ServiceException", message: "derive host key: " + err.Error()}
+	}
+	t.hostKey = k
+	return t, nil
+}
 
+// issueAccessCert makes a temporary ed25519 key and a user certificate for it, signed by the
+// emulator's CA, valid for username until expires: the certificate in authorized_keys form and the
+// private key in PEM.
+func (e *Emulator) issueAccessCert(instance, username string, now, expires time.Time) (certKey, privateKey string, _ *apiError) {
 	pub, priv, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
-		return nil, &apiError{status: 500, typ: "ServiceException", message: "generate temporary key: " + err.Error()}
+		return "", "", &apiError{status: 500, typ: "ServiceException", message: "generate temporary key: " + err.Error()}
 	}
 	block, err := ssh.MarshalPrivateKey(priv, "lightsail-temporary-key")
 	if err != nil {
-		return nil, &apiError{status: 500, typ: "ServiceException", message: "encode temporary key: " + err.Error()}
+		return "", "", &apiError{status: 500, typ: "ServiceException", message: "encode temporary key: " + err.Error()}
 	}
 	sshPub, err := ssh.NewPublicKey(pub)
 	if err != nil {
-		return nil, &apiError{status: 500, typ: "ServiceException", message: "wrap temporary key: " + err.Error()}
+		return "", "", &apiError{status: 500, typ: "ServiceException", message: "wrap temporary key: " + err.Error()}
 	}
-	expires := now.Add(accessCertLifetime)
 	cert := &ssh.Certificate{
 		Key:             sshPub,
 		CertType:        ssh.UserCert,
-		KeyId:           "lightsail-" + in.InstanceName + "-" + newUUID(),
+		KeyId:           "lightsail-" + instance + "-" + newUUID(),
 		ValidPrincipals: []string{username},
 		// A little slack before now so clock skew with the host does not reject it.
 		ValidAfter:  uint64(now.Add(-5 * time.Minute).Unix()),
@@ -121,29 +160,24 @@ func (e *Emulator) getInstanceAccessDetails(region string, body []byte) (any, *a
 		}},
 	}
 	if err := cert.SignCert(rand.Reader, e.ca); err != nil {
-		return nil, &apiError{status: 500, typ: "ServiceException", message: "sign temporary certificate: " + err.Error()}
+		return "", "", &apiError{status: 500, typ: "ServiceException", message: "sign temporary certificate: " + err.Error()}
 	}
+	return strings.TrimSpace(string(ssh.MarshalAuthorizedKey(cert))), string(pem.EncodeToMemory(block)), nil
+}
+
+// hostKeyAttrs is a host key as Lightsail reports it, witnessed at now.
+func hostKeyAttrs(hostKey ssh.PublicKey, now time.Time) hostKeyAttributes {
 	sum := sha1.Sum(hostKey.Marshal())
-	return map[string]any{"accessDetails": instanceAccessDetails{
-		CertKey:       strings.TrimSpace(string(ssh.MarshalAuthorizedKey(cert))),
-		ExpiresAt:     ts(expires),
-		IPAddress:     ip,
-		Ipv6Addresses: v6,
-		PrivateKey:    string(pem.EncodeToMemory(block)),
-		Protocol:      "ssh",
-		InstanceName:  in.InstanceName,
-		Username:      username,
-		HostKeys: []hostKeyAttributes{{
-			Algorithm: hostKey.Type(),
-			// The bare base64 blob; "algorithm publicKey" is a known_hosts key.
-			PublicKey:         base64.StdEncoding.EncodeToString(hostKey.Marshal()),
-			WitnessedAt:       ts(now),
-			FingerprintSHA1:   "SHA1:" + base64.RawStdEncoding.EncodeToString(sum[:]),
-			FingerprintSHA256: ssh.FingerprintSHA256(hostKey),
-			NotValidBefore:    ts(scenarioEpoch),
-			NotValidAfter:     ts(scenarioEpoch.Add(10 * 365 * 24 * time.Hour)),
-		}},
-	}}, nil
+	return hostKeyAttributes{
+		Algorithm: hostKey.Type(),
+		// The bare base64 blob; "algorithm publicKey" is a known_hosts key.
+		PublicKey:         base64.StdEncoding.EncodeToString(hostKey.Marshal()),
+		WitnessedAt:       ts(now),
+		FingerprintSHA1:   "SHA1:" + base64.RawStdEncoding.EncodeToString(sum[:]),
+		FingerprintSHA256: ssh.FingerprintSHA256(hostKey),
+		NotValidBefore:    ts(scenarioEpoch),
+		NotValidAfter:     ts(scenarioEpoch.Add(10 * 365 * 24 * time.Hour)),
+	}
 }
 
 var errGotHostKey = errors.New("host key captured")
