@@ -127,7 +127,9 @@ func newSession(o *sessionOptions, t sessionTarget, withJournal bool) (*session,
 		}
 		env.Emit(steps.Event{Kind: steps.EventCommand, Message: msg})
 	})
-	s.close = append(s.close, func() { clients.Observe(nil) })
+	// The SDK's own warnings go to the run's log, never onto the terminal.
+	clients.LogTo(func(m string) { logger.Warn("aws sdk: " + m) })
+	s.close = append(s.close, func() { clients.Observe(nil); clients.LogTo(nil) })
 	env.SSH = s.sshDialer(o, clients, env, withJournal)
 	if withJournal && o.io.Interactive() && !o.yes {
 		// Apply and undo at a terminal can ask (the MFA codes, a load balancer's cost, the snapshot).

@@ -36,8 +36,9 @@ type Clients struct {
 	// Poll is how Wait polls Lightsail operations (DefaultBackoff when zero).
 	Poll Backoff
 
-	calls *callObserver
-	base  aws.Config // the configuration before the call log was added, for InRegion
+	calls  *callObserver
+	sdkLog *sdkLog
+	base   aws.Config // the configuration before the call log was added, for InRegion
 }
 
 // RetryMaxAttempts is how many times an AWS call is tried before its error is reported.
@@ -55,7 +56,8 @@ func (i Identity) Root() bool { return strings.HasSuffix(i.ARN, ":root") }
 
 // Load reads the SDK configuration and checks that credentials can be had, without calling AWS.
 func Load(ctx context.Context, o Options) (*Clients, error) {
-	var opts []func(*config.LoadOptions) error
+	// Nothing the SDK logs while it reads the configuration reaches stderr either.
+	opts := []func(*config.LoadOptions) error{config.WithLogger(&sdkLog{})}
 	if o.Profile != "" {
 		opts = append(opts, config.WithSharedConfigProfile(o.Profile))
 	}
@@ -88,14 +90,16 @@ func New(cfg aws.Config) *Clients {
 	if cfg.RetryMaxAttempts == 0 && cfg.Retryer == nil {
 		cfg.RetryMaxAttempts = RetryMaxAttempts
 	}
-	calls := &callObserver{}
+	calls, log := &callObserver{}, &sdkLog{}
 	base := cfg.Copy()
 	cfg = cfg.Copy()
 	calls.observe(&cfg)
+	cfg.Logger = log
 	east := cfg.Copy()
 	east.Region = "us-east-1"
 	return &Clients{
 		calls:     calls,
+		sdkLog:    log,
 		base:      base,
 		Config:    cfg,
 		Lightsail: lightsail.NewFromConfig(cfg),

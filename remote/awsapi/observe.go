@@ -3,6 +3,7 @@ package awsapi
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"sync/atomic"
 	"time"
@@ -11,6 +12,7 @@ import (
 	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/smithy-go"
+	"github.com/aws/smithy-go/logging"
 	"github.com/aws/smithy-go/middleware"
 )
 
@@ -70,4 +72,28 @@ func Refused(err error) bool {
 		return code >= 400 && code < 500
 	}
 	return false
+}
+
+// sdkLog is the SDK's own logger for these clients. The SDK logs a few warnings itself (a response
+// body it could not drain, say), by default to stderr, which the wizard's screen owns: here they
+// go to the run's log (LogTo), or nowhere before there is one.
+type sdkLog struct{ fn atomic.Pointer[func(string)] }
+
+func (l *sdkLog) Logf(c logging.Classification, format string, v ...any) {
+	if fn := l.fn.Load(); fn != nil {
+		(*fn)(string(c) + " " + fmt.Sprintf(format, v...))
+	}
+}
+
+// LogTo sends the SDK's own log messages of these clients to fn (nil drops them, as before any
+// LogTo): never to stderr.
+func (c *Clients) LogTo(fn func(message string)) {
+	if c.sdkLog == nil {
+		return
+	}
+	if fn == nil {
+		c.sdkLog.fn.Store(nil)
+		return
+	}
+	c.sdkLog.fn.Store(&fn)
 }
