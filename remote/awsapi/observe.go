@@ -25,8 +25,27 @@ type Call struct {
 	Err       error
 }
 
+// hook is a function the session sets and the SDK's middleware or logger calls, on the callers'
+// goroutines; a nil one is none.
+type hook[F ~func(Call) | ~func(string)] struct{ p atomic.Pointer[F] }
+
+func (h *hook[F]) set(fn F) {
+	if fn == nil {
+		h.p.Store(nil)
+		return
+	}
+	h.p.Store(&fn)
+}
+
+func (h *hook[F]) get() F {
+	if p := h.p.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
+
 // callObserver is shared by every client built from one configuration, so one Observe covers them.
-type callObserver struct{ fn atomic.Pointer[func(Call)] }
+type callObserver struct{ hook[func(Call)] }
 
 // observe adds the middleware that reports every operation (once, after its retries) to o.
 func (o *callObserver) observe(cfg *aws.Config) {
@@ -35,8 +54,8 @@ func (o *callObserver) observe(cfg *aws.Config) {
 			func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
 				start := time.Now()
 				out, md, err := next.HandleInitialize(ctx, in)
-				if fn := o.fn.Load(); fn != nil {
-					(*fn)(Call{Service: awsmiddleware.GetServiceID(ctx), Operation: awsmiddleware.GetOperationName(ctx),
+				if fn := o.get(); fn != nil {
+					fn(Call{Service: awsmiddleware.GetServiceID(ctx), Operation: awsmiddleware.GetOperationName(ctx),
 						Region: awsmiddleware.GetRegion(ctx), Duration: time.Since(start), Err: err})
 				}
 				return out, md, err
@@ -46,14 +65,9 @@ func (o *callObserver) observe(cfg *aws.Config) {
 
 // Observe sends every AWS operation these clients make to fn (nil stops it).
 func (c *Clients) Observe(fn func(Call)) {
-	if c.calls == nil {
-		return
+	if c.calls != nil {
+		c.calls.set(fn)
 	}
-	if fn == nil {
-		c.calls.fn.Store(nil)
-		return
-	}
-	c.calls.fn.Store(&fn)
 }
 
 // Refused reports whether err says AWS refused the request, so it changed nothing: a client fault
@@ -77,23 +91,18 @@ func Refused(err error) bool {
 // sdkLog is the SDK's own logger for these clients. The SDK logs a few warnings itself (a response
 // body it could not drain, say), by default to stderr, which the wizard's screen owns: here they
 // go to the run's log (LogTo), or nowhere before there is one.
-type sdkLog struct{ fn atomic.Pointer[func(string)] }
+type sdkLog struct{ hook[func(string)] }
 
 func (l *sdkLog) Logf(c logging.Classification, format string, v ...any) {
-	if fn := l.fn.Load(); fn != nil {
-		(*fn)(string(c) + " " + fmt.Sprintf(format, v...))
+	if fn := l.get(); fn != nil {
+		fn(string(c) + " " + fmt.Sprintf(format, v...))
 	}
 }
 
 // LogTo sends the SDK's own log messages of these clients to fn (nil drops them, as before any
 // LogTo): never to stderr.
 func (c *Clients) LogTo(fn func(message string)) {
-	if c.sdkLog == nil {
-		return
+	if c.sdkLog != nil {
+		c.sdkLog.set(fn)
 	}
-	if fn == nil {
-		c.sdkLog.fn.Store(nil)
-		return
-	}
-	c.sdkLog.fn.Store(&fn)
 }
