@@ -38,6 +38,11 @@ func invalid(format string, args ...any) *apiError {
 		message: fmt.Sprintf(format, args...)}
 }
 
+// serviceFault is Lightsail failing on its own side (HTTP 500, ServiceException).
+func serviceFault(format string, args ...any) *apiError {
+	return &apiError{status: 500, typ: "ServiceException", message: fmt.Sprintf(format, args...)}
+}
+
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	b, err := json.Marshal(v)
 	if err != nil {

@@ -118,14 +118,14 @@ func (e *Emulator) accessTarget(region, name string) (accessTarget, *apiError) {
 	if sshAddr != "" {
 		k, err := fetchHostKey(sshAddr)
 		if err != nil {
-			return t, &apiError{status: 500, typ: "ServiceException", message: fmt.Sprintf("read host key of %s at %s: %v", name, sshAddr, err)}
+			return t, serviceFault("read host key of %s at %s: %v", name, sshAddr, err)
 		}
 		t.hostKey = k
 		return t, nil
 	}
 	k, err := ssh.NewPublicKey(fallback.Public())
 	if err != nil {
-		return t, &apiError{status: 500, typ: "ServiceException", message: "derive host key: " + err.Error()}
+		return t, serviceFault("derive host key: %v", err)
 	}
 	t.hostKey = k
 	return t, nil
@@ -137,15 +137,15 @@ func (e *Emulator) accessTarget(region, name string) (accessTarget, *apiError) {
 func (e *Emulator) issueAccessCert(instance, username string, now, expires time.Time) (certKey, privateKey string, _ *apiError) {
 	pub, priv, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
-		return "", "", &apiError{status: 500, typ: "ServiceException", message: "generate temporary key: " + err.Error()}
+		return "", "", serviceFault("generate temporary key: %v", err)
 	}
 	block, err := ssh.MarshalPrivateKey(priv, "lightsail-temporary-key")
 	if err != nil {
-		return "", "", &apiError{status: 500, typ: "ServiceException", message: "encode temporary key: " + err.Error()}
+		return "", "", serviceFault("encode temporary key: %v", err)
 	}
 	sshPub, err := ssh.NewPublicKey(pub)
 	if err != nil {
-		return "", "", &apiError{status: 500, typ: "ServiceException", message: "wrap temporary key: " + err.Error()}
+		return "", "", serviceFault("wrap temporary key: %v", err)
 	}
 	cert := &ssh.Certificate{
 		Key:             sshPub,
@@ -160,7 +160,7 @@ func (e *Emulator) issueAccessCert(instance, username string, now, expires time.
 		}},
 	}
 	if err := cert.SignCert(rand.Reader, e.ca); err != nil {
-		return "", "", &apiError{status: 500, typ: "ServiceException", message: "sign temporary certificate: " + err.Error()}
+		return "", "", serviceFault("sign temporary certificate: %v", err)
 	}
 	return strings.TrimSpace(string(ssh.MarshalAuthorizedKey(cert))), string(pem.EncodeToMemory(block)), nil
 }

@@ -5,8 +5,6 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -57,13 +55,7 @@ func TestLongFuncsCatchesALongFunction(t *testing.T) {
 // No function of the shipped binary (every package of this module that cmd/hardsail links, the
 // demo's emulator included) is longer than maxFuncLines.
 func TestNoLongFunctionInTheBinary(t *testing.T) {
-	cmd := exec.Command("go", "list", "-deps", "-f", `{{if .Module}}{{if eq .Module.Path "github.com/hardsail/hardsail"}}{{.Dir}}{{end}}{{end}}`, "./cmd/hardsail")
-	cmd.Dir = filepath.Join("..", "..")
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("go list -deps ./cmd/hardsail: %v", err)
-	}
-	dirs := strings.Fields(string(out))
+	dirs := binaryDeps(t, "-f", `{{if .Module}}{{if eq .Module.Path "github.com/hardsail/hardsail"}}{{.Dir}}{{end}}{{end}}`)
 	if len(dirs) < 20 {
 		t.Fatalf("go list found %d of the module's packages in the binary: %v", len(dirs), dirs)
 	}
